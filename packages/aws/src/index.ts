@@ -1,0 +1,3 @@
+export * from './clients.ts';
+export * from './consumer.ts';
+export * from './publisher.ts';

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/** Raised once at startup when the environment does not satisfy a service's schema. */
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Parses `env` against `schema` and returns typed config, or throws a ConfigError listing every bad
+ * variable. Services call this once in main.ts; tests pass a plain object instead of touching process.env.
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return result.data;
+}
+
+/** "true"/"1"/"yes" → true; "false"/"0"/"no"/"" → false. Env vars are strings, so z.boolean() alone never fits. */
+export const envBoolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1' || v === 'yes'));
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** Settings every service shares: logging and the AWS endpoint overrides used for local emulators. */
+export const baseSchema = z.object({
+  LOG_LEVEL: logLevel,
+  LOG_PRETTY: envBoolean(false),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** Set locally (DynamoDB Local); unset on AWS so the SDK uses the regional endpoint. */
+  DDB_ENDPOINT: z.url().optional(),
+  SQS_ENDPOINT: z.url().optional(),
+  SNS_ENDPOINT: z.url().optional(),
+  /** How long a graceful shutdown may take before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_MS: positiveInt(15_000),
+});
+export type BaseConfig = z.infer<typeof baseSchema>;
+
+export { z };

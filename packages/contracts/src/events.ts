@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { timestamp, toTimestamp } from './time.ts';
+
+/** A user's public profile as every other service may copy it. `version` grows by one per change. */
+export const userSnapshot = z.object({
+  uuid: z.uuid(),
+  handle: z.string().min(1),
+  display_name: z.string().min(1),
+  bio: z.string().nullable(),
+  version: z.number().int().positive(),
+});
+export type UserSnapshot = z.infer<typeof userSnapshot>;
+
+export const lastMessage = z.object({
+  uuid: z.uuid(),
+  text: z.string(),
+  created_at: timestamp,
+  sender_uuid: z.uuid(),
+});
+
+/**
+ * The event catalog: each type with its payload schema and the schema version producers write.
+ * Consumers accept only what is listed here; see each consumer for what it does with a bad body.
+ */
+export const eventCatalog = {
+  'user.registered': { version: 1, payload: userSnapshot },
+  'user.profile_updated': { version: 1, payload: userSnapshot },
+  'message.created': {
+    version: 1,
+    payload: z.object({
+      message_group_uuid: z.uuid(),
+      message_uuid: z.uuid(),
+      sender_uuid: z.uuid(),
+      members: z.array(z.uuid()).min(1),
+      message: z.string(),
+      created_at: timestamp,
+    }),
+  },
+  'inbox.updated': {
+    version: 1,
+    payload: z.object({
+      owner_uuid: z.uuid(),
+      message_group_uuid: z.uuid(),
+      other_user_uuid: z.uuid().nullable(),
+      last_message: lastMessage,
+      unread_count: z.number().int().nonnegative(),
+    }),
+  },
+} as const;
+
+export type EventType = keyof typeof eventCatalog;
+export type EventPayload<T extends EventType> = z.infer<(typeof eventCatalog)[T]['payload']>;
+
+export interface EventEnvelope<T extends EventType = EventType> {
+  /** Unique per event; consumers deduplicate on it. */
+  id: string;
+  type: T;
+  /** Schema version of `payload` for this type. */
+  version: number;
+  occurred_at: string;
+  /** The request id of the work that caused the event, so logs can be followed across hops. */
+  trace_id: string;
+  payload: EventPayload<T>;
+}
+
+const envelopeShape = z.object({
+  id: z.string().min(1),
+  type: z.string(),
+  version: z.number().int().positive(),
+  occurred_at: timestamp,
+  trace_id: z.string().min(1),
+  payload: z.unknown(),
+});
+
+export type ParseResult =
+  | { ok: true; event: EventEnvelope }
+  | { ok: false; reason: string };
+
+/** Validates an envelope and its payload against the catalog. Never throws. */
+export function parseEvent(raw: unknown): ParseResult {
+  const envelope = envelopeShape.safeParse(raw);
+  if (!envelope.success) return { ok: false, reason: `bad envelope: ${z.prettifyError(envelope.error)}` };
+  const entry = eventCatalog[envelope.data.type as EventType];
+  if (!entry) return { ok: false, reason: `unknown event type ${envelope.data.type}` };
+  if (envelope.data.version > entry.version) {
+    return { ok: false, reason: `${envelope.data.type} v${envelope.data.version} is newer than v${entry.version}` };
+  }
+  const payload = entry.payload.safeParse(envelope.data.payload);
+  if (!payload.success) return { ok: false, reason: `bad ${envelope.data.type} payload: ${z.prettifyError(payload.error)}` };
+  return { ok: true, event: { ...envelope.data, type: envelope.data.type as EventType, payload: payload.data } };
+}
+
+/** Parses a JSON string body (an SQS message) into a checked envelope. */
+export function parseEventJson(body: string | undefined): ParseResult {
+  if (!body) return { ok: false, reason: 'empty body' };
+  try {
+    return parseEvent(JSON.parse(body));
+  } catch {
+    return { ok: false, reason: 'body is not JSON' };
+  }
+}
+
+export interface NewEventOptions {
+  traceId: string;
+  id?: string;
+  occurredAt?: Date;
+}
+
+/** Builds a valid envelope; the payload is checked so a producer bug fails at the source. */
+export function createEvent<T extends EventType>(
+  type: T,
+  payload: EventPayload<T>,
+  { traceId, id = randomUUID(), occurredAt = new Date() }: NewEventOptions,
+): EventEnvelope<T> {
+  const entry = eventCatalog[type];
+  const checked = entry.payload.parse(payload) as EventPayload<T>;
+  return { id, type, version: entry.version, occurred_at: toTimestamp(occurredAt), trace_id: traceId, payload: checked };
+}
+
+export function isEventOfType<T extends EventType>(event: EventEnvelope, type: T): event is EventEnvelope<T> {
+  return event.type === type;
+}

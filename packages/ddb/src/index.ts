@@ -1,0 +1,4 @@
+export * from './client.ts';
+export * from './cursor.ts';
+export * from './keys.ts';
+export * from './table.ts';

@@ -1,0 +1,66 @@
+/**
+ * Every key format of the messages table lives here, so no other module builds a `pk` by hand.
+ * See the README's table design for why each item is shaped this way.
+ */
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+/** LSI on inbox rows: newest-first listing of a user's conversations without moving the row's key. */
+export const INBOX_BY_ACTIVITY_INDEX = 'inbox_by_activity';
+/** The LSI sort attribute: the last message's sort key (`<created_at>#<message_uuid>`), unique and time-ordered. */
+export const INBOX_ACTIVITY_ATTRIBUTE = 'last_message_key';
+
+export const prefixes = {
+  message: 'MSG#',
+  inbox: 'GRP#',
+  conversation: 'CONV#',
+  pair: 'PAIR#',
+  user: 'USER#',
+  idempotency: 'IDEM#',
+} as const;
+
+/** `<created_at>#<message_uuid>`: sorts by time and stays unique when two messages share a millisecond. */
+export function messageSortKey(createdAt: string, messageUuid: string): string {
+  return `${createdAt}#${messageUuid}`;
+}
+
+export function parseMessageSortKey(sk: string): { createdAt: string; messageUuid: string } | undefined {
+  const at = sk.indexOf('#');
+  if (at < 0) return undefined;
+  return { createdAt: sk.slice(0, at), messageUuid: sk.slice(at + 1) };
+}
+
+export const keys = {
+  messagePartition: (groupUuid: string) => `${prefixes.message}${groupUuid}`,
+  message: (groupUuid: string, createdAt: string, messageUuid: string): ItemKey => ({
+    pk: `${prefixes.message}${groupUuid}`,
+    sk: messageSortKey(createdAt, messageUuid),
+  }),
+  inboxPartition: (ownerUuid: string) => `${prefixes.inbox}${ownerUuid}`,
+  inbox: (ownerUuid: string, groupUuid: string): ItemKey => ({ pk: `${prefixes.inbox}${ownerUuid}`, sk: groupUuid }),
+  conversation: (groupUuid: string): ItemKey => ({ pk: `${prefixes.conversation}${groupUuid}`, sk: 'META' }),
+  /** One lock per unordered pair of users: the sorted uuids make (a,b) and (b,a) the same item. */
+  pair: (userA: string, userB: string): ItemKey => {
+    const [low, high] = [userA, userB].sort();
+    return { pk: `${prefixes.pair}${low}#${high}`, sk: 'PAIR' };
+  },
+  user: (userUuid: string): ItemKey => ({ pk: `${prefixes.user}${userUuid}`, sk: 'PROFILE' }),
+  /** Scoped by sender so one user's key can never collide with, or reveal, another user's message. */
+  idempotency: (senderUuid: string, idempotencyKey: string): ItemKey => ({
+    pk: `${prefixes.idempotency}${senderUuid}#${idempotencyKey}`,
+    sk: 'IDEM',
+  }),
+};
+
+export type ItemKind = keyof typeof prefixes;
+
+/** Which kind of item a partition key belongs to; stream handlers use it to pick records. */
+export function itemKindOf(pk: string): ItemKind | undefined {
+  for (const [kind, prefix] of Object.entries(prefixes) as [ItemKind, string][]) {
+    if (pk.startsWith(prefix)) return kind;
+  }
+  return undefined;
+}

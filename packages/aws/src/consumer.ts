@@ -35,19 +35,24 @@ export class EventConsumer {
       waitTimeSeconds: options.waitTimeSeconds ?? 20,
       visibilityTimeout: visibility,
       heartbeatInterval: Math.max(1, Math.floor(visibility / 3)),
-      attributeNames: ['ApproximateReceiveCount'],
+      messageSystemAttributeNames: ['ApproximateReceiveCount'],
       messageAttributeNames: ['All'],
       pollingCompleteWaitTimeMs: 10_000,
       handleMessage: (message) => this.handleMessage(message),
     });
     this.consumer.on('error', (err) => this.logger.warn({ err }, 'queue error'));
-    this.consumer.on('processing_error', (err) => this.logger.warn({ err }, 'event handling failed; it will be retried'));
+    this.consumer.on('processing_error', (err) =>
+      this.logger.warn({ err }, 'event handling failed; it will be retried'),
+    );
   }
 
   private async handleMessage(message: Message): Promise<Message | undefined> {
     const parsed = parseEventJson(message.Body);
     if (!parsed.ok) {
-      this.logger.error({ messageId: message.MessageId, reason: parsed.reason }, 'invalid event left for the dead-letter queue');
+      this.logger.error(
+        { messageId: message.MessageId, reason: parsed.reason },
+        'invalid event left for the dead-letter queue',
+      );
       throw new Error(`invalid event: ${parsed.reason}`);
     }
     const event = parsed.event;

@@ -24,7 +24,8 @@ async function sendInBatches(
   for (let i = 0; i < events.length; i += BATCH) {
     let pending = events.slice(i, i + BATCH);
     for (let round = 0; pending.length > 0; round++) {
-      if (round === MAX_ROUNDS) throw new Error(`could not publish ${pending.length} events after ${MAX_ROUNDS} rounds`);
+      if (round === MAX_ROUNDS)
+        throw new Error(`could not publish ${pending.length} events after ${MAX_ROUNDS} rounds`);
       if (round > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** round));
       const { failedIds, senderFault } = await sendBatch(pending);
       if (senderFault) throw new Error(`event rejected by the queue: ${senderFault}`);
@@ -35,7 +36,13 @@ async function sendInBatches(
 }
 
 /** Publishes to one SQS queue. The entry id is the event id, so partial failures retry exactly what failed. */
-export function createQueuePublisher({ sqs, queueUrl }: { sqs: SQSClient; queueUrl: string }): EventPublisher {
+export function createQueuePublisher({
+  sqs,
+  queueUrl,
+}: {
+  sqs: SQSClient;
+  queueUrl: string;
+}): EventPublisher {
   return {
     publish: (events) =>
       sendInBatches(events, async (batch) => {
@@ -60,7 +67,13 @@ export function createQueuePublisher({ sqs, queueUrl }: { sqs: SQSClient; queueU
 }
 
 /** Publishes to an SNS topic that fans out to SQS queues (one per consumer group or gateway replica). */
-export function createTopicPublisher({ sns, topicArn }: { sns: SNSClient; topicArn: string }): EventPublisher {
+export function createTopicPublisher({
+  sns,
+  topicArn,
+}: {
+  sns: SNSClient;
+  topicArn: string;
+}): EventPublisher {
   return {
     publish: (events) =>
       sendInBatches(events, async (batch) => {

@@ -18,9 +18,15 @@ describe('event contracts', () => {
 
   it('rejects unknown types, newer versions and bad payloads with a reason', () => {
     const event = createEvent('user.registered', user, { traceId: 't' });
-    expect(parseEvent({ ...event, type: 'user.deleted' })).toMatchObject({ ok: false, reason: /unknown event type/ });
+    expect(parseEvent({ ...event, type: 'user.deleted' })).toMatchObject({
+      ok: false,
+      reason: /unknown event type/,
+    });
     expect(parseEvent({ ...event, version: 9 })).toMatchObject({ ok: false, reason: /newer/ });
-    expect(parseEvent({ ...event, payload: { ...user, version: 0 } })).toMatchObject({ ok: false, reason: /payload/ });
+    expect(parseEvent({ ...event, payload: { ...user, version: 0 } })).toMatchObject({
+      ok: false,
+      reason: /payload/,
+    });
     expect(parseEventJson('{nope')).toEqual({ ok: false, reason: 'body is not JSON' });
     expect(parseEventJson(undefined)).toEqual({ ok: false, reason: 'empty body' });
   });

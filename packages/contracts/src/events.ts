@@ -73,9 +73,7 @@ const envelopeShape = z.object({
   payload: z.unknown(),
 });
 
-export type ParseResult =
-  | { ok: true; event: EventEnvelope }
-  | { ok: false; reason: string };
+export type ParseResult = { ok: true; event: EventEnvelope } | { ok: false; reason: string };
 
 /** Validates an envelope and its payload against the catalog. Never throws. */
 export function parseEvent(raw: unknown): ParseResult {
@@ -84,11 +82,18 @@ export function parseEvent(raw: unknown): ParseResult {
   const entry = eventCatalog[envelope.data.type as EventType];
   if (!entry) return { ok: false, reason: `unknown event type ${envelope.data.type}` };
   if (envelope.data.version > entry.version) {
-    return { ok: false, reason: `${envelope.data.type} v${envelope.data.version} is newer than v${entry.version}` };
+    return {
+      ok: false,
+      reason: `${envelope.data.type} v${envelope.data.version} is newer than v${entry.version}`,
+    };
   }
   const payload = entry.payload.safeParse(envelope.data.payload);
-  if (!payload.success) return { ok: false, reason: `bad ${envelope.data.type} payload: ${z.prettifyError(payload.error)}` };
-  return { ok: true, event: { ...envelope.data, type: envelope.data.type as EventType, payload: payload.data } };
+  if (!payload.success)
+    return { ok: false, reason: `bad ${envelope.data.type} payload: ${z.prettifyError(payload.error)}` };
+  return {
+    ok: true,
+    event: { ...envelope.data, type: envelope.data.type as EventType, payload: payload.data },
+  };
 }
 
 /** Parses a JSON string body (an SQS message) into a checked envelope. */
@@ -115,7 +120,14 @@ export function createEvent<T extends EventType>(
 ): EventEnvelope<T> {
   const entry = eventCatalog[type];
   const checked = entry.payload.parse(payload) as EventPayload<T>;
-  return { id, type, version: entry.version, occurred_at: toTimestamp(occurredAt), trace_id: traceId, payload: checked };
+  return {
+    id,
+    type,
+    version: entry.version,
+    occurred_at: toTimestamp(occurredAt),
+    trace_id: traceId,
+    payload: checked,
+  };
 }
 
 export function isEventOfType<T extends EventType>(event: EventEnvelope, type: T): event is EventEnvelope<T> {

@@ -8,7 +8,11 @@ export interface DynamoClientOptions {
   maxAttempts?: number;
 }
 
-export function dynamoClientConfig({ region, endpoint, maxAttempts = 5 }: DynamoClientOptions): DynamoDBClientConfig {
+export function dynamoClientConfig({
+  region,
+  endpoint,
+  maxAttempts = 5,
+}: DynamoClientOptions): DynamoDBClientConfig {
   return {
     region,
     maxAttempts,

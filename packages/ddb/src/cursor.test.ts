@@ -16,7 +16,9 @@ describe('cursor', () => {
     expect(decodeCursor(encodeCursor({ pk: 'GRP#b', sk: 'x' }), pk)).toEqual({ ok: false });
     expect(decodeCursor('%%%', pk)).toEqual({ ok: false });
     expect(decodeCursor(Buffer.from('[1]').toString('base64url'), pk)).toEqual({ ok: false });
-    expect(decodeCursor(Buffer.from('{"pk":"GRP#a","sk":1}').toString('base64url'), pk)).toEqual({ ok: false });
+    expect(decodeCursor(Buffer.from('{"pk":"GRP#a","sk":1}').toString('base64url'), pk)).toEqual({
+      ok: false,
+    });
   });
 });
 

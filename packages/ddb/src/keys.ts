@@ -40,7 +40,10 @@ export const keys = {
     sk: messageSortKey(createdAt, messageUuid),
   }),
   inboxPartition: (ownerUuid: string) => `${prefixes.inbox}${ownerUuid}`,
-  inbox: (ownerUuid: string, groupUuid: string): ItemKey => ({ pk: `${prefixes.inbox}${ownerUuid}`, sk: groupUuid }),
+  inbox: (ownerUuid: string, groupUuid: string): ItemKey => ({
+    pk: `${prefixes.inbox}${ownerUuid}`,
+    sk: groupUuid,
+  }),
   conversation: (groupUuid: string): ItemKey => ({ pk: `${prefixes.conversation}${groupUuid}`, sk: 'META' }),
   /** One lock per unordered pair of users: the sorted uuids make (a,b) and (b,a) the same item. */
   pair: (userA: string, userB: string): ItemKey => {

@@ -1,5 +1,11 @@
+import {
+  currentRequestId,
+  type Logger,
+  newRequestId,
+  REQUEST_ID_HEADER,
+  withRequestContext,
+} from '@cruddur/logger';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { currentRequestId, type Logger, newRequestId, REQUEST_ID_HEADER, withRequestContext } from '@cruddur/logger';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -72,7 +78,12 @@ export function createApp({ logger, readiness = {} }: CreateAppOptions): OpenAPI
     if (c.req.path === '/healthz' || c.req.path === '/readyz' || c.req.path === '/metrics') return;
     withRequestContext({ requestId }, () =>
       logger.info(
-        { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+        {
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          ms: Math.round(performance.now() - started),
+        },
         'request',
       ),
     );
@@ -82,7 +93,10 @@ export function createApp({ logger, readiness = {} }: CreateAppOptions): OpenAPI
   app.get('/readyz', async (c) => {
     const report = await runReadinessChecks(readiness);
     if (report.ready) return c.json({ status: 'ready', checks: report.checks });
-    return c.json({ status: 'not_ready', checks: report.checks, down: report.down, errors: ['dependency_unavailable'] }, 503);
+    return c.json(
+      { status: 'not_ready', checks: report.checks, down: report.down, errors: ['dependency_unavailable'] },
+      503,
+    );
   });
 
   app.notFound((c) => errorResponse(c, 404, ['route_not_found']));
@@ -93,7 +107,9 @@ export function createApp({ logger, readiness = {} }: CreateAppOptions): OpenAPI
     }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
-      return errorResponse(c, status, [statusCodes[status] ?? (status >= 500 ? 'internal_error' : 'body_invalid')]);
+      return errorResponse(c, status, [
+        statusCodes[status] ?? (status >= 500 ? 'internal_error' : 'body_invalid'),
+      ]);
     }
     logger.error({ err, request_id: c.get('requestId') }, 'unhandled error');
     return errorResponse(c, 500, ['internal_error']);

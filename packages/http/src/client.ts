@@ -30,10 +30,18 @@ const RETRYABLE_STATUS = new Set([502, 503, 504]);
  * passed along, and retries with jittered backoff only where repeating the call cannot do harm.
  * A dependency that stays down surfaces as AppError 503 (or 504 on timeout).
  */
-export function createServiceClient({ baseUrl, timeoutMs = 3_000, retries = 2, fetch: doFetch = fetch }: ServiceClientOptions) {
+export function createServiceClient({
+  baseUrl,
+  timeoutMs = 3_000,
+  retries = 2,
+  fetch: doFetch = fetch,
+}: ServiceClientOptions) {
   const root = baseUrl.replace(/\/$/, '');
 
-  async function request<T = unknown>(path: string, options: RequestOptions = {}): Promise<ServiceResponse<T>> {
+  async function request<T = unknown>(
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<ServiceResponse<T>> {
     const method = options.method ?? 'GET';
     const safe = method === 'GET' || options.idempotent === true;
     const attempts = safe ? retries + 1 : 1;

@@ -72,7 +72,11 @@ export class AppError extends Error {
   readonly codes: ErrorCode[];
   readonly retryable: boolean;
 
-  constructor(status: ContentfulStatusCode, codes: ErrorCode | ErrorCode[], options: { retryable?: boolean; cause?: unknown } = {}) {
+  constructor(
+    status: ContentfulStatusCode,
+    codes: ErrorCode | ErrorCode[],
+    options: { retryable?: boolean; cause?: unknown } = {},
+  ) {
     const list = Array.isArray(codes) ? codes : [codes];
     super(list.join(','), { cause: options.cause });
     this.name = 'AppError';

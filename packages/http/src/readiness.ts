@@ -16,7 +16,12 @@ export async function runReadinessChecks(checks: ReadinessChecks): Promise<Readi
       try {
         await Promise.race([
           probe(),
-          new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref()),
+          new Promise((_, reject) =>
+            setTimeout(
+              () => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)),
+              CHECK_TIMEOUT_MS,
+            ).unref(),
+          ),
         ]);
         return [name, 'ok'] as const;
       } catch (err) {

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
 import type { Logger } from '@cruddur/logger';
+import { type ServerType, serve } from '@hono/node-server';
 
 export interface FetchApp {
   fetch: (request: Request, ...rest: never[]) => Response | Promise<Response>;
@@ -13,9 +13,15 @@ export interface RunningServer {
 }
 
 /** Starts an HTTP server on 127.0.0.1 or `host`; port 0 picks a free one (tests and parallel stacks). */
-export async function startHttpServer(app: FetchApp, { port, host = '0.0.0.0', logger }: { port: number; host?: string; logger: Logger }): Promise<RunningServer> {
+export async function startHttpServer(
+  app: FetchApp,
+  { port, host = '0.0.0.0', logger }: { port: number; host?: string; logger: Logger },
+): Promise<RunningServer> {
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch as (req: Request) => Response | Promise<Response>, port, hostname: host }, () => resolve(s));
+    const s = serve(
+      { fetch: app.fetch as (req: Request) => Response | Promise<Response>, port, hostname: host },
+      () => resolve(s),
+    );
     s.once('error', reject);
   });
   const actual = (server.address() as AddressInfo).port;

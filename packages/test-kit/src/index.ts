@@ -1,0 +1,9 @@
+import type { LocalStackEndpoints } from '@cruddur/local-stack';
+import { inject } from 'vitest';
+
+export * from './resources.ts';
+
+/** The endpoints of the stack booted by the global setup. */
+export function testStack(): LocalStackEndpoints {
+  return inject('stack');
+}

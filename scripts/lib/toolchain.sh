@@ -57,3 +57,10 @@ ensure_toolchain() {
   ensure_deps
   export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 }
+
+# Skips pnpm entirely when node_modules is newer than the lockfile, so scripts start fast.
+ensure_deps_quietly() {
+  local marker="$REPO_ROOT/node_modules/.modules.yaml"
+  if [ -f "$marker" ] && [ "$marker" -nt "$REPO_ROOT/pnpm-lock.yaml" ]; then return; fi
+  ensure_deps
+}

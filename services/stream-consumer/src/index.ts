@@ -1,0 +1,1 @@
+export { leaseTableDefinition } from './lease-table.ts';

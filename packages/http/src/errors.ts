@@ -26,6 +26,7 @@ export const errorCodes = [
   'display_name_invalid',
   'bio_too_long',
   'email_invalid',
+  'email_blank',
   'cognito_user_id_blank',
   'idempotency_key_invalid',
   'query_invalid',

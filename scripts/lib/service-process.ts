@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from '@cruddur/local-stack';
+import { REPO_ROOT } from './script-env.ts';
+
+export const SERVICE_NAMES = ['users', 'messaging', 'stream-consumer', 'gateway'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export type OutputMode = 'inherit' | 'ignore' | { file: string };
+
+/**
+ * One service running as its own Node process, exactly as in production (main.ts, env only), so it can
+ * be stopped with SIGTERM or crashed with kill -9 and started again.
+ */
+export class ServiceProcess {
+  private child: ChildProcess | undefined;
+  private log: WriteStream | undefined;
+
+  constructor(
+    readonly name: ServiceName,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+    private readonly output: OutputMode = 'ignore',
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts the process and resolves once /readyz answers 200. */
+  async start(timeoutMs = 60_000): Promise<void> {
+    const entry = join(REPO_ROOT, 'services', this.name, 'src', 'main.ts');
+    const toFile = typeof this.output === 'object';
+    if (toFile) this.log ??= createWriteStream((this.output as { file: string }).file, { flags: 'a' });
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      cwd: join(REPO_ROOT, 'services', this.name),
+      env: { ...process.env, ...this.env, PORT: String(this.port) },
+      stdio: [
+        'ignore',
+        toFile ? 'pipe' : this.output === 'inherit' ? 'inherit' : 'ignore',
+        toFile ? 'pipe' : this.output === 'inherit' ? 'inherit' : 'ignore',
+      ],
+    });
+    if (toFile) {
+      child.stdout?.pipe(this.log!, { end: false });
+      child.stderr?.pipe(this.log!, { end: false });
+    }
+    this.child = child;
+    await waitFor(
+      `${this.name} /readyz`,
+      async () => {
+        const res = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        if (res.status !== 200) throw new Error(`readyz ${res.status}: ${await res.text()}`);
+      },
+      { timeoutMs, intervalMs: 200, isDead: () => !this.running },
+    );
+  }
+
+  /** SIGTERM and wait: the service drains and checkpoints. */
+  async stop(graceMs = 20_000): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async kill9(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  closeLog(): void {
+    this.log?.end();
+  }
+}

@@ -1,0 +1,230 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { freePort, type LocalStack, startLocalStack } from '@cruddur/local-stack';
+import { type Logger, silentLogger } from '@cruddur/logger';
+import {
+  CognitoIdentityProviderClient,
+  ensureQueue,
+  ensureQueueWithDlq,
+  ensureTopicFanout,
+  ensureUserPool,
+} from './provision.ts';
+import { REPO_ROOT } from './script-env.ts';
+import { LOCAL_USER_POOL_NAME } from './seed-users.ts';
+import { type OutputMode, SERVICE_NAMES, type ServiceName, ServiceProcess } from './service-process.ts';
+
+/** Fixed ports of the developer stack (docs/contracts.md); tests and benchmarks use free ports instead. */
+export const DEFAULT_PORTS = {
+  postgres: 54329,
+  dynamodb: 8000,
+  sqs: 4566,
+  cognito: 9229,
+  gateway: 4567,
+  users: 4571,
+  messaging: 4572,
+  'stream-consumer': 4573,
+} as const;
+
+export interface SystemOptions {
+  /** Keep every dependency's data on disk here; unset = in-memory, gone on stop. */
+  dataDir?: string | undefined;
+  /** 'fixed' uses DEFAULT_PORTS (the developer stack); 'free' picks free ports (tests, benchmarks, fault injection). */
+  ports?: 'fixed' | 'free';
+  services?: readonly ServiceName[];
+  /** Run the seed scripts (users, Cognito, conversations). */
+  seed?: boolean;
+  /** Where service and script output goes. */
+  output?: OutputMode;
+  /** Extra env for the services (e.g. shorter lease durations in tests). */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  logger?: Logger;
+}
+
+export interface RunningSystem {
+  stack: LocalStack;
+  /** Every value a service or script needs, as env vars (also written to .data/local.env by `up`). */
+  env: Record<string, string>;
+  services: Partial<Record<ServiceName, ServiceProcess>>;
+  gatewayUrl: string;
+  /** Milliseconds per phase, for the cold-start benchmark. */
+  timings: Record<string, number>;
+  runScript(name: string, args?: string[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings up the whole system: the local stack, queues/topic/user pool, schemas, the four services as
+ * separate processes and (optionally) seed data. Used by `scripts/up`, fault injection and benchmarks.
+ */
+export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
+  const logger = options.logger ?? silentLogger;
+  const fixed = options.ports === 'fixed';
+  const output = options.output ?? 'ignore';
+  const timings: Record<string, number> = {};
+  const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await fn();
+    timings[name] = Math.round(performance.now() - started);
+    logger.info({ phase: name, ms: timings[name] }, 'phase done');
+    return result;
+  };
+
+  const stack = await phase('dependencies', () =>
+    startLocalStack({
+      dataDir: options.dataDir ? join(options.dataDir, 'stack') : undefined,
+      ports: fixed ? DEFAULT_PORTS : {},
+      logger,
+    }),
+  );
+  Object.assign(
+    timings,
+    Object.fromEntries(Object.entries(stack.timings).map(([k, v]) => [`dependency:${k}`, v])),
+  );
+  const services: Partial<Record<ServiceName, ServiceProcess>> = {};
+  const stopAll = async () => {
+    for (const name of [...SERVICE_NAMES].reverse()) await services[name]?.stop();
+    Object.values(services).forEach((s) => s.closeLog());
+    await stack.stop();
+  };
+
+  try {
+    const env = await phase('provision', () => provision(stack));
+    const servicePorts = Object.fromEntries(
+      await Promise.all(
+        SERVICE_NAMES.map(async (n) => [n, fixed ? DEFAULT_PORTS[n] : await freePort()] as const),
+      ),
+    ) as Record<ServiceName, number>;
+    env.USERS_URL = `http://127.0.0.1:${servicePorts.users}`;
+    env.MESSAGING_URL = `http://127.0.0.1:${servicePorts.messaging}`;
+    env.GATEWAY_URL = `http://127.0.0.1:${servicePorts.gateway}`;
+
+    const runScript = (name: string, args: string[] = []) => runTsScript(name, args, env, output);
+    await phase('schemas', async () => {
+      await runScript('db/create');
+      await runScript('db/migrate');
+      await runScript('ddb/schema-load');
+    });
+
+    const wanted = new Set(options.services ?? SERVICE_NAMES);
+    await phase('services', () =>
+      Promise.all(
+        SERVICE_NAMES.filter((n) => wanted.has(n)).map(async (name) => {
+          const service = new ServiceProcess(
+            name,
+            servicePorts[name],
+            { ...env, ...options.serviceEnv?.[name] },
+            output,
+          );
+          services[name] = service;
+          await service.start();
+        }),
+      ),
+    );
+
+    if (options.seed) {
+      await phase('seed', async () => {
+        await runScript('db/seed');
+        // The conversation seed reads users through the users service, which must be up by now.
+        await runScript('ddb/seed');
+      });
+    }
+
+    return { stack, env, services, gatewayUrl: env.GATEWAY_URL, timings, runScript, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function provision(stack: LocalStack): Promise<Record<string, string>> {
+  const region = 'us-east-1';
+  const sqs = new SQSClient({ region, endpoint: stack.endpoints.sqsEndpoint });
+  const sns = new SNSClient({ region, endpoint: stack.endpoints.sqsEndpoint });
+  const cognito = new CognitoIdentityProviderClient({ region, endpoint: stack.endpoints.cognitoEndpoint });
+  try {
+    const usersEvents = await ensureQueueWithDlq(sqs, 'users-events');
+    const messageEvents = await ensureQueueWithDlq(sqs, 'message-events');
+    const streamDlq = await ensureQueue(sqs, 'stream-dlq');
+    const topicArn = await ensureTopicFanout(sns, 'message-events', [messageEvents.arn]);
+    const pool = await ensureUserPool(cognito, LOCAL_USER_POOL_NAME);
+    const database = new URL(stack.endpoints.postgresUrl);
+    database.pathname = '/cruddur';
+    return {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      LOG_LEVEL: 'info',
+      DDB_ENDPOINT: stack.endpoints.dynamodbEndpoint,
+      SQS_ENDPOINT: stack.endpoints.sqsEndpoint,
+      SNS_ENDPOINT: stack.endpoints.sqsEndpoint,
+      COGNITO_ENDPOINT: stack.endpoints.cognitoEndpoint,
+      DATABASE_URL: database.toString(),
+      POSTGRES_ADMIN_URL: stack.endpoints.postgresUrl,
+      DDB_MESSAGE_TABLE: 'cruddur-messages',
+      DDB_LEASE_TABLE: 'cruddur-stream-leases',
+      USERS_EVENTS_QUEUE_URL: usersEvents.url,
+      USERS_EVENTS_DLQ_URL: usersEvents.dlqUrl,
+      MESSAGE_EVENTS_QUEUE_URL: messageEvents.url,
+      MESSAGE_EVENTS_DLQ_URL: messageEvents.dlqUrl,
+      MESSAGE_EVENTS_TOPIC_ARN: topicArn,
+      STREAM_DLQ_URL: streamDlq.url,
+      COGNITO_USER_POOL_ID: pool.userPoolId,
+      COGNITO_CLIENT_ID: pool.clientId,
+      COGNITO_ISSUER: `${stack.endpoints.cognitoEndpoint}/${pool.userPoolId}`,
+      CORS_ORIGINS: 'http://localhost:3000',
+    };
+  } finally {
+    sqs.destroy();
+    sns.destroy();
+    cognito.destroy();
+  }
+}
+
+/** Runs `scripts/<name>.ts` in a child Node process with `env`; rejects with its output on failure. */
+export function runTsScript(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  output: OutputMode = 'ignore',
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'scripts', `${name}.ts`), ...args],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let captured = '';
+    const keep = (chunk: Buffer) => {
+      captured += chunk.toString('utf8');
+      if (output === 'inherit') process.stderr.write(chunk);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(`scripts/${name} ${args.join(' ')} failed (exit ${code}):\n${captured.slice(-3000)}`),
+          ),
+    );
+  });
+}
+
+/** Writes the running system's env to `.data/local.env` so scripts and `scripts/token` find it. */
+export function writeLocalEnv(env: Record<string, string>): string {
+  const dir = join(REPO_ROOT, '.data');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'local.env');
+  const lines = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  writeFileSync(file, `# Written by scripts/up; read by scripts/* as defaults.\n${lines.join('\n')}\n`);
+  return file;
+}

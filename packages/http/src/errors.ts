@@ -28,6 +28,7 @@ export const errorCodes = [
   'email_invalid',
   'email_blank',
   'cognito_user_id_blank',
+  'cognito_user_id_invalid',
   'idempotency_key_invalid',
   'query_invalid',
   // 401/403

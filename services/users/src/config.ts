@@ -1,4 +1,4 @@
-import { baseSchema, port, positiveInt, z } from '@cruddur/config';
+import { baseSchema, envBoolean, port, positiveInt, z } from '@cruddur/config';
 
 export const usersConfigSchema = baseSchema.extend({
   PORT: port(4571),
@@ -6,5 +6,10 @@ export const usersConfigSchema = baseSchema.extend({
   USERS_EVENTS_QUEUE_URL: z.url(),
   OUTBOX_POLL_INTERVAL_MS: positiveInt(250),
   OUTBOX_BATCH_SIZE: positiveInt(50),
+  /** Run pending migrations before serving (replicas wait on the migration lock, so this is safe with many). */
+  MIGRATE_ON_START: envBoolean(false),
+  /** Whether this process relays the outbox. Any number of relays may run; off only for API-only replicas. */
+  OUTBOX_RELAY_ENABLED: envBoolean(true),
+  PG_POOL_MAX: positiveInt(10),
 });
 export type UsersConfig = z.infer<typeof usersConfigSchema>;

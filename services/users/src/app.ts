@@ -1,0 +1,26 @@
+import { createApp } from '@cruddur/http';
+import type { Logger } from '@cruddur/logger';
+import type pg from 'pg';
+import { identityRoutes } from './routes/identity.ts';
+import { profileRoutes } from './routes/profiles.ts';
+
+export interface UsersAppDeps {
+  pool: pg.Pool;
+  logger: Logger;
+}
+
+/** The users service's HTTP app: internal API, /openapi.json, /healthz, /readyz (PostgreSQL reachable). */
+export function createUsersApp({ pool, logger }: UsersAppDeps) {
+  const app = createApp({ logger, readiness: { postgres: () => pool.query('SELECT 1') } });
+  app.route('/', identityRoutes({ pool }));
+  app.route('/', profileRoutes({ pool }));
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Cruddur users service (internal)',
+      version: '1.0.0',
+      description: 'Who people are. Errors are {"errors": [code, ...]} with every code that applies.',
+    },
+  });
+  return app;
+}

@@ -1,0 +1,164 @@
+import type { EventPublisher } from '@cruddur/aws';
+import type { Component } from '@cruddur/http';
+import type { Logger } from '@cruddur/logger';
+import type pg from 'pg';
+import { withTransaction } from './data/db.ts';
+import { claimPendingEvents, markPublished, OUTBOX_CHANNEL, recordPublishFailure } from './data/outbox.ts';
+
+export interface OutboxRelayOptions {
+  pool: pg.Pool;
+  publisher: EventPublisher;
+  logger: Logger;
+  pollIntervalMs?: number;
+  batchSize?: number;
+  /** LISTEN for outbox inserts so new events go out at once; polling remains the safety net. */
+  listen?: boolean;
+  /** Longest wait between attempts while the queue keeps failing. */
+  maxBackoffMs?: number;
+  /**
+   * Runs after a batch is on the queue and before it is marked sent: the window in which a crash turns
+   * into a duplicate. Tests throw here to simulate that crash; production leaves it unset.
+   */
+  afterPublish?: (ids: readonly string[]) => void | Promise<void>;
+}
+
+export interface RelayStats {
+  published: number;
+  failedBatches: number;
+}
+
+/**
+ * Moves outbox rows to the users-events queue. Each batch is claimed with FOR UPDATE SKIP LOCKED inside
+ * a transaction that stays open while the batch is sent and is committed only after the rows are
+ * marked sent, so:
+ * - any number of relays (replicas) can run at once, and no two publish the same row;
+ * - a crash after sending but before the commit releases the rows, and they are sent again with the same
+ *   event id: a duplicate that consumers drop by id, never a loss.
+ */
+export class OutboxRelay implements Component {
+  readonly stats: RelayStats = { published: 0, failedBatches: 0 };
+  private readonly logger: Logger;
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxBackoffMs: number;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private listener: pg.PoolClient | undefined;
+  private consecutiveFailures = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.logger = options.logger.child({ component: 'outbox-relay' });
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.batchSize = options.batchSize ?? 50;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops polling; a batch in flight is finished (sent and marked, or rolled back) first. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    this.dropListener();
+  }
+
+  /**
+   * Claims, sends and marks one batch; returns how many events went out. Throws when the queue refused
+   * the batch (the rows stay pending with the error recorded) or when `afterPublish` throws.
+   */
+  async publishOnce(): Promise<number> {
+    const outcome = await withTransaction(this.options.pool, async (client) => {
+      const batch = await claimPendingEvents(client, this.batchSize);
+      if (batch.length === 0) return { sent: 0 };
+      const ids = batch.map((row) => row.id);
+      try {
+        await this.options.publisher.publish(batch.map((row) => row.envelope));
+      } catch (err) {
+        // Commit the failure note rather than roll back: operators see attempts and the last error per row.
+        await recordPublishFailure(client, ids, err instanceof Error ? err.message : String(err));
+        return { sent: 0, error: err };
+      }
+      await this.options.afterPublish?.(ids);
+      await markPublished(client, ids);
+      return { sent: ids.length };
+    });
+    if (outcome.error !== undefined) throw outcome.error;
+    this.stats.published += outcome.sent;
+    return outcome.sent;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      if (this.options.listen && !this.listener) await this.startListener();
+      let sent = 0;
+      try {
+        sent = await this.publishOnce();
+        this.consecutiveFailures = 0;
+        if (sent > 0) this.logger.debug({ sent }, 'published outbox events');
+      } catch (err) {
+        this.consecutiveFailures++;
+        this.stats.failedBatches++;
+        this.logger.warn(
+          { err, failures: this.consecutiveFailures },
+          'outbox batch not published; will retry',
+        );
+      }
+      // A full batch means more may be waiting: go again at once.
+      if (sent === this.batchSize) continue;
+      await this.sleep(this.delay());
+    }
+  }
+
+  private delay(): number {
+    if (this.consecutiveFailures === 0) return this.pollIntervalMs;
+    const backoff = Math.min(this.maxBackoffMs, this.pollIntervalMs * 2 ** this.consecutiveFailures);
+    // Jitter, so replicas that failed together do not retry in lockstep.
+    return backoff / 2 + Math.random() * (backoff / 2);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  private async startListener(): Promise<void> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.options.pool.connect();
+      client.on('notification', () => this.wake?.());
+      // A dropped connection only costs the wake-ups; the next loop turn listens again.
+      client.on('error', (err) => {
+        this.logger.warn({ err }, 'outbox listener lost; polling until it is back');
+        this.dropListener(err);
+      });
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      this.listener = client;
+    } catch (err) {
+      client?.release(true);
+      this.logger.warn({ err }, 'could not listen for outbox inserts; polling only');
+    }
+  }
+
+  private dropListener(err?: Error): void {
+    const client = this.listener;
+    this.listener = undefined;
+    // Released with an error, so the pool discards the connection (it still has LISTEN on it).
+    client?.release(err ?? new Error('listener closed'));
+  }
+}

@@ -1,0 +1,104 @@
+import { z } from '@hono/zod-openapi';
+
+/** 1 to 32 letters, digits or underscores; compared without regard to case. Also a CHECK in the database. */
+export const HANDLE_PATTERN = /^[A-Za-z0-9_]{1,32}$/;
+export const DISPLAY_NAME_MAX = 64;
+export const BIO_MAX = 1024;
+const EMAIL_MAX = 254;
+const COGNITO_ID_MAX = 128;
+// Control characters (C0, DEL, C1): invisible on a profile page and unsafe in logs.
+const CONTROL_CHARS = /\p{Cc}/u;
+
+/**
+ * Every zod message below is an error code from packages/http, so the 422 body lists exactly what is
+ * wrong. `abort` stops a blank field from also being reported as malformed.
+ */
+export const handleInput = z
+  .string({ error: 'handle_blank' })
+  .min(1, { error: 'handle_blank', abort: true })
+  .regex(HANDLE_PATTERN, { error: 'handle_invalid' })
+  .openapi({ example: 'andrewbrown' });
+
+export const displayNameInput = z
+  .string({ error: 'display_name_blank' })
+  .trim()
+  .min(1, { error: 'display_name_blank', abort: true })
+  .max(DISPLAY_NAME_MAX, { error: 'display_name_too_long' })
+  .refine((v) => !CONTROL_CHARS.test(v), { error: 'display_name_invalid' })
+  .openapi({ example: 'Andrew Brown' });
+
+export const emailInput = z
+  .string({ error: 'email_blank' })
+  .trim()
+  .min(1, { error: 'email_blank', abort: true })
+  .max(EMAIL_MAX, { error: 'email_invalid', abort: true })
+  .pipe(z.email({ error: 'email_invalid' }))
+  .openapi({ example: 'andrew@exampro.co' });
+
+export const cognitoUserIdInput = z
+  .string({ error: 'cognito_user_id_blank' })
+  .trim()
+  .min(1, { error: 'cognito_user_id_blank', abort: true })
+  .max(COGNITO_ID_MAX, { error: 'cognito_user_id_invalid' })
+  .refine((v) => !CONTROL_CHARS.test(v), { error: 'cognito_user_id_invalid' });
+
+/** A blank bio is stored as no bio, so "" and null read back the same. */
+export const bioInput = z
+  .string({ error: 'bio_too_long' })
+  .trim()
+  .max(BIO_MAX, { error: 'bio_too_long' })
+  .nullable()
+  .transform((v) => (v === '' ? null : v));
+
+export const registerUserBody = z
+  .object({
+    handle: handleInput,
+    display_name: displayNameInput,
+    email: emailInput,
+    cognito_user_id: cognitoUserIdInput,
+    bio: bioInput.optional(),
+  })
+  .openapi('RegisterUser');
+export type RegisterUserInput = z.output<typeof registerUserBody>;
+
+// Strict: a client that tries to change a field this endpoint does not own (handle, email) hears so.
+export const updateProfileBody = z
+  .strictObject(
+    { display_name: displayNameInput.optional(), bio: bioInput.optional() },
+    { error: 'body_invalid' },
+  )
+  .openapi('UpdateProfile');
+export type ProfilePatch = z.output<typeof updateProfileBody>;
+
+export const lookupBody = z
+  .object({
+    uuids: z
+      .array(z.uuid({ error: 'uuids_invalid' }), { error: 'uuids_invalid' })
+      .min(1, { error: 'uuids_invalid' })
+      .max(100, { error: 'uuids_invalid' }),
+  })
+  .openapi('LookupUsers');
+
+export const userSchema = z
+  .object({
+    uuid: z.uuid(),
+    handle: z.string(),
+    display_name: z.string(),
+    bio: z.string().nullable(),
+    email: z.string(),
+    cognito_user_id: z.string().nullable(),
+    created_at: z.string().openapi({ example: '2026-11-25T13:40:00.000Z' }),
+    updated_at: z.string(),
+    version: z.number().int().positive(),
+  })
+  .openapi('User');
+export type User = z.infer<typeof userSchema>;
+
+export const userShortSchema = z
+  .object({ uuid: z.uuid(), handle: z.string(), display_name: z.string() })
+  .openapi('UserShort');
+export type UserShort = z.infer<typeof userShortSchema>;
+
+export const errorBodySchema = z
+  .object({ errors: z.array(z.string()).openapi({ example: ['user_not_found'] }) })
+  .openapi('Errors');

@@ -1,0 +1,92 @@
+import { createQueuePublisher, createSqsClient } from '@cruddur/aws';
+import { ShutdownRegistry, startHttpServer } from '@cruddur/http';
+import { createLogger, type Logger } from '@cruddur/logger';
+import type pg from 'pg';
+import { createUsersApp } from './app.ts';
+import type { UsersConfig } from './config.ts';
+import { createPool } from './data/db.ts';
+import { migrateUsersDatabase } from './migrate.ts';
+import { OutboxRelay, type OutboxRelayOptions } from './relay.ts';
+
+export interface StartUsersServiceOptions {
+  logger?: Logger;
+  /** Overrides MIGRATE_ON_START. */
+  migrate?: boolean;
+  /** Overrides OUTBOX_RELAY_ENABLED; an object also tunes the relay (tests pass `afterPublish`). */
+  relay?:
+    | boolean
+    | Partial<Pick<OutboxRelayOptions, 'afterPublish' | 'pollIntervalMs' | 'batchSize' | 'listen'>>;
+  /** Interface to listen on; all interfaces by default. */
+  host?: string;
+}
+
+export interface UsersService {
+  url: string;
+  port: number;
+  pool: pg.Pool;
+  relay: OutboxRelay | undefined;
+  shutdown: ShutdownRegistry;
+  app: ReturnType<typeof createUsersApp>;
+  /** Stops taking requests, finishes the relay's batch in flight, then closes the queue client and the pool. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the users service in this process: what main.ts runs, and what other teams' end-to-end tests
+ * and `scripts/up` embed. Every part is registered on one ShutdownRegistry, stopped newest first.
+ */
+export async function startUsersService(
+  config: UsersConfig,
+  options: StartUsersServiceOptions = {},
+): Promise<UsersService> {
+  const logger =
+    options.logger ?? createLogger({ name: 'users', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const shutdown = new ShutdownRegistry({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  try {
+    if (options.migrate ?? config.MIGRATE_ON_START) {
+      const ran = await migrateUsersDatabase(config.DATABASE_URL, { logger });
+      logger.info({ migrations: ran }, ran.length ? 'migrated' : 'schema up to date');
+    }
+    const pool = createPool(config.DATABASE_URL, config.PG_POOL_MAX);
+    shutdown.register('postgres pool', () => pool.end());
+
+    let relay: OutboxRelay | undefined;
+    const relayOption = options.relay ?? config.OUTBOX_RELAY_ENABLED;
+    if (relayOption !== false) {
+      const sqs = createSqsClient({ region: config.AWS_REGION, endpoint: config.SQS_ENDPOINT });
+      shutdown.register('sqs client', async () => sqs.destroy());
+      relay = new OutboxRelay({
+        pool,
+        publisher: createQueuePublisher({ sqs, queueUrl: config.USERS_EVENTS_QUEUE_URL }),
+        logger,
+        pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+        batchSize: config.OUTBOX_BATCH_SIZE,
+        listen: true,
+        ...(typeof relayOption === 'object' ? relayOption : {}),
+      });
+      await relay.start();
+      shutdown.register('outbox relay', () => relay!.stop());
+    }
+
+    const app = createUsersApp({ pool, logger });
+    const server = await startHttpServer(app, {
+      port: config.PORT,
+      logger,
+      ...(options.host ? { host: options.host } : {}),
+    });
+    shutdown.register('http server', () => server.close());
+
+    return {
+      url: server.url,
+      port: server.port,
+      pool,
+      relay,
+      shutdown,
+      app,
+      stop: () => shutdown.shutdown('stop'),
+    };
+  } catch (err) {
+    await shutdown.shutdown('start failed').catch(() => undefined);
+    throw err;
+  }
+}

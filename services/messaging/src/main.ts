@@ -1,21 +1,13 @@
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '@cruddur/config';
-import { createDocumentClient } from '@cruddur/ddb';
-import { createApp, ShutdownRegistry, startHttpServer } from '@cruddur/http';
+import { ShutdownRegistry } from '@cruddur/http';
 import { createLogger } from '@cruddur/logger';
 import { messagingConfigSchema } from './config.ts';
+import { startMessagingService } from './index.ts';
 
 const config = loadConfig(messagingConfigSchema);
 const logger = createLogger({ name: 'messaging', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+const service = await startMessagingService(config, { logger });
+
 const shutdown = new ShutdownRegistry({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
-
-const ddb = createDocumentClient({ region: config.AWS_REGION, endpoint: config.DDB_ENDPOINT });
-shutdown.register('dynamodb client', async () => ddb.destroy());
-
-const app = createApp({
-  logger,
-  readiness: { dynamodb: () => ddb.send(new DescribeTableCommand({ TableName: config.DDB_MESSAGE_TABLE })) },
-});
-const server = await startHttpServer(app, { port: config.PORT, logger });
-shutdown.register('http server', () => server.close());
+shutdown.register('messaging service', () => service.stop());
 shutdown.installSignalHandlers();

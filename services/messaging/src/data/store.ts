@@ -1,0 +1,213 @@
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { UserSnapshot } from '@cruddur/contracts';
+import type { Key } from '@cruddur/ddb';
+import type { ConversationItem, IdempotencyItem, InboxItem, MessageItem, PairItem } from './items.ts';
+import {
+  APPEND_ITEMS,
+  buildAppendMessage,
+  buildBatchGetProfiles,
+  buildGetConversation,
+  buildGetIdempotency,
+  buildGetMessage,
+  buildGetPair,
+  buildGetProfile,
+  buildListConversations,
+  buildListMessages,
+  buildMarkRead,
+  buildPutProfile,
+  buildStartConversation,
+  type NewIdempotency,
+  type NewMessage,
+  START_ITEMS,
+} from './requests.ts';
+
+export interface ProfileRow {
+  uuid: string;
+  handle: string;
+  display_name: string;
+}
+
+/** Why a write transaction did not happen, read from its cancellation reasons. */
+export type WriteOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'pair_exists' | 'not_member' | 'idempotency_key_exists' | 'conflict' };
+
+interface CancellationReason {
+  Code?: string;
+}
+
+function cancellationReasons(err: unknown): CancellationReason[] | undefined {
+  if (err instanceof Error && err.name === 'TransactionCanceledException') {
+    return (err as Error & { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
+  }
+  return undefined;
+}
+
+const failed = (reasons: CancellationReason[], index: number) =>
+  reasons[index]?.Code === 'ConditionalCheckFailed';
+
+/**
+ * Thin senders: each method sends one built request and turns DynamoDB's answer into a value.
+ * Expected outcomes (a lost race, a non-member) are values; anything else is thrown.
+ */
+export class MessageStore {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  async startConversation(input: {
+    message: NewMessage;
+    recipientUuid: string;
+    idempotency?: NewIdempotency | undefined;
+  }): Promise<WriteOutcome> {
+    return this.transact(buildStartConversation(this.table, input), (reasons) => {
+      if (input.idempotency && failed(reasons, START_ITEMS.idempotency)) return 'idempotency_key_exists';
+      if (failed(reasons, START_ITEMS.pair)) return 'pair_exists';
+      return undefined;
+    });
+  }
+
+  async appendMessage(input: {
+    message: NewMessage;
+    idempotency?: NewIdempotency | undefined;
+  }): Promise<WriteOutcome> {
+    return this.transact(buildAppendMessage(this.table, input), (reasons) => {
+      if (failed(reasons, APPEND_ITEMS.membership)) return 'not_member';
+      if (input.idempotency && failed(reasons, APPEND_ITEMS.idempotency)) return 'idempotency_key_exists';
+      return undefined;
+    });
+  }
+
+  private async transact(
+    request: TransactWriteCommandInput,
+    classify: (reasons: CancellationReason[]) => Exclude<WriteOutcome, { ok: true }>['reason'] | undefined,
+  ): Promise<WriteOutcome> {
+    try {
+      await this.ddb.send(new TransactWriteCommand(request));
+      return { ok: true };
+    } catch (err) {
+      const reasons = cancellationReasons(err);
+      if (!reasons) {
+        // Another transaction held one of the items: nothing was written, so trying again is safe.
+        if (err instanceof Error && err.name === 'TransactionConflictException')
+          return { ok: false, reason: 'conflict' };
+        throw err;
+      }
+      const reason = classify(reasons);
+      if (reason) return { ok: false, reason };
+      if (reasons.some((r) => r.Code === 'TransactionConflict')) return { ok: false, reason: 'conflict' };
+      throw err;
+    }
+  }
+
+  async getPair(a: string, b: string): Promise<PairItem | undefined> {
+    return (await this.ddb.send(new GetCommand(buildGetPair(this.table, a, b)))).Item as PairItem | undefined;
+  }
+
+  async getConversation(groupUuid: string): Promise<ConversationItem | undefined> {
+    return (await this.ddb.send(new GetCommand(buildGetConversation(this.table, groupUuid)))).Item as
+      | ConversationItem
+      | undefined;
+  }
+
+  async getIdempotency(senderUuid: string, key: string): Promise<IdempotencyItem | undefined> {
+    return (await this.ddb.send(new GetCommand(buildGetIdempotency(this.table, senderUuid, key)))).Item as
+      | IdempotencyItem
+      | undefined;
+  }
+
+  async getMessage(groupUuid: string, sk: string): Promise<MessageItem | undefined> {
+    return (await this.ddb.send(new GetCommand(buildGetMessage(this.table, groupUuid, sk)))).Item as
+      | MessageItem
+      | undefined;
+  }
+
+  async getProfile(userUuid: string): Promise<ProfileRow | undefined> {
+    return (await this.ddb.send(new GetCommand(buildGetProfile(this.table, userUuid)))).Item as
+      | ProfileRow
+      | undefined;
+  }
+
+  async listConversations(
+    ownerUuid: string,
+    limit: number,
+    startKey?: Key,
+  ): Promise<{ items: InboxItem[]; more: boolean }> {
+    const out = await this.ddb.send(
+      new QueryCommand(buildListConversations(this.table, ownerUuid, limit, startKey)),
+    );
+    const items = (out.Items ?? []) as InboxItem[];
+    return { items: items.slice(0, limit), more: items.length > limit };
+  }
+
+  async listMessages(
+    groupUuid: string,
+    limit: number,
+    startKey?: Key,
+  ): Promise<{ items: MessageItem[]; more: boolean }> {
+    const out = await this.ddb.send(
+      new QueryCommand(buildListMessages(this.table, groupUuid, limit, startKey)),
+    );
+    const items = (out.Items ?? []) as MessageItem[];
+    return { items: items.slice(0, limit), more: items.length > limit };
+  }
+
+  /** Returns undefined when the caller has no inbox row for the group (not a member, or no such group). */
+  async markRead(ownerUuid: string, groupUuid: string): Promise<InboxItem | undefined> {
+    try {
+      const out = await this.ddb.send(new UpdateCommand(buildMarkRead(this.table, ownerUuid, groupUuid)));
+      return out.Attributes as InboxItem;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return undefined;
+      throw err;
+    }
+  }
+
+  /** Profiles by uuid; users not in the replica yet are simply absent. */
+  async getProfiles(userUuids: readonly string[]): Promise<Map<string, ProfileRow>> {
+    const found = new Map<string, ProfileRow>();
+    for (const request of buildBatchGetProfiles(this.table, userUuids)) {
+      for (const item of await this.batchGetAll(request)) {
+        const row = item as unknown as ProfileRow;
+        found.set(row.uuid, row);
+      }
+    }
+    return found;
+  }
+
+  private async batchGetAll(request: BatchGetCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let pending: BatchGetCommandInput['RequestItems'] | undefined = request.RequestItems;
+    // BatchGetItem may return only part of the answer under load; ask again for the rest, backing off.
+    for (let round = 0; pending && Object.keys(pending).length > 0; round++) {
+      if (round >= 8) throw new Error('BatchGetItem kept returning unprocessed keys');
+      if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
+      const out = await this.ddb.send(new BatchGetCommand({ RequestItems: pending }));
+      items.push(...(out.Responses?.[this.table] ?? []));
+      pending = out.UnprocessedKeys;
+    }
+    return items;
+  }
+
+  /** Returns false when the replica already holds this version or a newer one. */
+  async putProfile(user: UserSnapshot): Promise<boolean> {
+    try {
+      await this.ddb.send(new PutCommand(buildPutProfile(this.table, user)));
+      return true;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+}

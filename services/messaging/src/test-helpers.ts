@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { UserSnapshot } from '@cruddur/contracts';
+import type { LocalStackEndpoints } from '@cruddur/local-stack';
+import { silentLogger } from '@cruddur/logger';
+import {
+  createTestQueue,
+  createTestTable,
+  documentClient,
+  type TestQueue,
+  type TestTable,
+} from '@cruddur/test-kit';
+import { messagingConfigSchema } from './config.ts';
+import { MessageStore } from './data/store.ts';
+import { type RunningMessagingService, startMessagingService } from './index.ts';
+
+/** A messaging service on its own table and queue, for one test file. */
+export interface ServiceFixture {
+  service: RunningMessagingService;
+  table: TestTable;
+  queue: TestQueue;
+  /** A store on the same table with its own client, for arranging and checking data directly. */
+  store: MessageStore;
+  call(
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{
+    status: number;
+    body: any;
+  }>;
+  addUser(handle: string, version?: number): Promise<UserSnapshot>;
+  close(): Promise<void>;
+}
+
+export async function startServiceFixture(
+  stack: LocalStackEndpoints,
+  options: { clock?: () => Date } = {},
+): Promise<ServiceFixture> {
+  const [table, queue] = await Promise.all([createTestTable(stack), createTestQueue(stack)]);
+  const config = messagingConfigSchema.parse({
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    AWS_REGION: 'us-east-1',
+    DDB_ENDPOINT: stack.dynamodbEndpoint,
+    SQS_ENDPOINT: stack.sqsEndpoint,
+    DDB_MESSAGE_TABLE: table.name,
+    USERS_EVENTS_QUEUE_URL: queue.url,
+  });
+  const service = await startMessagingService(config, {
+    logger: silentLogger,
+    host: '127.0.0.1',
+    usersEventsWaitSeconds: 1,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const ddb = documentClient(stack);
+  const store = new MessageStore(ddb, table.name);
+  return {
+    service,
+    table,
+    queue,
+    store,
+    async call(path, init = {}) {
+      const res = await fetch(`${service.url}${path}`, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: {
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...init.headers,
+        },
+        body:
+          init.body === undefined
+            ? null
+            : typeof init.body === 'string'
+              ? init.body
+              : JSON.stringify(init.body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async addUser(handle, version = 1) {
+      const user = { uuid: randomUUID(), handle, display_name: `${handle} display`, bio: null, version };
+      await store.putProfile(user);
+      return user;
+    },
+    async close() {
+      await service.stop();
+      ddb.destroy();
+      await Promise.all([table.drop(), queue.drop()]);
+    },
+  };
+}

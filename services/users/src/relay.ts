@@ -25,6 +25,8 @@ export interface OutboxRelayOptions {
 export interface RelayStats {
   published: number;
   failedBatches: number;
+  /** Completed passes over the outbox, successful or not. */
+  passes: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface RelayStats {
  *   event id: a duplicate that consumers drop by id, never a loss.
  */
 export class OutboxRelay implements Component {
-  readonly stats: RelayStats = { published: 0, failedBatches: 0 };
+  readonly stats: RelayStats = { published: 0, failedBatches: 0, passes: 0 };
   private readonly logger: Logger;
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
@@ -110,6 +112,7 @@ export class OutboxRelay implements Component {
           'outbox batch not published; will retry',
         );
       }
+      this.stats.passes++;
       // A full batch means more may be waiting: go again at once.
       if (sent === this.batchSize) continue;
       await this.sleep(this.delay());
@@ -135,6 +138,11 @@ export class OutboxRelay implements Component {
         done();
       };
     });
+  }
+
+  /** Whether inserts wake this relay right away (LISTEN is active). */
+  get listening(): boolean {
+    return this.listener !== undefined;
   }
 
   private async startListener(): Promise<void> {

@@ -19,16 +19,23 @@ export async function withTransaction<T>(
   fn: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
+  // A connection that dies between queries (server restart, terminated backend) emits 'error' on the
+  // client; unheard, that would crash the process. The next query fails with it anyway.
+  const ignore = () => undefined;
+  client.on('error', ignore);
+  let failure: unknown;
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
-    client.release();
     return result;
   } catch (err) {
+    failure = err;
     await client.query('ROLLBACK').catch(() => undefined);
-    client.release(err instanceof Error ? err : true);
     throw err;
+  } finally {
+    client.off('error', ignore);
+    client.release(failure === undefined ? undefined : failure instanceof Error ? failure : true);
   }
 }
 

@@ -1,0 +1,78 @@
+# syntax=docker/dockerfile:1.7
+#
+# One Dockerfile, one image per service:
+#   docker build --target gateway         -t cruddur/gateway .
+#   docker build --target users           -t cruddur/users .
+#   docker build --target messaging       -t cruddur/messaging .
+#   docker build --target stream-consumer -t cruddur/stream-consumer .
+#   docker build --target tools           -t cruddur/tools .   (migrations, schema-load, seeds: the compose `init` service)
+#
+# The build stage installs the whole workspace from the lockfile and bundles each service with esbuild
+# (deploy/docker/src/bundle.ts) into one ESM file that holds the service's own dependencies and nothing else.
+# A service image is node:24 slim + that one file, run as the unprivileged `node` user.
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# ---------------------------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /repo
+ENV CI=true \
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
+    PATH=/repo/.tools/pnpm/node_modules/.bin:$PATH
+
+# pnpm is installed by the project's own bootstrap (the pinned version from package.json into .tools/pnpm),
+# so `scripts/run` finds it in the tools image and never reaches for the network.
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY scripts/lib/toolchain.sh scripts/lib/toolchain.sh
+RUN bash -c 'source scripts/lib/toolchain.sh && ensure_pnpm'
+
+# Dependencies are fetched from the lockfile alone, so this layer is reused until the lockfile changes.
+RUN --mount=type=cache,id=pnpm-store,target=/root/.local/share/pnpm/store \
+    pnpm fetch --frozen-lockfile
+
+COPY . .
+RUN --mount=type=cache,id=pnpm-store,target=/root/.local/share/pnpm/store \
+    pnpm install --frozen-lockfile --offline --reporter=append-only
+
+RUN node --import tsx deploy/docker/src/bundle-cli.ts /out
+
+# ---------------------------------------------------------------------------------------------------------------
+# The one-shot init image: the workspace with its scripts (scripts/run db/migrate, ddb/schema-load, db/seed, ddb/seed).
+FROM build AS tools
+ENV NODE_ENV=production
+USER node
+CMD ["sh", "deploy/docker/init.sh"]
+
+# ---------------------------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+WORKDIR /app
+# `node` (uid 1000) ships with the image; the bundle stays root-owned, so the process cannot rewrite its own code.
+USER node
+# Alive = /healthz answers 200 on the service's PORT (each target sets PORT). Node's own fetch: no curl in the image.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||'')+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+STOPSIGNAL SIGTERM
+# The services handle SIGTERM themselves (stop taking work, finish in flight, checkpoint), so node runs as PID 1.
+CMD ["node", "main.mjs"]
+
+FROM runtime AS gateway
+ENV PORT=4567
+EXPOSE 4567
+COPY --from=build /out/gateway/main.mjs ./main.mjs
+
+FROM runtime AS users
+ENV PORT=4571
+EXPOSE 4571
+COPY --from=build /out/users/main.mjs ./main.mjs
+
+FROM runtime AS messaging
+ENV PORT=4572
+EXPOSE 4572
+COPY --from=build /out/messaging/main.mjs ./main.mjs
+
+FROM runtime AS stream-consumer
+ENV PORT=4573
+EXPOSE 4573
+COPY --from=build /out/stream-consumer/main.mjs ./main.mjs

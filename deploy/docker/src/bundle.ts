@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** Every service that gets its own image; the name is the folder under services/ and the Dockerfile target. */
+export const SERVICES = ['gateway', 'users', 'messaging', 'stream-consumer'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** The port each service listens on (docs/contracts.md); the image's HEALTHCHECK and EXPOSE use it. */
+export const SERVICE_PORTS: Record<ServiceName, number> = {
+  gateway: 4567,
+  users: 4571,
+  messaging: 4572,
+  'stream-consumer': 4573,
+};
+
+/**
+ * Left out of the bundle: optional modules that are only loaded when a feature is switched on
+ * (pg's native binding, pino's pretty printer, which is for a developer's terminal only).
+ * Each is loaded behind a try/catch or a flag by the library, so the bundle runs without them.
+ */
+export const BUNDLE_EXTERNALS = ['pg-native', 'pino-pretty'];
+
+/**
+ * ESM output still meets CommonJS dependencies that call `require`, `__filename` and `__dirname`;
+ * this banner gives them the Node built-ins they expect.
+ */
+const ESM_REQUIRE_BANNER = [
+  "import { createRequire as __cruddurCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __cruddurFileURLToPath } from 'node:url';",
+  "import { dirname as __cruddurDirname } from 'node:path';",
+  'const require = __cruddurCreateRequire(import.meta.url);',
+  'const __filename = __cruddurFileURLToPath(import.meta.url);',
+  'const __dirname = __cruddurDirname(__filename);',
+].join('\n');
+
+export interface BundleOptions {
+  /** Entry file relative to the service folder: `src/main.ts` (the process) or `src/lambda.ts` (the Lambda handler). */
+  entry?: string;
+  /** File name written in `outdir`. */
+  outfile?: string;
+  minify?: boolean;
+}
+
+export interface BundleResult {
+  outfile: string;
+  /** Input files that went into the bundle, relative to the repo root. */
+  inputs: string[];
+}
+
+/**
+ * Bundles one service (or its Lambda handler) into a single ESM file with every dependency inlined, so the
+ * runtime image holds one file and no node_modules: small, and nothing of another service comes along.
+ * The Dockerfile runs this (deploy/docker/src/bundle-cli.ts) and the CDK app uses it for the Lambda asset.
+ */
+export async function bundleService(
+  service: ServiceName,
+  outdir: string,
+  { entry = 'src/main.ts', outfile = 'main.mjs', minify = true }: BundleOptions = {},
+): Promise<BundleResult> {
+  const entryPoint = join(REPO_ROOT, 'services', service, entry);
+  if (!existsSync(entryPoint)) throw new Error(`no entry point ${entryPoint}`);
+  await mkdir(outdir, { recursive: true });
+  const target = resolve(outdir, outfile);
+  const result = await build({
+    entryPoints: [entryPoint],
+    outfile: target,
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    minify,
+    // Keeps stack traces readable in logs without shipping a source map file.
+    keepNames: true,
+    sourcemap: false,
+    legalComments: 'none',
+    external: BUNDLE_EXTERNALS,
+    banner: { js: ESM_REQUIRE_BANNER },
+    // Module resolution from the service folder, so each bundle sees its own dependency versions.
+    absWorkingDir: join(REPO_ROOT, 'services', service),
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return { outfile: target, inputs: Object.keys((result.metafile as Metafile).inputs) };
+}

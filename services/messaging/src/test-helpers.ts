@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { UserSnapshot } from '@cruddur/contracts';
-import type { LocalStackEndpoints } from '@cruddur/local-stack';
 import { silentLogger } from '@cruddur/logger';
 import {
   createTestQueue,
@@ -25,6 +24,7 @@ export interface ServiceFixture {
     init?: { method?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<{
     status: number;
+    // biome-ignore lint/suspicious/noExplicitAny: tests read whatever the route answered and assert on it
     body: any;
   }>;
   addUser(handle: string, version?: number): Promise<UserSnapshot>;
@@ -32,7 +32,7 @@ export interface ServiceFixture {
 }
 
 export async function startServiceFixture(
-  stack: LocalStackEndpoints,
+  stack: Parameters<typeof createTestTable>[0],
   options: { clock?: () => Date } = {},
 ): Promise<ServiceFixture> {
   const [table, queue] = await Promise.all([createTestTable(stack), createTestQueue(stack)]);

@@ -1,0 +1,135 @@
+import { INBOX_BY_ACTIVITY_INDEX } from '@cruddur/ddb';
+import { describe, expect, it } from 'vitest';
+import {
+  buildAppendMessage,
+  buildBatchGetProfiles,
+  buildListConversations,
+  buildListMessages,
+  buildMarkRead,
+  buildPutProfile,
+  buildStartConversation,
+  inboxCursorKey,
+  type NewIdempotency,
+  type NewMessage,
+  requestHash,
+} from './requests.ts';
+
+const A = '00000000-0000-4000-8000-00000000000a';
+const B = '00000000-0000-4000-8000-00000000000b';
+const G = '00000000-0000-4000-8000-0000000000aa';
+const M = '00000000-0000-4000-8000-0000000000ff';
+const at = '2026-11-25T10:00:00.000Z';
+const message: NewMessage = {
+  groupUuid: G,
+  messageUuid: M,
+  senderUuid: B,
+  text: 'hi',
+  createdAt: at,
+  members: [A, B],
+};
+const idem: NewIdempotency = {
+  senderUuid: B,
+  key: 'k1',
+  requestHash: 'h',
+  createdConversation: true,
+  createdAt: at,
+  expiresAt: 1,
+};
+
+describe('buildStartConversation', () => {
+  const input = buildStartConversation('t', { message, recipientUuid: A, idempotency: idem });
+  const puts = input.TransactItems!.map((i) => i.Put!);
+
+  it('writes pair lock, conversation, both inbox rows, message and idempotency record, each only if new', () => {
+    expect(puts.map((p) => p.Item?.type)).toEqual([
+      'pair',
+      'conversation',
+      'inbox',
+      'inbox',
+      'message',
+      'idempotency',
+    ]);
+    expect(
+      puts.every((p) => p.ConditionExpression === 'attribute_not_exists(pk)' && p.TableName === 't'),
+    ).toBe(true);
+    expect(puts[0]?.Item).toMatchObject({ pk: `PAIR#${A}#${B}`, sk: 'PAIR', message_group_uuid: G });
+    expect(puts[1]?.Item).toMatchObject({ pk: `CONV#${G}`, sk: 'META', members: [A, B] });
+  });
+
+  it('gives the sender 0 unread and the recipient 1, both pointing at the first message', () => {
+    const sk = `${at}#${M}`;
+    expect(puts[2]?.Item).toMatchObject({ pk: `GRP#${B}`, sk: G, other_user_uuid: A, unread_count: 0 });
+    expect(puts[3]?.Item).toMatchObject({
+      pk: `GRP#${A}`,
+      other_user_uuid: B,
+      unread_count: 1,
+      last_message_key: sk,
+      last_message_uuid: M,
+      last_message_text: 'hi',
+      last_message_at: at,
+      last_sender_uuid: B,
+    });
+    expect(puts[4]?.Item).toMatchObject({ pk: `MSG#${G}`, sk, sender_uuid: B, members: [A, B] });
+    expect(puts[5]?.Item).toMatchObject({ pk: `IDEM#${B}#k1`, message_sk: sk, message_group_uuid: G });
+  });
+
+  it('leaves the idempotency record out when no key was given', () => {
+    expect(buildStartConversation('t', { message, recipientUuid: A }).TransactItems).toHaveLength(5);
+  });
+});
+
+describe('buildAppendMessage', () => {
+  it('checks membership on the conversation in the same transaction as the put', () => {
+    const items = buildAppendMessage('t', { message, idempotency: idem }).TransactItems!;
+    expect(items[0]?.ConditionCheck).toMatchObject({
+      Key: { pk: `CONV#${G}`, sk: 'META' },
+      ConditionExpression: 'contains(members, :me)',
+      ExpressionAttributeValues: { ':me': B },
+    });
+    expect(items[1]?.Put?.Item?.type).toBe('message');
+    expect(items[2]?.Put?.Item?.type).toBe('idempotency');
+    expect(items.some((i) => i.Put?.Item?.type === 'inbox')).toBe(false);
+  });
+});
+
+describe('reads and small writes', () => {
+  it('marks read only an existing row of the caller', () => {
+    expect(buildMarkRead('t', A, G)).toMatchObject({
+      Key: { pk: `GRP#${A}`, sk: G },
+      ConditionExpression: 'attribute_exists(pk)',
+      UpdateExpression: 'SET unread_count = :zero, last_read_key = last_message_key',
+    });
+  });
+  it('lists newest first with one look-ahead item and no date filter', () => {
+    const q = buildListConversations('t', A, 20, { pk: `GRP#${A}`, sk: G, last_message_key: 'x' });
+    expect(q).toMatchObject({ IndexName: INBOX_BY_ACTIVITY_INDEX, ScanIndexForward: false, Limit: 21 });
+    expect(q.KeyConditionExpression).toBe('pk = :pk');
+    expect(buildListMessages('t', G, 5)).toMatchObject({ Limit: 6, ScanIndexForward: false });
+    expect(buildListMessages('t', G, 5).ExclusiveStartKey).toBeUndefined();
+  });
+  it('builds cursors that match the LSI key', () => {
+    expect(inboxCursorKey({ pk: 'GRP#a', sk: 'g', last_message_key: 'k' })).toEqual({
+      pk: 'GRP#a',
+      sk: 'g',
+      last_message_key: 'k',
+    });
+  });
+  it('batches profile reads by 100 distinct users', () => {
+    const uuids = Array.from({ length: 150 }, (_, i) => `u${i}`);
+    const batches = buildBatchGetProfiles('t', [...uuids, ...uuids]);
+    expect(batches.map((b) => b.RequestItems?.t?.Keys?.length)).toEqual([100, 50]);
+  });
+  it('puts a profile only over an older version', () => {
+    const put = buildPutProfile('t', { uuid: A, handle: 'a', display_name: 'A', bio: null, version: 4 });
+    expect(put).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
+      ExpressionAttributeValues: { ':v': 4 },
+      Item: { pk: `USER#${A}`, sk: 'PROFILE', type: 'user', version: 4 },
+    });
+  });
+  it('hashes what a request asked for, so a changed body is detected', () => {
+    expect(requestHash(['group', G, 'a'])).toBe(requestHash(['group', G, 'a']));
+    expect(requestHash(['group', G, 'a'])).not.toBe(requestHash(['group', G, 'b']));
+    expect(requestHash(['a', 'b|c'])).not.toBe(requestHash(['a|b', 'c']));
+  });
+});

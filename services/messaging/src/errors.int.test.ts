@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { testStack } from '@cruddur/test-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServiceFixture, startServiceFixture } from './test-helpers.ts';
+
+const stack = testStack();
+let f: ServiceFixture;
+let ann: { uuid: string };
+let bob: { uuid: string };
+let group: string;
+
+beforeAll(async () => {
+  f = await startServiceFixture(stack);
+  [ann, bob] = await Promise.all([f.addUser('err-ann'), f.addUser('err-bob')]);
+  const started = await f.call('/internal/conversations', {
+    body: { user_uuid: ann.uuid, recipient_uuid: bob.uuid, message: 'hi' },
+  });
+  group = started.body.message.message_group_uuid;
+});
+afterAll(async () => {
+  await f?.close();
+});
+
+const post = (body: unknown, g = group) => f.call(`/internal/conversations/${g}/messages`, { body });
+
+describe('every error code, with every code that applies', () => {
+  it.each([
+    ['blank', '   \n\t ', ['message_blank']],
+    ['missing', undefined, ['message_blank']],
+    ['not a string', 42, ['message_blank']],
+    ['1025 code points', 'x'.repeat(1025), ['message_exceed_max_chars']],
+    ['a tab', 'a\tb', ['message_invalid_characters']],
+    ['a NUL', 'a\u0000b', ['message_invalid_characters']],
+    ['a C1 control', 'a\u0085b', ['message_invalid_characters']],
+    ['a lone surrogate', 'a\ud800b', ['message_invalid_characters']],
+    [
+      'too long and a control',
+      `${'y'.repeat(1030)}\u0007`,
+      ['message_exceed_max_chars', 'message_invalid_characters'],
+    ],
+  ])('422 for a message that is %s', async (_name, message, codes) => {
+    const res = await post({ user_uuid: ann.uuid, message });
+    expect([res.status, res.body]).toEqual([422, { errors: codes }]);
+  });
+
+  it('accepts 1024 emoji (code points, not UTF-16 units) and surrounding whitespace', async () => {
+    const res = await post({ user_uuid: ann.uuid, message: ` ${'😀'.repeat(1024)} ` });
+    expect(res.status).toBe(201);
+    expect([...res.body.message].length).toBe(1024);
+  });
+
+  it('reports a bad path uuid together with the body codes', async () => {
+    const res = await post({ user_uuid: 'nope', message: '', idempotency_key: 'has space' }, 'not-a-uuid');
+    expect(res.status).toBe(422);
+    expect(res.body.errors.sort()).toEqual(
+      ['message_group_uuid_invalid', 'uuid_invalid', 'message_blank', 'idempotency_key_invalid'].sort(),
+    );
+    const alone = await post({ user_uuid: ann.uuid, message: 'fine' }, 'not-a-uuid');
+    expect([alone.status, alone.body]).toEqual([422, { errors: ['message_group_uuid_invalid'] }]);
+  });
+
+  it('422 cannot_message_self, alone or with other codes', async () => {
+    const self = await f.call('/internal/conversations', {
+      body: { user_uuid: ann.uuid, recipient_uuid: ann.uuid.toUpperCase(), message: 'me' },
+    });
+    expect([self.status, self.body]).toEqual([422, { errors: ['cannot_message_self'] }]);
+    const both = await f.call('/internal/conversations', {
+      body: { user_uuid: ann.uuid, recipient_uuid: ann.uuid, message: '' },
+    });
+    expect(both.body.errors.sort()).toEqual(['cannot_message_self', 'message_blank']);
+  });
+
+  it('404 user_not_found for a recipient the replica does not know', async () => {
+    const res = await f.call('/internal/conversations', {
+      body: { user_uuid: ann.uuid, recipient_uuid: randomUUID(), message: 'hello?' },
+    });
+    expect([res.status, res.body]).toEqual([404, { errors: ['user_not_found'] }]);
+  });
+
+  it('422 for bad limits, cursors and user uuids in queries', async () => {
+    for (const limit of ['0', '101', 'abc', '2.5', '']) {
+      const res = await f.call(`/internal/users/${ann.uuid}/conversations?limit=${limit}`);
+      expect([limit, res.status, res.body]).toEqual([limit, 422, { errors: ['limit_invalid'] }]);
+    }
+    const cursor = await f.call(
+      `/internal/conversations/${group}/messages?user_uuid=${ann.uuid}&before=%25%25`,
+    );
+    expect([cursor.status, cursor.body]).toEqual([422, { errors: ['cursor_invalid'] }]);
+    const user = await f.call(`/internal/conversations/${group}/messages?user_uuid=x&limit=0`);
+    expect(user.body.errors.sort()).toEqual(['limit_invalid', 'uuid_invalid']);
+    const path = await f.call('/internal/users/x/conversations');
+    expect([path.status, path.body]).toEqual([422, { errors: ['uuid_invalid'] }]);
+    const read = await f.call('/internal/conversations/x/read', { body: { user_uuid: 'y' } });
+    expect(read.body.errors.sort()).toEqual(['message_group_uuid_invalid', 'uuid_invalid']);
+  });
+
+  it('answers broken JSON with 400, a wrong media type with 415 and an unknown route with 404', async () => {
+    const json = await f.call(`/internal/conversations/${group}/messages`, { body: '{"user_uuid":' });
+    expect([json.status, json.body]).toEqual([400, { errors: ['body_invalid_json'] }]);
+    const media = await f.call(`/internal/conversations/${group}/messages`, {
+      method: 'POST',
+      body: 'message=hi',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect([media.status, media.body]).toEqual([415, { errors: ['unsupported_media_type'] }]);
+    const array = await post([1, 2]);
+    expect(array.status).toBe(422);
+    const route = await f.call('/internal/nothing');
+    expect([route.status, route.body]).toEqual([404, { errors: ['route_not_found'] }]);
+  });
+
+  it('409 idempotency_key_reused when a key comes back with a different body', async () => {
+    const key = randomUUID();
+    const first = await post({ user_uuid: ann.uuid, message: 'once', idempotency_key: key });
+    expect(first.status).toBe(201);
+    const retry = await post({ user_uuid: ann.uuid, message: 'once', idempotency_key: key });
+    expect([retry.status, retry.body]).toEqual([200, first.body]);
+    const reused = await post({ user_uuid: ann.uuid, message: 'twice', idempotency_key: key });
+    expect([reused.status, reused.body]).toEqual([409, { errors: ['idempotency_key_reused'] }]);
+    // The same key is the other user's own key: scoped per sender, so it is new for bob.
+    const bobs = await post({ user_uuid: bob.uuid, message: 'twice', idempotency_key: key });
+    expect(bobs.status).toBe(201);
+  });
+});

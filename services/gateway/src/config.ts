@@ -1,8 +1,55 @@
-import { baseSchema, port, z } from '@cruddur/config';
+import { baseSchema, port, positiveInt, z } from '@cruddur/config';
+
+/** A comma-separated list of origins; empty means no cross-origin access at all. */
+const originList = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin.length > 0),
+  )
+  .pipe(z.array(z.url()));
 
 export const gatewayConfigSchema = baseSchema.extend({
   PORT: port(4567),
   USERS_URL: z.url(),
   MESSAGING_URL: z.url(),
+  COGNITO_USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must look like <region>_<id>'),
+  COGNITO_CLIENT_ID: z.string().min(1),
+  /**
+   * Set locally to the Cognito emulator's issuer (http://127.0.0.1:9229/<pool>); unset on AWS, where the
+   * issuer is derived from AWS_REGION and the pool id. Either way the same verifier runs.
+   */
+  COGNITO_ISSUER: z.url().optional(),
+  CORS_ORIGINS: originList,
+  /** The topic the stream consumer publishes inbox changes to; every replica subscribes its own queue. */
+  MESSAGE_EVENTS_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** Names this replica's event queue; defaults to a random id so replicas never share a queue. */
+  GATEWAY_REPLICA_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/)
+    .optional(),
+  /** Token bucket per user (per replica): a burst of RATE_LIMIT_BURST, refilled at RATE_LIMIT_PER_SECOND. */
+  RATE_LIMIT_BURST: positiveInt(60),
+  RATE_LIMIT_PER_SECOND: positiveInt(10),
+  /** The largest accepted request body; a 1024-character message is at most ~4 KiB of UTF-8. */
+  BODY_LIMIT_BYTES: positiveInt(16 * 1024),
+  UPSTREAM_TIMEOUT_MS: positiveInt(3_000),
+  IDENTITY_CACHE_TTL_MS: positiveInt(30_000),
+  IDENTITY_CACHE_SIZE: positiveInt(10_000),
+  SSE_HEARTBEAT_MS: positiveInt(15_000),
+  SSE_MAX_STREAMS_PER_USER: positiveInt(8),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+/** The issuer the access tokens must carry: the emulator's locally, the user pool's on AWS. */
+export function cognitoIssuer(
+  config: Pick<GatewayConfig, 'COGNITO_ISSUER' | 'AWS_REGION' | 'COGNITO_USER_POOL_ID'>,
+) {
+  return (
+    config.COGNITO_ISSUER?.replace(/\/$/, '') ??
+    `https://cognito-idp.${config.AWS_REGION}.amazonaws.com/${config.COGNITO_USER_POOL_ID}`
+  );
+}

@@ -1,0 +1,73 @@
+import { createApp, type ErrorBody, type ReadinessChecks } from '@cruddur/http';
+import type { Logger } from '@cruddur/logger';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { IdentityResolver } from './auth/identity.ts';
+import { authenticate } from './auth/middleware.ts';
+import type { AccessTokenVerifier } from './auth/verifier.ts';
+import type { GatewayEnv } from './env.ts';
+import type { SseHub } from './events/hub.ts';
+import { corsForOrigins } from './middleware/cors.ts';
+import { rateLimit } from './middleware/rate-limit.ts';
+import { requireJson } from './middleware/require-json.ts';
+import { mountDocs } from './routes/docs.ts';
+import { eventRoutes } from './routes/events.ts';
+import { messageGroupRoutes } from './routes/message-groups.ts';
+import { messageRoutes } from './routes/messages.ts';
+import type { Guards, RouteDeps } from './routes/router.ts';
+import { userRoutes } from './routes/users.ts';
+import type { MessagingClient } from './upstream/messaging.ts';
+import type { UsersClient } from './upstream/users.ts';
+
+export interface GatewayAppDeps {
+  logger: Logger;
+  verifier: AccessTokenVerifier;
+  identities: IdentityResolver;
+  users: UsersClient;
+  messaging: MessagingClient;
+  hub: SseHub;
+  corsOrigins: readonly string[];
+  bodyLimitBytes: number;
+  rateLimit: { capacity: number; refillPerSecond: number };
+  heartbeatMs: number;
+  readiness?: ReadinessChecks;
+}
+
+/** The whole public API as one Hono app; startGateway serves it, tests may call app.request(). */
+export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
+  const app = createApp({
+    logger: deps.logger,
+    readiness: deps.readiness ?? {},
+  }) as unknown as OpenAPIHono<GatewayEnv>;
+
+  app.use('/api/*', corsForOrigins(deps.corsOrigins));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: (c) => c.json({ errors: ['body_too_large'] } satisfies ErrorBody, 413),
+    }),
+  );
+
+  const { verifier, identities } = deps;
+  const limit = rateLimit(deps.rateLimit);
+  const guards: Guards = {
+    signedIn: [authenticate({ verifier, identities, required: true }), limit],
+    optional: [authenticate({ verifier, identities, required: false }), limit],
+    stream: [authenticate({ verifier, identities, required: true, allowQueryToken: true }), limit],
+    json: requireJson(),
+  };
+  const routeDeps: RouteDeps = {
+    users: deps.users,
+    messaging: deps.messaging,
+    hub: deps.hub,
+    guards,
+    heartbeatMs: deps.heartbeatMs,
+  };
+  app.route('/', messageGroupRoutes(routeDeps));
+  app.route('/', messageRoutes(routeDeps));
+  app.route('/', userRoutes(routeDeps));
+  app.route('/', eventRoutes(routeDeps));
+  mountDocs(app);
+  return app;
+}

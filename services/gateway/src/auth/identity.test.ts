@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { User } from '../upstream/schemas.ts';
+import { IdentityResolver } from './identity.ts';
+
+const andrew: User = {
+  uuid: '6a1b0c4e-5f0f-4a43-9b3a-2f8d8f3b1c11',
+  handle: 'andrewbrown',
+  display_name: 'Andrew Brown',
+  cognito_user_id: 'sub-1',
+};
+
+// A stand-in for the users service's look-up function only: this checks the caching rule, not the wire.
+function countingLookup(known: Record<string, User>) {
+  const calls: string[] = [];
+  return {
+    calls,
+    byCognitoSub: async (sub: string) => {
+      calls.push(sub);
+      return known[sub];
+    },
+  };
+}
+
+describe('IdentityResolver', () => {
+  it('caches hits and shares concurrent look-ups', async () => {
+    const users = countingLookup({ 'sub-1': andrew });
+    const resolver = new IdentityResolver(users, { ttlMs: 30_000, maxEntries: 10 });
+    const [a, b] = await Promise.all([resolver.resolve('sub-1'), resolver.resolve('sub-1')]);
+    await resolver.resolve('sub-1');
+    expect(a).toEqual({
+      uuid: andrew.uuid,
+      handle: 'andrewbrown',
+      display_name: 'Andrew Brown',
+      sub: 'sub-1',
+    });
+    expect(b).toBe(a);
+    expect(users.calls).toEqual(['sub-1']);
+  });
+
+  it('does not cache misses, so a new sign-up is seen at once', async () => {
+    const known: Record<string, User> = {};
+    const users = countingLookup(known);
+    const resolver = new IdentityResolver(users, { ttlMs: 30_000, maxEntries: 10 });
+    expect(await resolver.resolve('sub-1')).toBeUndefined();
+    known['sub-1'] = andrew;
+    expect((await resolver.resolve('sub-1'))?.uuid).toBe(andrew.uuid);
+    expect(users.calls).toEqual(['sub-1', 'sub-1']);
+  });
+});

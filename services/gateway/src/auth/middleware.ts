@@ -1,0 +1,73 @@
+import { AppError, type ErrorBody } from '@cruddur/http';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { GatewayEnv } from '../env.ts';
+import type { IdentityResolver } from './identity.ts';
+import { type AccessTokenVerifier, InvalidTokenError, JwksUnavailableError } from './verifier.ts';
+
+// Three base64url parts; anything else is rejected before any crypto or network work.
+const JWT_SHAPE = /^[A-Za-z0-9_-]{1,4096}\.[A-Za-z0-9_-]{1,8192}\.[A-Za-z0-9_-]{0,1024}$/;
+
+export interface AuthenticateOptions {
+  verifier: AccessTokenVerifier;
+  identities: IdentityResolver;
+  /** Without a token: 401 when required, else the request goes on anonymously. */
+  required: boolean;
+  /** Also read `?access_token=`: browsers' EventSource cannot send an Authorization header. */
+  allowQueryToken?: boolean;
+}
+
+export function bearerToken(c: Context, allowQueryToken: boolean): string | undefined {
+  const header = c.req.header('authorization');
+  if (header !== undefined) {
+    const match = /^Bearer +(\S+) *$/i.exec(header);
+    return match?.[1] ?? '';
+  }
+  if (allowQueryToken) return c.req.query('access_token');
+  return undefined;
+}
+
+function unauthorized(c: Context) {
+  const body: ErrorBody = { errors: ['unauthorized'] };
+  return c.json(body, 401, { 'WWW-Authenticate': 'Bearer' });
+}
+
+/**
+ * Verifies the Cognito access token and resolves the caller, before any body is read. Every token
+ * problem, and a token whose user we do not know, is the same 401; a key set or users service that
+ * cannot be reached is 503, because signing in again would not help.
+ */
+export function authenticate({
+  verifier,
+  identities,
+  required,
+  allowQueryToken = false,
+}: AuthenticateOptions) {
+  return createMiddleware<GatewayEnv>(async (c, next) => {
+    const token = bearerToken(c, allowQueryToken);
+    if (token === undefined) {
+      if (required) return unauthorized(c);
+      return next();
+    }
+    if (!JWT_SHAPE.test(token)) return unauthorized(c);
+    let sub: string;
+    try {
+      sub = (await verifier.verify(token)).sub;
+    } catch (err) {
+      if (err instanceof InvalidTokenError) return unauthorized(c);
+      if (err instanceof JwksUnavailableError) throw AppError.unavailable(err);
+      throw err;
+    }
+    const caller = await identities.resolve(sub);
+    if (!caller) return unauthorized(c);
+    c.set('caller', caller);
+    return next();
+  });
+}
+
+/** The caller on a route mounted behind a required `authenticate`. */
+export function callerOf(c: Context<GatewayEnv>) {
+  const caller = c.get('caller');
+  if (!caller) throw new AppError(401, 'unauthorized');
+  return caller;
+}

@@ -1,0 +1,103 @@
+import { createEvent } from '@cruddur/contracts';
+import { describe, expect, it } from 'vitest';
+import { type ClientEvent, type EventSink, SseHub } from './hub.ts';
+
+const alice = '11111111-1111-4111-8111-111111111111';
+const bob = '22222222-2222-4222-8222-222222222222';
+const carol = '33333333-3333-4333-8333-333333333333';
+const group = '44444444-4444-4444-8444-444444444444';
+const messageUuid = '55555555-5555-4555-8555-555555555555';
+
+function sink() {
+  const received: ClientEvent[] = [];
+  let closed = false;
+  const s: EventSink & { received: ClientEvent[]; closed: () => boolean } = {
+    received,
+    closed: () => closed,
+    send: (e) => received.push(e),
+    close: () => {
+      closed = true;
+    },
+  };
+  return s;
+}
+
+const inboxOf = (owner: string, text = 'hi') =>
+  createEvent(
+    'inbox.updated',
+    {
+      owner_uuid: owner,
+      message_group_uuid: group,
+      other_user_uuid: owner === alice ? bob : alice,
+      last_message: { uuid: messageUuid, text, created_at: '2026-11-25T13:00:00.000Z', sender_uuid: bob },
+      unread_count: 1,
+    },
+    { traceId: 'trace-1' },
+  );
+
+describe('SseHub', () => {
+  it('delivers an inbox change to every stream of its owner and to nobody else', () => {
+    const hub = new SseHub({ maxStreamsPerUser: 4 });
+    const [a1, a2, b] = [sink(), sink(), sink()];
+    hub.register(alice, a1);
+    hub.register(alice, a2);
+    hub.register(bob, b);
+    const event = inboxOf(alice);
+    expect(hub.publish(event)).toBe(2);
+    expect(b.received).toEqual([]);
+    expect(a1.received).toHaveLength(1);
+    expect(a1.received[0]?.event).toBe('inbox.updated');
+    expect(a1.received[0]?.id).toBe(event.id);
+    expect(JSON.parse(a1.received[0]!.data)).toEqual({
+      message_group_uuid: group,
+      other_user_uuid: bob,
+      last_message: {
+        uuid: messageUuid,
+        message: 'hi',
+        created_at: '2026-11-25T13:00:00.000Z',
+        sender_uuid: bob,
+      },
+      unread_count: 1,
+      occurred_at: event.occurred_at,
+    });
+  });
+
+  it('sends message.created to the members only, and drops a redelivered event', () => {
+    const hub = new SseHub({ maxStreamsPerUser: 4 });
+    const [a, b, c] = [sink(), sink(), sink()];
+    hub.register(alice, a);
+    hub.register(bob, b);
+    hub.register(carol, c);
+    const event = createEvent(
+      'message.created',
+      {
+        message_group_uuid: group,
+        message_uuid: messageUuid,
+        sender_uuid: bob,
+        members: [alice, bob],
+        message: 'hello',
+        created_at: '2026-11-25T13:00:00.000Z',
+      },
+      { traceId: 't' },
+    );
+    expect(hub.publish(event)).toBe(2);
+    expect(hub.publish(event)).toBe(0);
+    expect([a.received.length, b.received.length, c.received.length]).toEqual([1, 1, 0]);
+  });
+
+  it('caps streams per user, forgets unregistered ones, and closes all on shutdown', () => {
+    const hub = new SseHub({ maxStreamsPerUser: 1 });
+    const first = sink();
+    const unregister = hub.register(alice, first);
+    expect(unregister).toBeTypeOf('function');
+    expect(hub.register(alice, sink())).toBeUndefined();
+    unregister?.();
+    expect(hub.streamCount).toBe(0);
+    expect(hub.publish(inboxOf(alice))).toBe(0);
+    const second = sink();
+    hub.register(alice, second);
+    hub.closeAll();
+    expect(second.closed()).toBe(true);
+    expect(hub.register(alice, sink())).toBeUndefined();
+  });
+});

@@ -1,0 +1,118 @@
+import type { EventEnvelope } from '@cruddur/contracts';
+import { TtlCache } from '../auth/ttl-cache.ts';
+
+/** One server-sent event as written on the wire. */
+export interface ClientEvent {
+  id: string;
+  event: string;
+  data: string;
+}
+
+/** One open event stream of one user. `send` must not throw; a dead stream unregisters itself. */
+export interface EventSink {
+  send(event: ClientEvent): void;
+  /** Ends the stream (the hub is shutting down); the browser's EventSource reconnects elsewhere. */
+  close(): void;
+}
+
+/** Who an event is for, and what they are shown: only their own inbox, never anyone else's. */
+export function route(event: EventEnvelope): { recipients: string[]; data: unknown } | undefined {
+  switch (event.type) {
+    case 'inbox.updated': {
+      const p = (event as EventEnvelope<'inbox.updated'>).payload;
+      return {
+        recipients: [p.owner_uuid],
+        data: {
+          message_group_uuid: p.message_group_uuid,
+          other_user_uuid: p.other_user_uuid,
+          last_message: {
+            uuid: p.last_message.uuid,
+            message: p.last_message.text,
+            created_at: p.last_message.created_at,
+            sender_uuid: p.last_message.sender_uuid,
+          },
+          unread_count: p.unread_count,
+        },
+      };
+    }
+    case 'message.created': {
+      const p = (event as EventEnvelope<'message.created'>).payload;
+      return {
+        recipients: [...new Set(p.members)],
+        data: {
+          uuid: p.message_uuid,
+          message_group_uuid: p.message_group_uuid,
+          sender_uuid: p.sender_uuid,
+          message: p.message,
+          created_at: p.created_at,
+        },
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The open event streams of this replica, by user. Every replica receives every event (its own queue
+ * on the topic), and delivers it only to the streams of the users it concerns. Events seen again (SQS
+ * delivers at least once) are dropped by id.
+ */
+export class SseHub {
+  private readonly streams = new Map<string, Set<EventSink>>();
+  private readonly seen = new TtlCache<string, true>({ ttlMs: 5 * 60_000, maxEntries: 10_000 });
+  private closed = false;
+
+  constructor(private readonly options: { maxStreamsPerUser: number }) {}
+
+  /** Returns the unregister function, or undefined when the user has too many streams or the hub is closed. */
+  register(userUuid: string, sink: EventSink): (() => void) | undefined {
+    if (this.closed) return undefined;
+    let sinks = this.streams.get(userUuid);
+    if (!sinks) {
+      sinks = new Set();
+      this.streams.set(userUuid, sinks);
+    }
+    if (sinks.size >= this.options.maxStreamsPerUser) return undefined;
+    sinks.add(sink);
+    const own = sinks;
+    return () => {
+      own.delete(sink);
+      if (own.size === 0 && this.streams.get(userUuid) === own) this.streams.delete(userUuid);
+    };
+  }
+
+  /** Delivers one event to the streams it concerns; returns how many streams got it. */
+  publish(event: EventEnvelope): number {
+    if (this.seen.get(event.id)) return 0;
+    this.seen.set(event.id, true);
+    const routed = route(event);
+    if (!routed) return 0;
+    const wire: ClientEvent = {
+      id: event.id,
+      event: event.type,
+      data: JSON.stringify({ ...(routed.data as object), occurred_at: event.occurred_at }),
+    };
+    let delivered = 0;
+    for (const recipient of routed.recipients) {
+      for (const sink of this.streams.get(recipient) ?? []) {
+        sink.send(wire);
+        delivered++;
+      }
+    }
+    return delivered;
+  }
+
+  /** Ends every stream and refuses new ones: the first step of a graceful shutdown. */
+  closeAll(): void {
+    this.closed = true;
+    for (const sinks of this.streams.values()) for (const sink of sinks) sink.close();
+    this.streams.clear();
+  }
+
+  get streamCount(): number {
+    let count = 0;
+    for (const sinks of this.streams.values()) count += sinks.size;
+    return count;
+  }
+}

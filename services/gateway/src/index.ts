@@ -1,0 +1,3 @@
+export { buildGatewayApp, type GatewayAppDeps } from './app.ts';
+export { type GatewayConfig, gatewayConfigSchema } from './config.ts';
+export { type RunningGateway, startGateway } from './gateway.ts';

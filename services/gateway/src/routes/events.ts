@@ -1,0 +1,67 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import { callerOf } from '../auth/middleware.ts';
+import { StreamOutbox } from '../events/outbox.ts';
+import { createGatewayRouter, type RouteDeps } from './router.ts';
+import { bearer, errorResponses } from './schemas.ts';
+
+/** How long a browser's EventSource waits before reconnecting (to any replica) after a drop. */
+const RECONNECT_MS = 2_000;
+
+export function eventRoutes({ hub, guards, heartbeatMs }: RouteDeps) {
+  const router = createGatewayRouter();
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/events',
+      summary: "Server-Sent Events: the caller's inbox changes as they happen",
+      description:
+        "Events: `ready` once connected; `inbox.updated` (one of the caller's conversations moved: last message, " +
+        "unread count); `message.created` (a new message in one of the caller's conversations). The SSE id is the " +
+        'event id. EventSource cannot send headers, so the token may also be given as `?access_token=` (keep such ' +
+        'URLs out of logs and referrers). Comment lines every few seconds keep proxies from closing the stream.',
+      security: bearer,
+      middleware: guards.stream,
+      request: {
+        query: z.object({
+          access_token: z.string().optional().openapi({ description: 'The access token, for EventSource' }),
+        }),
+      },
+      responses: {
+        200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+        ...errorResponses,
+      },
+    }),
+    (c) => {
+      const caller = callerOf(c);
+      const outbox = new StreamOutbox();
+      const unregister = hub.register(caller.uuid, outbox);
+      if (!unregister) {
+        return c.json({ errors: ['rate_limited'] }, 429, { 'Retry-After': String(RECONNECT_MS / 1000) });
+      }
+      c.header('X-Accel-Buffering', 'no');
+      return streamSSE(c, async (stream) => {
+        stream.onAbort(() => outbox.close());
+        const heartbeat = setInterval(() => {
+          stream.write(': keep-alive\n\n').catch(() => outbox.close());
+        }, heartbeatMs);
+        try {
+          await stream.writeSSE({
+            event: 'ready',
+            data: JSON.stringify({ user_uuid: caller.uuid }),
+            retry: RECONNECT_MS,
+          });
+          for (let event = await outbox.next(); event; event = await outbox.next()) {
+            await stream.writeSSE(event);
+          }
+        } finally {
+          clearInterval(heartbeat);
+          unregister();
+        }
+      });
+    },
+  );
+
+  return router;
+}

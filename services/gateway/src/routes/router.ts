@@ -1,0 +1,30 @@
+import { validationHook } from '@cruddur/http';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import type { GatewayEnv } from '../env.ts';
+import type { SseHub } from '../events/hub.ts';
+import type { MessagingClient } from '../upstream/messaging.ts';
+import type { UsersClient } from '../upstream/users.ts';
+
+/** A route group with the shared 422 answers and the gateway's typed variables. */
+export function createGatewayRouter(): OpenAPIHono<GatewayEnv> {
+  return new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
+}
+
+/** Per-route middleware, run before any body is read: auth first, then the caller's rate limit. */
+export interface Guards {
+  signedIn: MiddlewareHandler<GatewayEnv>[];
+  /** Authenticates when a token is sent; the public user look-up of the reference needs none. */
+  optional: MiddlewareHandler<GatewayEnv>[];
+  /** Like signedIn, also accepting `?access_token=` for EventSource. */
+  stream: MiddlewareHandler<GatewayEnv>[];
+  json: MiddlewareHandler<GatewayEnv>;
+}
+
+export interface RouteDeps {
+  users: UsersClient;
+  messaging: MessagingClient;
+  hub: SseHub;
+  guards: Guards;
+  heartbeatMs: number;
+}

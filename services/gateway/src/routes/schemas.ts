@@ -1,0 +1,87 @@
+import { z } from '@hono/zod-openapi';
+import { UUID_PATTERN } from '../validation.ts';
+
+/** Public request and response schemas; every zod message is an error code (packages/http). */
+
+export const errorsSchema = z
+  .object({ errors: z.array(z.string()).openapi({ example: ['message_blank'] }) })
+  .openapi('Errors');
+
+export const limitQuery = z.coerce
+  .number({ error: 'limit_invalid' })
+  .int({ error: 'limit_invalid' })
+  .min(1, { error: 'limit_invalid' })
+  .max(100, { error: 'limit_invalid' })
+  .optional()
+  .openapi({ description: '1..100, default 20', example: 20 });
+
+export const cursorQuery = z
+  .string()
+  .max(2048, { error: 'cursor_invalid' })
+  .regex(/^[A-Za-z0-9_-]+$/, { error: 'cursor_invalid' })
+  .optional();
+
+export const groupUuidParam = z
+  .string()
+  .regex(UUID_PATTERN, { error: 'message_group_uuid_invalid' })
+  .openapi({ param: { name: 'message_group_uuid', in: 'path' }, format: 'uuid' });
+
+export const messageGroupItemSchema = z
+  .object({
+    uuid: z.uuid().openapi({ description: 'The conversation (message group)' }),
+    display_name: z.string().openapi({ description: 'The other participant' }),
+    handle: z.string(),
+    other_user_uuid: z.uuid(),
+    message: z.string().openapi({ description: 'The last message' }),
+    created_at: z.string().openapi({ example: '2026-11-25T13:40:00.000Z' }),
+    last_message_uuid: z.uuid(),
+    last_sender_handle: z.string().nullable(),
+    last_sender_is_me: z.boolean(),
+    unread_count: z.number().int(),
+  })
+  .openapi('MessageGroup');
+
+export const messageItemSchema = z
+  .object({
+    uuid: z.uuid().openapi({ description: 'The message' }),
+    message_group_uuid: z.uuid(),
+    display_name: z.string().openapi({ description: 'The sender' }),
+    handle: z.string(),
+    sender_uuid: z.uuid(),
+    message: z.string(),
+    created_at: z.string().openapi({ example: '2026-11-25T13:40:00.000Z' }),
+  })
+  .openapi('Message');
+
+export const userShortSchema = z
+  .object({ uuid: z.uuid(), handle: z.string(), display_name: z.string() })
+  .openapi('UserShort');
+
+export const nextCursorHeader = {
+  'X-Next-Cursor': {
+    description: 'Pass as `cursor` (lists) or `before` (threads) for the next page; absent on the last page',
+    schema: { type: 'string' as const },
+  },
+};
+
+export const errorResponses = {
+  401: {
+    description: 'Missing, invalid or expired access token',
+    content: { 'application/json': { schema: errorsSchema } },
+  },
+  413: { description: 'Body over the size limit', content: { 'application/json': { schema: errorsSchema } } },
+  422: {
+    description: 'Invalid input: every code that applies',
+    content: { 'application/json': { schema: errorsSchema } },
+  },
+  429: {
+    description: 'Rate limited; see Retry-After',
+    content: { 'application/json': { schema: errorsSchema } },
+  },
+} as const;
+
+export const notFound = {
+  404: { description: 'Unknown, or not yours', content: { 'application/json': { schema: errorsSchema } } },
+} as const;
+
+export const bearer = [{ bearer: [] as string[] }];

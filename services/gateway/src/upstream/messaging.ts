@@ -1,0 +1,87 @@
+import type { ServiceClient } from '@cruddur/http';
+import { parseUpstream, upstreamFailure } from './errors.ts';
+import { conversation, message, page, readResult, startConversationResult } from './schemas.ts';
+
+export interface PageQuery {
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * The messaging service calls the gateway makes (docs/contracts.md). The caller's user uuid always
+ * comes from the verified token, never from the public request. Writes carrying an idempotency key
+ * are marked safe to retry: messaging answers a repeat with the same message.
+ */
+export function createMessagingClient(client: ServiceClient) {
+  return {
+    async listConversations(userUuid: string, { limit, cursor }: PageQuery) {
+      const res = await client.request(
+        `/internal/users/${userUuid}/conversations${query({ limit, cursor })}`,
+      );
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', page(conversation), res.body);
+    },
+
+    async listMessages(userUuid: string, groupUuid: string, { limit, cursor }: PageQuery) {
+      const res = await client.request(
+        `/internal/conversations/${groupUuid}/messages${query({ user_uuid: userUuid, limit, before: cursor })}`,
+      );
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', page(message), res.body);
+    },
+
+    async postMessage(input: {
+      userUuid: string;
+      groupUuid: string;
+      message: string;
+      idempotencyKey?: string | undefined;
+    }) {
+      const res = await client.request(`/internal/conversations/${input.groupUuid}/messages`, {
+        method: 'POST',
+        body: { user_uuid: input.userUuid, message: input.message, idempotency_key: input.idempotencyKey },
+        idempotent: input.idempotencyKey !== undefined,
+      });
+      if (res.status !== 200 && res.status !== 201) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', message, res.body);
+    },
+
+    async startConversation(input: {
+      userUuid: string;
+      recipientUuid: string;
+      message: string;
+      idempotencyKey?: string | undefined;
+    }) {
+      const res = await client.request('/internal/conversations', {
+        method: 'POST',
+        body: {
+          user_uuid: input.userUuid,
+          recipient_uuid: input.recipientUuid,
+          message: input.message,
+          idempotency_key: input.idempotencyKey,
+        },
+        idempotent: input.idempotencyKey !== undefined,
+      });
+      if (res.status !== 200 && res.status !== 201) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', startConversationResult, res.body);
+    },
+
+    async markRead(userUuid: string, groupUuid: string) {
+      const res = await client.request(`/internal/conversations/${groupUuid}/read`, {
+        method: 'POST',
+        body: { user_uuid: userUuid },
+        // Marking read twice has the same outcome as once.
+        idempotent: true,
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', readResult, res.body);
+    },
+  };
+}
+export type MessagingClient = ReturnType<typeof createMessagingClient>;

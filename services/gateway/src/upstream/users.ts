@@ -1,0 +1,23 @@
+import type { ServiceClient } from '@cruddur/http';
+import { parseUpstream, upstreamFailure } from './errors.ts';
+import { type User, type UserShort, user, userShort } from './schemas.ts';
+
+/** The users service calls the gateway makes (docs/contracts.md). A 404 is a value, not a throw. */
+export function createUsersClient(client: ServiceClient) {
+  return {
+    async byCognitoSub(sub: string): Promise<User | undefined> {
+      const res = await client.request(`/internal/users/by-cognito/${encodeURIComponent(sub)}`);
+      if (res.status === 404) return undefined;
+      if (res.status !== 200) throw upstreamFailure('users', res);
+      return parseUpstream('users', user, res.body);
+    },
+
+    async byHandle(handle: string): Promise<UserShort | undefined> {
+      const res = await client.request(`/internal/users/by-handle/${encodeURIComponent(handle)}`);
+      if (res.status === 404) return undefined;
+      if (res.status !== 200) throw upstreamFailure('users', res);
+      return parseUpstream('users', userShort, res.body);
+    },
+  };
+}
+export type UsersClient = ReturnType<typeof createUsersClient>;

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { baseSchema, port, positiveInt, z } from '@cruddur/config';
 import { DEFAULT_MESSAGE_TABLE } from '@cruddur/ddb';
 
@@ -7,7 +8,33 @@ export const streamConsumerConfigSchema = baseSchema.extend({
   DDB_LEASE_TABLE: z.string().min(3).default('cruddur-stream-leases'),
   MESSAGE_EVENTS_TOPIC_ARN: z.string().startsWith('arn:'),
   STREAM_DLQ_URL: z.url(),
+  /** Unique per replica: leases are owned by it. Host name plus pid keeps two replicas on one host apart. */
+  WORKER_ID: z
+    .string()
+    .min(1)
+    .max(200)
+    .default(() => `${hostname()}-${process.pid}`),
+  /** A lease not renewed for this long is taken over; renewals run every third of it (as in KCL). */
   LEASE_DURATION_MS: positiveInt(10_000),
+  /** Pause between GetRecords calls on a shard that returned nothing; 250 ms is Lambda's 4 polls per second. */
+  POLL_INTERVAL_MS: positiveInt(250),
+  /** How often the coordinator looks for leases to take or steal and the stream for new shards. */
+  TAKE_INTERVAL_MS: positiveInt(2_000),
+  SHARD_SYNC_INTERVAL_MS: positiveInt(10_000),
+  /** GetRecords Limit: at most 1000 on DynamoDB Streams. */
+  BATCH_SIZE: positiveInt(1000).pipe(z.number().max(1000)),
   MAX_RECORD_ATTEMPTS: positiveInt(5),
+  /** First retry delay of a failing record; later ones double, with full jitter. */
+  RETRY_BASE_MS: positiveInt(100),
+  /** Records of different conversations in one batch are handled this many at a time (each conversation in order). */
+  RECORD_CONCURRENCY: positiveInt(16),
 });
 export type StreamConsumerConfig = z.infer<typeof streamConsumerConfigSchema>;
+
+/** The Lambda handler needs only the table, the topic and the dead-letter queue: no leases, no server. */
+export const lambdaConfigSchema = baseSchema.extend({
+  DDB_MESSAGE_TABLE: z.string().min(3).default(DEFAULT_MESSAGE_TABLE),
+  MESSAGE_EVENTS_TOPIC_ARN: z.string().startsWith('arn:'),
+  STREAM_DLQ_URL: z.url(),
+});
+export type LambdaConfig = z.infer<typeof lambdaConfigSchema>;

@@ -1,0 +1,163 @@
+import type { EventPublisher } from '@cruddur/aws';
+import type { EventEnvelope } from '@cruddur/contracts';
+import { type Logger, withRequestContext } from '@cruddur/logger';
+import pLimit from 'p-limit';
+import type { DeadLetterSink, DeadLetterSource } from './dead-letter.ts';
+import { AbortedError, type RecordError, toRecordError } from './errors.ts';
+import type { ConsumerMetrics } from './metrics.ts';
+import type { RecordHandler } from './record-handler.ts';
+import type { StreamRecord } from './stream-record.ts';
+
+export interface BatchProcessorOptions {
+  handler: RecordHandler;
+  deadLetters: DeadLetterSink;
+  publisher: EventPublisher;
+  metrics: ConsumerMetrics;
+  logger: Logger;
+  maxAttempts: number;
+  retryBaseMs: number;
+  concurrency: number;
+}
+
+export interface BatchResult {
+  applied: number;
+  skipped: number;
+  deadLettered: number;
+  /** The newest record time seen (a message's created_at, else the stream's approximate time), for the lag gauge. */
+  newestRecordAtMs: number | undefined;
+}
+
+/** Full-jitter exponential backoff (AWS architecture blog): spreads retries of many workers apart. */
+export function backoffMs(attempt: number, baseMs: number, capMs = 5_000): number {
+  return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Handles every record of a batch. Records of one conversation run in stream order, different conversations
+ * concurrently. A failing record is retried with backoff; after `maxAttempts` (or at once, when the failure is
+ * permanent) it is dead-lettered with the reason and the batch goes on. Events are published after all records,
+ * before the caller checkpoints; if publishing or dead-lettering fails the whole batch fails and is read again
+ * from the checkpoint, which is harmless because every update and event id is idempotent.
+ */
+export class BatchProcessor {
+  constructor(private readonly options: BatchProcessorOptions) {}
+
+  async process(
+    records: readonly StreamRecord[],
+    source: DeadLetterSource,
+    signal?: AbortSignal,
+  ): Promise<BatchResult> {
+    const { metrics } = this.options;
+    const groups = new Map<string, StreamRecord[]>();
+    for (const record of records) {
+      const group = record.keys?.pk?.S ?? '';
+      const list = groups.get(group) ?? [];
+      list.push(record);
+      groups.set(group, list);
+    }
+    const events = new Map<StreamRecord, EventEnvelope[]>();
+    const result: BatchResult = { applied: 0, skipped: 0, deadLettered: 0, newestRecordAtMs: undefined };
+    const limit = pLimit(this.options.concurrency);
+    await Promise.all(
+      [...groups.values()].map((group) =>
+        limit(async () => {
+          for (const record of group) {
+            if (signal?.aborted) throw new AbortedError();
+            const outcome = await this.handleWithRetries(record, source, signal);
+            const at = outcome.createdAtMs ?? record.approximateCreatedAtMs;
+            if (at !== undefined && (result.newestRecordAtMs === undefined || at > result.newestRecordAtMs))
+              result.newestRecordAtMs = at;
+            result[outcome.kind]++;
+            metrics.records.inc({
+              outcome: outcome.kind === 'deadLettered' ? 'dead_lettered' : outcome.kind,
+            });
+            if (outcome.events.length > 0) events.set(record, outcome.events);
+          }
+        }),
+      ),
+    );
+    if (signal?.aborted) throw new AbortedError();
+    // In stream order, so a consumer that applies events without deduplicating still ends at the latest state.
+    const ordered = records.flatMap((r) => events.get(r) ?? []);
+    if (ordered.length > 0) await this.publish(ordered, signal);
+    return result;
+  }
+
+  private async handleWithRetries(
+    record: StreamRecord,
+    source: DeadLetterSource,
+    signal: AbortSignal | undefined,
+  ): Promise<{
+    kind: 'applied' | 'skipped' | 'deadLettered';
+    events: EventEnvelope[];
+    createdAtMs?: number;
+  }> {
+    const { handler, metrics, maxAttempts, retryBaseMs, logger } = this.options;
+    let lastError: RecordError | undefined;
+    let attempts = 0;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (signal?.aborted) throw new AbortedError();
+      attempts = attempt;
+      try {
+        const handled = await withRequestContext({ requestId: record.eventId || record.sequenceNumber }, () =>
+          handler.handle(record),
+        );
+        if (handled.status === 'skipped') return { kind: 'skipped', events: [] };
+        return {
+          kind: 'applied',
+          events: handled.events,
+          createdAtMs: Date.parse(handled.message.created_at),
+        };
+      } catch (err) {
+        lastError = toRecordError(err);
+        metrics.recordFailures.inc({ retryable: String(lastError.retryable) });
+        logger.warn(
+          { err: lastError, sequence_number: record.sequenceNumber, attempt, retryable: lastError.retryable },
+          'record failed',
+        );
+        if (!lastError.retryable) break;
+        if (attempt < maxAttempts) await sleep(backoffMs(attempt, retryBaseMs), signal);
+      }
+    }
+    const failure = lastError!;
+    await this.options.deadLetters.send(record, {
+      reason: failure.message,
+      attempts,
+      retryable: failure.retryable,
+      source,
+    });
+    metrics.deadLettered.inc();
+    logger.error(
+      { sequence_number: record.sequenceNumber, reason: failure.message, attempts },
+      'record dead-lettered',
+    );
+    return { kind: 'deadLettered', events: [] };
+  }
+
+  private async publish(events: EventEnvelope[], signal: AbortSignal | undefined): Promise<void> {
+    const { publisher, maxAttempts, retryBaseMs } = this.options;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await publisher.publish(events);
+        return;
+      } catch (err) {
+        if (attempt >= maxAttempts || signal?.aborted) throw err;
+        this.options.logger.warn({ err, attempt }, 'publishing events failed; retrying');
+        await sleep(backoffMs(attempt, retryBaseMs), signal);
+      }
+    }
+  }
+}

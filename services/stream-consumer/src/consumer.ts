@@ -1,0 +1,181 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import {
+  createSnsClient,
+  createSqsClient,
+  createStreamsClient,
+  createTopicPublisher,
+  type EventPublisher,
+} from '@cruddur/aws';
+import { createDocumentClient } from '@cruddur/ddb';
+import { createApp, createMetricsRegistry, startHttpServer } from '@cruddur/http';
+import { createLogger, type Logger } from '@cruddur/logger';
+import { BatchProcessor } from './batch-processor.ts';
+import type { StreamConsumerConfig } from './config.ts';
+import { DeadLetterSink } from './dead-letter.ts';
+import { type HeldLease, LeaseCoordinator } from './lease-coordinator.ts';
+import { LeaseStore } from './lease-store.ts';
+import { ConsumerMetrics } from './metrics.ts';
+import { RecordHandler } from './record-handler.ts';
+import { ShardDiscovery } from './shard-discovery.ts';
+import { ShardWorker } from './shard-worker.ts';
+import { isStreamsApi, type StreamsApi, sdkStreamsApi } from './streams-api.ts';
+
+export interface StreamConsumerDeps {
+  logger?: Logger;
+  /** The AWS client, or any StreamsApi (tests use an in-memory multi-shard stream). Default: a client for DDB_ENDPOINT. */
+  streamsClient?: DynamoDBStreamsClient | StreamsApi;
+  /** Where events go; default: the SNS topic at MESSAGE_EVENTS_TOPIC_ARN. */
+  publisher?: EventPublisher;
+}
+
+export interface RunningStreamConsumer {
+  url: string;
+  port: number;
+  workerId: string;
+  /** Graceful: finish each batch, checkpoint, release every lease, leave the fleet, close the server. */
+  stop(): Promise<void>;
+  /** Like kill -9 for in-process tests: stop at once, release nothing, so the leases must expire. */
+  kill(): Promise<void>;
+  /** Shard lease keys held right now. */
+  leases(): string[];
+}
+
+/**
+ * Starts one stream-consumer replica in this process: discovery, lease coordination, a worker per owned shard,
+ * and an HTTP server with /healthz, /readyz and /metrics. Several may run in one process (tests, scripts/up).
+ */
+export async function startStreamConsumer(
+  config: StreamConsumerConfig,
+  deps: StreamConsumerDeps = {},
+): Promise<RunningStreamConsumer> {
+  const workerId = config.WORKER_ID;
+  const logger = (
+    deps.logger ??
+    createLogger({ name: 'stream-consumer', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY })
+  ).child({
+    worker_id: workerId,
+  });
+  const ddb = createDocumentClient({ region: config.AWS_REGION, endpoint: config.DDB_ENDPOINT });
+  const ownStreams =
+    deps.streamsClient === undefined
+      ? createStreamsClient({ region: config.AWS_REGION, endpoint: config.DDB_ENDPOINT })
+      : undefined;
+  const given = deps.streamsClient;
+  const streams: StreamsApi =
+    given === undefined ? sdkStreamsApi(ownStreams!) : isStreamsApi(given) ? given : sdkStreamsApi(given);
+  const sqs = createSqsClient({ region: config.AWS_REGION, endpoint: config.SQS_ENDPOINT });
+  const sns = createSnsClient({
+    region: config.AWS_REGION,
+    endpoint: config.SNS_ENDPOINT ?? config.SQS_ENDPOINT,
+  });
+  const registry = createMetricsRegistry('stream-consumer');
+  registry.setDefaultLabels({ service: 'stream-consumer', worker_id: workerId });
+  const metrics = new ConsumerMetrics(registry);
+
+  const processor = new BatchProcessor({
+    handler: new RecordHandler({ ddb, table: config.DDB_MESSAGE_TABLE, logger }),
+    deadLetters: new DeadLetterSink({ sqs, queueUrl: config.STREAM_DLQ_URL, workerId }),
+    publisher: deps.publisher ?? createTopicPublisher({ sns, topicArn: config.MESSAGE_EVENTS_TOPIC_ARN }),
+    metrics,
+    logger,
+    maxAttempts: config.MAX_RECORD_ATTEMPTS,
+    retryBaseMs: config.RETRY_BASE_MS,
+    concurrency: config.RECORD_CONCURRENCY,
+  });
+  const store = new LeaseStore({ ddb, table: config.DDB_LEASE_TABLE });
+  const discovery = new ShardDiscovery({
+    streams,
+    store,
+    tableName: config.DDB_MESSAGE_TABLE,
+    intervalMs: config.SHARD_SYNC_INTERVAL_MS,
+    logger,
+  });
+  const workers = new Map<string, ShardWorker>();
+  const coordinator: LeaseCoordinator = new LeaseCoordinator({
+    store,
+    workerId,
+    durationMs: config.LEASE_DURATION_MS,
+    takeIntervalMs: config.TAKE_INTERVAL_MS,
+    logger,
+    metrics,
+    onAcquired: (lease: HeldLease) => {
+      const worker = new ShardWorker({
+        lease,
+        streams,
+        processor,
+        coordinator,
+        metrics,
+        logger,
+        batchSize: config.BATCH_SIZE,
+        pollIntervalMs: config.POLL_INTERVAL_MS,
+        onShardEnd: () => {
+          workers.delete(lease.key);
+          void discovery.sync().catch((err) => logger.warn({ err }, 'shard sync after shard end failed'));
+        },
+      });
+      workers.set(lease.key, worker);
+      worker.start();
+    },
+    onLost: (lease) => {
+      const worker = workers.get(lease.key);
+      workers.delete(lease.key);
+      void worker?.kill();
+    },
+  });
+
+  const app = createApp({
+    logger,
+    readiness: {
+      dynamodb: () => ddb.send(new DescribeTableCommand({ TableName: config.DDB_MESSAGE_TABLE })),
+      'lease table': () => ddb.send(new DescribeTableCommand({ TableName: config.DDB_LEASE_TABLE })),
+    },
+  });
+  app.get('/metrics', async (c) =>
+    c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }),
+  );
+  const server = await startHttpServer(app, { port: config.PORT, logger });
+
+  await discovery.start();
+  await coordinator.start();
+  logger.info(
+    { table: config.DDB_MESSAGE_TABLE, lease_table: config.DDB_LEASE_TABLE },
+    'stream consumer started',
+  );
+
+  const closeClients = () => {
+    ddb.destroy();
+    ownStreams?.destroy();
+    sqs.destroy();
+    sns.destroy();
+  };
+  let stopped: Promise<void> | undefined;
+  return {
+    url: server.url,
+    port: server.port,
+    workerId,
+    leases: () => coordinator.leases.map((l) => l.key),
+    stop: () => {
+      stopped ??= (async () => {
+        coordinator.stopTimers();
+        await discovery.stop();
+        await Promise.all([...workers.values()].map((w) => w.stop()));
+        await coordinator.stop();
+        await server.close();
+        closeClients();
+        logger.info('stream consumer stopped');
+      })();
+      return stopped;
+    },
+    kill: () => {
+      stopped ??= (async () => {
+        coordinator.stopTimers();
+        await discovery.stop();
+        await Promise.all([...workers.values()].map((w) => w.kill()));
+        await server.close();
+        closeClients();
+      })();
+      return stopped;
+    },
+  };
+}

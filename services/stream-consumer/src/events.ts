@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { z } from '@cruddur/config';
+import { createEvent, type EventEnvelope, timestamp } from '@cruddur/contracts';
+import type { MessageItem } from './message-record.ts';
+
+/**
+ * A UUID-shaped id derived from what the event is about, so handling a record twice (a replay after a crash,
+ * a takeover, the Lambda and a worker both running) publishes the same ids and consumers drop the copies.
+ */
+export function deterministicEventId(...parts: string[]): string {
+  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function messageCreatedEvent(message: MessageItem, traceId: string): EventEnvelope<'message.created'> {
+  return createEvent(
+    'message.created',
+    {
+      message_group_uuid: message.message_group_uuid,
+      message_uuid: message.message_uuid,
+      sender_uuid: message.sender_uuid,
+      members: message.members,
+      message: message.message,
+      created_at: message.created_at,
+    },
+    {
+      traceId,
+      id: deterministicEventId('message.created', message.message_uuid),
+      occurredAt: new Date(message.created_at),
+    },
+  );
+}
+
+/** The fields of an inbox row that an `inbox.updated` event carries; rows are written by two services, so checked. */
+const inboxRow = z.object({
+  owner_uuid: z.uuid(),
+  message_group_uuid: z.uuid(),
+  other_user_uuid: z.uuid().nullish(),
+  last_message_key: z.string(),
+  last_message_uuid: z.uuid(),
+  last_message_text: z.string(),
+  last_message_at: timestamp,
+  last_sender_uuid: z.uuid(),
+  unread_count: z.number().int().nonnegative().default(0),
+  last_read_key: z.string().optional(),
+});
+export type InboxRow = z.infer<typeof inboxRow>;
+
+export function parseInboxRow(item: unknown): InboxRow | undefined {
+  const parsed = inboxRow.safeParse(item);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * `inbox.updated` for one member's row as it now stands. The id covers the row's head and unread count: the same
+ * state always gives the same id, a different state (a recount) a new one.
+ */
+export function inboxUpdatedEvent(row: InboxRow, traceId: string): EventEnvelope<'inbox.updated'> {
+  return createEvent(
+    'inbox.updated',
+    {
+      owner_uuid: row.owner_uuid,
+      message_group_uuid: row.message_group_uuid,
+      other_user_uuid: row.other_user_uuid ?? null,
+      last_message: {
+        uuid: row.last_message_uuid,
+        text: row.last_message_text,
+        created_at: row.last_message_at,
+        sender_uuid: row.last_sender_uuid,
+      },
+      unread_count: row.unread_count,
+    },
+    {
+      traceId,
+      id: deterministicEventId(
+        'inbox.updated',
+        row.owner_uuid,
+        row.message_group_uuid,
+        row.last_message_key,
+        String(row.unread_count),
+      ),
+    },
+  );
+}

@@ -46,21 +46,25 @@ export interface LocalStack {
 const ALL: DependencyName[] = ['postgres', 'dynamodb', 'sqs', 'cognito'];
 const WATCHDOG = fileURLToPath(new URL('./watchdog.mjs', import.meta.url));
 
-// Every stack started by this process, so one exit handler can stop them all.
+// Every stack started by this process: a process that exits without stop() still takes them down.
 const running = new Set<LocalStack>();
-let exitHooksInstalled = false;
+let exitHookInstalled = false;
 
-function installExitHooks() {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  const stopAll = () => Promise.allSettled([...running].map((s) => s.stop()));
-  // Only when nobody else handles the signal: services and the up script install their own handlers.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      if (process.listenerCount(signal) > 0) return;
-      void stopAll().then(() => process.exit(130));
-    });
-  }
+function installExitHook() {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' handlers must be synchronous, so this is the blunt version of stop(): SIGKILL what is left.
+  process.once('exit', () => {
+    for (const stack of running) {
+      for (const pid of stack.pids()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  });
 }
 
 /**
@@ -99,7 +103,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }).unref();
 
   const timings: Partial<Record<DependencyName, number>> = {};
-  let stopped = false;
+  let stopping: Promise<void> | undefined;
   const stack: LocalStack = {
     endpoints: {
       postgresUrl: postgres.url,
@@ -120,17 +124,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       writePids();
       logger.info({ dependency: name, pid: dep.pid }, 'restarted after kill -9');
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      running.delete(stack);
-      await Promise.allSettled(active.map((d) => d.stop()));
-      rmSync(persistent ? pidFile : root, { recursive: true, force: true });
-      logger.info('local stack stopped');
+    stop() {
+      // Every caller (a signal handler, test teardown, an error path) waits for the same stop.
+      stopping ??= (async () => {
+        await Promise.allSettled(active.map((d) => d.stop()));
+        running.delete(stack);
+        rmSync(persistent ? pidFile : root, { recursive: true, force: true });
+        logger.info('local stack stopped');
+      })();
+      return stopping;
     },
   };
   running.add(stack);
-  installExitHooks();
+  installExitHook();
 
   try {
     await Promise.all(

@@ -2,9 +2,8 @@
 // Upstream's startFauxqs() hard-codes 0.0.0.0, so this wires its stores the same way and listens on
 // 127.0.0.1 instead. Usage: node fauxqs-entry.mjs <port> [dataDir]
 
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildApp } from 'fauxqs';
 
 const [portArg, dataDir] = process.argv.slice(2);
@@ -13,7 +12,7 @@ const port = Number(portArg);
 let stores;
 if (dataDir) {
   // The persistence classes are not in the package's export map; load them from its dist folder.
-  const dist = dirname(createRequire(import.meta.url).resolve('fauxqs'));
+  const dist = dirname(fileURLToPath(import.meta.resolve('fauxqs')));
   const load = (p) => import(pathToFileURL(join(dist, p)).href);
   const [{ SqsStore }, { SnsStore }, { S3Store }, { PersistenceManager }] = await Promise.all([
     load('sqs/sqsStore.js'),

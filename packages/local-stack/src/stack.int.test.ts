@@ -1,0 +1,125 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import pg from 'pg';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { startLocalStack } from './stack.ts';
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the launcher CLI as its own process and resolves with the pids it reports once ready. */
+async function launch(args: string[] = []): Promise<{ child: ChildProcess; pids: number[] }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI, '--only', 'dynamodb,sqs,postgres', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const [line] = (await once(lines, 'line')) as [string];
+  return { child, pids: (JSON.parse(line) as { pids: number[] }).pids };
+}
+
+describe('local stack lifecycle', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('stops every process it started on %s', async (signal) => {
+    const { child, pids } = await launch();
+    expect(pids).toHaveLength(3);
+    expect(pids.every(alive)).toBe(true);
+    child.kill(signal);
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    // The launcher waited for each child's exit, so nothing may be left, not even for a moment.
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('leaves no process behind when the launcher itself is killed -9 (watchdog)', async () => {
+    const { child, pids } = await launch();
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    await vi.waitFor(() => expect(pids.filter(alive)).toEqual([]), { timeout: 10_000, interval: 200 });
+  });
+
+  it('keeps data on disk between runs with a data dir', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stack-persist-'));
+    dirs.push(dataDir);
+    const first = await startLocalStack({ dataDir, only: ['postgres', 'dynamodb', 'sqs'] });
+    const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: first.endpoints.dynamodbEndpoint });
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: 'kept',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }),
+    );
+    const sqs = new SQSClient({ region: 'us-east-1', endpoint: first.endpoints.sqsEndpoint });
+    await sqs.send(new CreateQueueCommand({ QueueName: 'kept-queue' }));
+    const client = new pg.Client({ connectionString: first.endpoints.postgresUrl });
+    await client.connect();
+    await client.query('create table kept (id int)');
+    await client.end();
+    const ports = { postgres: first.postgres.port, dynamodb: first.dynamodb.port, sqs: first.sqs.port };
+    await first.stop();
+
+    const second = await startLocalStack({ dataDir, only: ['postgres', 'dynamodb', 'sqs'], ports });
+    try {
+      expect((await ddb.send(new ListTablesCommand({}))).TableNames).toContain('kept');
+      expect(
+        (await sqs.send(new ListQueuesCommand({}))).QueueUrls?.some((u) => u.endsWith('/kept-queue')),
+      ).toBe(true);
+      const again = new pg.Client({ connectionString: second.endpoints.postgresUrl });
+      await again.connect();
+      expect((await again.query("select to_regclass('kept') as t")).rows[0].t).toBe('kept');
+      await again.end();
+    } finally {
+      await second.stop();
+      ddb.destroy();
+      sqs.destroy();
+    }
+  });
+
+  it('brings a crashed dependency back on the same port with its data (disk mode)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stack-crash-'));
+    dirs.push(dataDir);
+    const stack = await startLocalStack({ dataDir, only: ['dynamodb'] });
+    const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: stack.endpoints.dynamodbEndpoint });
+    try {
+      await ddb.send(
+        new CreateTableCommand({
+          TableName: 'survivor',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        }),
+      );
+      const before = stack.dynamodb.pid;
+      await stack.crashAndRestart('dynamodb');
+      expect(stack.dynamodb.pid).not.toBe(before);
+      expect(before !== undefined && alive(before)).toBe(false);
+      expect((await ddb.send(new ListTablesCommand({}))).TableNames).toContain('survivor');
+    } finally {
+      ddb.destroy();
+      await stack.stop();
+    }
+  });
+});

@@ -48,8 +48,10 @@ export interface BundleOptions {
 
 export interface BundleResult {
   outfile: string;
-  /** Input files that went into the bundle, relative to the repo root. */
+  /** Input files that went into the bundle, relative to the service folder. */
   inputs: string[];
+  /** Modules the bundle still imports at run time (Node built-ins and BUNDLE_EXTERNALS only, if all is well). */
+  imports: string[];
 }
 
 /**
@@ -85,5 +87,9 @@ export async function bundleService(
     metafile: true,
     logLevel: 'silent',
   });
-  return { outfile: target, inputs: Object.keys((result.metafile as Metafile).inputs) };
+  const metafile = result.metafile as Metafile;
+  const imports = new Set(
+    Object.values(metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path)),
+  );
+  return { outfile: target, inputs: Object.keys(metafile.inputs), imports: [...imports].sort() };
 }

@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import { createTestUserPool, testStack, uniqueName } from '@cruddur/test-kit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../lib/script-env.ts';
+import { SEED_USERS } from '../lib/seed-users.ts';
+import { dropDatabase } from './lib/database.ts';
+
+const stack = testStack();
+const dbName = uniqueName('dbcli').replace(/-/g, '_');
+const databaseUrl = (() => {
+  const url = new URL(stack.postgresUrl);
+  url.pathname = `/${dbName}`;
+  return url.toString();
+})();
+afterAll(() => dropDatabase(databaseUrl).catch(() => undefined));
+
+/** Runs a db script the way its bash shim does (node with tsx), with stdin not a terminal. */
+function run(script: string, args: string[] = [], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', `scripts/db/${script}.ts`, ...args],
+      { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('db scripts as commands', () => {
+  it('create, migrate, seed, link and drop: each safe to run twice, each saying what it did', async () => {
+    expect(await run('create')).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`created database ${dbName}`),
+    });
+    const second = await run('create');
+    expect(second.stdout).toContain(`database ${dbName} on 127.0.0.1`);
+    expect(second.stdout).toContain('already exists');
+
+    expect((await run('migrate')).stdout).toMatch(/applied 1764028800000_users-and-outbox/);
+    expect(await run('migrate')).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('already up to date'),
+    });
+
+    const pool = await createTestUserPool(stack);
+    const cognitoEnv = { COGNITO_ENDPOINT: stack.cognitoEndpoint, COGNITO_USER_POOL_ID: pool.userPoolId };
+    const seeded = await run('seed', [], cognitoEnv);
+    expect(seeded.code).toBe(0);
+    for (const u of SEED_USERS)
+      expect(seeded.stdout).toMatch(new RegExp(`^${u.handle} \\(sub .+\\): created in Cognito`, 'm'));
+    const again = await run('seed', [], cognitoEnv);
+    expect(again.stdout.match(/: unchanged$/gm)).toHaveLength(SEED_USERS.length);
+
+    const linked = await run('update-cognito-user-ids', [], cognitoEnv);
+    expect(linked).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('4 Cognito users: 0 linked, 4 already linked'),
+    });
+
+    const refused = await run('drop');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe(
+      `error: refusing to drop ${dbName} on 127.0.0.1:${new URL(databaseUrl).port} without --yes`,
+    );
+    expect((await run('drop', ['--yes'])).stdout).toContain(`dropped database ${dbName}`);
+    expect((await run('drop', ['--yes'])).stdout).toContain('nothing to drop');
+  });
+
+  it('fails with one clear line and a non-zero exit when the database is unreachable or the config is bad', async () => {
+    const down = await run('migrate', [], {
+      DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:1/nowhere',
+    });
+    expect(down.code).toBe(1);
+    expect(down.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^error: could not migrate nowhere on 127\.0\.0\.1:1: .*ECONNREFUSED/),
+    ]);
+
+    const bad = await run('create', [], { DATABASE_URL: 'mysql://nope' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toMatch(
+      /^error: invalid configuration \(DATABASE_URL: must be a postgres:\/\/ URL\)$/,
+    );
+  });
+});

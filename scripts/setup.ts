@@ -1,0 +1,33 @@
+import { Command } from 'commander';
+import { fail, LOCAL_ENV_FILE, readEnvFile } from './lib/script-env.ts';
+import { runTsScript } from './lib/system.ts';
+
+/**
+ * Every data step in order, each idempotent, so `setup` can be run again at any time: against the local
+ * system that `scripts/up` started (its .data/local.env), or against AWS with --prod.
+ */
+const STEPS = [
+  ['db/create', 'create the PostgreSQL database'],
+  ['db/migrate', 'run the users migrations'],
+  ['ddb/schema-load', 'create the messages and lease tables'],
+  ['db/seed', 'seed users in PostgreSQL and Cognito'],
+  ['db/update-cognito-user-ids', 'link users to their Cognito subs'],
+  ['ddb/seed', 'seed conversations (needs the users service)'],
+] as const;
+
+const program = new Command('setup')
+  .description('Create and seed every datastore, idempotently.')
+  .option('--prod', 'target AWS instead of the local system')
+  .option('--skip-seed', 'only create schemas, no seed data')
+  .parse();
+const opts = program.opts<{ prod?: boolean; skipSeed?: boolean }>();
+
+const env = opts.prod ? {} : readEnvFile(LOCAL_ENV_FILE);
+for (const [script, what] of STEPS) {
+  if (opts.skipSeed && script.includes('seed')) continue;
+  console.log(`==> ${script}: ${what}`);
+  await runTsScript(script, opts.prod ? ['--prod'] : [], env, 'inherit').catch((err) =>
+    fail(`${script} failed`, err),
+  );
+}
+console.log('setup complete');

@@ -1,0 +1,180 @@
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { loadConfig } from '@cruddur/config';
+import { silentLogger } from '@cruddur/logger';
+import { messagingConfigSchema, startMessagingService } from '@cruddur/messaging';
+import {
+  leaseTableDefinition,
+  startStreamConsumer,
+  streamConsumerConfigSchema,
+} from '@cruddur/stream-consumer';
+import {
+  createTestDatabase,
+  createTestQueue,
+  createTestTable,
+  createTestTopic,
+  createTestUserPool,
+  dynamoClient,
+  type TestUserPool,
+  testStack,
+  uniqueName,
+} from '@cruddur/test-kit';
+import { startUsersService, usersConfigSchema } from '@cruddur/users';
+import { type GatewayConfig, gatewayConfigSchema } from '../config.ts';
+import { type RunningGateway, startGateway } from '../gateway.ts';
+import { cognitoClient, createCognitoUser } from './cognito.ts';
+
+export interface TestUser {
+  uuid: string;
+  handle: string;
+  display_name: string;
+  sub: string;
+  accessToken: string;
+  idToken: string;
+}
+
+export interface E2eSystem {
+  pool: TestUserPool;
+  topicArn: string;
+  usersUrl: string;
+  messagingUrl: string;
+  gatewayConfig: GatewayConfig;
+  /** Starts one more gateway replica on the same services (env overrides on top of the default config). */
+  startGateway(overrides?: Record<string, string>): Promise<RunningGateway>;
+  /** A Cognito user in the test pool, registered in the users service, signed in. */
+  createUser(handle: string): Promise<TestUser>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real system for one test file, in this process: its own database, table, queues, topic and user
+ * pool on the shared local stack; the users, messaging and stream-consumer services through their own
+ * start functions; and gateway replicas on top.
+ */
+export async function startE2eSystem(): Promise<E2eSystem> {
+  const stack = testStack();
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const [db, usersQueue, table, topic, streamDlq, pool] = await Promise.all([
+      createTestDatabase(stack, 'gw'),
+      createTestQueue(stack, { prefix: 'gw-users' }),
+      createTestTable(stack, 'gw-messages'),
+      createTestTopic(stack, 'gw-events'),
+      createTestQueue(stack, { prefix: 'gw-stream-dlq' }),
+      createTestUserPool(stack),
+    ]);
+    cleanups.push(db.drop, usersQueue.drop, table.drop, topic.drop, streamDlq.drop);
+    const leaseTable = uniqueName('gw-leases');
+    const ddb = dynamoClient(stack);
+    await ddb.send(new CreateTableCommand(leaseTableDefinition(leaseTable)));
+    cleanups.push(async () => {
+      await ddb.send(new DeleteTableCommand({ TableName: leaseTable }));
+      ddb.destroy();
+    });
+
+    const common = {
+      LOG_LEVEL: 'silent',
+      AWS_REGION: 'us-east-1',
+      DDB_ENDPOINT: stack.dynamodbEndpoint,
+      SQS_ENDPOINT: stack.sqsEndpoint,
+      SNS_ENDPOINT: stack.sqsEndpoint,
+      PORT: '0',
+    };
+    const users = await startUsersService(
+      loadConfig(usersConfigSchema, {
+        ...common,
+        DATABASE_URL: db.url,
+        USERS_EVENTS_QUEUE_URL: usersQueue.url,
+        OUTBOX_POLL_INTERVAL_MS: '50',
+      }),
+      { logger: silentLogger, migrate: true, host: '127.0.0.1' },
+    );
+    cleanups.push(() => users.stop());
+    const messaging = await startMessagingService(
+      loadConfig(messagingConfigSchema, {
+        ...common,
+        DDB_MESSAGE_TABLE: table.name,
+        USERS_EVENTS_QUEUE_URL: usersQueue.url,
+      }),
+      { logger: silentLogger, host: '127.0.0.1', usersEventsWaitSeconds: 1 },
+    );
+    cleanups.push(() => messaging.stop());
+    const consumer = await startStreamConsumer(
+      loadConfig(streamConsumerConfigSchema, {
+        ...common,
+        DDB_MESSAGE_TABLE: table.name,
+        DDB_LEASE_TABLE: leaseTable,
+        MESSAGE_EVENTS_TOPIC_ARN: topic.arn,
+        STREAM_DLQ_URL: streamDlq.url,
+        WORKER_ID: uniqueName('gw-worker'),
+        POLL_INTERVAL_MS: '50',
+        TAKE_INTERVAL_MS: '200',
+        SHARD_SYNC_INTERVAL_MS: '500',
+      }),
+      { logger: silentLogger },
+    );
+    cleanups.push(() => consumer.stop());
+
+    const gatewayEnv = {
+      ...common,
+      USERS_URL: users.url,
+      MESSAGING_URL: messaging.url,
+      COGNITO_USER_POOL_ID: pool.userPoolId,
+      COGNITO_CLIENT_ID: pool.clientId,
+      COGNITO_ISSUER: pool.issuer,
+      CORS_ORIGINS: 'http://localhost:3000',
+      MESSAGE_EVENTS_TOPIC_ARN: topic.arn,
+    };
+    const gatewayConfig = loadConfig(gatewayConfigSchema, gatewayEnv);
+
+    const cognito = cognitoClient(pool);
+    cleanups.push(async () => cognito.destroy());
+
+    return {
+      pool,
+      topicArn: topic.arn,
+      usersUrl: users.url,
+      messagingUrl: messaging.url,
+      gatewayConfig,
+      async startGateway(overrides = {}) {
+        const gateway = await startGateway(loadConfig(gatewayConfigSchema, { ...gatewayEnv, ...overrides }), {
+          logger: silentLogger,
+        });
+        cleanups.push(() => gateway.stop());
+        return gateway;
+      },
+      async createUser(handle) {
+        const identity = await createCognitoUser(cognito, pool, handle);
+        const display_name = `${handle} Display`;
+        const registered = await fetch(`${users.url}/internal/users`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            handle,
+            display_name,
+            email: identity.email,
+            cognito_user_id: identity.sub,
+          }),
+        });
+        if (registered.status !== 201) {
+          throw new Error(`register ${handle}: ${registered.status} ${await registered.text()}`);
+        }
+        const user = (await registered.json()) as { uuid: string };
+        return {
+          uuid: user.uuid,
+          handle,
+          display_name,
+          sub: identity.sub,
+          accessToken: identity.accessToken,
+          idToken: identity.idToken,
+        };
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

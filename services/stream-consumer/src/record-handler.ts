@@ -145,6 +145,10 @@ export class RecordHandler {
         );
       else events.push(inboxUpdatedEvent(parsed, traceId));
     }
+    this.logger.debug(
+      { message_uuid: message.message_uuid, outcomes, events: events.map((e) => e.id) },
+      'message applied',
+    );
     return { status: 'applied', message, events, outcomes };
   }
 }

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { loadConfig } from '@cruddur/config';
+import { keys, messageSortKey } from '@cruddur/ddb';
+import type { LocalStackEndpoints } from '@cruddur/local-stack';
+import { type StreamConsumerConfig, streamConsumerConfigSchema } from '../config.ts';
+import { leaseTableDefinition } from '../lease-table.ts';
+
+/** Test-speed settings: short leases and polls so takeovers and recoveries happen in a second or two. */
+export function testConfig(
+  stack: LocalStackEndpoints,
+  values: { table: string; leaseTable: string; topicArn: string; dlqUrl: string } & Record<string, string>,
+): StreamConsumerConfig {
+  const { table, leaseTable, topicArn, dlqUrl, ...rest } = values;
+  return loadConfig(streamConsumerConfigSchema, {
+    LOG_LEVEL: 'warn',
+    AWS_REGION: 'us-east-1',
+    DDB_ENDPOINT: stack.dynamodbEndpoint,
+    SQS_ENDPOINT: stack.sqsEndpoint,
+    SNS_ENDPOINT: stack.sqsEndpoint,
+    PORT: '0',
+    DDB_MESSAGE_TABLE: table,
+    DDB_LEASE_TABLE: leaseTable,
+    MESSAGE_EVENTS_TOPIC_ARN: topicArn,
+    STREAM_DLQ_URL: dlqUrl,
+    WORKER_ID: `w-${randomUUID().slice(0, 8)}`,
+    LEASE_DURATION_MS: '1500',
+    TAKE_INTERVAL_MS: '300',
+    SHARD_SYNC_INTERVAL_MS: '500',
+    POLL_INTERVAL_MS: '50',
+    RETRY_BASE_MS: '10',
+    MAX_RECORD_ATTEMPTS: '3',
+    ...rest,
+  });
+}
+
+export async function createLeaseTable(
+  endpoint: string,
+  name: string,
+): Promise<{ name: string; drop(): Promise<void> }> {
+  const client = new DynamoDBClient({ region: 'us-east-1', endpoint });
+  await client.send(new CreateTableCommand(leaseTableDefinition(name)));
+  return {
+    name,
+    drop: async () => {
+      await client.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
+      client.destroy();
+    },
+  };
+}
+
+let clock = Date.parse('2026-01-01T00:00:00.000Z');
+/** Strictly increasing message times, so "newer" is never a tie inside a test. */
+export function nextTimestamp(): string {
+  clock = Math.max(clock + 1, Date.now());
+  return new Date(clock).toISOString();
+}
+
+export interface Conversation {
+  group: string;
+  a: string;
+  b: string;
+}
+
+export function messageItem(
+  conversation: Conversation,
+  sender: string,
+  text: string,
+  createdAt = nextTimestamp(),
+) {
+  const uuid = randomUUID();
+  return {
+    ...keys.message(conversation.group, createdAt, uuid),
+    type: 'message',
+    message_uuid: uuid,
+    message_group_uuid: conversation.group,
+    sender_uuid: sender,
+    message: text,
+    created_at: createdAt,
+    members: [conversation.a, conversation.b],
+  };
+}
+export type MessageItemValue = ReturnType<typeof messageItem>;
+
+function inboxRow(owner: string, other: string, message: MessageItemValue) {
+  return {
+    ...keys.inbox(owner, message.message_group_uuid),
+    type: 'inbox',
+    owner_uuid: owner,
+    message_group_uuid: message.message_group_uuid,
+    other_user_uuid: other,
+    last_message_key: messageSortKey(message.created_at, message.message_uuid),
+    last_message_uuid: message.message_uuid,
+    last_message_text: message.message,
+    last_message_at: message.created_at,
+    last_sender_uuid: message.sender_uuid,
+    unread_count: owner === message.sender_uuid ? 0 : 1,
+  };
+}
+
+/** What the messaging service does to start a conversation: the first message and both inbox rows, atomically. */
+export async function startConversation(ddb: DynamoDBDocumentClient, table: string, text = 'hello') {
+  const conversation: Conversation = { group: randomUUID(), a: randomUUID(), b: randomUUID() };
+  const first = messageItem(conversation, conversation.a, text);
+  await ddb.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Put: { TableName: table, Item: first } },
+        { Put: { TableName: table, Item: inboxRow(conversation.a, conversation.b, first) } },
+        { Put: { TableName: table, Item: inboxRow(conversation.b, conversation.a, first) } },
+      ],
+    }),
+  );
+  return { conversation, first };
+}
+
+/** What the messaging service does for every later message: the message item only. */
+export async function sendMessage(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  conversation: Conversation,
+  sender: string,
+  text: string,
+  createdAt?: string,
+) {
+  const item = messageItem(conversation, sender, text, createdAt);
+  await ddb.send(new PutCommand({ TableName: table, Item: item }));
+  return item;
+}
+
+/** Drains what is on a queue now (and whatever arrives while draining), deleting it. */
+export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<string[]> {
+  const bodies: string[] = [];
+  for (;;) {
+    const out = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    const messages = out.Messages ?? [];
+    if (messages.length === 0) return bodies;
+    bodies.push(...messages.map((m) => m.Body ?? ''));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+      }),
+    );
+  }
+}

@@ -20,6 +20,8 @@ export const prefixes = {
   pair: 'PAIR#',
   user: 'USER#',
   idempotency: 'IDEM#',
+  /** Bookkeeping of `scripts/ddb/seed` (its time anchor); never read by the services. */
+  seed: 'SEED#',
 } as const;
 
 /** `<created_at>#<message_uuid>`: sorts by time and stays unique when two messages share a millisecond. */
@@ -56,6 +58,8 @@ export const keys = {
     pk: `${prefixes.idempotency}${senderUuid}#${idempotencyKey}`,
     sk: 'IDEM',
   }),
+  /** The seed's fixed "now", stored once so a second seed run writes the same message keys. */
+  seedAnchor: (): ItemKey => ({ pk: `${prefixes.seed}anchor`, sk: 'SEED' }),
 };
 
 export type ItemKind = keyof typeof prefixes;

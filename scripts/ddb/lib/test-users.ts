@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SeedUser } from './seed.ts';
+
+/**
+ * A stand-in for the users service's `GET /internal/users/by-handle/:handle`, the one call the ddb
+ * scripts make to it. The users service has its own tests; here only its answer's shape matters.
+ */
+export async function startFakeUsersService(handles: readonly string[]) {
+  const users = new Map<string, SeedUser>(
+    handles.map((handle) => [handle, { uuid: randomUUID(), handle, display_name: `${handle} (seed)` }]),
+  );
+  const server = createServer((req, res) => {
+    const match = /^\/internal\/users\/by-handle\/([^/]+)$/.exec(req.url ?? '');
+    const user = match ? users.get(decodeURIComponent(match[1]!).toLowerCase()) : undefined;
+    res.writeHead(user ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(user ?? { errors: ['user_not_found'] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    users,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

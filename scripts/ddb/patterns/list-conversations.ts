@@ -1,0 +1,63 @@
+import { Command } from 'commander';
+import { fail } from '../../lib/script-env.ts';
+import { ddbScriptContext, positiveInt } from '../lib/config.ts';
+import { CursorError, formatTable, listConversationsPage, shortTime } from '../lib/patterns.ts';
+import { SeedError, usersServiceResolver } from '../lib/seed.ts';
+
+const program = new Command('ddb/patterns/list-conversations')
+  .description("Access pattern B: one page of a user's conversations, newest activity first.")
+  .option('--handle <handle>', 'whose conversations (looked up in the users service)', 'andrewbrown')
+  .option('--user <uuid>', 'a user uuid instead of --handle')
+  .option('--limit <n>', 'conversations per page', positiveInt, 20)
+  .option('--cursor <cursor>', 'the next cursor printed by the previous page')
+  .option('--json', 'print the raw Query response instead of a table')
+  .option('--prod', 'target AWS instead of the local DynamoDB')
+  .parse();
+const opts = program.opts<{
+  handle: string;
+  user?: string;
+  limit: number;
+  cursor?: string;
+  json?: boolean;
+  prod?: boolean;
+}>();
+
+const ctx = ddbScriptContext({ prod: opts.prod ?? false });
+const table = ctx.config.DDB_MESSAGE_TABLE;
+try {
+  let userUuid = opts.user;
+  if (!userUuid) {
+    const user = await usersServiceResolver(ctx.config.USERS_URL)(opts.handle);
+    if (!user) fail(`no user @${opts.handle} in the users service`);
+    userUuid = user.uuid;
+    console.log(`@${opts.handle}: ${userUuid}`);
+  }
+  const page = await listConversationsPage(ctx.doc, table, {
+    userUuid,
+    limit: opts.limit,
+    cursor: opts.cursor,
+  });
+  if (opts.json) console.log(JSON.stringify(page.response, null, 2));
+  else
+    console.log(
+      formatTable(
+        page.rows.map((r) => ({ ...r, last_message_at: shortTime(r.last_message_at) })),
+        [
+          { key: 'last_message_at', width: 20 },
+          { key: 'with', width: 14 },
+          { key: 'unread', width: 6 },
+          { key: 'last_message', width: 44 },
+          { key: 'message_group_uuid', width: 36 },
+        ],
+      ),
+    );
+  console.log(
+    `${page.rows.length} conversations; consumed capacity: ${page.consumedCapacity ?? 'n/a'} RCU on ${table} (${ctx.target})`,
+  );
+  console.log(page.nextCursor ? `next page: --cursor ${page.nextCursor}` : 'no more conversations');
+} catch (err) {
+  if (err instanceof CursorError || err instanceof SeedError) fail(err.message);
+  fail(`could not list conversations from ${table} on ${ctx.target}`, err);
+} finally {
+  ctx.close();
+}

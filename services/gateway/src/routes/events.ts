@@ -41,7 +41,7 @@ export function eventRoutes({ hub, guards, heartbeatMs }: RouteDeps) {
         return c.json({ errors: ['rate_limited'] }, 429, { 'Retry-After': String(RECONNECT_MS / 1000) });
       }
       c.header('X-Accel-Buffering', 'no');
-      return streamSSE(c, async (stream) => {
+      const response = streamSSE(c, async (stream) => {
         stream.onAbort(() => outbox.close());
         const heartbeat = setInterval(() => {
           stream.write(': keep-alive\n\n').catch(() => outbox.close());
@@ -60,6 +60,13 @@ export function eventRoutes({ hub, guards, heartbeatMs }: RouteDeps) {
           unregister();
         }
       });
+      // The socket cannot serve another request while streaming anyway; closing it when the stream
+      // ends lets a shutting-down server finish at once instead of waiting out the keep-alive timeout.
+      // (Set on the context too: Hono copies the context's headers, streamSSE's keep-alive included, onto
+      // the returned response.)
+      c.header('Connection', 'close');
+      response.headers.set('Connection', 'close');
+      return response;
     },
   );
 

@@ -13,6 +13,8 @@ export interface BenchFigure {
   /** Whether a higher value is better (throughput) or lower (latency). */
   higherIsBetter: boolean;
   params: Record<string, string | number | boolean>;
+  /** Optional samples over the run (e.g. the soak's RSS every 10 s), printed as a table in the report. */
+  series?: { atSeconds: number; value: number }[];
 }
 
 export interface BenchContext {

@@ -341,7 +341,10 @@ export async function verifyOutbox(
     for (let i = 0; i < uuids.length; i += 100) {
       let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined =
         {
-          [table]: { Keys: uuids.slice(i, i + 100).map((u) => keys.user(u)), ConsistentRead: true },
+          [table]: {
+            Keys: uuids.slice(i, i + 100).map((u): Record<string, unknown> => ({ ...keys.user(u) })),
+            ConsistentRead: true,
+          },
         };
       while (request && Object.keys(request).length > 0) {
         const out = await doc.send(new BatchGetCommand({ RequestItems: request }));

@@ -1,0 +1,240 @@
+import { createTestUserPool, testStack } from '@cruddur/test-kit';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RunningGateway } from '../gateway.ts';
+import { call } from '../testing/api.ts';
+import { cognitoClient, createCognitoUser, createOtherClient, signIn } from '../testing/cognito.ts';
+import { type E2eSystem, startE2eSystem, type TestUser } from '../testing/system.ts';
+import { claimsOf, signAsEmulator, signWithStrangerKey, unsignedToken } from '../testing/tokens.ts';
+
+/** Forged tokens and hostile input through the gateway: always a 4xx with the one error body, never a 500. */
+describe('gateway end to end: forged tokens and hostile input', () => {
+  const stack = testStack();
+  let system: E2eSystem;
+  let gateway: RunningGateway;
+  let alice: TestUser;
+  let group: string;
+  const forged: Record<string, string> = {};
+  const api = (path: string, options: Parameters<typeof call>[2] = {}) => call(gateway.url, path, options);
+
+  beforeAll(async () => {
+    system = await startE2eSystem();
+    gateway = await system.startGateway();
+    alice = await system.createUser('alice');
+    await system.createUser('bob');
+    await vi.waitFor(
+      async () => {
+        const first = await api('/api/messages', {
+          token: alice.accessToken,
+          body: { message: 'hi', handle: 'bob' },
+        });
+        if (first.status !== 200) throw new Error(`first message: ${first.status}`);
+        group = first.body.message_group_uuid;
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+
+    const claims = claimsOf(alice.accessToken);
+    const now = Math.floor(Date.now() / 1000);
+    const cognito = cognitoClient(system.pool);
+    const otherClient = await createOtherClient(cognito, system.pool);
+    const unknownUser = await createCognitoUser(cognito, system.pool, 'notregistered');
+    const otherPool = await createTestUserPool(stack);
+    Object.assign(forged, {
+      'an id token': alice.idToken,
+      'a token for another app client': (await signIn(cognito, otherClient, claims.username as string))
+        .accessToken,
+      'a token of another user pool': (await createCognitoUser(cognito, otherPool, 'elsewhere')).accessToken,
+      'an expired token': await signAsEmulator({ ...claims, exp: now - 10, iat: now - 3610 }),
+      'a token signed by another key, same kid': (await signWithStrangerKey(claims)).token,
+      'a token signed by another key, new kid': (await signWithStrangerKey(claims, { kid: 'rotated' })).token,
+      'alg none': unsignedToken(claims),
+      'a valid token of a user the users service does not know': unknownUser.accessToken,
+    });
+    cognito.destroy();
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it.each([
+    'an id token',
+    'a token for another app client',
+    'a token of another user pool',
+    'an expired token',
+    'a token signed by another key, same kid',
+    'a token signed by another key, new kid',
+    'alg none',
+    'a valid token of a user the users service does not know',
+  ])('answers 401 to %s, on reads and writes', async (name) => {
+    const token = forged[name]!;
+    const read = await api('/api/message_groups', { token });
+    const write = await api('/api/messages', { token, body: { message: 'x', message_group_uuid: group } });
+    expect([read.status, read.body, write.status, write.body]).toEqual([
+      401,
+      { errors: ['unauthorized'] },
+      401,
+      { errors: ['unauthorized'] },
+    ]);
+  });
+
+  it.each([
+    ['no Authorization header', {}],
+    ['an empty bearer', { authorization: 'Bearer ' }],
+    ['another scheme', { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }],
+    ['a token in the query string (only the event stream takes one)', {}],
+    ['junk', { authorization: 'Bearer \u00e9\u00e9.\u00e9\u00e9.\u00e9' }],
+  ])('answers 401 to %s', async (name, headers) => {
+    const path = name.startsWith('a token in the query')
+      ? `/api/message_groups?access_token=${alice.accessToken}`
+      : '/api/message_groups';
+    const res = await api(path, { headers: headers as Record<string, string> });
+    expect([res.status, res.body]).toEqual([401, { errors: ['unauthorized'] }]);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('checks the token before reading the body', async () => {
+    const res = await api('/api/messages', {
+      body: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('answers 413 to a body over the limit, with or without a Content-Length', async () => {
+    const huge = JSON.stringify({ message: 'x'.repeat(64 * 1024), message_group_uuid: group });
+    const sized = await api('/api/messages', {
+      token: alice.accessToken,
+      body: huge,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect([sized.status, sized.body]).toEqual([413, { errors: ['body_too_large'] }]);
+    const encoder = new TextEncoder();
+    const chunked = await fetch(`${gateway.url}/api/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.accessToken}`, 'content-type': 'application/json' },
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 64; i++) controller.enqueue(encoder.encode('x'.repeat(1024)));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect([chunked.status, await chunked.json()]).toEqual([413, { errors: ['body_too_large'] }]);
+  });
+
+  it.each([
+    ['plain text', 'hello', 'text/plain', 415, ['unsupported_media_type']],
+    [
+      'a form post',
+      'message=hi&handle=bob',
+      'application/x-www-form-urlencoded',
+      415,
+      ['unsupported_media_type'],
+    ],
+    ['no content type', '{"message":"hi"}', '', 415, ['unsupported_media_type']],
+    ['malformed JSON', '{"message": "hi",', 'application/json', 400, ['body_invalid_json']],
+    ['an empty body', '', 'application/json', 400, ['body_invalid_json']],
+  ])('refuses %s', async (_name, body, contentType, status, errors) => {
+    const res = await api('/api/messages', {
+      token: alice.accessToken,
+      body,
+      headers: contentType ? { 'content-type': contentType } : {},
+    });
+    expect([res.status, res.body]).toEqual([status, { errors }]);
+  });
+
+  const g = () => group;
+  it.each([
+    ['an array', () => [], ['body_invalid']],
+    ['null', () => null, ['body_invalid']],
+    ['a number for the message', () => ({ message: 5, message_group_uuid: g() }), ['message_blank']],
+    ['an object for the handle', () => ({ message: 'hi', handle: { $ne: '' } }), ['handle_invalid']],
+    [
+      'both targets',
+      () => ({ message: 'hi', handle: 'bob', message_group_uuid: g() }),
+      ['message_target_ambiguous'],
+    ],
+    [
+      'neither target, blank message',
+      () => ({ message: '   ' }),
+      ['message_blank', 'message_group_uuid_blank', 'handle_blank'],
+    ],
+    [
+      'a bad uuid',
+      () => ({ message: 'hi', message_group_uuid: "' OR 1=1 --" }),
+      ['message_group_uuid_invalid'],
+    ],
+    [
+      '1025 characters',
+      () => ({ message: 'x'.repeat(1025), message_group_uuid: g() }),
+      ['message_exceed_max_chars'],
+    ],
+    [
+      'a lone surrogate',
+      () => '{"message":"bad \\ud800 half","message_group_uuid":"GROUP"}',
+      ['message_invalid_characters'],
+    ],
+    [
+      'a NUL character',
+      () => ({ message: 'a\u0000b', message_group_uuid: g() }),
+      ['message_invalid_characters'],
+    ],
+    ['a handle with emoji', () => ({ message: 'hi', handle: 'b😀b' }), ['handle_invalid']],
+    [
+      'deep nesting',
+      () => `{"message":${'['.repeat(5000)}${']'.repeat(5000)},"handle":"bob"}`,
+      ['message_blank'],
+    ],
+  ])('answers 422 with every code to %s', async (_name, make, errors) => {
+    const made = make();
+    const body = typeof made === 'string' ? made.replace('GROUP', group) : JSON.stringify(made);
+    const res = await api('/api/messages', {
+      token: alice.accessToken,
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect([res.status, res.body]).toEqual([422, { errors }]);
+  });
+
+  it('accepts Unicode that is only unusual: 1024 emoji, right-to-left marks, zero-width joiners, CRLF', async () => {
+    for (const message of [
+      '😀'.repeat(1024),
+      '\u202eolleh\u202c',
+      '👩‍👩‍👧 family',
+      'line one\r\nline two',
+      'ｆｕｌｌｗｉｄｔｈ',
+    ]) {
+      const res = await api('/api/messages', {
+        token: alice.accessToken,
+        body: { message, message_group_uuid: group },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    }
+  });
+
+  it.each([
+    ['/api/messages/not-a-uuid', 422, ['message_group_uuid_invalid']],
+    ['/api/messages/%00', 422, ['message_group_uuid_invalid']],
+    ['/api/message_groups?limit=abc', 422, ['limit_invalid']],
+    ['/api/message_groups?limit=0', 422, ['limit_invalid']],
+    ['/api/message_groups?limit=101', 422, ['limit_invalid']],
+    ['/api/message_groups?limit=2.5', 422, ['limit_invalid']],
+    ['/api/message_groups?cursor=%E2%9C%93', 422, ['cursor_invalid']],
+    ['/api/message_groups?cursor=eyJwayI6IkdSUCNzb21lb25lLWVsc2UifQ', 422, ['cursor_invalid']],
+    ['/api/users/@b%C3%B6b/short', 422, ['handle_invalid']],
+    ['/api/users/bob/short', 422, ['handle_invalid']],
+  ])('answers %s with %i', async (path, status, errors) => {
+    const res = await api(path.replace('GROUP', group), { token: alice.accessToken });
+    expect([res.status, res.body]).toEqual([status, { errors }]);
+  });
+
+  it('refuses an unusable Idempotency-Key', async () => {
+    const res = await api('/api/messages', {
+      token: alice.accessToken,
+      body: { message: 'hi', message_group_uuid: group },
+      headers: { 'idempotency-key': 'has spaces in it' },
+    });
+    expect([res.status, res.body]).toEqual([422, { errors: ['idempotency_key_invalid'] }]);
+  });
+});

@@ -156,13 +156,15 @@ describe('users service API', () => {
 
   it('answers 409 listing every field another user holds, whatever its case', async () => {
     const first = newUser();
+    const second = newUser();
     expect((await call('POST', '/internal/users', first)).status).toBe(201);
+    expect((await call('POST', '/internal/users', second)).status).toBe(201);
 
     const all = await call('POST', '/internal/users', {
       ...newUser(),
       handle: first.handle.toUpperCase(),
       email: first.email.toUpperCase(),
-      cognito_user_id: first.cognito_user_id,
+      cognito_user_id: second.cognito_user_id,
     });
     expect(all.status).toBe(409);
     expect(all.body.errors).toEqual(['handle_taken', 'email_taken', 'cognito_user_id_taken']);
@@ -170,6 +172,25 @@ describe('users service API', () => {
     const emailOnly = await call('POST', '/internal/users', { ...newUser(), email: first.email });
     expect(emailOnly).toEqual({ status: 409, body: { errors: ['email_taken'] } });
     expect(await outboxEvents(first.handle.toUpperCase())).toEqual([]);
+  });
+
+  it('answers a repeated identical registration with the stored user, without a second event', async () => {
+    const input = newUser();
+    const first = await call('POST', '/internal/users', input);
+    const retry = await call('POST', '/internal/users', { ...input, handle: input.handle.toUpperCase() });
+    expect(retry).toEqual({ status: 200, body: first.body });
+    expect(await outboxEvents(input.handle)).toHaveLength(1);
+    // Same sub, different person: still a conflict.
+    const other = await call('POST', '/internal/users', {
+      ...newUser(),
+      cognito_user_id: input.cognito_user_id,
+    });
+    expect(other).toEqual({ status: 409, body: { errors: ['cognito_user_id_taken'] } });
+  });
+
+  it('refuses an oversized body with 413 before parsing it', async () => {
+    const huge = await call('POST', '/internal/users', { ...newUser(), bio: 'x'.repeat(100_000) });
+    expect(huge).toEqual({ status: 413, body: { errors: ['body_too_large'] } });
   });
 
   it('lets exactly one of many concurrent registrations of one handle win', async () => {

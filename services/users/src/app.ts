@@ -1,5 +1,6 @@
 import { createApp } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
+import { bodyLimit } from 'hono/body-limit';
 import type pg from 'pg';
 import { identityRoutes } from './routes/identity.ts';
 import { profileRoutes } from './routes/profiles.ts';
@@ -12,6 +13,8 @@ export interface UsersAppDeps {
 /** The users service's HTTP app: internal API, /openapi.json, /healthz, /readyz (PostgreSQL reachable). */
 export function createUsersApp({ pool, logger }: UsersAppDeps) {
   const app = createApp({ logger, readiness: { postgres: () => pool.query('SELECT 1') } });
+  // The largest valid body is a few kB; anything far bigger is refused (413) before it is parsed.
+  app.use('/internal/*', bodyLimit({ maxSize: 64 * 1024 }));
   app.route('/', identityRoutes({ pool }));
   app.route('/', profileRoutes({ pool }));
   app.doc31('/openapi.json', {

@@ -7,6 +7,7 @@ import { insertOutboxEvent } from './data/outbox.ts';
 import {
   conflictCodeByConstraint,
   findConflicts,
+  findUserByCognitoId,
   findUserByHandle,
   findUserByUuid,
   insertUser,
@@ -15,7 +16,9 @@ import {
 } from './data/users.ts';
 import type { ProfilePatch, RegisterUserInput, User } from './schemas.ts';
 
-export type RegisterResult = { ok: true; user: User } | { ok: false; conflicts: ErrorCode[] };
+export type RegisterResult =
+  | { ok: true; user: User; created: boolean }
+  | { ok: false; conflicts: ErrorCode[] };
 export type UpdateResult = { ok: true; user: User; changed: boolean } | { ok: false; notFound: true };
 
 /** What other services may copy of a user; the event payload of both user events. */
@@ -35,7 +38,8 @@ const traceId = () => currentRequestId() ?? newRequestId();
  * Creates a user and its `user.registered` event in one transaction, so a committed user always has
  * its event and a failed one has neither. A taken handle, email or sub is an expected outcome, returned
  * as every conflicting field; two concurrent registrations of one handle end as one success and one conflict
- * because the second insert waits on the unique index until the first commits.
+ * because the second insert waits on the unique index until the first commits. Repeating a registration
+ * exactly (same sub, handle and email) returns the stored user with `created: false`.
  */
 export async function registerUser(pool: pg.Pool, input: RegisterUserInput): Promise<RegisterResult> {
   try {
@@ -48,10 +52,14 @@ export async function registerUser(pool: pg.Pool, input: RegisterUserInput): Pro
       );
       return created;
     });
-    return { ok: true, user };
+    return { ok: true, user, created: true };
   } catch (err) {
     const violation = uniqueViolation(err);
     if (!violation) throw err;
+    // A retry of a registration that did commit (its response was lost, the post-confirmation step ran
+    // twice): the same person, not a conflict. Answer with the stored user; no second event.
+    const same = await findUserByCognitoId(pool, input.cognito_user_id);
+    if (same && sameIdentity(same, input)) return { ok: true, user: same, created: false };
     const conflicts = await findConflicts(pool, input);
     if (conflicts.length > 0) return { ok: false, conflicts };
     // Nothing conflicts any more (the other row went away): still report the field that was hit.
@@ -59,6 +67,13 @@ export async function registerUser(pool: pg.Pool, input: RegisterUserInput): Pro
     if (!code) throw err;
     return { ok: false, conflicts: [code] };
   }
+}
+
+function sameIdentity(user: User, input: RegisterUserInput): boolean {
+  return (
+    user.handle.toLowerCase() === input.handle.toLowerCase() &&
+    user.email.toLowerCase() === input.email.toLowerCase()
+  );
 }
 
 /**

@@ -16,6 +16,10 @@ const register = createRoute({
   request: { body: { required: true, content: { 'application/json': { schema: registerUserBody } } } },
   responses: {
     201: { description: 'Registered', content: { 'application/json': { schema: userSchema } } },
+    200: {
+      description: 'Already registered with this same sub, handle and email (a retried registration)',
+      content: { 'application/json': { schema: userSchema } },
+    },
     409: errors('handle_taken, email_taken and/or cognito_user_id_taken: every one that applies'),
     422: errors('Invalid input, every code that applies'),
   },
@@ -44,7 +48,7 @@ export function profileRoutes({ pool }: { pool: pg.Pool }) {
     .openapi(register, async (c) => {
       const result = await registerUser(pool, c.req.valid('json'));
       if (!result.ok) throw AppError.conflict(result.conflicts);
-      return c.json(result.user, 201);
+      return c.json(result.user, result.created ? 201 : 200);
     })
     .openapi(patchProfile, async (c) => {
       const result = await updateProfile(pool, c.req.valid('param').uuid, c.req.valid('json'));

@@ -148,3 +148,60 @@ export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<stri
     );
   }
 }
+
+export interface TestWorld {
+  table: string;
+  leaseTable: string;
+  topicArn: string;
+  eventsUrl: string;
+  dlqUrl: string;
+  ddb: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  config(extra?: Record<string, string>): StreamConsumerConfig;
+  /** Registers a teardown step; `dispose()` runs them newest first. */
+  defer(step: () => Promise<unknown>): void;
+  dispose(): Promise<void>;
+}
+
+/** A messages table, a lease table, the events topic with a queue on it and a stream DLQ, all uniquely named. */
+export async function createWorld(stack: LocalStackEndpoints): Promise<TestWorld> {
+  const { createTestQueue, createTestTable, createTestTopic, documentClient, sqsClient, uniqueName } =
+    await import('@cruddur/test-kit');
+  const steps: (() => Promise<unknown>)[] = [];
+  const [table, topic, events, dlq, leases] = await Promise.all([
+    createTestTable(stack),
+    createTestTopic(stack),
+    createTestQueue(stack, { prefix: 'events' }),
+    createTestQueue(stack, { prefix: 'stream-dlq' }),
+    createLeaseTable(stack.dynamodbEndpoint, uniqueName('leases')),
+  ]);
+  steps.push(table.drop, topic.drop, events.drop, dlq.drop, leases.drop);
+  await topic.subscribe(events.arn);
+  const ddb = documentClient(stack);
+  const sqs = sqsClient(stack);
+  steps.push(async () => {
+    ddb.destroy();
+    sqs.destroy();
+  });
+  return {
+    table: table.name,
+    leaseTable: leases.name,
+    topicArn: topic.arn,
+    eventsUrl: events.url,
+    dlqUrl: dlq.url,
+    ddb,
+    sqs,
+    config: (extra = {}) =>
+      testConfig(stack, {
+        table: table.name,
+        leaseTable: leases.name,
+        topicArn: topic.arn,
+        dlqUrl: dlq.url,
+        ...extra,
+      }),
+    defer: (step) => steps.push(step),
+    dispose: async () => {
+      for (const step of steps.reverse()) await step().catch(() => undefined);
+    },
+  };
+}

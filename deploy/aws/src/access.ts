@@ -1,0 +1,112 @@
+import { INBOX_BY_ACTIVITY_INDEX } from '@cruddur/ddb';
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { MessagingData } from './data.ts';
+
+/**
+ * Least-privilege grants, one function per service, each naming its actions and resources. No `*` action,
+ * no `*` resource on data. CDK's grantReadWriteData would also work, but it adds Scan, BatchWriteItem and
+ * `index/*`: more than any service here uses. Where an action is listed, the code that needs it is named.
+ */
+
+const statement = (actions: string[], resources: string[]) => new iam.PolicyStatement({ actions, resources });
+
+/** The table and its one index (Query on an index is authorized on the index ARN). */
+function tableAndIndex(data: MessagingData): string[] {
+  return [data.table.tableArn, `${data.table.tableArn}/index/${INBOX_BY_ACTIVITY_INDEX}`];
+}
+
+/** users: the outbox relay publishes to users-events. */
+export function grantUsers(role: iam.IGrantable, data: MessagingData) {
+  role.grantPrincipal.addToPrincipalPolicy(
+    statement(['sqs:SendMessage', 'sqs:GetQueueAttributes'], [data.usersEvents.queue.queueArn]),
+  );
+}
+
+/** messaging: conversations and messages (transactions are authorized per item action), consumes users-events. */
+export function grantMessaging(role: iam.IGrantable, data: MessagingData) {
+  role.grantPrincipal.addToPrincipalPolicy(
+    statement(
+      [
+        'dynamodb:DescribeTable', // readiness
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem', // profile replica joins
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:ConditionCheckItem', // TransactWriteItems conditions (pair lock, idempotency)
+      ],
+      tableAndIndex(data),
+    ),
+  );
+  role.grantPrincipal.addToPrincipalPolicy(
+    statement(
+      ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+      [data.usersEvents.queue.queueArn],
+    ),
+  );
+}
+
+/** The name prefix of the per-replica queues the gateway creates at start and deletes at stop. */
+export const GATEWAY_QUEUE_PREFIX = 'message-events-gw-';
+
+/** gateway: its own SSE queue (create, subscribe to the topic, read, delete); no table, no other queue. */
+export function grantGateway(role: iam.IGrantable, data: MessagingData) {
+  const stack = Stack.of(data);
+  const replicaQueues = stack.formatArn({ service: 'sqs', resource: `${GATEWAY_QUEUE_PREFIX}*` });
+  role.grantPrincipal.addToPrincipalPolicy(
+    statement(
+      [
+        'sqs:CreateQueue',
+        'sqs:DeleteQueue',
+        'sqs:GetQueueUrl',
+        'sqs:GetQueueAttributes',
+        'sqs:SetQueueAttributes', // the queue policy that lets the topic deliver
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+      ],
+      [replicaQueues],
+    ),
+  );
+  role.grantPrincipal.addToPrincipalPolicy(
+    statement(['sns:Subscribe', 'sns:Unsubscribe'], [data.messageEventsTopic.topicArn]),
+  );
+}
+
+/** What the record handler does wherever it runs: move inbox rows forward, publish, dead-letter. */
+export function grantStreamRecordHandler(role: iam.IGrantable, data: MessagingData) {
+  role.grantPrincipal.addToPrincipalPolicy(
+    statement(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], tableAndIndex(data)),
+  );
+  role.grantPrincipal.addToPrincipalPolicy(statement(['sns:Publish'], [data.messageEventsTopic.topicArn]));
+  role.grantPrincipal.addToPrincipalPolicy(
+    statement(['sqs:SendMessage', 'sqs:GetQueueAttributes'], [data.streamDlq.queueArn]),
+  );
+}
+
+/** Reading the table's stream: the worker polls it itself; Lambda's event-source mapping uses the function role. */
+export function grantStreamRead(role: iam.IGrantable, data: MessagingData) {
+  role.grantPrincipal.addToPrincipalPolicy(
+    statement(
+      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      [data.table.tableStreamArn!],
+    ),
+  );
+  role.grantPrincipal.addToPrincipalPolicy(statement(['dynamodb:DescribeTable'], [data.table.tableArn]));
+  // ListStreams has no resource-level permission in IAM: it lists stream ARNs only (metadata, no data).
+  role.grantPrincipal.addToPrincipalPolicy(statement(['dynamodb:ListStreams'], ['*']));
+}
+
+/** The container worker: the stream itself, plus its leases and checkpoints. */
+export function grantStreamWorker(role: iam.IGrantable, data: MessagingData) {
+  grantStreamRecordHandler(role, data);
+  grantStreamRead(role, data);
+  role.grantPrincipal.addToPrincipalPolicy(
+    statement(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],
+      [data.leaseTable.tableArn],
+    ),
+  );
+}

@@ -1,0 +1,52 @@
+import type { Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import type { CfnRole, Role } from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+
+export interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/**
+ * cdk-nag's AwsSolutions pack run over the stack, as `cdk synth` runs it: every finding that was not
+ * acknowledged, as "rule (severity): resource".
+ */
+export function nagFindings(stack: IConstruct): string[] {
+  const report = new AwsSolutionsChecks().validateScope(stack);
+  return report.violations.flatMap((v) =>
+    v.violatingResources.map(
+      (r) =>
+        `${v.ruleName} (${v.severity ?? 'error'}): ${r.locations?.[0] ?? r.resourceLogicalId ?? r.templatePath}`,
+    ),
+  );
+}
+
+/** Every statement of every identity policy (AWS::IAM::Policy and inline role policies) in the template. */
+export function allStatements(template: Template): Statement[] {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (p) => p.Properties.PolicyDocument.Statement as Statement[],
+  );
+  const inline = Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) =>
+    ((r.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+      (p) => p.PolicyDocument.Statement,
+    ),
+  );
+  return [...policies, ...inline];
+}
+
+/** The statements attached to one role. */
+export function roleStatements(template: Template, stack: Stack, role: Role): Statement[] {
+  const logicalId = stack.getLogicalId(role.node.defaultChild as CfnRole);
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === logicalId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+export const actionsOf = (statements: Statement[]) =>
+  [...new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])))].sort();
+
+/** A resource reference, flattened to text so tests can ask "does this touch the lease table?". */
+export const resourcesText = (statements: Statement[]) => JSON.stringify(statements.map((s) => s.Resource));

@@ -37,7 +37,10 @@ async function outboxEvents(handle: string) {
     `SELECT event_type, envelope FROM outbox WHERE envelope->'payload'->>'handle' = $1 ORDER BY seq`,
     [handle],
   );
-  return rows as { event_type: string; envelope: { id: string; payload: { version: number } } }[];
+  return rows as {
+    event_type: string;
+    envelope: { id: string; trace_id: string; payload: { version: number } };
+  }[];
 }
 
 beforeAll(async () => {
@@ -186,6 +189,18 @@ describe('users service API', () => {
       cognito_user_id: input.cognito_user_id,
     });
     expect(other).toEqual({ status: 409, body: { errors: ['cognito_user_id_taken'] } });
+  });
+
+  it('stamps each event with the request id of the call that caused it', async () => {
+    const input = newUser();
+    const response = await fetch(`${service.url}/internal/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'trace-me-123' },
+      body: JSON.stringify(input),
+    });
+    expect(response.status).toBe(201);
+    const [event] = await outboxEvents(input.handle);
+    expect(event?.envelope).toMatchObject({ type: 'user.registered', trace_id: 'trace-me-123', version: 1 });
   });
 
   it('refuses an oversized body with 413 before parsing it', async () => {

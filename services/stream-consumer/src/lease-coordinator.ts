@@ -189,6 +189,9 @@ export class LeaseCoordinator {
       if (mine && stored.owner !== workerId && stored.lease_counter > mine.counter)
         this.lose(mine, `taken by ${stored.owner}`);
     }
+    // Dead workers' items only confuse stream-status once the fleet has long moved on.
+    const longDead = Date.now() - 10 * this.options.durationMs;
+    for (const worker of snapshot.workers) if (worker.expires_at < longDead) await store.pruneWorker(worker);
     if (!this.running) return;
     const plan = planTakes(snapshot.leases, snapshot.workers, workerId, Date.now());
     for (const lease of plan.take) await this.take(lease, 'taken');

@@ -266,6 +266,22 @@ export class LeaseStore {
     );
   }
 
+  /** Forgets a worker that stopped heartbeating long ago (a crash leaves its item behind), unless it came back. */
+  async pruneWorker(worker: WorkerItem): Promise<void> {
+    try {
+      await this.options.ddb.send(
+        new DeleteCommand({
+          TableName: this.options.table,
+          Key: { lease_key: worker.lease_key },
+          ConditionExpression: 'expires_at = :seen',
+          ExpressionAttributeValues: { ':seen': worker.expires_at },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+  }
+
   /** Drops a finished lease whose shard has left the stream (trimmed after 24 h): nothing will ever read it again. */
   async deleteFinished(key: string): Promise<void> {
     try {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createTestUserPool, testStack } from '@cruddur/test-kit';
 import { serve } from '@hono/node-server';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cognitoClient, createCognitoUser, createOtherClient, signIn } from '../testing/cognito.ts';
 import { claimsOf, signAsEmulator, signWithStrangerKey, unsignedToken } from '../testing/tokens.ts';

@@ -296,6 +296,11 @@ describe('users service API', () => {
     ]);
     expect(doc.body.components.schemas).toHaveProperty('User');
     expect((await call('GET', '/healthz')).status).toBe(200);
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toMatch(/^users_outbox_pending\{service="users"\} \d+$/m);
+    expect(metrics).toMatch(/^users_outbox_oldest_pending_seconds\{service="users"\} [\d.e+-]+$/m);
+    const published = /^users_outbox_published_total\{service="users"\} (\d+)$/m.exec(metrics);
+    expect(Number(published?.[1])).toBeGreaterThan(0);
     expect(await call('GET', '/readyz')).toMatchObject({ status: 200, body: { checks: { postgres: 'ok' } } });
   });
 });

@@ -2,19 +2,27 @@ import { createApp } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
 import { bodyLimit } from 'hono/body-limit';
 import type pg from 'pg';
+import type { Registry } from 'prom-client';
 import { identityRoutes } from './routes/identity.ts';
 import { profileRoutes } from './routes/profiles.ts';
 
 export interface UsersAppDeps {
   pool: pg.Pool;
   logger: Logger;
+  /** Served at /metrics when given. */
+  metrics?: Registry;
 }
 
-/** The users service's HTTP app: internal API, /openapi.json, /healthz, /readyz (PostgreSQL reachable). */
-export function createUsersApp({ pool, logger }: UsersAppDeps) {
+/** The users service's HTTP app: internal API, /openapi.json, /healthz, /readyz (PostgreSQL reachable), /metrics. */
+export function createUsersApp({ pool, logger, metrics }: UsersAppDeps) {
   const app = createApp({ logger, readiness: { postgres: () => pool.query('SELECT 1') } });
   // The largest valid body is a few kB; anything far bigger is refused (413) before it is parsed.
   app.use('/internal/*', bodyLimit({ maxSize: 64 * 1024 }));
+  if (metrics) {
+    app.get('/metrics', async (c) =>
+      c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }),
+    );
+  }
   app.route('/', identityRoutes({ pool }));
   app.route('/', profileRoutes({ pool }));
   app.doc31('/openapi.json', {

@@ -11,5 +11,7 @@ export const usersConfigSchema = baseSchema.extend({
   /** Whether this process relays the outbox. Any number of relays may run; off only for API-only replicas. */
   OUTBOX_RELAY_ENABLED: envBoolean(true),
   PG_POOL_MAX: positiveInt(10),
+  /** Published outbox rows are deleted after this long; consumers deduplicate on their own side. */
+  OUTBOX_RETENTION_HOURS: positiveInt(168),
 });
 export type UsersConfig = z.infer<typeof usersConfigSchema>;

@@ -145,6 +145,24 @@ describe('outbox relay', () => {
     expect(await receiveAllEvents(sqs, queue.url)).toHaveLength(3);
   });
 
+  it('deletes published events past the retention period, never pending ones', async () => {
+    await register(3);
+    const r = relay({ retentionMs: 7 * 24 * 3_600_000 });
+    expect(await r.publishOnce()).toBe(3);
+    await pool.query(
+      `UPDATE outbox SET published_at = now() - interval '8 days'
+        WHERE id IN (SELECT id FROM outbox ORDER BY seq LIMIT 2)`,
+    );
+    // Old but never published: must survive any pruning.
+    await register(1);
+    await pool.query(`UPDATE outbox SET created_at = now() - interval '30 days' WHERE published_at IS NULL`);
+
+    expect(await r.pruneOnce()).toBe(2);
+    const { rows } = await pool.query('SELECT published_at IS NULL AS pending FROM outbox ORDER BY seq');
+    expect(rows).toEqual([{ pending: false }, { pending: true }]);
+    expect(await relay({ retentionMs: 0 }).pruneOnce()).toBe(0);
+  });
+
   it('wakes on NOTIFY instead of waiting for its next poll', async () => {
     const r = relay({ listen: true, pollIntervalMs: 120_000 });
     await r.start();

@@ -3,7 +3,14 @@ import type { Component } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
 import type pg from 'pg';
 import { withTransaction } from './data/db.ts';
-import { claimPendingEvents, markPublished, OUTBOX_CHANNEL, recordPublishFailure } from './data/outbox.ts';
+import {
+  claimPendingEvents,
+  markPublished,
+  OUTBOX_CHANNEL,
+  prunePublished,
+  recordPublishFailure,
+} from './data/outbox.ts';
+import type { RelayMetrics } from './metrics.ts';
 
 export interface OutboxRelayOptions {
   pool: pg.Pool;
@@ -15,6 +22,11 @@ export interface OutboxRelayOptions {
   listen?: boolean;
   /** Longest wait between attempts while the queue keeps failing. */
   maxBackoffMs?: number;
+  /** Published rows older than this are deleted (default 7 days); 0 keeps them forever. */
+  retentionMs?: number;
+  /** How often to delete old published rows (default once a minute). */
+  pruneIntervalMs?: number;
+  metrics?: RelayMetrics;
   /**
    * Runs after a batch is on the queue and before it is marked sent: the window in which a crash turns
    * into a duplicate. Tests throw here to simulate that crash; production leaves it unset.
@@ -48,6 +60,7 @@ export class OutboxRelay implements Component {
   private wake: (() => void) | undefined;
   private listener: pg.PoolClient | undefined;
   private consecutiveFailures = 0;
+  private lastPrune = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.logger = options.logger.child({ component: 'outbox-relay' });
@@ -93,7 +106,17 @@ export class OutboxRelay implements Component {
     });
     if (outcome.error !== undefined) throw outcome.error;
     this.stats.published += outcome.sent;
+    this.options.metrics?.published.inc(outcome.sent);
     return outcome.sent;
+  }
+
+  /** Deletes published rows past the retention period; returns how many. */
+  async pruneOnce(): Promise<number> {
+    const retentionMs = this.options.retentionMs ?? 7 * 24 * 3_600_000;
+    if (retentionMs <= 0) return 0;
+    const pruned = await prunePublished(this.options.pool, retentionMs);
+    this.options.metrics?.pruned.inc(pruned);
+    return pruned;
   }
 
   private async run(): Promise<void> {
@@ -107,15 +130,29 @@ export class OutboxRelay implements Component {
       } catch (err) {
         this.consecutiveFailures++;
         this.stats.failedBatches++;
+        this.options.metrics?.failedBatches.inc();
         this.logger.warn(
           { err, failures: this.consecutiveFailures },
           'outbox batch not published; will retry',
         );
       }
       this.stats.passes++;
+      await this.pruneWhenDue();
       // A full batch means more may be waiting: go again at once.
       if (sent === this.batchSize) continue;
       await this.sleep(this.delay());
+    }
+  }
+
+  private async pruneWhenDue(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPrune < (this.options.pruneIntervalMs ?? 60_000)) return;
+    this.lastPrune = now;
+    try {
+      const pruned = await this.pruneOnce();
+      if (pruned > 0) this.logger.debug({ pruned }, 'pruned published outbox rows');
+    } catch (err) {
+      this.logger.warn({ err }, 'could not prune the outbox; will try again');
     }
   }
 

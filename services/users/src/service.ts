@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { createUsersApp } from './app.ts';
 import type { UsersConfig } from './config.ts';
 import { createPool } from './data/db.ts';
+import { createUsersMetrics } from './metrics.ts';
 import { migrateUsersDatabase } from './migrate.ts';
 import { OutboxRelay, type OutboxRelayOptions } from './relay.ts';
 
@@ -50,6 +51,7 @@ export async function startUsersService(
     const pool = createPool(config.DATABASE_URL, config.PG_POOL_MAX);
     shutdown.register('postgres pool', () => pool.end());
 
+    const metrics = createUsersMetrics(pool);
     let relay: OutboxRelay | undefined;
     const relayOption = options.relay ?? config.OUTBOX_RELAY_ENABLED;
     if (relayOption !== false) {
@@ -62,13 +64,15 @@ export async function startUsersService(
         pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
         batchSize: config.OUTBOX_BATCH_SIZE,
         listen: true,
+        retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
+        metrics,
         ...(typeof relayOption === 'object' ? relayOption : {}),
       });
       await relay.start();
       shutdown.register('outbox relay', () => relay!.stop());
     }
 
-    const app = createUsersApp({ pool, logger });
+    const app = createUsersApp({ pool, logger, metrics: metrics.registry });
     const server = await startHttpServer(app, {
       port: config.PORT,
       logger,

@@ -59,6 +59,30 @@ export async function recordPublishFailure(
   ]);
 }
 
+/** How many events wait, and how long the oldest has waited: the relay's lag. */
+export async function outboxBacklog(db: Queryable): Promise<{ pending: number; oldestSeconds: number }> {
+  const { rows } = await db.query<{ pending: string; oldest: number | null }>(
+    `SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
+       FROM outbox WHERE published_at IS NULL`,
+  );
+  return { pending: Number(rows[0]?.pending ?? 0), oldestSeconds: rows[0]?.oldest ?? 0 };
+}
+
+/**
+ * Deletes up to `limit` events published longer than `retentionMs` ago. Consumers deduplicate on their
+ * own side, so a sent row is only kept for operators; small batches keep each delete short.
+ */
+export async function prunePublished(db: Queryable, retentionMs: number, limit = 1_000): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM outbox WHERE id IN (
+       SELECT id FROM outbox
+        WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1::float8 / 1000)
+        LIMIT $2)`,
+    [retentionMs, limit],
+  );
+  return rowCount ?? 0;
+}
+
 /** Unpublished events: a backlog that keeps growing means the relay cannot reach the queue. */
 export async function countPendingEvents(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: string }>(

@@ -164,15 +164,13 @@ export const benchmark: Benchmark = {
         );
         for (let i = 0; i < others.length; i += 8) {
           await Promise.all(
-            others
-              .slice(i, i + 8)
-              .map((o) =>
-                messaging.startConversation({
-                  userUuid: o.uuid,
-                  recipientUuid: owner.uuid,
-                  text: `hello ${owner.handle}`,
-                }),
-              ),
+            others.slice(i, i + 8).map((o) =>
+              messaging.startConversation({
+                userUuid: o.uuid,
+                recipientUuid: owner.uuid,
+                text: `hello ${owner.handle}`,
+              }),
+            ),
           );
         }
       }

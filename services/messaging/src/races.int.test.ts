@@ -5,19 +5,37 @@ import { silentLogger } from '@cruddur/logger';
 import { documentClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Messaging } from './domain/messaging.ts';
+import { type RunningMessagingService, startMessagingService } from './index.ts';
 import { type ServiceFixture, startServiceFixture } from './test-helpers.ts';
 
 const stack = testStack();
 let f: ServiceFixture;
+/** A second replica on the same table: the guards are DynamoDB conditions, not anything in one process. */
+let replica: RunningMessagingService;
 const ddb = documentClient(stack);
 
 beforeAll(async () => {
   f = await startServiceFixture(stack);
+  replica = await startMessagingService(f.config, {
+    logger: silentLogger,
+    host: '127.0.0.1',
+    usersEventsWaitSeconds: 1,
+  });
 });
 afterAll(async () => {
+  await replica?.stop();
   await f?.close();
   ddb.destroy();
 });
+
+async function viaReplica(path: string, { body }: { body: unknown }) {
+  const res = await fetch(`${replica.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
 
 async function messagesOf(group: string) {
   const out = await ddb.send(
@@ -32,12 +50,12 @@ async function messagesOf(group: string) {
 }
 
 describe('races, run concurrently for real', () => {
-  it('parallel starts between one pair, in both directions, make one conversation and keep every message', async () => {
+  it('parallel starts between one pair, in both directions, on two replicas, make one conversation and keep every message', async () => {
     const [ann, bob] = await Promise.all([f.addUser('race-a'), f.addUser('race-b')]);
     const n = 12;
     const results = await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        f.call('/internal/conversations', {
+        (i % 4 < 2 ? f.call : viaReplica)('/internal/conversations', {
           body: {
             user_uuid: i % 2 ? ann.uuid : bob.uuid,
             recipient_uuid: i % 2 ? bob.uuid : ann.uuid,
@@ -66,8 +84,8 @@ describe('races, run concurrently for real', () => {
     const [ann, bob] = await Promise.all([f.addUser('idem-a'), f.addUser('idem-b')]);
     const key = randomUUID();
     const starts = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        f.call('/internal/conversations', {
+      Array.from({ length: 8 }, (_, i) =>
+        (i % 2 ? f.call : viaReplica)('/internal/conversations', {
           body: { user_uuid: ann.uuid, recipient_uuid: bob.uuid, message: 'only once', idempotency_key: key },
         }),
       ),
@@ -80,8 +98,8 @@ describe('races, run concurrently for real', () => {
 
     const key2 = randomUUID();
     const posts = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        f.call(`/internal/conversations/${group}/messages`, {
+      Array.from({ length: 8 }, (_, i) =>
+        (i % 2 ? f.call : viaReplica)(`/internal/conversations/${group}/messages`, {
           body: { user_uuid: bob.uuid, message: 'also once', idempotency_key: key2 },
         }),
       ),

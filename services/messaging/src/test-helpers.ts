@@ -8,13 +8,14 @@ import {
   type TestQueue,
   type TestTable,
 } from '@cruddur/test-kit';
-import { messagingConfigSchema } from './config.ts';
+import { type MessagingConfig, messagingConfigSchema } from './config.ts';
 import { MessageStore } from './data/store.ts';
 import { type RunningMessagingService, startMessagingService } from './index.ts';
 
 /** A messaging service on its own table and queue, for one test file. */
 export interface ServiceFixture {
   service: RunningMessagingService;
+  config: MessagingConfig;
   table: TestTable;
   queue: TestQueue;
   /** A store on the same table with its own client, for arranging and checking data directly. */
@@ -55,6 +56,7 @@ export async function startServiceFixture(
   const store = new MessageStore(ddb, table.name);
   return {
     service,
+    config,
     table,
     queue,
     store,

@@ -62,7 +62,7 @@ export function unknownUser(uuid: string): UserShort {
 
 // Lost races (another writer on the same items) are retried a few times before giving up with a
 // retryable 409; each round re-reads what the winner wrote.
-const MAX_ROUNDS = 6;
+const MAX_ROUNDS = 8;
 
 export class Messaging {
   private readonly store: MessageStore;

@@ -4,7 +4,7 @@ import { GetQueueAttributesCommand, paginateListQueues, type SQSClient } from '@
 import { BatchGetCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createSqsClient } from '@cruddur/aws';
 import { z } from '@cruddur/config';
-import { itemKindOf, keys } from '@cruddur/ddb';
+import { createDocumentClient, DEFAULT_MESSAGE_TABLE, itemKindOf, keys } from '@cruddur/ddb';
 import { Command } from 'commander';
 import pg from 'pg';
 import { fail, loadScriptConfig } from '../lib/script-env.ts';
@@ -547,6 +547,35 @@ async function main() {
   } finally {
     ctx.close();
     sqs?.destroy();
+  }
+}
+
+/**
+ * `verifySystem` against a running local system described by its env (what `startSystem` returns or
+ * `.data/local.env` holds): builds and closes its own clients, so callers need no AWS SDK of their own.
+ */
+export async function verifyRunningSystem(
+  env: Record<string, string>,
+  options: {
+    expected?: readonly ExpectedMessage[];
+    textPrefix?: string;
+    notConsumed?: readonly string[];
+  } = {},
+): Promise<SystemVerification> {
+  const region = env.AWS_REGION ?? 'us-east-1';
+  const doc = createDocumentClient({ region, endpoint: env.DDB_ENDPOINT });
+  const sqs = createSqsClient({ region, endpoint: env.SQS_ENDPOINT });
+  try {
+    return await verifySystem({
+      doc,
+      table: env.DDB_MESSAGE_TABLE ?? DEFAULT_MESSAGE_TABLE,
+      ...options,
+      ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+      sqs,
+    });
+  } finally {
+    doc.destroy();
+    sqs.destroy();
   }
 }
 

@@ -1,0 +1,140 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { SEED_PASSWORD, SEED_USERS } from '../../scripts/lib/seed-users.ts';
+
+/**
+ * A client of the public API as a real user would drive it: signed in through Cognito with
+ * USER_PASSWORD_AUTH, sending with an Idempotency-Key and retrying the same key on 5xx, 429 and
+ * connection errors. Used by the soak benchmark and the fault-injection suite. Plain `fetch`, no SDK,
+ * so any folder can import it.
+ */
+
+export interface SignedInUser {
+  handle: string;
+  email: string;
+  token: string;
+}
+
+/** Signs in through the Cognito (emulator) JSON API and returns the access token. */
+export async function signIn(
+  cognitoEndpoint: string,
+  clientId: string,
+  username: string,
+  password: string,
+): Promise<string> {
+  const response = await fetch(cognitoEndpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+    },
+    body: JSON.stringify({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: clientId,
+      AuthParameters: { USERNAME: username, PASSWORD: password },
+    }),
+  });
+  const body = (await response.json()) as { AuthenticationResult?: { AccessToken?: string } };
+  const token = body.AuthenticationResult?.AccessToken;
+  if (!response.ok || !token)
+    throw new Error(`sign-in of ${username} failed: ${response.status} ${JSON.stringify(body)}`);
+  return token;
+}
+
+/** Signs in every seeded user (they exist after `db/seed`). */
+export async function signInSeedUsers(env: Record<string, string>): Promise<SignedInUser[]> {
+  const endpoint = env.COGNITO_ENDPOINT;
+  const clientId = env.COGNITO_CLIENT_ID;
+  if (!endpoint || !clientId) throw new Error('COGNITO_ENDPOINT and COGNITO_CLIENT_ID are needed to sign in');
+  return Promise.all(
+    SEED_USERS.map(async (u) => ({
+      handle: u.handle,
+      email: u.email,
+      token: await signIn(endpoint, clientId, u.email, SEED_PASSWORD),
+    })),
+  );
+}
+
+export interface SentMessage {
+  uuid: string;
+  message_group_uuid: string;
+}
+
+export type SendOutcome =
+  | { ok: true; message: SentMessage; attempts: number }
+  | { ok: false; status: number | 'network'; detail: string; attempts: number };
+
+/** Whether a retry with the same key may succeed: the server or the path to it failed, not the request. */
+export const isRetryable = (status: number | 'network') =>
+  status === 'network' || status === 429 || status >= 500;
+
+/**
+ * POST /api/messages with an Idempotency-Key. Retries the same key while the failure is retryable and
+ * `deadline` (epoch ms) has not passed, backing off from 100 ms to 1 s.
+ */
+export async function sendMessage(
+  gatewayUrl: string,
+  token: string,
+  body: { message: string; handle?: string; message_group_uuid?: string },
+  { idempotencyKey, deadline }: { idempotencyKey: string; deadline: number },
+): Promise<SendOutcome> {
+  let attempts = 0;
+  let backoff = 100;
+  for (;;) {
+    attempts++;
+    let status: number | 'network';
+    let detail: string;
+    try {
+      const response = await fetch(`${gatewayUrl}/api/messages`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': idempotencyKey,
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const text = await response.text();
+      if (response.ok) {
+        const message = JSON.parse(text) as SentMessage;
+        return {
+          ok: true,
+          message: { uuid: message.uuid, message_group_uuid: message.message_group_uuid },
+          attempts,
+        };
+      }
+      status = response.status;
+      detail = text.slice(0, 200);
+    } catch (err) {
+      status = 'network';
+      detail = err instanceof Error ? err.message : String(err);
+    }
+    if (!isRetryable(status) || Date.now() + backoff > deadline)
+      return { ok: false, status, detail, attempts };
+    await delay(backoff);
+    backoff = Math.min(1_000, backoff * 2);
+  }
+}
+
+/** A GET of the public API that counts as an error on anything but 2xx. */
+export async function getJson(gatewayUrl: string, token: string, path: string): Promise<unknown> {
+  const response = await fetch(`${gatewayUrl}${path}`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok)
+    throw new Error(`GET ${path}: ${response.status} ${(await response.text()).slice(0, 200)}`);
+  return response.json();
+}
+
+/** Resident set size of a process in bytes (Linux /proc), or undefined when it is gone. */
+export async function rssBytes(pid: number): Promise<number | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,147 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { signInSeedUsers } from '../bench/lib/traffic.ts';
+import { formatVerification, type SystemVerification, verifyRunningSystem } from '../scripts/ddb/verify.ts';
+import type { ServiceName } from '../scripts/lib/service-process.ts';
+import { type RunningSystem, startSystem } from '../scripts/lib/system.ts';
+import { MessageLoad } from './message-load.ts';
+import { registerAndRename } from './user-churn.ts';
+
+/**
+ * While clients send messages through the gateway (retrying with the same Idempotency-Key), every part of
+ * the system is killed with SIGKILL and started again, one after another: the four services, DynamoDB
+ * Local, PostgreSQL and the SQS emulator. Afterwards the invariant checker must find every accepted
+ * message stored exactly once, every inbox row at its conversation's newest message, every outbox event
+ * sent and applied, and every consumed queue drained.
+ */
+
+const SERVICES: ServiceName[] = ['users', 'messaging', 'stream-consumer', 'gateway'];
+const DEPENDENCIES = ['dynamodb', 'postgres', 'sqs'] as const;
+/** Accepted messages between two faults, so each fault hits a system under load. */
+const PROGRESS_BETWEEN_FAULTS = 8;
+
+describe('fault injection', () => {
+  let system: RunningSystem;
+  let dataDir: string;
+  // Kept on failure, so the service logs can be read.
+  let passed = false;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'cruddur-faults-'));
+    // PostgreSQL runs as the `postgres` user when we are root and must be able to reach its data dir.
+    chmodSync(dataDir, 0o755);
+    system = await startSystem({
+      ports: 'free',
+      // Disk mode: DynamoDB Local, PostgreSQL and the SQS emulator keep their data through kill -9.
+      dataDir,
+      output: { file: join(dataDir, 'services.log') },
+      serviceEnv: {
+        // A dead worker's shards are taken over within seconds, not the default 10 s lease.
+        'stream-consumer': {
+          LEASE_DURATION_MS: '3000',
+          TAKE_INTERVAL_MS: '500',
+          SHARD_SYNC_INTERVAL_MS: '2000',
+        },
+        // A fixed replica id: the restarted gateway reuses (and drains) its own event queue.
+        gateway: { GATEWAY_REPLICA_ID: 'faults', RATE_LIMIT_BURST: '10000', RATE_LIMIT_PER_SECOND: '10000' },
+        users: { OUTBOX_POLL_INTERVAL_MS: '200' },
+      },
+    });
+    // Only the users (Postgres + Cognito) are seeded; the load starts every conversation itself.
+    await system.runScript('db/seed');
+  }, 180_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    if (passed) rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('keeps every invariant through kill -9 of each service and dependency', async () => {
+    const users = await signInSeedUsers(system.env);
+    const prefix = `fault-${Date.now()}-`;
+    const load = new MessageLoad({
+      gatewayUrl: system.gatewayUrl,
+      users,
+      prefix,
+      concurrency: 3,
+      maxMessages: 5_000,
+      deadline: Date.now() + 150_000,
+      retryForMs: 60_000,
+    });
+    load.start();
+
+    const faults: string[] = [];
+    const registered: string[] = [];
+    const inject = async (name: string, crash: () => Promise<void>) => {
+      const target = load.accepted.length + PROGRESS_BETWEEN_FAULTS;
+      await vi.waitFor(
+        () => {
+          if (load.accepted.length < target)
+            throw new Error(`${load.accepted.length}/${target} accepted before ${name}`);
+        },
+        { timeout: 60_000, interval: 200 },
+      );
+      await crash();
+      faults.push(name);
+      // A profile change right after each fault: its outbox event must survive whatever was just killed.
+      registered.push(await registerAndRename(system.env.USERS_URL!, faults.length, Date.now() + 60_000));
+    };
+
+    try {
+      for (const name of SERVICES) {
+        const service = system.services[name]!;
+        await inject(`kill -9 ${name}`, async () => {
+          await service.kill9();
+          await service.start();
+        });
+      }
+      for (const dep of DEPENDENCIES) {
+        await inject(`kill -9 ${dep}`, () => system.stack.crashAndRestart(dep));
+      }
+      const target = load.accepted.length + PROGRESS_BETWEEN_FAULTS;
+      await vi.waitFor(
+        () => {
+          if (load.accepted.length < target) throw new Error('no progress after the last fault');
+        },
+        { timeout: 60_000, interval: 200 },
+      );
+    } finally {
+      await load.stop();
+    }
+
+    // The system is eventually consistent (stream consumer, outbox relay, SQS consumers), so the
+    // checker runs until it is clean or the bound passes; its last findings are the failure message.
+    let result: SystemVerification | undefined;
+    await vi
+      .waitFor(
+        async () => {
+          result = await verifyRunningSystem(system.env, { expected: load.accepted, textPrefix: prefix });
+          if (result.violations.length > 0) throw new Error(formatVerification(result));
+        },
+        { timeout: 90_000, interval: 2_000 },
+      )
+      .catch(() => undefined);
+
+    const summary = [
+      `messages sent: ${load.sent}`,
+      `accepted: ${load.accepted.length}`,
+      `stored: ${result?.table.storedWithPrefix ?? 'unknown'}`,
+      `client gave up: ${load.failed.length}, retries: ${load.retries}`,
+      `users registered and renamed: ${registered.length}`,
+      `faults injected: ${faults.length} (${faults.join(', ')})`,
+      `dead-lettered: ${result?.queues?.deadLettered ?? 'unknown'}`,
+      `invariant violations: ${result?.violations.length ?? 'unknown'}`,
+    ].join('\n');
+    process.stdout.write(
+      `${summary}\n${result ? formatVerification(result) : ''}\nservice logs: ${dataDir}/services.log\n`,
+    );
+
+    expect(faults).toHaveLength(SERVICES.length + DEPENDENCIES.length);
+    expect(load.failed.map((f) => `${f.text}: ${f.status} ${f.detail}`)).toEqual([]);
+    expect(result?.table.storedWithPrefix).toBe(load.accepted.length);
+    expect(result?.violations).toEqual([]);
+    passed = true;
+  }, 300_000);
+});

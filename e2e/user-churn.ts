@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { isRetryable } from '../bench/lib/traffic.ts';
+
+/**
+ * Calls the users service's internal API, retrying on 5xx and connection errors (the service or its
+ * database may be down for a few seconds), until `deadline`.
+ */
+async function call(
+  url: string,
+  init: { method: string; body?: unknown },
+  deadline: number,
+): Promise<{ status: number; body: unknown }> {
+  for (;;) {
+    let status: number | 'network';
+    try {
+      const response = await fetch(url, {
+        method: init.method,
+        headers: { 'content-type': 'application/json' },
+        ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+        signal: AbortSignal.timeout(5_000),
+      });
+      status = response.status;
+      const body = (await response.json().catch(() => null)) as unknown;
+      if (!isRetryable(status)) return { status, body };
+    } catch {
+      status = 'network';
+    }
+    if (Date.now() > deadline) throw new Error(`${init.method} ${url}: still ${status} at the deadline`);
+    await delay(250);
+  }
+}
+
+/**
+ * Registers one user and renames it, through the users service, so each writes an outbox event that
+ * must reach the messaging service's profile replica. A 409 after a retry means the first attempt
+ * committed; the user is then looked up by handle.
+ */
+export async function registerAndRename(usersUrl: string, n: number, deadline: number): Promise<string> {
+  const handle = `fault_${n}_${randomUUID().slice(0, 8)}`;
+  const created = await call(
+    `${usersUrl}/internal/users`,
+    {
+      method: 'POST',
+      body: {
+        handle,
+        display_name: `Fault ${n}`,
+        email: `${handle}@example.com`,
+        cognito_user_id: randomUUID(),
+      },
+    },
+    deadline,
+  );
+  let uuid = (created.body as { uuid?: string } | null)?.uuid;
+  if (created.status === 409) {
+    const found = await call(`${usersUrl}/internal/users/by-handle/${handle}`, { method: 'GET' }, deadline);
+    uuid = (found.body as { uuid?: string } | null)?.uuid;
+  }
+  if (!uuid)
+    throw new Error(`registering ${handle} answered ${created.status} ${JSON.stringify(created.body)}`);
+  const renamed = await call(
+    `${usersUrl}/internal/users/${uuid}`,
+    { method: 'PATCH', body: { display_name: `Fault ${n} renamed` } },
+    deadline,
+  );
+  if (renamed.status !== 200) throw new Error(`renaming ${handle} answered ${renamed.status}`);
+  return uuid;
+}

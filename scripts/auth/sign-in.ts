@@ -1,5 +1,5 @@
 import {
-  type CognitoIdentityProviderClient,
+  CognitoIdentityProviderClient,
   InitiateAuthCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -51,4 +51,24 @@ export async function accessTokenFor({
   if (!token)
     throw new Error(`sign-in of ${handle} asked for ${auth.ChallengeName ?? 'more'} instead of a token`);
   return token;
+}
+
+/** The same, building its own client: for callers outside the scripts package (benchmarks). */
+export async function signInByHandle(options: {
+  region: string;
+  endpoint?: string | undefined;
+  userPoolId: string;
+  clientId: string;
+  handle: string;
+  password: string;
+}): Promise<string> {
+  const cognito = new CognitoIdentityProviderClient({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  });
+  try {
+    return await accessTokenFor({ cognito, ...options });
+  } finally {
+    cognito.destroy();
+  }
 }

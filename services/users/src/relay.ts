@@ -58,6 +58,8 @@ export class OutboxRelay implements Component {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  // A NOTIFY that arrives mid-batch may be for rows the batch could not see yet: go round again at once.
+  private notified = false;
   private listener: pg.PoolClient | undefined;
   private consecutiveFailures = 0;
   private lastPrune = 0;
@@ -164,16 +166,19 @@ export class OutboxRelay implements Component {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.notified || !this.running) {
+      this.notified = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
         this.wake = undefined;
-        done();
+        this.notified = false;
+        resolve();
       };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
     });
   }
 
@@ -186,7 +191,10 @@ export class OutboxRelay implements Component {
     let client: pg.PoolClient | undefined;
     try {
       client = await this.options.pool.connect();
-      client.on('notification', () => this.wake?.());
+      client.on('notification', () => {
+        this.notified = true;
+        this.wake?.();
+      });
       // A dropped connection only costs the wake-ups; the next loop turn listens again.
       client.on('error', (err) => {
         this.logger.warn({ err }, 'outbox listener lost; polling until it is back');

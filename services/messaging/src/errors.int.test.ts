@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { silentLogger } from '@cruddur/logger';
 import { testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMessagingService } from './index.ts';
 import { type ServiceFixture, startServiceFixture } from './test-helpers.ts';
 
 const stack = testStack();
@@ -104,7 +106,7 @@ describe('every error code, with every code that applies', () => {
     });
     expect([media.status, media.body]).toEqual([415, { errors: ['unsupported_media_type'] }]);
     const array = await post([1, 2]);
-    expect(array.status).toBe(422);
+    expect([array.status, array.body]).toEqual([422, { errors: ['body_invalid'] }]);
     const route = await f.call('/internal/nothing');
     expect([route.status, route.body]).toEqual([404, { errors: ['route_not_found'] }]);
   });
@@ -120,5 +122,29 @@ describe('every error code, with every code that applies', () => {
     // The same key is the other user's own key: scoped per sender, so it is new for bob.
     const bobs = await post({ user_uuid: bob.uuid, message: 'twice', idempotency_key: key });
     expect(bobs.status).toBe(201);
+  });
+});
+
+describe('dependency failures are 503, never 500', () => {
+  it('answers dependency_unavailable and a failing /readyz when the table is missing or DynamoDB is down', async () => {
+    for (const broken of [
+      { ...f.config, DDB_MESSAGE_TABLE: 'no-such-table' },
+      { ...f.config, DDB_ENDPOINT: 'http://127.0.0.1:9' },
+    ]) {
+      const service = await startMessagingService(broken, {
+        logger: silentLogger,
+        host: '127.0.0.1',
+        usersEventsWaitSeconds: 1,
+      });
+      try {
+        const list = await fetch(`${service.url}/internal/users/${ann.uuid}/conversations`);
+        expect([list.status, await list.json()]).toEqual([503, { errors: ['dependency_unavailable'] }]);
+        const ready = await fetch(`${service.url}/readyz`);
+        expect(ready.status).toBe(503);
+        expect(await ready.json()).toMatchObject({ down: ['dynamodb'], errors: ['dependency_unavailable'] });
+      } finally {
+        await service.stop();
+      }
+    }
   });
 });

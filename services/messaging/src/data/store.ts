@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { UserSnapshot } from '@cruddur/contracts';
 import type { Key } from '@cruddur/ddb';
+import { AppError } from '@cruddur/http';
 import type { ConversationItem, IdempotencyItem, InboxItem, MessageItem, PairItem } from './items.ts';
 import {
   APPEND_ITEMS,
@@ -35,6 +36,34 @@ export interface ProfileRow {
   uuid: string;
   handle: string;
   display_name: string;
+}
+
+// DynamoDB being unreachable, throttled or missing the table is not a bug in the request: answer a retryable
+// 503 so the gateway (and its clients) retry, instead of a 500. The SDK has already retried by then.
+const UNAVAILABLE_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ResourceNotFoundException',
+  'TimeoutError',
+]);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Rethrows DynamoDB outages as `AppError` 503 `dependency_unavailable`; everything else unchanged. */
+export function rethrowUnavailable(err: unknown): never {
+  if (err instanceof Error) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const code = (err as { code?: string }).code;
+    if (
+      UNAVAILABLE_NAMES.has(err.name) ||
+      (status !== undefined && status >= 500) ||
+      (code && NETWORK_CODES.has(code))
+    )
+      throw AppError.unavailable(err);
+  }
+  throw err;
 }
 
 /** Why a write transaction did not happen, read from its cancellation reasons. */
@@ -94,7 +123,7 @@ export class MessageStore {
     classify: (reasons: CancellationReason[]) => Exclude<WriteOutcome, { ok: true }>['reason'] | undefined,
   ): Promise<WriteOutcome> {
     try {
-      await this.ddb.send(new TransactWriteCommand(request));
+      await this.ddb.send(new TransactWriteCommand(request)).catch(rethrowUnavailable);
       return { ok: true };
     } catch (err) {
       const reasons = cancellationReasons(err);
@@ -112,31 +141,38 @@ export class MessageStore {
   }
 
   async getPair(a: string, b: string): Promise<PairItem | undefined> {
-    return (await this.ddb.send(new GetCommand(buildGetPair(this.table, a, b)))).Item as PairItem | undefined;
+    return (await this.ddb.send(new GetCommand(buildGetPair(this.table, a, b))).catch(rethrowUnavailable))
+      .Item as PairItem | undefined;
   }
 
   async getConversation(groupUuid: string): Promise<ConversationItem | undefined> {
-    return (await this.ddb.send(new GetCommand(buildGetConversation(this.table, groupUuid)))).Item as
-      | ConversationItem
-      | undefined;
+    return (
+      await this.ddb
+        .send(new GetCommand(buildGetConversation(this.table, groupUuid)))
+        .catch(rethrowUnavailable)
+    ).Item as ConversationItem | undefined;
   }
 
   async getIdempotency(senderUuid: string, key: string): Promise<IdempotencyItem | undefined> {
-    return (await this.ddb.send(new GetCommand(buildGetIdempotency(this.table, senderUuid, key)))).Item as
-      | IdempotencyItem
-      | undefined;
+    return (
+      await this.ddb
+        .send(new GetCommand(buildGetIdempotency(this.table, senderUuid, key)))
+        .catch(rethrowUnavailable)
+    ).Item as IdempotencyItem | undefined;
   }
 
   async getMessage(groupUuid: string, sk: string): Promise<MessageItem | undefined> {
-    return (await this.ddb.send(new GetCommand(buildGetMessage(this.table, groupUuid, sk)))).Item as
-      | MessageItem
-      | undefined;
+    return (
+      await this.ddb
+        .send(new GetCommand(buildGetMessage(this.table, groupUuid, sk)))
+        .catch(rethrowUnavailable)
+    ).Item as MessageItem | undefined;
   }
 
   async getProfile(userUuid: string): Promise<ProfileRow | undefined> {
-    return (await this.ddb.send(new GetCommand(buildGetProfile(this.table, userUuid)))).Item as
-      | ProfileRow
-      | undefined;
+    return (
+      await this.ddb.send(new GetCommand(buildGetProfile(this.table, userUuid))).catch(rethrowUnavailable)
+    ).Item as ProfileRow | undefined;
   }
 
   async listConversations(
@@ -144,9 +180,9 @@ export class MessageStore {
     limit: number,
     startKey?: Key,
   ): Promise<{ items: InboxItem[]; more: boolean }> {
-    const out = await this.ddb.send(
-      new QueryCommand(buildListConversations(this.table, ownerUuid, limit, startKey)),
-    );
+    const out = await this.ddb
+      .send(new QueryCommand(buildListConversations(this.table, ownerUuid, limit, startKey)))
+      .catch(rethrowUnavailable);
     const items = (out.Items ?? []) as InboxItem[];
     return { items: items.slice(0, limit), more: items.length > limit };
   }
@@ -156,9 +192,9 @@ export class MessageStore {
     limit: number,
     startKey?: Key,
   ): Promise<{ items: MessageItem[]; more: boolean }> {
-    const out = await this.ddb.send(
-      new QueryCommand(buildListMessages(this.table, groupUuid, limit, startKey)),
-    );
+    const out = await this.ddb
+      .send(new QueryCommand(buildListMessages(this.table, groupUuid, limit, startKey)))
+      .catch(rethrowUnavailable);
     const items = (out.Items ?? []) as MessageItem[];
     return { items: items.slice(0, limit), more: items.length > limit };
   }
@@ -166,7 +202,9 @@ export class MessageStore {
   /** Returns undefined when the caller has no inbox row for the group (not a member, or no such group). */
   async markRead(ownerUuid: string, groupUuid: string): Promise<InboxItem | undefined> {
     try {
-      const out = await this.ddb.send(new UpdateCommand(buildMarkRead(this.table, ownerUuid, groupUuid)));
+      const out = await this.ddb
+        .send(new UpdateCommand(buildMarkRead(this.table, ownerUuid, groupUuid)))
+        .catch(rethrowUnavailable);
       return out.Attributes as InboxItem;
     } catch (err) {
       if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return undefined;
@@ -193,7 +231,9 @@ export class MessageStore {
     for (let round = 0; pending && Object.keys(pending).length > 0; round++) {
       if (round >= 8) throw new Error('BatchGetItem kept returning unprocessed keys');
       if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
-      const out = await this.ddb.send(new BatchGetCommand({ RequestItems: pending }));
+      const out = await this.ddb
+        .send(new BatchGetCommand({ RequestItems: pending }))
+        .catch(rethrowUnavailable);
       items.push(...(out.Responses?.[this.table] ?? []));
       pending = out.UnprocessedKeys;
     }
@@ -203,7 +243,7 @@ export class MessageStore {
   /** Returns false when the replica already holds this version or a newer one. */
   async putProfile(user: UserSnapshot): Promise<boolean> {
     try {
-      await this.ddb.send(new PutCommand(buildPutProfile(this.table, user)));
+      await this.ddb.send(new PutCommand(buildPutProfile(this.table, user))).catch(rethrowUnavailable);
       return true;
     } catch (err) {
       if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;

@@ -28,7 +28,7 @@ export interface GatewayAppDeps {
   hub: SseHub;
   corsOrigins: readonly string[];
   bodyLimitBytes: number;
-  rateLimit: { capacity: number; refillPerSecond: number };
+  rateLimit: { capacity: number; refillPerSecond: number; trustProxy?: boolean };
   heartbeatMs: number;
   readiness?: ReadinessChecks;
 }
@@ -49,12 +49,12 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
     }),
   );
 
-  const { verifier, identities } = deps;
+  const { verifier, identities, logger } = deps;
   const limit = rateLimit(deps.rateLimit);
   const guards: Guards = {
-    signedIn: [authenticate({ verifier, identities, required: true }), limit],
-    optional: [authenticate({ verifier, identities, required: false }), limit],
-    stream: [authenticate({ verifier, identities, required: true, allowQueryToken: true }), limit],
+    signedIn: [authenticate({ verifier, identities, logger, required: true }), limit],
+    optional: [authenticate({ verifier, identities, logger, required: false }), limit],
+    stream: [authenticate({ verifier, identities, logger, required: true, allowQueryToken: true }), limit],
     json: requireJson(),
   };
   const routeDeps: RouteDeps = {

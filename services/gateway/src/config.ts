@@ -1,4 +1,4 @@
-import { baseSchema, port, positiveInt, z } from '@cruddur/config';
+import { baseSchema, envBoolean, port, positiveInt, z } from '@cruddur/config';
 
 /** A comma-separated list of origins; empty means no cross-origin access at all. */
 const originList = z
@@ -34,6 +34,8 @@ export const gatewayConfigSchema = baseSchema.extend({
   /** Token bucket per user (per replica): a burst of RATE_LIMIT_BURST, refilled at RATE_LIMIT_PER_SECOND. */
   RATE_LIMIT_BURST: positiveInt(60),
   RATE_LIMIT_PER_SECOND: positiveInt(10),
+  /** Behind a load balancer: key anonymous callers by the last X-Forwarded-For entry, not the socket. */
+  TRUST_PROXY: envBoolean(false),
   /** The largest accepted request body; a 1024-character message is at most ~4 KiB of UTF-8. */
   BODY_LIMIT_BYTES: positiveInt(16 * 1024),
   UPSTREAM_TIMEOUT_MS: positiveInt(3_000),

@@ -73,7 +73,11 @@ export async function startGateway(
     hub,
     corsOrigins: config.CORS_ORIGINS,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    rateLimit: { capacity: config.RATE_LIMIT_BURST, refillPerSecond: config.RATE_LIMIT_PER_SECOND },
+    rateLimit: {
+      capacity: config.RATE_LIMIT_BURST,
+      refillPerSecond: config.RATE_LIMIT_PER_SECOND,
+      trustProxy: config.TRUST_PROXY,
+    },
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     readiness: {
       users: () => upstreamReady(usersHttp),

@@ -1,4 +1,5 @@
 import { AppError, type ErrorBody } from '@cruddur/http';
+import type { Logger } from '@cruddur/logger';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { GatewayEnv } from '../env.ts';
@@ -11,6 +12,7 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]{1,4096}\.[A-Za-z0-9_-]{1,8192}\.[A-Za-z0-9_-]{
 export interface AuthenticateOptions {
   verifier: AccessTokenVerifier;
   identities: IdentityResolver;
+  logger: Logger;
   /** Without a token: 401 when required, else the request goes on anonymously. */
   required: boolean;
   /** Also read `?access_token=`: browsers' EventSource cannot send an Authorization header. */
@@ -40,6 +42,7 @@ function unauthorized(c: Context) {
 export function authenticate({
   verifier,
   identities,
+  logger,
   required,
   allowQueryToken = false,
 }: AuthenticateOptions) {
@@ -49,17 +52,27 @@ export function authenticate({
       if (required) return unauthorized(c);
       return next();
     }
-    if (!JWT_SHAPE.test(token)) return unauthorized(c);
+    if (!JWT_SHAPE.test(token)) {
+      logger.info({ reason: 'not a JWT' }, 'token rejected');
+      return unauthorized(c);
+    }
     let sub: string;
     try {
       sub = (await verifier.verify(token)).sub;
     } catch (err) {
-      if (err instanceof InvalidTokenError) return unauthorized(c);
+      if (err instanceof InvalidTokenError) {
+        // The reason (expired, wrong client, bad signature) helps whoever debugs a sign-in; never the token.
+        logger.info({ reason: err.message }, 'token rejected');
+        return unauthorized(c);
+      }
       if (err instanceof JwksUnavailableError) throw AppError.unavailable(err);
       throw err;
     }
     const caller = await identities.resolve(sub);
-    if (!caller) return unauthorized(c);
+    if (!caller) {
+      logger.warn({ sub }, 'valid token of a sub with no user');
+      return unauthorized(c);
+    }
     c.set('caller', caller);
     return next();
   });

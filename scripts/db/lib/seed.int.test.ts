@@ -1,4 +1,4 @@
-import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminCreateUserCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { createTestDatabase, createTestUserPool, testStack } from '@cruddur/test-kit';
 import { createPool, migrateUsersDatabase } from '@cruddur/users';
 import type pg from 'pg';
@@ -72,6 +72,36 @@ describe('db seed', () => {
     expect(await usersInDb()).toEqual(rows);
     const outbox = await pool.query('SELECT count(*)::int AS n FROM outbox');
     expect(outbox.rows[0].n).toBe(4);
+  });
+
+  it('finishes a run that stopped after creating a Cognito user, before its password or registration', async () => {
+    await pool.query('TRUNCATE users, outbox');
+    const userPool = await createTestUserPool(stack);
+    const [first] = SEED_USERS;
+    await cognito.send(
+      new AdminCreateUserCommand({
+        UserPoolId: userPool.userPoolId,
+        Username: first.email,
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [
+          { Name: 'email', Value: first.email },
+          { Name: 'preferred_username', Value: first.handle },
+        ],
+      }),
+    );
+    const seeded = await seed(userPool.userPoolId);
+    expect(seeded[0]?.changes).toEqual(['password set', 'registered']);
+    expect(seeded.slice(1).map((u) => u.changes[0])).toEqual([
+      'created in Cognito',
+      'created in Cognito',
+      'created in Cognito',
+    ]);
+    expect((await usersInDb()).map((r) => r.handle).sort()).toEqual([
+      'altbrown',
+      'andrewbrown',
+      'bayko',
+      'londo',
+    ]);
   });
 
   it('relinks existing users to their new subs when the pool was recreated', async () => {

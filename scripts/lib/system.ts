@@ -141,9 +141,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
 
 async function provision(stack: LocalStack): Promise<Record<string, string>> {
   const region = 'us-east-1';
-  const sqs = new SQSClient({ region, endpoint: stack.endpoints.sqsEndpoint });
-  const sns = new SNSClient({ region, endpoint: stack.endpoints.sqsEndpoint });
-  const cognito = new CognitoIdentityProviderClient({ region, endpoint: stack.endpoints.cognitoEndpoint });
+  // Emulators accept any credentials; explicit ones keep a developer's real AWS profile out of it.
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const sqs = new SQSClient({ region, credentials, endpoint: stack.endpoints.sqsEndpoint });
+  const sns = new SNSClient({ region, credentials, endpoint: stack.endpoints.sqsEndpoint });
+  const cognito = new CognitoIdentityProviderClient({ region, credentials, endpoint: stack.endpoints.cognitoEndpoint });
   try {
     const usersEvents = await ensureQueueWithDlq(sqs, 'users-events');
     const messageEvents = await ensureQueueWithDlq(sqs, 'message-events');

@@ -25,6 +25,8 @@ export class JwksUnavailableError extends Error {
   override name = 'JwksUnavailableError';
 }
 
+const PING_EVERY_MS = 60_000;
+
 export interface VerifierOptions {
   issuer: string;
   clientId: string;
@@ -62,6 +64,7 @@ export function createAccessTokenVerifier({
     },
   };
   const jwksCache = new SimpleJwksCache({ fetcher });
+  let lastPing = 0;
   const verifier = JwtVerifier.create(
     {
       issuer,
@@ -95,7 +98,10 @@ export function createAccessTokenVerifier({
       }
     },
     async ping() {
+      // Readiness is polled every few seconds; the key set needs checking far less often than that.
+      if (Date.now() - lastPing < PING_EVERY_MS) return;
       await jwksCache.getJwks(jwksUri);
+      lastPing = Date.now();
     },
   };
 }

@@ -215,6 +215,21 @@ describe('gateway end to end: the frontend flows', () => {
     expect(simple.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('x-next-cursor');
   });
 
+  it('pages the conversation list with X-Next-Cursor and ?cursor=', async () => {
+    const started = await api('/api/messages', {
+      token: carol.accessToken,
+      body: { message: 'hi bob, carol here', handle: 'bob' },
+    });
+    expect(started.status).toBe(200);
+    const first = await api('/api/message_groups?limit=1', { token: bob.accessToken });
+    expect(first.body.map((g: { handle: string }) => g.handle)).toEqual(['carol']);
+    const cursor = first.headers.get('x-next-cursor');
+    expect(cursor).toBeTruthy();
+    const second = await api(`/api/message_groups?limit=1&cursor=${cursor}`, { token: bob.accessToken });
+    expect(second.body.map((g: { uuid: string }) => g.uuid)).toEqual([group]);
+    expect(second.headers.get('x-next-cursor')).toBeNull();
+  });
+
   it('rate-limits each user on their own, with Retry-After', async () => {
     const strict = await system.startGateway({ RATE_LIMIT_BURST: '3', RATE_LIMIT_PER_SECOND: '1' });
     const statuses = [];

@@ -7,7 +7,8 @@ export function createUsersClient(client: ServiceClient) {
   return {
     async byCognitoSub(sub: string): Promise<User | undefined> {
       const res = await client.request(`/internal/users/by-cognito/${encodeURIComponent(sub)}`);
-      if (res.status === 404) return undefined;
+      // 422: a sub the users service could never hold; for the caller that is the same as an unknown one.
+      if (res.status === 404 || res.status === 422) return undefined;
       if (res.status !== 200) throw upstreamFailure('users', res);
       return parseUpstream('users', user, res.body);
     },

@@ -78,6 +78,7 @@ export class ShardWorker {
         const out = await streams.getRecords({ ShardIterator: iterator, Limit: batchSize });
         const records = (out.Records ?? []).map(fromSdkRecord);
         if (records.length > 0) {
+          const started = performance.now();
           const result = await processor.process(
             records,
             { streamArn: lease.streamArn, shardId: lease.shardId },
@@ -87,6 +88,10 @@ export class ShardWorker {
           const last = records.at(-1)!;
           await coordinator.checkpoint(lease, last.sequenceNumber, result.newestRecordAtMs);
           metrics.batches.inc();
+          this.logger.debug(
+            { records: records.length, ...result, ms: Math.round(performance.now() - started) },
+            'batch checkpointed',
+          );
           metrics.shardLag.set(
             { shard: this.shardLabel },
             result.newestRecordAtMs === undefined ? 0 : Math.max(0, Date.now() - result.newestRecordAtMs),

@@ -1,0 +1,339 @@
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { _Record } from '@aws-sdk/client-dynamodb-streams';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createSnsClient, createSqsClient, createStreamsClient } from '@cruddur/aws';
+import { loadConfig } from '@cruddur/config';
+import { createDocumentClient, keys, messageTableDefinition } from '@cruddur/ddb';
+import { type LocalStack, startLocalStack } from '@cruddur/local-stack';
+import { silentLogger } from '@cruddur/logger';
+import { sleep } from '../batch-processor.ts';
+import { type StreamConsumerConfig, streamConsumerConfigSchema } from '../config.ts';
+import { startStreamConsumer } from '../consumer.ts';
+import { leaseTableDefinition } from '../lease-table.ts';
+import { compareSequenceNumbers } from '../stream-record.ts';
+import { type StreamsApi, sdkStreamsApi } from '../streams-api.ts';
+import { type Conversation, messageItem, startConversation } from './fixtures.ts';
+
+const REGION = 'us-east-1';
+
+/**
+ * The stream benchmarks' world: a private DynamoDB Local and SQS/SNS emulator (so other runs' stream records
+ * cannot slow this one down), the events topic and the stream DLQ. Lives beside the service because the
+ * benchmark files reach the service's dependencies through it.
+ */
+export class StreamBench {
+  private constructor(
+    readonly stack: LocalStack,
+    readonly topicArn: string,
+    readonly dlqUrl: string,
+  ) {}
+
+  readonly ddb = () =>
+    createDocumentClient({ region: REGION, endpoint: this.stack.endpoints.dynamodbEndpoint });
+
+  static async start(): Promise<StreamBench> {
+    process.env.AWS_ACCESS_KEY_ID ??= 'local';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+    const stack = await startLocalStack({ only: ['dynamodb', 'sqs'] });
+    const sns = createSnsClient({ region: REGION, endpoint: stack.endpoints.sqsEndpoint });
+    const sqs = createSqsClient({ region: REGION, endpoint: stack.endpoints.sqsEndpoint });
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'bench-message-events' }));
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'bench-stream-dlq' }));
+    sns.destroy();
+    sqs.destroy();
+    return new StreamBench(stack, TopicArn!, QueueUrl!);
+  }
+
+  async table(prefix: string): Promise<{ table: string; leaseTable: string; streamArn: string }> {
+    const client = new DynamoDBClient({ region: REGION, endpoint: this.stack.endpoints.dynamodbEndpoint });
+    const table = `${prefix}-${randomUUID().slice(0, 8)}`;
+    await client.send(new CreateTableCommand(messageTableDefinition(table)));
+    await client.send(new CreateTableCommand(leaseTableDefinition(`${table}-leases`)));
+    const streamArn = (await client.send(new DescribeTableCommand({ TableName: table }))).Table!
+      .LatestStreamArn!;
+    client.destroy();
+    return { table, leaseTable: `${table}-leases`, streamArn };
+  }
+
+  config(table: string, leaseTable: string, extra: Record<string, string> = {}): StreamConsumerConfig {
+    const { dynamodbEndpoint, sqsEndpoint } = this.stack.endpoints;
+    return loadConfig(streamConsumerConfigSchema, {
+      LOG_LEVEL: 'silent',
+      AWS_REGION: REGION,
+      DDB_ENDPOINT: dynamodbEndpoint,
+      SQS_ENDPOINT: sqsEndpoint,
+      SNS_ENDPOINT: sqsEndpoint,
+      PORT: '0',
+      DDB_MESSAGE_TABLE: table,
+      DDB_LEASE_TABLE: leaseTable,
+      MESSAGE_EVENTS_TOPIC_ARN: this.topicArn,
+      STREAM_DLQ_URL: this.dlqUrl,
+      TAKE_INTERVAL_MS: '200',
+      ...extra,
+    });
+  }
+
+  streams(): { api: StreamsApi; close(): void } {
+    const client = createStreamsClient({ region: REGION, endpoint: this.stack.endpoints.dynamodbEndpoint });
+    return { api: sdkStreamsApi(client), close: () => client.destroy() };
+  }
+
+  stop(): Promise<void> {
+    return this.stack.stop();
+  }
+}
+
+/** A raw GetRecords loop over the table's one shard: the floor any consumer of this stream sits on. */
+export class RawReader {
+  private stopped = false;
+  private done: Promise<void> | undefined;
+  readonly seen = new Map<string, number>();
+  count = 0;
+  lastSequence: string | undefined;
+
+  constructor(
+    private readonly streams: StreamsApi,
+    private readonly streamArn: string,
+    private readonly pollIntervalMs: number,
+  ) {}
+
+  start(onRecords?: (records: _Record[]) => void): void {
+    this.done = (async () => {
+      const shardId = (await this.streams.describeStream({ StreamArn: this.streamArn })).StreamDescription!
+        .Shards![0]!.ShardId;
+      let iterator: string | undefined;
+      while (!this.stopped) {
+        try {
+          iterator ??= (
+            await this.streams.getShardIterator({
+              StreamArn: this.streamArn,
+              ShardId: shardId,
+              ShardIteratorType: 'TRIM_HORIZON',
+            })
+          ).ShardIterator;
+          const out = await this.streams.getRecords({ ShardIterator: iterator, Limit: 1000 });
+          const records = out.Records ?? [];
+          const now = performance.now();
+          for (const r of records) {
+            const uuid = r.dynamodb?.NewImage?.message_uuid?.S;
+            if (uuid) this.seen.set(uuid, now);
+          }
+          this.count += records.length;
+          if (records.length > 0) this.lastSequence = records.at(-1)!.dynamodb!.SequenceNumber;
+          onRecords?.(records);
+          iterator = out.NextShardIterator;
+          if (records.length === 0) await sleep(this.pollIntervalMs);
+        } catch (err) {
+          // DynamoDB Local's empty-shard quirk; anything else is a real failure of the benchmark.
+          if ((err as Error).name !== 'TrimmedDataAccessException') throw err;
+          iterator = undefined;
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.done;
+  }
+}
+
+export async function conversations(
+  ddb: ReturnType<typeof createDocumentClient>,
+  table: string,
+  n: number,
+): Promise<Conversation[]> {
+  const out: Conversation[] = [];
+  for (let i = 0; i < n; i++) out.push((await startConversation(ddb, table)).conversation);
+  return out;
+}
+
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 120_000,
+  everyMs = 2,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error('benchmark condition not met in time');
+    await sleep(everyMs);
+  }
+}
+
+export interface FreshnessResult {
+  consumerMs: number[];
+  rawMs: number[];
+}
+
+/**
+ * Freshness: PutItem of a message until both members' inbox rows show it, through a running consumer; and the
+ * floor, PutItem until a raw GetRecords loop with the same poll interval sees the record. Messages go one at a
+ * time with a random pause, so the put lands at a random point of the poll cycle.
+ */
+export async function measureFreshness(
+  bench: StreamBench,
+  samples: number,
+  pollIntervalMs: number,
+): Promise<FreshnessResult> {
+  const ddb = bench.ddb();
+  try {
+    const raw = await bench.table('bench-raw');
+    const rawChats = await conversations(ddb, raw.table, 4);
+    const streams = bench.streams();
+    const reader = new RawReader(streams.api, raw.streamArn, pollIntervalMs);
+    reader.start();
+    const rawMs: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const chat = rawChats[i % rawChats.length]!;
+      const item = messageItem(chat, chat.a, `raw ${i}`);
+      const t0 = performance.now();
+      await ddb.send(new PutCommand({ TableName: raw.table, Item: item }));
+      await waitUntil(() => reader.seen.has(item.message_uuid));
+      rawMs.push(reader.seen.get(item.message_uuid)! - t0);
+      await sleep(Math.random() * pollIntervalMs);
+    }
+    await reader.stop();
+    streams.close();
+
+    const real = await bench.table('bench-fresh');
+    const chats = await conversations(ddb, real.table, 4);
+    const consumer = await startStreamConsumer(
+      bench.config(real.table, real.leaseTable, { POLL_INTERVAL_MS: String(pollIntervalMs) }),
+      {
+        logger: silentLogger,
+      },
+    );
+    await waitUntil(() => consumer.leases().length === 1, 30_000, 20);
+    const consumerMs: number[] = [];
+    const shows = async (owner: string, group: string, uuid: string) =>
+      (await ddb.send(new GetCommand({ TableName: real.table, Key: keys.inbox(owner, group) }))).Item
+        ?.last_message_uuid === uuid;
+    for (let i = 0; i < samples; i++) {
+      const chat = chats[i % chats.length]!;
+      const item = messageItem(chat, i % 2 ? chat.a : chat.b, `fresh ${i}`);
+      const t0 = performance.now();
+      await ddb.send(new PutCommand({ TableName: real.table, Item: item }));
+      await waitUntil(
+        async () =>
+          (await shows(chat.a, chat.group, item.message_uuid)) &&
+          (await shows(chat.b, chat.group, item.message_uuid)),
+      );
+      consumerMs.push(performance.now() - t0);
+      await sleep(Math.random() * pollIntervalMs);
+    }
+    await consumer.stop();
+    return { consumerMs, rawMs };
+  } finally {
+    ddb.destroy();
+  }
+}
+
+export interface CatchUpResult {
+  messages: number;
+  rawRecords: number;
+  rawSeconds: number;
+  consumerSeconds: number;
+}
+
+/**
+ * Catch-up: a backlog of `messages` message items over `conversationCount` conversations is written first; then
+ * a raw GetRecords loop reads the whole backlog (the read-rate floor), and a consumer started on it is timed
+ * until its checkpoint passes the backlog's last record.
+ */
+export async function measureCatchUp(
+  bench: StreamBench,
+  messages: number,
+  conversationCount: number,
+  log: (m: string) => void,
+): Promise<CatchUpResult> {
+  const ddb = bench.ddb();
+  try {
+    const { table, leaseTable, streamArn } = await bench.table('bench-catchup');
+    const chats = await conversations(ddb, table, conversationCount);
+    log(`writing a backlog of ${messages} messages`);
+    const items = Array.from({ length: messages }, (_, n) => {
+      const chat = chats[n % chats.length]!;
+      return messageItem(chat, n % 3 === 0 ? chat.a : chat.b, `backlog ${n}`);
+    });
+    for (let i = 0; i < items.length; i += 100) {
+      await Promise.all(
+        [0, 25, 50, 75].map((o) => {
+          const chunk = items.slice(i + o, i + o + 25);
+          return chunk.length === 0
+            ? undefined
+            : ddb.send(
+                new BatchWriteCommand({
+                  RequestItems: { [table]: chunk.map((Item) => ({ PutRequest: { Item } })) },
+                }),
+              );
+        }),
+      );
+    }
+
+    const streams = bench.streams();
+    const reader = new RawReader(streams.api, streamArn, 50);
+    const rawStart = performance.now();
+    let rawEnd = 0;
+    const total = messages + conversationCount * 3;
+    reader.start(() => {
+      if (reader.count >= total && rawEnd === 0) rawEnd = performance.now();
+    });
+    await waitUntil(() => rawEnd > 0, 300_000, 5);
+    const lastSequence = reader.lastSequence!;
+    await reader.stop();
+    streams.close();
+    log(
+      `raw read ${reader.count} records in ${((rawEnd - rawStart) / 1000).toFixed(2)} s; starting the consumer`,
+    );
+
+    const consumerStart = performance.now();
+    const consumer = await startStreamConsumer(
+      bench.config(table, leaseTable, {
+        BATCH_SIZE: '1000',
+        POLL_INTERVAL_MS: '50',
+        LEASE_DURATION_MS: '10000',
+      }),
+      { logger: silentLogger },
+    );
+    const leaseDdb = bench.ddb();
+    await waitUntil(
+      async () => {
+        const lease = await leaseDdb.send(
+          new GetCommand({
+            TableName: leaseTable,
+            Key: { lease_key: `${streamArn.split('/stream/')[1]}#${await shardId(bench, streamArn)}` },
+          }),
+        );
+        const checkpoint = lease.Item?.checkpoint as string | undefined;
+        return (
+          checkpoint !== undefined &&
+          /^\d+$/.test(checkpoint) &&
+          compareSequenceNumbers(checkpoint, lastSequence) >= 0
+        );
+      },
+      600_000,
+      50,
+    );
+    const consumerSeconds = (performance.now() - consumerStart) / 1000;
+    await consumer.stop();
+    leaseDdb.destroy();
+    return { messages, rawRecords: reader.count, rawSeconds: (rawEnd - rawStart) / 1000, consumerSeconds };
+  } finally {
+    ddb.destroy();
+  }
+}
+
+const shardIds = new Map<string, string>();
+async function shardId(bench: StreamBench, streamArn: string): Promise<string> {
+  let id = shardIds.get(streamArn);
+  if (!id) {
+    const streams = bench.streams();
+    id = (await streams.api.describeStream({ StreamArn: streamArn })).StreamDescription!.Shards![0]!.ShardId!;
+    streams.close();
+    shardIds.set(streamArn, id);
+  }
+  return id;
+}

@@ -28,20 +28,23 @@ RUN bash -c 'source scripts/lib/toolchain.sh && ensure_pnpm'
 
 # Dependencies are fetched from the lockfile alone, so this layer is reused until the lockfile changes.
 RUN --mount=type=cache,id=pnpm-store,target=/root/.local/share/pnpm/store \
-    pnpm fetch --frozen-lockfile
+    pnpm fetch
 
 COPY . .
 RUN --mount=type=cache,id=pnpm-store,target=/root/.local/share/pnpm/store \
     pnpm install --frozen-lockfile --offline --reporter=append-only
 
-RUN node --import tsx deploy/docker/src/bundle-cli.ts /out
+# scripts/run skips `pnpm install` when node_modules is newer than the lockfile: make sure it is, so the tools
+# image never tries to install (it runs offline, as the unprivileged user).
+RUN touch node_modules/.modules.yaml \
+ && node --import tsx deploy/docker/src/bundle-cli.ts /out
 
 # ---------------------------------------------------------------------------------------------------------------
-# The one-shot init image: the workspace with its scripts (scripts/run db/migrate, ddb/schema-load, db/seed, ddb/seed).
+# The one-shot image: the workspace with its scripts. `init.sh <script>...` runs `scripts/run <script>` in order
+# (compose `init`: db/migrate ddb/schema-load db/seed; compose `seed-messages`: ddb/seed).
 FROM build AS tools
-ENV NODE_ENV=production
 USER node
-CMD ["sh", "deploy/docker/init.sh"]
+CMD ["sh", "deploy/docker/init.sh", "db/migrate", "ddb/schema-load", "db/seed"]
 
 # ---------------------------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime

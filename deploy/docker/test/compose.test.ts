@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,9 +91,17 @@ describe('structure', () => {
     for (const dep of INFRA) {
       expect(init.depends_on).toHaveProperty(dep, { condition: 'service_healthy' });
     }
-    const script = readFileSync(join(REPO_ROOT, 'deploy/docker/init.sh'), 'utf8');
-    const steps = [...script.matchAll(/for step in ([^;]+);/g)].flatMap((m) => m[1]!.trim().split(/\s+/));
+    const seed = compose.services['seed-messages']!;
+    expect(seed.depends_on).toHaveProperty('init', { condition: 'service_completed_successfully' });
+    // ddb/seed resolves the seed handles through the users service.
+    expect(seed.depends_on).toHaveProperty('users', { condition: 'service_healthy' });
+    const steps = [init, seed].flatMap((s) => {
+      const command = s.command as string[];
+      expect(command.slice(0, 2)).toEqual(['sh', 'deploy/docker/init.sh']);
+      return command.slice(2);
+    });
     expect(steps).toEqual(['db/migrate', 'ddb/schema-load', 'db/seed', 'ddb/seed']);
+    for (const step of steps) expect(existsSync(join(REPO_ROOT, 'scripts', `${step}.ts`)), step).toBe(true);
   });
 
   it('the services start only after init succeeded; the gateway only after its upstreams are healthy', () => {

@@ -184,10 +184,12 @@ describe('local overlay', () => {
         compose.services[name]!.image,
       );
     }
-    expect(find(objects, 'Job', 'init').spec.template.spec.containers[0].command).toEqual([
-      'sh',
-      'deploy/docker/init.sh',
-    ]);
+    // The same one-shot steps as compose, in the tools image.
+    for (const job of ['init', 'seed-messages']) {
+      const container = find(objects, 'Job', job).spec.template.spec.containers[0];
+      expect(container.command, job).toEqual(compose.services[job]!.command);
+      expect(container.image, job).toBe('cruddur/tools:local');
+    }
   });
 
   it('uses the same endpoints, queues and Cognito pool as docker-compose.yml', () => {

@@ -229,6 +229,23 @@ describe('gateway end to end: forged tokens and hostile input', () => {
     expect([res.status, res.body]).toEqual([status, { errors }]);
   });
 
+  it('answers 503, not 401 or 500, when a service it needs is down', async () => {
+    const noUsers = await system.startGateway({
+      USERS_URL: 'http://127.0.0.1:9',
+      UPSTREAM_TIMEOUT_MS: '500',
+    });
+    const noMessaging = await system.startGateway({
+      MESSAGING_URL: 'http://127.0.0.1:9',
+      UPSTREAM_TIMEOUT_MS: '500',
+    });
+    for (const gatewayUrl of [noUsers.url, noMessaging.url]) {
+      const res = await call(gatewayUrl, '/api/message_groups', { token: alice.accessToken });
+      expect([res.status, res.body]).toEqual([503, { errors: ['dependency_unavailable'] }]);
+    }
+    const ready = await call(noMessaging.url, '/readyz');
+    expect([ready.status, ready.body.down]).toEqual([503, ['messaging']]);
+  });
+
   it('refuses an unusable Idempotency-Key', async () => {
     const res = await api('/api/messages', {
       token: alice.accessToken,

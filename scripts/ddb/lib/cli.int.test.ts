@@ -2,8 +2,10 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { dynamoClient, testStack, uniqueName } from '@cruddur/test-kit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_USERS } from '../../lib/seed-users.ts';
 import { dropTable } from './tables.ts';
+import { startFakeUsersService } from './test-users.ts';
 
 const run = promisify(execFile);
 const stack = testStack();
@@ -17,9 +19,9 @@ const env = {
   USERS_URL: 'http://127.0.0.1:9',
 };
 
-function script(name: string, args: string[] = []) {
+function script(name: string, args: string[] = [], extraEnv: Record<string, string> = {}) {
   const file = fileURLToPath(new URL(`../${name}.ts`, import.meta.url));
-  return run(process.execPath, ['--import', 'tsx', file, ...args], { env }).then(
+  return run(process.execPath, ['--import', 'tsx', file, ...args], { env: { ...env, ...extraEnv } }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (err: { code: number; stdout: string; stderr: string }) => ({
       code: err.code,
@@ -29,13 +31,22 @@ function script(name: string, args: string[] = []) {
   );
 }
 
+let users: Awaited<ReturnType<typeof startFakeUsersService>>;
+beforeAll(async () => {
+  users = await startFakeUsersService(SEED_USERS.map((u) => u.handle));
+});
+
 afterAll(async () => {
+  await users?.close();
   await Promise.all([dropTable(client, env.DDB_MESSAGE_TABLE), dropTable(client, env.DDB_LEASE_TABLE)]);
   client.destroy();
 });
 
+// Each command is a fresh Node process compiling TypeScript, so this file keeps their number small.
 describe('ddb scripts as commands', () => {
-  it('schema-load creates, then says the tables exist and exits 0; scan prints JSON lines', async () => {
+  it('schema-load twice, seed, the pattern scripts and scan, as an operator runs them', {
+    timeout: 90_000,
+  }, async () => {
     const first = await script('schema-load');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`messages table ${env.DDB_MESSAGE_TABLE}: created`);
@@ -44,25 +55,50 @@ describe('ddb scripts as commands', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toContain(`messages table ${env.DDB_MESSAGE_TABLE}: exists already`);
 
-    const scan = await script('scan', ['--limit', '5']);
-    expect([scan.code, scan.stdout]).toEqual([0, '']);
-    expect(scan.stderr).toContain(`0 items in 1 pages from ${env.DDB_MESSAGE_TABLE}`);
+    const usersEnv = { USERS_URL: users.url };
+    const seed = await script('seed', [], usersEnv);
+    expect(seed.code).toBe(0);
+    expect(seed.stdout).toMatch(/@andrewbrown and @bayko: 110 messages/);
+    expect(seed.stdout).toMatch(/seeded 129 messages in 4 conversations/);
+
+    const thread = await script('patterns/get-conversation', ['--limit', '3'], usersEnv);
+    expect(thread.code).toBe(0);
+    expect(thread.stdout.split('\n').some((l) => /UTC\s+bayko\s+Good night!/.test(l))).toBe(true);
+    expect(thread.stdout).toMatch(/3 messages; consumed capacity: [\d.]+ RCU/);
+    expect(thread.stdout).toMatch(/older messages: --cursor \S+/);
+
+    const list = await script('patterns/list-conversations', ['--handle', 'bayko', '--json'], usersEnv);
+    expect(list.code).toBe(0);
+    const raw = JSON.parse(list.stdout.slice(list.stdout.indexOf('{'), list.stdout.lastIndexOf('}') + 1));
+    expect(raw.Items).toHaveLength(2);
+    expect(raw.ConsumedCapacity.TableName).toBe(env.DDB_MESSAGE_TABLE);
+
+    const scan = await script('scan', ['--limit', '3', '--page-size', '2']);
+    expect(scan.code).toBe(0);
+    expect(
+      scan.stdout
+        .trim()
+        .split('\n')
+        .map((l) => typeof JSON.parse(l).pk),
+    ).toEqual(['string', 'string', 'string']);
+    expect(scan.stderr).toContain(`3 items in 2 pages from ${env.DDB_MESSAGE_TABLE}`);
   });
 
-  it('seed exits 1 with one clear line when the users service is not running', async () => {
-    const seed = await script('seed');
+  it('fails with one clear line: users service down, bad --limit, AWS drop without --yes', {
+    timeout: 60_000,
+  }, async () => {
+    const [seed, bad, drop] = await Promise.all([
+      script('seed'),
+      script('scan', ['--limit', '0']),
+      script('drop', ['--prod']),
+    ]);
     expect(seed.code).toBe(1);
     expect(seed.stderr.trim().split('\n')).toHaveLength(1);
     expect(seed.stderr).toMatch(
       /^error: the users service is not reachable at http:\/\/127.0.0.1:9 .*scripts\/db\/seed first/,
     );
-  });
-
-  it('rejects a bad --limit and refuses to drop an AWS table without --yes', async () => {
-    const bad = await script('scan', ['--limit', '0']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('must be a positive integer');
-    const drop = await script('drop', ['--prod']);
     expect([drop.code, drop.stderr.trim()]).toEqual([
       1,
       'error: refusing to delete an AWS table without --yes',

@@ -10,7 +10,6 @@ import {
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import { messageTableDefinition } from '@cruddur/ddb';
-import { leaseTableDefinition } from '@cruddur/stream-consumer';
 
 /** The attribute DynamoDB TTL reads on idempotency records, so expired keys delete themselves. */
 export const TTL_ATTRIBUTE = 'expires_at';
@@ -33,6 +32,8 @@ export async function loadSchema(
 ): Promise<TableLoadResult[]> {
   const messages = await createIfMissing(client, messageTableDefinition(messageTable), 'messages');
   await enableTtl(client, messageTable);
+  // Loaded here only: the stream consumer package is large, and drop/list-tables/scan never need it.
+  const { leaseTableDefinition } = await import('@cruddur/stream-consumer');
   const leases = await createIfMissing(client, leaseTableDefinition(leaseTable), 'leases');
   return [messages, leases];
 }

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { parentsDone, planTakes, workableLeases } from './balancer.ts';
+import { SHARD_END, type ShardLease, shardLeaseKey, TRIM_HORIZON, type WorkerItem } from './lease-store.ts';
+
+const ARN = 'arn:aws:dynamodb:r:0:table/t/stream/label';
+const NOW = 1_000_000;
+
+function lease(shard: string, over: Partial<ShardLease> = {}): ShardLease {
+  return {
+    lease_key: shardLeaseKey(ARN, shard),
+    kind: 'shard',
+    stream_arn: ARN,
+    shard_id: shard,
+    lease_counter: 1,
+    expires_at: NOW + 5_000,
+    checkpoint: TRIM_HORIZON,
+    ...over,
+  };
+}
+const worker = (id: string, alive = true): WorkerItem => ({
+  lease_key: `worker#${id}`,
+  kind: 'worker',
+  worker_id: id,
+  expires_at: alive ? NOW + 5_000 : NOW - 1,
+  last_heartbeat: '',
+  started_at: '',
+  leases_held: 0,
+});
+const noRandom = () => 0;
+
+describe('planTakes', () => {
+  it('takes every free lease when alone', () => {
+    const leases = ['a', 'b', 'c'].map((s) => lease(s, { owner: undefined, expires_at: 0 }));
+    const plan = planTakes(leases, [], 'me', NOW, noRandom);
+    expect(plan.take.map((l) => l.shard_id).sort()).toEqual(['a', 'b', 'c']);
+    expect(plan.steal).toBeUndefined();
+  });
+
+  it('takes expired leases up to its share before stealing anything', () => {
+    const leases = [
+      lease('a', { owner: 'dead', expires_at: NOW - 1 }),
+      lease('b', { owner: 'dead', expires_at: NOW - 1 }),
+      lease('c', { owner: 'other' }),
+      lease('d', { owner: 'other' }),
+    ];
+    const plan = planTakes(leases, [worker('other')], 'me', NOW, noRandom);
+    expect(plan.target).toBe(2);
+    expect(plan.take.map((l) => l.shard_id).sort()).toEqual(['a', 'b']);
+    expect(plan.steal).toBeUndefined();
+  });
+
+  it('steals one lease from the busiest worker only when the gap is two or more', () => {
+    const six = ['a', 'b', 'c', 'd', 'e', 'f'].map((s) => lease(s, { owner: 'busy' }));
+    expect(planTakes(six, [worker('busy')], 'me', NOW, noRandom).steal?.owner).toBe('busy');
+    const balanced = [
+      ...['a', 'b', 'c'].map((s) => lease(s, { owner: 'x' })),
+      ...['d', 'e'].map((s) => lease(s, { owner: 'me' })),
+    ];
+    expect(planTakes(balanced, [worker('x')], 'me', NOW, noRandom)).toMatchObject({
+      take: [],
+      steal: undefined,
+    });
+  });
+
+  it('counts only live workers in the fleet and ignores finished and waiting shards', () => {
+    const leases = [
+      lease('parent', { checkpoint: SHARD_END, owner: undefined }),
+      lease('child', { parent_shard_id: 'parent', owner: undefined, expires_at: 0 }),
+      lease('open', { parent_shard_id: 'busy-parent', owner: undefined, expires_at: 0 }),
+      lease('busy-parent', { owner: 'x' }),
+    ];
+    expect(
+      workableLeases(leases)
+        .map((l) => l.shard_id)
+        .sort(),
+    ).toEqual(['busy-parent', 'child']);
+    const plan = planTakes(leases, [worker('x'), worker('gone', false)], 'me', NOW, noRandom);
+    expect(plan.target).toBe(1);
+    expect(plan.take.map((l) => l.shard_id)).toEqual(['child']);
+  });
+});
+
+describe('parentsDone', () => {
+  it('waits for an unfinished parent, not for one that was trimmed away', () => {
+    const child = lease('c', { parent_shard_id: 'p' });
+    expect(parentsDone(child, new Map([[shardLeaseKey(ARN, 'p'), lease('p')]]))).toBe(false);
+    expect(
+      parentsDone(child, new Map([[shardLeaseKey(ARN, 'p'), lease('p', { checkpoint: SHARD_END })]])),
+    ).toBe(true);
+    expect(parentsDone(child, new Map())).toBe(true);
+  });
+});

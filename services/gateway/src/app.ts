@@ -35,6 +35,7 @@ export interface GatewayAppDeps {
 
 /** The whole public API as one Hono app; startGateway serves it, tests may call app.request(). */
 export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
+  // createApp is typed for its own variables only; the gateway adds the optional `caller`, set by its auth.
   const app = createApp({
     logger: deps.logger,
     readiness: deps.readiness ?? {},

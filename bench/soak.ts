@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { SERVICE_NAMES } from '../scripts/lib/service-process.ts';
+import { startSystem } from '../scripts/lib/system.ts';
+import { getJson, rssBytes, type SignedInUser, sendMessage, signInSeedUsers } from './lib/traffic.ts';
+import { type BenchFigure, type Benchmark, figure, percentile } from './lib.ts';
+
+const MB = 1024 * 1024;
+
+/** Least-squares slope of y over x. */
+function slope(points: { x: number; y: number }[]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  const num = points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0);
+  const den = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
+  return den === 0 ? 0 : num / den;
+}
+
+/**
+ * Issue 8: 10 minutes (20 s with --quick) of mixed traffic at a fixed rate through the gateway, on the
+ * whole system started as `scripts/up` does, sampling every service's RSS every 10 s (2 s quick).
+ * Each service's RSS at the end is reported against its own RSS after the warm-up (ratio = growth), with
+ * the slope in MB/min; the achieved rate against the target; late p99 latency against early p99.
+ * The traffic is open-loop (a request every 1/rate s, whatever the answers) with a cap on requests in
+ * flight, so a slow system shows as dropped ticks instead of a slower clock.
+ */
+export const benchmark: Benchmark = {
+  id: 'soak',
+  area: 'issue 8: soak',
+  async run(ctx) {
+    const durationMs = ctx.quick ? 20_000 : 600_000;
+    const sampleEveryMs = ctx.quick ? 2_000 : 10_000;
+    const warmupMs = ctx.quick ? 4_000 : 30_000;
+    const rate = ctx.quick ? 10 : 20;
+    const maxInFlight = 32;
+    const params = {
+      rate_per_s: rate,
+      duration_s: durationMs / 1000,
+      sample_every_s: sampleEveryMs / 1000,
+      maxInFlight,
+    };
+
+    ctx.log('starting the whole system');
+    const system = await startSystem({
+      ports: 'free',
+      serviceEnv: { gateway: { RATE_LIMIT_BURST: '100000', RATE_LIMIT_PER_SECOND: '100000' } },
+    });
+    try {
+      await system.runScript('db/seed');
+      const users = await signInSeedUsers(system.env);
+      // Conversations each user is a member of (learned from sends), so every send by group is allowed.
+      const groupsOf = new Map<string, string[]>();
+      const latencies: { at: number; ms: number }[] = [];
+      let errors = 0;
+      let dropped = 0;
+      let inFlight = 0;
+      let sent = 0;
+      const firstError: string[] = [];
+
+      const op = async (i: number, user: SignedInUser) => {
+        const roll = i % 20;
+        const own = groupsOf.get(user.handle) ?? [];
+        const group = own.length > 0 ? own[i % own.length] : undefined;
+        if (roll < 8 || !group) {
+          // 40% sends: half start-or-reuse by handle, half to a known conversation.
+          const other = users[(users.indexOf(user) + 1 + (i % (users.length - 1))) % users.length]!;
+          const outcome = await sendMessage(
+            system.gatewayUrl,
+            user.token,
+            roll % 2 === 0 || !group
+              ? { message: `soak ${i}`, handle: other.handle }
+              : { message: `soak ${i}`, message_group_uuid: group },
+            { idempotencyKey: randomUUID(), deadline: 0 },
+          );
+          if (!outcome.ok) throw new Error(`send: ${outcome.status} ${outcome.detail}`);
+          for (const member of [user.handle, other.handle]) {
+            const list = groupsOf.get(member) ?? [];
+            if (!list.includes(outcome.message.message_group_uuid))
+              list.push(outcome.message.message_group_uuid);
+            groupsOf.set(member, list);
+          }
+        } else if (roll < 13) {
+          await getJson(system.gatewayUrl, user.token, '/api/message_groups');
+        } else if (roll < 18) {
+          // Any member may read; a non-member's 404 would count as an error, so the sender reads its own.
+          const mine = (await getJson(system.gatewayUrl, user.token, '/api/message_groups?limit=5')) as {
+            uuid: string;
+          }[];
+          if (mine[0]) await getJson(system.gatewayUrl, user.token, `/api/messages/${mine[0].uuid}?limit=20`);
+        } else {
+          const mine = (await getJson(system.gatewayUrl, user.token, '/api/message_groups?limit=1')) as {
+            uuid: string;
+          }[];
+          if (mine[0]) {
+            const response = await fetch(`${system.gatewayUrl}/api/message_groups/${mine[0].uuid}/read`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${user.token}` },
+            });
+            if (!response.ok) throw new Error(`read: ${response.status}`);
+          }
+        }
+      };
+
+      const samples = new Map<string, { atSeconds: number; value: number }[]>();
+      const sample = async (atSeconds: number) => {
+        for (const name of SERVICE_NAMES) {
+          const pid = system.services[name]?.pid;
+          const rss = pid === undefined ? undefined : await rssBytes(pid);
+          if (rss !== undefined)
+            samples.set(name, [...(samples.get(name) ?? []), { atSeconds, value: rss / MB }]);
+        }
+      };
+
+      ctx.log(`${rate} requests/s for ${durationMs / 1000} s, RSS every ${sampleEveryMs / 1000} s`);
+      const started = performance.now();
+      const pending = new Set<Promise<void>>();
+      let nextSample = warmupMs;
+      const total = Math.floor((durationMs / 1000) * rate);
+      for (let i = 0; i < total; i++) {
+        const due = started + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await delay(wait);
+        const elapsed = performance.now() - started;
+        if (elapsed >= nextSample) {
+          await sample((elapsed - warmupMs) / 1000);
+          nextSample += sampleEveryMs;
+        }
+        if (inFlight >= maxInFlight) {
+          dropped++;
+          continue;
+        }
+        inFlight++;
+        sent++;
+        const t = performance.now();
+        const p = op(i, users[i % users.length]!)
+          .then(
+            () => {
+              latencies.push({ at: t - started, ms: performance.now() - t });
+            },
+            (err: unknown) => {
+              errors++;
+              if (firstError.length === 0) firstError.push(err instanceof Error ? err.message : String(err));
+            },
+          )
+          .finally(() => {
+            inFlight--;
+            pending.delete(p);
+          });
+        pending.add(p);
+      }
+      await Promise.all(pending);
+      const seconds = (performance.now() - started) / 1000;
+      await sample(seconds - warmupMs / 1000);
+      if (firstError[0]) ctx.log(`first error: ${firstError[0]}`);
+      if (latencies.length === 0)
+        throw new Error(`no request succeeded (${errors} errors): ${firstError[0]}`);
+
+      const traffic = { ...params, requests: sent, errors, dropped_ticks: dropped };
+      const tenth = durationMs / 10;
+      const early = latencies.filter((l) => l.at >= warmupMs && l.at < warmupMs + tenth).map((l) => l.ms);
+      const late = latencies.filter((l) => l.at >= durationMs - tenth).map((l) => l.ms);
+      const figures: BenchFigure[] = [
+        figure({
+          name: 'achieved request rate',
+          unit: 'requests/s',
+          value: latencies.length / seconds,
+          baseline: { name: 'target rate', value: rate },
+          higherIsBetter: true,
+          params: traffic,
+        }),
+        figure({
+          name: 'p99 latency in the last tenth of the soak',
+          unit: 'ms',
+          value: percentile(late, 99),
+          baseline: { name: 'p99 latency in the first tenth after warm-up', value: percentile(early, 99) },
+          higherIsBetter: false,
+          params: traffic,
+        }),
+      ];
+      for (const [name, series] of samples) {
+        const afterWarmup = series.filter((s) => s.atSeconds >= 0);
+        const first = afterWarmup[0];
+        const last = afterWarmup.at(-1);
+        if (!first || !last) continue;
+        const perMinute = slope(afterWarmup.map((s) => ({ x: s.atSeconds / 60, y: s.value })));
+        figures.push(
+          figure({
+            name: `${name} RSS at the end`,
+            unit: 'MB',
+            value: last.value,
+            baseline: { name: `${name} RSS after warm-up`, value: first.value },
+            higherIsBetter: false,
+            params: {
+              growth_mb: Math.round((last.value - first.value) * 10) / 10,
+              growth_mb_per_min: Math.round(perMinute * 100) / 100,
+              samples: afterWarmup.length,
+            },
+            series: afterWarmup,
+          }),
+        );
+      }
+      return figures;
+    } finally {
+      await system.stop();
+    }
+  },
+};

@@ -163,7 +163,7 @@ describe('stream consumer against DynamoDB Local', () => {
       unread_count: 3,
       last_message: { uuid: marker.message_uuid, text: 'four', sender_uuid: c.a },
     });
-  });
+  }, 60_000);
 
   it('reports shards, leases, lag and workers for stream-status, and metrics over HTTP', async () => {
     const streams = createStreamsClient({ region: 'us-east-1', endpoint: stack.dynamodbEndpoint });
@@ -231,7 +231,7 @@ describe('stream consumer against DynamoDB Local', () => {
     expect(replayed).toEqual([]);
     consumer = replay;
     leaseTable = replayLeases;
-  });
+  }, 60_000);
 
   it('keeps unread exact when an older message arrives after a newer one, and respects the read marker', async () => {
     const { conversation: c } = await startConversation(ddb, table);

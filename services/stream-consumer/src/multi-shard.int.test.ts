@@ -92,7 +92,7 @@ describe('lease coordination over an in-memory stream with many shards', () => {
       const newest = records?.at(-1)?.dynamodb?.NewImage?.message_uuid?.S;
       await expect.poll(() => lastMessageOf(chats[i]!.b, chats[i]!.group), { timeout: 15_000 }).toBe(newest);
     }
-  });
+  }, 60_000);
 
   it('reads a parent to its end before its children, and picks up a child that appears later', async () => {
     const leaseTable = await freshLeaseTable();

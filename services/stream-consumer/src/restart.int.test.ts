@@ -47,7 +47,7 @@ describe('surviving the database', () => {
     await stack.crashAndRestart('dynamodb');
     const after = await sendMessage(world.ddb, world.table, c, c.a, 'after the restart');
     await expect.poll(() => lastOf(c.b, c.group), { timeout: 30_000 }).toBe(after.message_uuid);
-  });
+  }, 60_000);
 
   it('finishes a shard closed by disabling the stream, then follows the new stream when it is enabled again', async () => {
     const { conversation: c } = await startConversation(world.ddb, world.table);
@@ -72,5 +72,5 @@ describe('surviving the database', () => {
     await expect.poll(() => lastOf(c.a, c.group), { timeout: 20_000 }).toBe(onNewStream.message_uuid);
     const leases = (await store.snapshot()).leases;
     expect(new Set(leases.map((l) => l.stream_arn)).size).toBe(2);
-  });
+  }, 60_000);
 });

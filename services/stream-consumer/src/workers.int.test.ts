@@ -75,12 +75,12 @@ async function shardLease() {
 describe('workers as real processes and as in-process replicas', () => {
   it('loses no inbox update when the worker is killed with SIGKILL mid-backlog and another one restarts', async () => {
     const chats: { c: Conversation; messages: MessageItemValue[] }[] = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 8; i++) {
       const { conversation, first } = await startConversation(world.ddb, world.table);
       chats.push({ c: conversation, messages: [first] });
     }
     const backlog: MessageItemValue[] = [];
-    for (let n = 0; n < 480; n++) {
+    for (let n = 0; n < 240; n++) {
       const chat = chats[n % chats.length]!;
       const item = messageItem(chat.c, n % 3 === 0 ? chat.c.a : chat.c.b, `m${n}`);
       chat.messages.push(item);
@@ -94,7 +94,7 @@ describe('workers as real processes and as in-process replicas', () => {
       );
     }
 
-    const first = spawnWorker('crashing-worker', { BATCH_SIZE: '20', RECORD_CONCURRENCY: '2' });
+    const first = spawnWorker('crashing-worker', { BATCH_SIZE: '10', RECORD_CONCURRENCY: '2' });
     // Kill it once it has checkpointed at least one batch, i.e. in the middle of the backlog.
     await expect
       .poll(async () => (await store.snapshot()).leases[0]?.checkpoint ?? TRIM_HORIZON, { timeout: 30_000 })
@@ -129,7 +129,7 @@ describe('workers as real processes and as in-process replicas', () => {
     const workers = (await store.snapshot()).workers;
     expect(workers.map((w) => w.worker_id)).not.toContain('restarted-worker');
     expect(workers.every((w) => w.expires_at < Date.now())).toBe(true);
-  });
+  }, 90_000);
 
   it('hands the shard over between two and three replicas: a crashed owner after the lease expires, a stopped one at once', async () => {
     const { conversation: c } = await startConversation(world.ddb, world.table);
@@ -173,5 +173,5 @@ describe('workers as real processes and as in-process replicas', () => {
     expect(last).toBeDefined();
     expect([crashed, survivor]).not.toContain(last);
     expect((await row(c.a, c.group))?.unread_count).toBe(2);
-  });
+  }, 90_000);
 });

@@ -131,6 +131,14 @@ describe('GET /api/events across gateway replicas', () => {
     expect(carolOnB.events.map((e) => e.event)).toEqual(['ready']);
   });
 
+  it('caps open streams per user with 429', async () => {
+    const capped = await system.startGateway({ SSE_MAX_STREAMS_PER_USER: '1' });
+    await connect(capped, bob);
+    const second = await call(capped.url, '/api/events', { token: bob.accessToken });
+    expect([second.status, second.body]).toEqual([429, { errors: ['rate_limited'] }]);
+    await connect(capped, alice);
+  });
+
   it('ends its streams and deletes its own queue on stop', async () => {
     const stream = await connect(replicaA, alice);
     const sqs = sqsClient(stack);

@@ -88,16 +88,16 @@ describe('SseHub', () => {
   it('caps streams per user, forgets unregistered ones, and closes all on shutdown', () => {
     const hub = new SseHub({ maxStreamsPerUser: 1 });
     const first = sink();
-    const unregister = hub.register(alice, first);
-    expect(unregister).toBeTypeOf('function');
-    expect(hub.register(alice, sink())).toBeUndefined();
-    unregister?.();
+    const registered = hub.register(alice, first);
+    expect(registered.ok).toBe(true);
+    expect(hub.register(alice, sink())).toEqual({ ok: false, reason: 'too_many_streams' });
+    if (registered.ok) registered.unregister();
     expect(hub.streamCount).toBe(0);
     expect(hub.publish(inboxOf(alice))).toBe(0);
     const second = sink();
     hub.register(alice, second);
     hub.closeAll();
     expect(second.closed()).toBe(true);
-    expect(hub.register(alice, sink())).toBeUndefined();
+    expect(hub.register(alice, sink())).toEqual({ ok: false, reason: 'closed' });
   });
 });

@@ -65,20 +65,26 @@ export class SseHub {
 
   constructor(private readonly options: { maxStreamsPerUser: number }) {}
 
-  /** Returns the unregister function, or undefined when the user has too many streams or the hub is closed. */
-  register(userUuid: string, sink: EventSink): (() => void) | undefined {
-    if (this.closed) return undefined;
+  /** Adds a stream; refused when the user already has the most allowed, or the hub is shutting down. */
+  register(
+    userUuid: string,
+    sink: EventSink,
+  ): { ok: true; unregister: () => void } | { ok: false; reason: 'too_many_streams' | 'closed' } {
+    if (this.closed) return { ok: false, reason: 'closed' };
     let sinks = this.streams.get(userUuid);
     if (!sinks) {
       sinks = new Set();
       this.streams.set(userUuid, sinks);
     }
-    if (sinks.size >= this.options.maxStreamsPerUser) return undefined;
+    if (sinks.size >= this.options.maxStreamsPerUser) return { ok: false, reason: 'too_many_streams' };
     sinks.add(sink);
     const own = sinks;
-    return () => {
-      own.delete(sink);
-      if (own.size === 0 && this.streams.get(userUuid) === own) this.streams.delete(userUuid);
+    return {
+      ok: true,
+      unregister: () => {
+        own.delete(sink);
+        if (own.size === 0 && this.streams.get(userUuid) === own) this.streams.delete(userUuid);
+      },
     };
   }
 

@@ -3,7 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import { callerOf } from '../auth/middleware.ts';
 import { StreamOutbox } from '../events/outbox.ts';
 import { createGatewayRouter, type RouteDeps } from './router.ts';
-import { bearer, errorResponses } from './schemas.ts';
+import { bearer, errorResponses, errorsSchema } from './schemas.ts';
 
 /** How long a browser's EventSource waits before reconnecting (to any replica) after a drop. */
 const RECONNECT_MS = 2_000;
@@ -30,15 +30,23 @@ export function eventRoutes({ hub, guards, heartbeatMs }: RouteDeps) {
       },
       responses: {
         200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+        503: {
+          description: 'This replica is shutting down; reconnect',
+          content: { 'application/json': { schema: errorsSchema } },
+        },
         ...errorResponses,
       },
     }),
     (c) => {
       const caller = callerOf(c);
       const outbox = new StreamOutbox();
-      const unregister = hub.register(caller.uuid, outbox);
-      if (!unregister) {
-        return c.json({ errors: ['rate_limited'] }, 429, { 'Retry-After': String(RECONNECT_MS / 1000) });
+      const registered = hub.register(caller.uuid, outbox);
+      if (!registered.ok) {
+        const retryAfter = { 'Retry-After': String(RECONNECT_MS / 1000) };
+        // Shutting down: another replica can take the stream. Too many streams: the caller must close one.
+        return registered.reason === 'closed'
+          ? c.json({ errors: ['dependency_unavailable'] }, 503, retryAfter)
+          : c.json({ errors: ['rate_limited'] }, 429, retryAfter);
       }
       c.header('X-Accel-Buffering', 'no');
       const response = streamSSE(c, async (stream) => {
@@ -57,7 +65,7 @@ export function eventRoutes({ hub, guards, heartbeatMs }: RouteDeps) {
           }
         } finally {
           clearInterval(heartbeat);
-          unregister();
+          registered.unregister();
         }
       });
       // The socket cannot serve another request while streaming anyway; closing it when the stream

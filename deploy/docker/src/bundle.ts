@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 
@@ -48,7 +48,7 @@ export interface BundleOptions {
 
 export interface BundleResult {
   outfile: string;
-  /** Input files that went into the bundle, relative to the service folder. */
+  /** Input files that went into the bundle, relative to the repo root (e.g. `packages/http/src/app.ts`). */
   inputs: string[];
   /** Modules the bundle still imports at run time (Node built-ins and BUNDLE_EXTERNALS only, if all is well). */
   imports: string[];
@@ -91,5 +91,7 @@ export async function bundleService(
   const imports = new Set(
     Object.values(metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path)),
   );
-  return { outfile: target, inputs: Object.keys(metafile.inputs), imports: [...imports].sort() };
+  const serviceDir = join(REPO_ROOT, 'services', service);
+  const inputs = Object.keys(metafile.inputs).map((i) => relative(REPO_ROOT, resolve(serviceDir, i)));
+  return { outfile: target, inputs, imports: [...imports].sort() };
 }

@@ -187,10 +187,17 @@ describe('Cognito emulator state as compose seeds it', () => {
 describe('the bundles the images run', () => {
   it('each service bundles into one file that needs nothing but Node built-ins at run time', async () => {
     for (const name of SERVICES) {
-      const { outfile, imports } = await bundleService(name, join(scratch, 'bundles', name), {
+      const { outfile, imports, inputs } = await bundleService(name, join(scratch, 'bundles', name), {
         minify: false,
       });
       expect(outfile.endsWith('main.mjs')).toBe(true);
+      // Only its own code: no other service's source is pulled into this image.
+      const others = SERVICES.filter((s) => s !== name);
+      expect(
+        inputs.filter((i) => others.some((o) => i.startsWith(`services/${o}/`))),
+        name,
+      ).toEqual([]);
+      expect(inputs, name).toContain(`services/${name}/src/main.ts`);
       const outside = imports.filter(
         (i) => !i.startsWith('node:') && !builtinModules.includes(i) && !BUNDLE_EXTERNALS.includes(i),
       );

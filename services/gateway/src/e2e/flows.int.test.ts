@@ -176,6 +176,20 @@ describe('gateway end to end: the frontend flows', () => {
     expect(denied.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('passes the request id on to the services it calls', async () => {
+    const requestId = `e2e-trace-${Date.now()}`;
+    const sent = await api('/api/messages', {
+      token: alice.accessToken,
+      headers: { 'x-request-id': requestId },
+      body: { message: 'follow me', handle: 'bob' },
+    });
+    expect(sent.status).toBe(200);
+    const logged = (lines: Record<string, unknown>[]) =>
+      lines.filter((line) => line.request_id === requestId).map((line) => line.path);
+    expect(logged(system.logs.users)).toContain('/internal/users/by-handle/bob');
+    expect(logged(system.logs.messaging)).toContain('/internal/conversations');
+  });
+
   it('serves an OpenAPI document generated from the routes, and a docs page', async () => {
     const doc = await api('/openapi.json');
     expect(doc.status).toBe(200);

@@ -21,6 +21,7 @@ import {
 import { startUsersService, usersConfigSchema } from '@cruddur/users';
 import { type GatewayConfig, gatewayConfigSchema } from '../config.ts';
 import { type RunningGateway, startGateway } from '../gateway.ts';
+import { captureLogger } from './capture-logger.ts';
 import { cognitoClient, createCognitoUser } from './cognito.ts';
 
 export interface TestUser {
@@ -38,6 +39,8 @@ export interface E2eSystem {
   usersUrl: string;
   messagingUrl: string;
   gatewayConfig: GatewayConfig;
+  /** What the users and messaging services logged, to follow a request id across the hop. */
+  logs: { users: Record<string, unknown>[]; messaging: Record<string, unknown>[] };
   /** Starts one more gateway replica on the same services (env overrides on top of the default config). */
   startGateway(overrides?: Record<string, string>): Promise<RunningGateway>;
   /** A Cognito user in the test pool, registered in the users service, signed in. */
@@ -82,6 +85,8 @@ export async function startE2eSystem(): Promise<E2eSystem> {
       SNS_ENDPOINT: stack.sqsEndpoint,
       PORT: '0',
     };
+    const usersLog = captureLogger();
+    const messagingLog = captureLogger();
     const users = await startUsersService(
       loadConfig(usersConfigSchema, {
         ...common,
@@ -89,7 +94,7 @@ export async function startE2eSystem(): Promise<E2eSystem> {
         USERS_EVENTS_QUEUE_URL: usersQueue.url,
         OUTBOX_POLL_INTERVAL_MS: '50',
       }),
-      { logger: silentLogger, migrate: true, host: '127.0.0.1' },
+      { logger: usersLog.logger, migrate: true, host: '127.0.0.1' },
     );
     cleanups.push(() => users.stop());
     const messaging = await startMessagingService(
@@ -98,7 +103,7 @@ export async function startE2eSystem(): Promise<E2eSystem> {
         DDB_MESSAGE_TABLE: table.name,
         USERS_EVENTS_QUEUE_URL: usersQueue.url,
       }),
-      { logger: silentLogger, host: '127.0.0.1', usersEventsWaitSeconds: 1 },
+      { logger: messagingLog.logger, host: '127.0.0.1', usersEventsWaitSeconds: 1 },
     );
     cleanups.push(() => messaging.stop());
     const consumer = await startStreamConsumer(
@@ -138,6 +143,7 @@ export async function startE2eSystem(): Promise<E2eSystem> {
       usersUrl: users.url,
       messagingUrl: messaging.url,
       gatewayConfig,
+      logs: { users: usersLog.lines, messaging: messagingLog.lines },
       async startGateway(overrides = {}) {
         const gateway = await startGateway(loadConfig(gatewayConfigSchema, { ...gatewayEnv, ...overrides }), {
           logger: silentLogger,

@@ -14,6 +14,7 @@ import {
   sortedMembers,
 } from '../data/requests.ts';
 import type { MessageStore, ProfileRow, WriteOutcome } from '../data/store.ts';
+import { MembersCache } from './members-cache.ts';
 
 export interface UserShort {
   uuid: string;
@@ -69,6 +70,7 @@ export class Messaging {
   private readonly logger: Logger;
   private readonly clock: () => Date;
   private readonly newUuid: () => string;
+  private readonly members = new MembersCache();
 
   constructor(options: MessagingOptions) {
     this.store = options.store;
@@ -98,11 +100,11 @@ export class Messaging {
   ): Promise<Page<MessageView>> {
     const start = this.cursor(before, keys.messagePartition(groupUuid));
     // Both reads at once; the page is thrown away unless the caller turns out to be a member.
-    const [conversation, page] = await Promise.all([
-      this.store.getConversation(groupUuid),
+    const [members, page] = await Promise.all([
+      this.membersOf(groupUuid),
       this.store.listMessages(groupUuid, limit, start),
     ]);
-    if (!conversation?.members.includes(userUuid)) throw AppError.notFound('message_group_not_found');
+    if (!members?.includes(userUuid)) throw AppError.notFound('message_group_not_found');
     const profiles = await this.store.getProfiles(page.items.map((m) => m.sender_uuid));
     const last = page.items.at(-1);
     return {
@@ -119,25 +121,25 @@ export class Messaging {
     idempotencyKey?: string | undefined;
   }): Promise<{ message: MessageView; replayed: boolean }> {
     const hash = requestHash(['group', input.groupUuid, input.text]);
-    const [conversation, sender] = await Promise.all([
-      this.store.getConversation(input.groupUuid),
-      this.store.getProfile(input.userUuid),
-    ]);
+    // The sender's profile is only needed for the answer, so it is read while the write runs.
+    const senderProfile = this.store.getProfile(input.userUuid);
+    senderProfile.catch(() => undefined);
+    const members = await this.membersOf(input.groupUuid);
     // Checked here for a fast 404 and for the members the message item carries; the transaction
     // checks membership again so the write itself can never land in a foreign group.
-    if (!conversation?.members.includes(input.userUuid)) throw AppError.notFound('message_group_not_found');
+    if (!members?.includes(input.userUuid)) throw AppError.notFound('message_group_not_found');
     for (let round = 0; round < MAX_ROUNDS; round++) {
       if (round > 0) await backoff(round);
       if (input.idempotencyKey) {
         const replay = await this.replay(input.userUuid, input.idempotencyKey, hash);
         if (replay) return { message: replay.message, replayed: true };
       }
-      const message = this.newMessage(input.groupUuid, input.userUuid, input.text, conversation.members);
+      const message = this.newMessage(input.groupUuid, input.userUuid, input.text, members);
       const outcome = await this.store.appendMessage({
         message,
         idempotency: this.idempotency(input.userUuid, input.idempotencyKey, hash, false),
       });
-      if (outcome.ok) return { message: view(message, sender), replayed: false };
+      if (outcome.ok) return { message: view(message, await senderProfile), replayed: false };
       if (outcome.reason === 'not_member') throw AppError.notFound('message_group_not_found');
       this.logRetry('create message', outcome);
     }
@@ -205,13 +207,27 @@ export class Messaging {
     return { message_group_uuid: groupUuid, unread_count: 0 };
   }
 
+  /** A conversation's members (immutable once created), from the cache or a consistent read. */
+  private async membersOf(groupUuid: string): Promise<readonly string[] | undefined> {
+    const cached = this.members.get(groupUuid);
+    if (cached) return cached;
+    const conversation = await this.store.getConversation(groupUuid);
+    if (conversation) this.members.set(groupUuid, conversation.members);
+    return conversation?.members;
+  }
+
   private cursor(cursor: string | undefined, partition: string): Key | undefined {
     const decoded = decodeCursor(cursor, partition);
     if (!decoded.ok) throw AppError.invalid('cursor_invalid');
     return decoded.key;
   }
 
-  private newMessage(groupUuid: string, senderUuid: string, text: string, members: string[]): NewMessage {
+  private newMessage(
+    groupUuid: string,
+    senderUuid: string,
+    text: string,
+    members: readonly string[],
+  ): NewMessage {
     return {
       groupUuid,
       messageUuid: this.newUuid(),

@@ -61,8 +61,18 @@ export async function startGateway(
       hub.publish(event);
     },
   });
+  const releaseClients = () => {
+    sqs.destroy();
+    sns.destroy();
+  };
   // Subscribed before serving, so no stream opened on this replica can miss an event published after.
-  await feed.start();
+  try {
+    await feed.start();
+  } catch (err) {
+    await feed.stop();
+    releaseClients();
+    throw err;
+  }
 
   const app = buildGatewayApp({
     logger: log,
@@ -91,6 +101,7 @@ export async function startGateway(
     server = await startHttpServer(app, { port: config.PORT, logger: log });
   } catch (err) {
     await feed.stop();
+    releaseClients();
     throw err;
   }
 
@@ -101,8 +112,7 @@ export async function startGateway(
     hub.closeAll();
     await closed;
     await feed.stop();
-    sqs.destroy();
-    sns.destroy();
+    releaseClients();
   };
   return {
     url: server.url,

@@ -118,6 +118,26 @@ export class CruddurMessagingStack extends Stack {
     if (props.streamConsumer === 'lambda') this.streamFunction = this.lambdaConsumer(props);
     if (props.streamConsumer === 'ecs') this.workerService = this.ecsConsumer(props);
 
+    // Anything in a dead-letter queue needs an operator; these alarms are what to wire to paging (alarm actions).
+    const deadLetterQueues = {
+      UsersEventsDlq: data.usersEvents.dlq,
+      MessageEventsDlq: data.messageEvents.dlq,
+      StreamDlq: data.streamDlq,
+    };
+    for (const [id, queue] of Object.entries(deadLetterQueues)) {
+      new cloudwatch.Alarm(this, `${id}NotEmpty`, {
+        alarmDescription: `${queue.node.path}: messages are waiting for an operator`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
     new CfnOutput(this, 'MessageTableName', { value: data.table.tableName });
     new CfnOutput(this, 'MessageTableStreamArn', { value: data.table.tableStreamArn! });
     new CfnOutput(this, 'LeaseTableName', { value: data.leaseTable.tableName });
@@ -199,6 +219,15 @@ export class CruddurMessagingStack extends Stack {
       onFailure: new SqsDlq(this.data.streamDlq),
     });
     new CfnOutput(this, 'StreamConsumerFunctionName', { value: fn.functionName });
+    // The Lambda side of "lag": how old the newest record handled was. Inbox rows trail messages by this much.
+    new cloudwatch.Alarm(this, 'StreamConsumerIteratorAge', {
+      alarmDescription: 'The stream consumer Lambda is more than a minute behind the table stream',
+      metric: fn.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 60_000,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
 
     acknowledge(
       role,

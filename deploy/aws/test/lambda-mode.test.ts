@@ -188,6 +188,20 @@ describe('stream consumer as a Lambda handler', () => {
   });
 });
 
+describe('operations', () => {
+  it('alarms when a dead-letter queue holds anything and when the Lambda falls behind the stream', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const dlqAlarms = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
+    const queueIds = [stack.data.usersEvents.dlq, stack.data.messageEvents.dlq, stack.data.streamDlq].map(
+      (q) => ref(q.node.defaultChild as never),
+    );
+    expect(JSON.stringify(dlqAlarms.map((a) => a.Dimensions))).toContain(queueIds[0]);
+    for (const id of queueIds) expect(JSON.stringify(dlqAlarms), id).toContain(id);
+    expect(dlqAlarms.every((a) => a.Threshold === 0)).toBe(true);
+    expect(alarms.some((a) => a.MetricName === 'IteratorAge' && a.Namespace === 'AWS/Lambda')).toBe(true);
+  });
+});
+
 describe('least privilege', () => {
   it('no statement anywhere grants a wildcard action', () => {
     for (const s of allStatements(template)) {

@@ -38,6 +38,11 @@ describe('access token verification against the Cognito emulator', () => {
 
   it.each([
     ['an id token', () => user.idToken],
+    // Only token_use differs from a valid access token here, so this fails only if that check is missing.
+    [
+      'a signed token whose only flaw is token_use=id',
+      () => signAsEmulator({ ...claimsOf(user.accessToken), token_use: 'id' }),
+    ],
     ['a token for another app client', () => otherClientToken],
     ['a token from another user pool', () => otherPoolToken],
     [

@@ -3,9 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { streamConsumerConfigSchema } from '../../../services/stream-consumer/src/config.ts';
 import { buildApp } from '../src/app.ts';
 import { LAG_METRIC, MAX_RECORD_ATTEMPTS } from '../src/messaging-stack.ts';
-import { actionsOf, allStatements, nagFindings, resourcesText, roleStatements } from './template.ts';
+import {
+  actionsOf,
+  allStatements,
+  nagFindings,
+  requiredKeys,
+  resourcesText,
+  roleStatements,
+} from './template.ts';
 
 // One synth for the whole file: the lease-coordinated worker as a Fargate service.
 const { stack } = buildApp({
@@ -38,6 +46,8 @@ describe('stream consumer as a container service (ECS Fargate)', () => {
       MAX_RECORD_ATTEMPTS: String(MAX_RECORD_ATTEMPTS),
     });
     expect(env).not.toHaveProperty('WORKER_ID');
+    expect(requiredKeys(streamConsumerConfigSchema)).toContain('STREAM_DLQ_URL');
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(requiredKeys(streamConsumerConfigSchema)));
     expect(JSON.stringify(container.HealthCheck.Command)).toContain('/healthz');
     expect(JSON.stringify(container.Image)).toContain('cruddur/stream-consumer:v1');
     expect(container.ReadonlyRootFilesystem).toBe(true);

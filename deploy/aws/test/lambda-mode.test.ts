@@ -11,10 +11,18 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
+import { lambdaConfigSchema } from '../../../services/stream-consumer/src/config.ts';
 import { buildApp } from '../src/app.ts';
 import { DEFAULT_LEASE_TABLE, MAX_RECEIVE_COUNT } from '../src/data.ts';
 import { MAX_RECORD_ATTEMPTS } from '../src/messaging-stack.ts';
-import { actionsOf, allStatements, nagFindings, resourcesText, roleStatements } from './template.ts';
+import {
+  actionsOf,
+  allStatements,
+  nagFindings,
+  requiredKeys,
+  resourcesText,
+  roleStatements,
+} from './template.ts';
 
 // One synth for the whole file: Lambda mode, with EKS Pod Identity associations for the container services.
 const assetDir = mkdtempSync(join(tmpdir(), 'cruddur-cdk-lambda-'));
@@ -162,6 +170,13 @@ describe('stream consumer as a Lambda handler', () => {
     expect(existsSync(bundle)).toBe(true);
     const mod = (await import(pathToFileURL(bundle).href)) as { handler?: unknown };
     expect(typeof mod.handler).toBe('function');
+  });
+
+  it('gives the handler every variable its config schema requires', () => {
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const env = fn?.Properties.Environment.Variables as Record<string, unknown>;
+    expect(requiredKeys(lambdaConfigSchema)).toContain('STREAM_DLQ_URL');
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(requiredKeys(lambdaConfigSchema)));
   });
 
   it('the function role can read the stream and dead-letter, but has no lease table and no queue reads', () => {

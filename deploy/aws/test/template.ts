@@ -50,3 +50,11 @@ export const actionsOf = (statements: Statement[]) =>
 
 /** A resource reference, flattened to text so tests can ask "does this touch the lease table?". */
 export const resourcesText = (statements: Statement[]) => JSON.stringify(statements.map((s) => s.Resource));
+
+/** The variables a service config schema cannot do without: those it reports missing from an empty environment. */
+export function requiredKeys(schema: {
+  safeParse(env: object): { error?: { issues: { path: PropertyKey[] }[] } };
+}) {
+  const issues = schema.safeParse({}).error?.issues ?? [];
+  return [...new Set(issues.map((i) => String(i.path[0])))].sort();
+}

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signInSeedUsers } from '../bench/lib/traffic.ts';
-import { formatVerification, type SystemVerification, verifyRunningSystem } from '../scripts/ddb/verify.ts';
+import {
+  formatVerification,
+  type MessageEventState,
+  type MessageEventVerification,
+  type SystemVerification,
+  verifyRunningMessageEvents,
+  verifyRunningSystem,
+} from '../scripts/ddb/verify.ts';
 import type { ServiceName } from '../scripts/lib/service-process.ts';
 import { type RunningSystem, startSystem } from '../scripts/lib/system.ts';
 import { MessageLoad } from './message-load.ts';
@@ -73,6 +80,7 @@ describe('fault injection', () => {
     load.start();
 
     const faults: string[] = [];
+    const faultTimes: { name: string; at: number }[] = [];
     const registered: string[] = [];
     const inject = async (name: string, crash: () => Promise<void>) => {
       const target = load.accepted.length + PROGRESS_BETWEEN_FAULTS;
@@ -83,8 +91,10 @@ describe('fault injection', () => {
         },
         { timeout: 60_000, interval: 200 },
       );
+      const at = Date.now();
       await crash();
       faults.push(name);
+      faultTimes.push({ name, at });
       // A profile change right after each fault: its outbox event must survive whatever was just killed.
       registered.push(await registerAndRename(system.env.USERS_URL!, faults.length, Date.now() + 60_000));
     };
@@ -113,12 +123,18 @@ describe('fault injection', () => {
 
     // The system is eventually consistent (stream consumer, outbox relay, SQS consumers), so the
     // checker runs until it is clean or the bound passes; its last findings are the failure message.
+    // This suite is the downstream consumer of the durable message-events queue: it reads every
+    // message.created event, which must exist for each accepted message unless its record was dead-lettered.
     let result: SystemVerification | undefined;
+    let events: MessageEventVerification | undefined;
+    const eventState: MessageEventState = { created: new Set(), deadLetters: [], events: 0 };
+    const violations = () => [...(result?.violations ?? []), ...(events?.violations ?? [])];
     await vi
       .waitFor(
         async () => {
+          events = await verifyRunningMessageEvents(system.env, load.accepted, eventState);
           result = await verifyRunningSystem(system.env, { expected: load.accepted, textPrefix: prefix });
-          if (result.violations.length > 0) throw new Error(formatVerification(result));
+          if (violations().length > 0) throw new Error(formatVerification(result));
         },
         { timeout: 90_000, interval: 2_000 },
       )
@@ -131,17 +147,29 @@ describe('fault injection', () => {
       `client gave up: ${load.failed.length}, retries: ${load.retries}`,
       `users registered and renamed: ${registered.length}`,
       `faults injected: ${faults.length} (${faults.join(', ')})`,
-      `dead-lettered: ${result?.queues?.deadLettered ?? 'unknown'}`,
-      `invariant violations: ${result?.violations.length ?? 'unknown'}`,
+      `message.created events: ${events?.events ?? 'unknown'}`,
+      `stream records dead-lettered: ${eventState.deadLetters.length}${eventState.deadLetters.length > 0 ? ` (${[...new Set(eventState.deadLetters.map((d) => d.reason))].join('; ')})` : ''}`,
+      `invariant violations: ${violations().length}`,
     ].join('\n');
+    // Places each lost message among the faults: which kill it followed and by how much.
+    const losses = violations()
+      .map((v) => /message ([0-9a-f-]{36})/.exec(v.detail)?.[1])
+      .filter((uuid): uuid is string => uuid !== undefined && load.acceptedAt.has(uuid))
+      .map((uuid) => {
+        const a = load.acceptedAt.get(uuid)!;
+        const before = faultTimes.filter((f) => f.at <= a.at).at(-1);
+        const after = faultTimes.find((f) => f.at > a.at);
+        return `  ${uuid} "${a.text}" accepted after ${a.attempts} attempt(s), ${before ? `${a.at - before.at} ms after ${before.name}` : 'before any fault'}${after ? `, ${after.at - a.at} ms before ${after.name}` : ''}`;
+      });
     process.stdout.write(
-      `${summary}\n${result ? formatVerification(result) : ''}\nservice logs: ${dataDir}/services.log\n`,
+      `${losses.length > 0 ? `lost messages:\n${[...new Set(losses)].join('\n')}\n` : ''}${summary}\n${result ? formatVerification(result) : ''}\nservice logs: ${dataDir}/services.log\n`,
     );
 
     expect(faults).toHaveLength(SERVICES.length + DEPENDENCIES.length);
     expect(load.failed.map((f) => `${f.text}: ${f.status} ${f.detail}`)).toEqual([]);
     expect(result?.table.storedWithPrefix).toBe(load.accepted.length);
-    expect(result?.violations).toEqual([]);
+    expect(result).toBeDefined();
+    expect(violations()).toEqual([]);
     passed = true;
   }, 300_000);
 });

@@ -23,6 +23,8 @@ export interface MessageLoadOptions {
 export class MessageLoad {
   sent = 0;
   readonly accepted: ExpectedMessage[] = [];
+  /** When each accepted message was answered and after how many attempts, to place a loss among the faults. */
+  readonly acceptedAt = new Map<string, { at: number; attempts: number; text: string }>();
   readonly failed: (SendOutcome & { ok: false; text: string })[] = [];
   retries = 0;
   private stopped = false;
@@ -65,6 +67,7 @@ export class MessageLoad {
       this.retries += outcome.attempts - 1;
       if (outcome.ok) {
         this.groups.set(pairKey, outcome.message.message_group_uuid);
+        this.acceptedAt.set(outcome.message.uuid, { at: Date.now(), attempts: outcome.attempts, text });
         this.accepted.push({
           message_uuid: outcome.message.uuid,
           message_group_uuid: outcome.message.message_group_uuid,

@@ -1,6 +1,12 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { GetQueueAttributesCommand, paginateListQueues, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  paginateListQueues,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { BatchGetCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createSqsClient } from '@cruddur/aws';
 import { z } from '@cruddur/config';
@@ -446,6 +452,104 @@ export async function verifyQueues(
   return { queues, deadLettered, violations };
 }
 
+export interface MessageEventState {
+  created: Set<string>;
+  deadLetters: { message_uuid: string | null; reason: string }[];
+  events: number;
+}
+
+export interface MessageEventVerification {
+  /** message.created events read from the durable message-events queue. */
+  events: number;
+  /** Stream records in the stream dead-letter queue, with the reason each gave up. */
+  deadLetters: { message_uuid: string | null; reason: string }[];
+  violations: Violation[];
+}
+
+/**
+ * No message event was lost: every accepted message has a `message.created` event on the durable
+ * message-events queue, or its stream record is in the stream dead-letter queue. DESTRUCTIVE: it
+ * consumes (receives and deletes) the message-events queue, acting as its downstream consumer, and
+ * holds the dead letters invisible for a while; for test systems, not for operators.
+ */
+export async function verifyMessageEvents(
+  sqs: SQSClient,
+  {
+    messageEventsUrl,
+    streamDlqUrl,
+    expected,
+    state = { created: new Set(), deadLetters: [], events: 0 },
+  }: {
+    messageEventsUrl: string;
+    streamDlqUrl?: string;
+    expected: readonly ExpectedMessage[];
+    /** What earlier calls consumed, so the check can be repeated until the system is quiet. */
+    state?: MessageEventState;
+  },
+): Promise<MessageEventVerification> {
+  const { created } = state;
+  const drain = async (url: string, onBody: (body: Record<string, unknown>) => void, remove: boolean) => {
+    // Two empty receives in a row: the emulator answers at once, so this ends quickly on an empty queue.
+    for (let empty = 0; empty < 2; ) {
+      const out = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 300,
+        }),
+      );
+      const messages = out.Messages ?? [];
+      if (messages.length === 0) {
+        empty++;
+        continue;
+      }
+      empty = 0;
+      for (const m of messages) {
+        try {
+          onBody(JSON.parse(m.Body ?? '{}') as Record<string, unknown>);
+        } catch {
+          onBody({});
+        }
+      }
+      if (remove)
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: url,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
+    }
+  };
+  await drain(
+    messageEventsUrl,
+    (body) => {
+      if (body.type !== 'message.created') return;
+      state.events++;
+      created.add(str((body.payload as Record<string, unknown> | undefined)?.message_uuid));
+    },
+    true,
+  );
+  const { deadLetters } = state;
+  if (streamDlqUrl)
+    await drain(
+      streamDlqUrl,
+      (body) => {
+        const image = body.new_image as Record<string, unknown> | null | undefined;
+        deadLetters.push({ message_uuid: str(image?.message_uuid) || null, reason: str(body.reason) });
+      },
+      false,
+    );
+  const deadLettered = new Set(deadLetters.map((d) => d.message_uuid));
+  const violations: Violation[] = expected
+    .filter((e) => !created.has(e.message_uuid) && !deadLettered.has(e.message_uuid))
+    .map((e) => ({
+      kind: 'message_event_lost',
+      detail: `accepted message ${e.message_uuid} has no message.created event and no dead letter`,
+    }));
+  return { events: state.events, deadLetters, violations };
+}
+
 export interface SystemVerification {
   table: TableVerification;
   outbox?: OutboxVerification;
@@ -575,6 +679,26 @@ export async function verifyRunningSystem(
     });
   } finally {
     doc.destroy();
+    sqs.destroy();
+  }
+}
+
+/** `verifyMessageEvents` against a running local system's env (destructive: see there). */
+export async function verifyRunningMessageEvents(
+  env: Record<string, string>,
+  expected: readonly ExpectedMessage[],
+  state?: MessageEventState,
+): Promise<MessageEventVerification> {
+  if (!env.MESSAGE_EVENTS_QUEUE_URL) throw new Error('MESSAGE_EVENTS_QUEUE_URL is not set');
+  const sqs = createSqsClient({ region: env.AWS_REGION ?? 'us-east-1', endpoint: env.SQS_ENDPOINT });
+  try {
+    return await verifyMessageEvents(sqs, {
+      messageEventsUrl: env.MESSAGE_EVENTS_QUEUE_URL,
+      ...(env.STREAM_DLQ_URL ? { streamDlqUrl: env.STREAM_DLQ_URL } : {}),
+      expected,
+      ...(state ? { state } : {}),
+    });
+  } finally {
     sqs.destroy();
   }
 }

@@ -79,9 +79,18 @@ describe('ddb seed', () => {
     expect(messages).toBe(MAIN_DIALOGUE.length);
   });
 
-  it('makes every inbox row match its conversation’s real last message', async () => {
+  it('makes every inbox row match its conversation’s real last message and the unread rule', async () => {
     for (const plan of planSeed(users.users, firstRun)) {
       const last = await newestMessage(plan.groupUuid);
+      const all = (
+        await doc.send(
+          new QueryCommand({
+            TableName: table.name,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': keys.messagePartition(plan.groupUuid) },
+          }),
+        )
+      ).Items!;
       for (const member of plan.between) {
         const row = (
           await doc.send(
@@ -98,6 +107,11 @@ describe('ddb seed', () => {
           last_sender_uuid: last?.sender_uuid,
           unread_count: member.uuid === last?.sender_uuid ? 0 : expect.any(Number),
         });
+        // The stream consumer's rule: unread = the other member's messages above last_read_key.
+        const unread = all.filter(
+          (m) => m.sender_uuid !== member.uuid && (!row?.last_read_key || m.sk > row.last_read_key),
+        ).length;
+        expect(row?.unread_count).toBe(unread);
       }
     }
   });

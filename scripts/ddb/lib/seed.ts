@@ -109,10 +109,26 @@ export function planSeed(
         },
         ...messages.map((m) => messageItem(m) as unknown as Record<string, unknown>),
       ],
-      inbox: [inboxItem(last.senderUuid, other, last, 0), inboxItem(other, last.senderUuid, last, trailing)],
+      // Read marks consistent with the stream consumer's unread rule: the last sender has read everything,
+      // the other member everything before the last sender's final run of messages.
+      inbox: [
+        inboxItem(last.senderUuid, other, last, 0, messageItem(last).sk),
+        inboxItem(
+          other,
+          last.senderUuid,
+          last,
+          trailing,
+          lastReadBefore(messages, messages.length - trailing),
+        ),
+      ],
       messages: messages.length,
     };
   });
+}
+
+function lastReadBefore(messages: readonly NewMessage[], index: number): string | undefined {
+  const read = messages[index - 1];
+  return read ? messageItem(read).sk : undefined;
 }
 
 export interface SeedResult {

@@ -58,7 +58,15 @@ describe('buildStartConversation', () => {
 
   it('gives the sender 0 unread and the recipient 1, both pointing at the first message', () => {
     const sk = `${at}#${M}`;
-    expect(puts[2]?.Item).toMatchObject({ pk: `GRP#${B}`, sk: G, other_user_uuid: A, unread_count: 0 });
+    expect(puts[2]?.Item).toMatchObject({
+      pk: `GRP#${B}`,
+      sk: G,
+      other_user_uuid: A,
+      unread_count: 0,
+      last_read_key: sk,
+    });
+    // No read mark for the recipient: by the stream consumer's rule, every message from B is unread.
+    expect(puts[3]?.Item).not.toHaveProperty('last_read_key');
     expect(puts[3]?.Item).toMatchObject({
       pk: `GRP#${A}`,
       other_user_uuid: B,

@@ -63,7 +63,17 @@ export function messageItem(m: NewMessage): MessageItem {
   };
 }
 
-export function inboxItem(owner: string, other: string, m: NewMessage, unreadCount: number): InboxItem {
+/**
+ * An inbox row pointing at `m`. `lastReadKey` follows the stream consumer's unread rule: `unread_count` is
+ * the number of the other member's messages with a key above it, so a recount gives the same number.
+ */
+export function inboxItem(
+  owner: string,
+  other: string,
+  m: NewMessage,
+  unreadCount: number,
+  lastReadKey?: string,
+): InboxItem {
   const message = keys.message(m.groupUuid, m.createdAt, m.messageUuid);
   return {
     ...keys.inbox(owner, m.groupUuid),
@@ -77,6 +87,7 @@ export function inboxItem(owner: string, other: string, m: NewMessage, unreadCou
     last_message_at: m.createdAt,
     last_sender_uuid: m.senderUuid,
     unread_count: unreadCount,
+    ...(lastReadKey ? { last_read_key: lastReadKey } : {}),
   };
 }
 
@@ -134,7 +145,7 @@ export function buildStartConversation(
       put(pair),
       put(conversation),
       // The sender has read their own message; the recipient has one unread.
-      put(inboxItem(m.senderUuid, recipientUuid, start, 0)),
+      put(inboxItem(m.senderUuid, recipientUuid, start, 0, msg.sk)),
       put(inboxItem(recipientUuid, m.senderUuid, start, 1)),
       put(msg),
       ...(input.idempotency ? [put(idempotencyItem(input.idempotency, m.groupUuid, msg.sk))] : []),

@@ -36,6 +36,7 @@ describe('BatchProcessor retry policy', () => {
     const calls = new Map<string, number>();
     // The record handler's contract seen from the processor: this one fails on purpose, by sequence number.
     const handler = {
+      handleConversation: async () => undefined,
       handle: async (r: StreamRecord) => {
         const n = (calls.get(r.sequenceNumber) ?? 0) + 1;
         calls.set(r.sequenceNumber, n);

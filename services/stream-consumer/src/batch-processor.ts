@@ -74,6 +74,7 @@ export class BatchProcessor {
     await Promise.all(
       [...groups.values()].map((group) =>
         limit(async () => {
+          if (await this.tryWholeConversation(group, events, result)) return;
           for (const record of group) {
             if (signal?.aborted) throw new AbortedError();
             const outcome = await this.handleWithRetries(record, source, signal);
@@ -94,6 +95,36 @@ export class BatchProcessor {
     const ordered = records.flatMap((r) => events.get(r) ?? []);
     if (ordered.length > 0) await this.publish(ordered, signal);
     return result;
+  }
+
+  /**
+   * The catch-up shortcut: a conversation's records handled in one go. Any failure is left to the one-by-one
+   * path, which repeats nothing harmful (every update is forward-only) and owns the retry and dead-letter policy.
+   */
+  private async tryWholeConversation(
+    group: StreamRecord[],
+    events: Map<StreamRecord, EventEnvelope[]>,
+    result: BatchResult,
+  ): Promise<boolean> {
+    try {
+      const handled = await withRequestContext(
+        { requestId: group[0]!.eventId || group[0]!.sequenceNumber },
+        () => this.options.handler.handleConversation(group),
+      );
+      if (!handled) return false;
+      events.set(group.at(-1)!, handled.events);
+      result.applied += group.length;
+      this.options.metrics.records.inc({ outcome: 'applied' }, group.length);
+      for (const m of handled.messages) {
+        const at = Date.parse(m.created_at);
+        if (result.newestRecordAtMs === undefined || at > result.newestRecordAtMs)
+          result.newestRecordAtMs = at;
+      }
+      return true;
+    } catch (err) {
+      this.options.logger.warn({ err }, 'conversation shortcut failed; handling its records one by one');
+      return false;
+    }
   }
 
   private async handleWithRetries(

@@ -22,8 +22,13 @@ export interface AdvanceInboxInput {
   table: string;
   owner: string;
   message: MessageItem;
-  /** Add one to unread_count (recipients); the sender's own count stays as it is. */
-  countUnread: boolean;
+  /** Added to unread_count: 1 for a recipient, 0 for the sender, n when n messages of a batch are applied at once. */
+  unreadIncrement: number;
+  /**
+   * The row must be below this key: the message's own key, or (applying several messages of one conversation at
+   * once) the oldest of them, so none of them can already have been counted.
+   */
+  behindKey?: string;
 }
 
 /** Moves one member's row to `message`, creating it when missing; fails the condition when the row is not behind. */
@@ -31,7 +36,8 @@ export function buildAdvanceInbox({
   table,
   owner,
   message,
-  countUnread,
+  unreadIncrement,
+  behindKey = message.key,
 }: AdvanceInboxInput): UpdateCommandInput {
   const other = message.members.find((m) => m !== owner);
   const sets = [
@@ -43,8 +49,8 @@ export function buildAdvanceInbox({
     'last_message_text = :text',
     'last_message_at = :at',
     'last_sender_uuid = :sender',
-    countUnread
-      ? 'unread_count = if_not_exists(unread_count, :zero) + :one'
+    unreadIncrement > 0
+      ? 'unread_count = if_not_exists(unread_count, :zero) + :inc'
       : 'unread_count = if_not_exists(unread_count, :zero)',
   ];
   const values: Record<string, unknown> = {
@@ -58,17 +64,18 @@ export function buildAdvanceInbox({
     ':sender': message.sender_uuid,
     ':zero': 0,
   };
-  if (countUnread) values[':one'] = 1;
+  if (unreadIncrement > 0) values[':inc'] = unreadIncrement;
   // The start transaction names the other user; a row created here (it was missing) learns it from members.
   if (other !== undefined) {
     sets.push('other_user_uuid = if_not_exists(other_user_uuid, :other)');
     values[':other'] = other;
   }
   // Only forward: a replay, a duplicate or an older message arriving late leaves the row alone.
-  let condition = 'attribute_not_exists(last_message_key) OR last_message_key < :key';
+  let condition = 'attribute_not_exists(last_message_key) OR last_message_key < :behind';
+  values[':behind'] = behindKey;
   // A message the owner has already read (their read marker is at or past it) must not count as unread.
-  if (countUnread)
-    condition = `(${condition}) AND (attribute_not_exists(last_read_key) OR last_read_key < :key)`;
+  if (unreadIncrement > 0)
+    condition = `(${condition}) AND (attribute_not_exists(last_read_key) OR last_read_key < :behind)`;
   return {
     TableName: table,
     Key: keys.inbox(owner, message.message_group_uuid),

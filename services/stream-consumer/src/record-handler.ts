@@ -25,6 +25,44 @@ export class InboxUpdater {
     );
   }
 
+  /**
+   * Catch-up shortcut for several new messages of one conversation in one batch: each member's row jumps straight
+   * to the newest, adding the count of the others' messages, provided the row is still below the oldest of them
+   * (so none of them was counted yet) and nothing was read past it. Rows that are not get the one-by-one path.
+   */
+  async applyMany(
+    messages: MessageItem[],
+  ): Promise<{ owner: string; outcome: MemberOutcome; row: Record<string, unknown> | undefined }[]> {
+    const { table } = this.options;
+    const byKey = [...messages].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    const oldest = byKey[0]!;
+    const newest = byKey.at(-1)!;
+    return Promise.all(
+      newest.members.map(async (owner) => {
+        const unread = messages.filter((m) => m.sender_uuid !== owner).length;
+        const moved = await this.tryUpdate(
+          buildAdvanceInbox({
+            table,
+            owner,
+            message: newest,
+            unreadIncrement: unread,
+            behindKey: oldest.key,
+          }),
+        );
+        if (moved) return { owner, outcome: 'advanced' as const, row: moved };
+        let last: { outcome: MemberOutcome; row: Record<string, unknown> | undefined } = {
+          outcome: 'past',
+          row: undefined,
+        };
+        for (const message of byKey) {
+          const result = await this.applyForMember(owner, message);
+          if (result.outcome !== 'past' || last.row === undefined) last = result;
+        }
+        return { owner, ...last };
+      }),
+    );
+  }
+
   private async applyForMember(
     owner: string,
     message: MessageItem,
@@ -33,7 +71,7 @@ export class InboxUpdater {
     const recipient = owner !== message.sender_uuid;
     for (let round = 0; round < MAX_ROW_ROUNDS; round++) {
       const advanced = await this.tryUpdate(
-        buildAdvanceInbox({ table, owner, message, countUnread: recipient }),
+        buildAdvanceInbox({ table, owner, message, unreadIncrement: recipient ? 1 : 0 }),
       );
       if (advanced) return { outcome: 'advanced', row: advanced };
       const row = (await ddb.send(new GetCommand(buildGetInbox(table, owner, message.message_group_uuid))))
@@ -43,7 +81,7 @@ export class InboxUpdater {
       const readKey = typeof row.last_read_key === 'string' ? row.last_read_key : undefined;
       if (head === undefined || head < message.key) {
         // Behind, but the owner already read past this message: move forward without counting it.
-        const moved = await this.tryUpdate(buildAdvanceInbox({ table, owner, message, countUnread: false }));
+        const moved = await this.tryUpdate(buildAdvanceInbox({ table, owner, message, unreadIncrement: 0 }));
         if (moved) return { outcome: 'advanced', row: moved };
         continue;
       }
@@ -117,6 +155,43 @@ export class RecordHandler {
   constructor(options: { ddb: DynamoDBDocumentClient; table: string; logger: Logger }) {
     this.inbox = new InboxUpdater(options);
     this.logger = options.logger;
+  }
+
+  /**
+   * Handles several records of one conversation together when they are all valid message INSERTs with the same
+   * members (a backlog): one conditional update per member instead of one per message. Returns undefined when
+   * the records do not qualify, and the caller handles them one by one.
+   */
+  async handleConversation(
+    records: readonly StreamRecord[],
+  ): Promise<{ messages: MessageItem[]; events: EventEnvelope[] } | undefined> {
+    if (records.length < 2) return undefined;
+    const messages: MessageItem[] = [];
+    for (const record of records) {
+      const classified = classifyRecord(record);
+      if (classified.kind !== 'message') return undefined;
+      messages.push(classified.message);
+    }
+    const members = [...messages[0]!.members].sort().join(',');
+    if (messages.some((m) => [...m.members].sort().join(',') !== members)) return undefined;
+    let results: Awaited<ReturnType<InboxUpdater['applyMany']>>;
+    try {
+      results = await this.inbox.applyMany(messages);
+    } catch (err) {
+      throw toRecordError(err);
+    }
+    const events: EventEnvelope[] = messages.map((m, i) =>
+      messageCreatedEvent(m, records[i]!.eventId || m.message_uuid),
+    );
+    const traceId = records.at(-1)!.eventId || messages.at(-1)!.message_uuid;
+    for (const { owner, outcome, row } of results) {
+      if (outcome === 'past') continue;
+      const parsed = parseInboxRow(row);
+      if (!parsed)
+        this.logger.warn({ owner }, 'inbox row does not match the event contract; no inbox.updated');
+      else events.push(inboxUpdatedEvent(parsed, traceId));
+    }
+    return { messages, events };
   }
 
   async handle(record: StreamRecord): Promise<HandleResult> {

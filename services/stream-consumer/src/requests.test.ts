@@ -75,21 +75,21 @@ const message: MessageItem = {
 
 describe('inbox request builders', () => {
   it('moves a recipient forward only, counting the message unless already read', () => {
-    const input = buildAdvanceInbox({ table: 't', owner: b, message, countUnread: true });
+    const input = buildAdvanceInbox({ table: 't', owner: b, message, unreadIncrement: 1 });
     expect(input.Key).toEqual(keys.inbox(b, g));
     expect(input.ConditionExpression).toBe(
-      '(attribute_not_exists(last_message_key) OR last_message_key < :key) AND (attribute_not_exists(last_read_key) OR last_read_key < :key)',
+      '(attribute_not_exists(last_message_key) OR last_message_key < :behind) AND (attribute_not_exists(last_read_key) OR last_read_key < :behind)',
     );
-    expect(input.UpdateExpression).toContain('unread_count = if_not_exists(unread_count, :zero) + :one');
+    expect(input.UpdateExpression).toContain('unread_count = if_not_exists(unread_count, :zero) + :inc');
     expect(input.UpdateExpression).toContain('other_user_uuid = if_not_exists(other_user_uuid, :other)');
     expect(input.ExpressionAttributeValues).toMatchObject({ ':key': item.sk, ':other': a, ':sender': a });
   });
   it('leaves the sender count alone', () => {
-    const input = buildAdvanceInbox({ table: 't', owner: a, message, countUnread: false });
+    const input = buildAdvanceInbox({ table: 't', owner: a, message, unreadIncrement: 0 });
     expect(input.UpdateExpression).toContain('unread_count = if_not_exists(unread_count, :zero)');
-    expect(input.UpdateExpression).not.toContain(':one');
+    expect(input.UpdateExpression).not.toContain(':inc');
     expect(input.ConditionExpression).toBe(
-      'attribute_not_exists(last_message_key) OR last_message_key < :key',
+      'attribute_not_exists(last_message_key) OR last_message_key < :behind',
     );
   });
   it('recounts only against the head and read marker it saw', () => {

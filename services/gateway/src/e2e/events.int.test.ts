@@ -105,11 +105,13 @@ describe('GET /api/events across gateway replicas', () => {
     const aliceOnB = await connect(replicaB, alice);
     const carol = await system.createUser('carol');
     const carolOnB = await connect(replicaB, carol);
+    const sendKey = crypto.randomUUID();
     await vi.waitFor(
       async () => {
         const sent = await call(replicaA.url, '/api/messages', {
           token: bob.accessToken,
           body: { message: 'real-time hello', handle: 'alice' },
+          headers: { 'idempotency-key': sendKey },
         });
         expect(sent.status).toBe(200);
       },

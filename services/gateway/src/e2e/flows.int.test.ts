@@ -15,6 +15,7 @@ describe('gateway end to end: the frontend flows', () => {
   const api = (path: string, options: Parameters<typeof call>[2] = {}) => call(gateway.url, path, options);
 
   beforeAll(async () => {
+    const setupKey = randomUUID();
     system = await startE2eSystem();
     gateway = await system.startGateway();
     [alice, bob, carol] = await Promise.all([
@@ -28,6 +29,8 @@ describe('gateway end to end: the frontend flows', () => {
         const first = await api('/api/messages', {
           token: alice.accessToken,
           body: { message: 'hi bob', handle: 'bob' },
+          // A retry after a timeout must not send 'hi bob' twice.
+          headers: { 'idempotency-key': setupKey },
         });
         if (first.status !== 200)
           throw new Error(`first message: ${first.status} ${JSON.stringify(first.body)}`);
@@ -71,7 +74,8 @@ describe('gateway end to end: the frontend flows', () => {
   it("lists the other person's conversations with the last message (MessageGroupsPage)", async () => {
     await expect
       .poll(async () => (await api('/api/message_groups', { token: bob.accessToken })).body, {
-        timeout: 10_000,
+        // The stream consumer moves bob's inbox row; on a busy machine that can take a while.
+        timeout: 20_000,
       })
       .toEqual([
         expect.objectContaining({

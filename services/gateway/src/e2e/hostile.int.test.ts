@@ -17,6 +17,7 @@ describe('gateway end to end: forged tokens and hostile input', () => {
   const api = (path: string, options: Parameters<typeof call>[2] = {}) => call(gateway.url, path, options);
 
   beforeAll(async () => {
+    const setupKey = crypto.randomUUID();
     system = await startE2eSystem();
     gateway = await system.startGateway();
     alice = await system.createUser('alice');
@@ -26,6 +27,7 @@ describe('gateway end to end: forged tokens and hostile input', () => {
         const first = await api('/api/messages', {
           token: alice.accessToken,
           body: { message: 'hi', handle: 'bob' },
+          headers: { 'idempotency-key': setupKey },
         });
         if (first.status !== 200) throw new Error(`first message: ${first.status}`);
         group = first.body.message_group_uuid;

@@ -86,7 +86,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const services: Partial<Record<ServiceName, ServiceProcess>> = {};
   const stopAll = async () => {
     for (const name of [...SERVICE_NAMES].reverse()) await services[name]?.stop();
-    Object.values(services).forEach((s) => s.closeLog());
+    for (const service of Object.values(services)) service.closeLog();
     await stack.stop();
   };
 
@@ -145,7 +145,11 @@ async function provision(stack: LocalStack): Promise<Record<string, string>> {
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const sqs = new SQSClient({ region, credentials, endpoint: stack.endpoints.sqsEndpoint });
   const sns = new SNSClient({ region, credentials, endpoint: stack.endpoints.sqsEndpoint });
-  const cognito = new CognitoIdentityProviderClient({ region, credentials, endpoint: stack.endpoints.cognitoEndpoint });
+  const cognito = new CognitoIdentityProviderClient({
+    region,
+    credentials,
+    endpoint: stack.endpoints.cognitoEndpoint,
+  });
   try {
     const usersEvents = await ensureQueueWithDlq(sqs, 'users-events');
     const messageEvents = await ensureQueueWithDlq(sqs, 'message-events');

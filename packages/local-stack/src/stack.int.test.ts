@@ -39,7 +39,9 @@ async function launch(args: string[] = []): Promise<{ child: ChildProcess; pids:
 
 describe('local stack lifecycle', () => {
   const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('stops every process it started on %s', async (signal) => {
     const { child, pids } = await launch();

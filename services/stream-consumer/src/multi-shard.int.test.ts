@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
 import { testStack } from '@cruddur/test-kit';
@@ -168,5 +168,48 @@ describe('lease coordination over an in-memory stream with many shards', () => {
     const metrics = await (await fetch(`${consumer.url}/metrics`)).text();
     expect(metrics).toMatch(/stream_consumer_trimmed_gaps_total\{[^}]*shard="only"[^}]*\} 1/);
     expect(metrics).toMatch(/stream_consumer_iterator_renewals_total\{[^}]*reason="expired"[^}]*\} [1-9]/);
+  });
+  it('applies a backlog of one conversation in one update per member with exact unread counts, and a replay changes nothing', async () => {
+    const stream = new InMemoryStream(world.table);
+    stream.addShard('backlog');
+    const chat = conversation();
+    const sent = Array.from({ length: 9 }, (_, i) =>
+      messageItem(chat, i % 3 === 0 ? chat.a : chat.b, `b${i}`),
+    );
+    // The items exist in the table too (only their stream is in memory): a replay recounts unread from them.
+    for (const item of sent) {
+      stream.put('backlog', item);
+      await world.ddb.send(new PutCommand({ TableName: world.table, Item: item }));
+    }
+    const row = async (owner: string) =>
+      (
+        await world.ddb.send(
+          new GetCommand({
+            TableName: world.table,
+            Key: keys.inbox(owner, chat.group),
+            ConsistentRead: true,
+          }),
+        )
+      ).Item;
+    const first = await start(stream, await freshLeaseTable());
+    await expect
+      .poll(async () => (await row(chat.a))?.last_message_uuid, { timeout: 15_000 })
+      .toBe(sent.at(-1)!.message_uuid);
+    expect(await row(chat.a)).toMatchObject({
+      unread_count: 6,
+      last_sender_uuid: chat.b,
+      other_user_uuid: chat.b,
+    });
+    expect(await row(chat.b)).toMatchObject({ unread_count: 3, last_message_text: 'b8' });
+    await first.stop();
+
+    const before = [await row(chat.a), await row(chat.b)];
+    const replayLeases = await freshLeaseTable();
+    await start(stream, replayLeases);
+    const store = new LeaseStore({ ddb: world.ddb, table: replayLeases });
+    await expect
+      .poll(async () => (await store.snapshot()).leases[0]?.checkpoint, { timeout: 15_000 })
+      .toMatch(/^0+\d+$/);
+    expect([await row(chat.a), await row(chat.b)]).toEqual(before);
   });
 });

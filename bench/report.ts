@@ -119,6 +119,19 @@ export function renderMarkdown(report: BenchReport): string {
     }
   }
 
+  const suspicious = report.results.flatMap((r) =>
+    r.status === 'ok' && r.figures.length === 0
+      ? [`${r.id}: returned no figure`]
+      : r.figures
+          .filter((f) => !Number.isFinite(f.ratio) || f.value === 0 || f.baseline.value === 0)
+          .map(
+            (f) =>
+              `${r.id}: "${f.name}" is ${fmt(f.value)} against ${fmt(f.baseline.value)}: nothing was measured?`,
+          ),
+  );
+  if (suspicious.length > 0) {
+    lines.push('## Warnings', '', ...suspicious.map((s) => `- ${cell(s)}`), '');
+  }
   if (report.skipped.length > 0) {
     lines.push('## Not run', '', ...report.skipped.map((s) => `- ${s}`), '');
   }

@@ -8,6 +8,9 @@ import type { ConsumerMetrics } from './metrics.ts';
 import type { RecordHandler } from './record-handler.ts';
 import type { StreamRecord } from './stream-record.ts';
 
+const SNS_BATCH = 10;
+const PUBLISH_CONCURRENCY = 8;
+
 export interface BatchProcessorOptions {
   handler: RecordHandler;
   deadLetters: DeadLetterSink;
@@ -178,17 +181,30 @@ export class BatchProcessor {
     return { kind: 'deadLettered', events: [] };
   }
 
+  /**
+   * Publishes in chunks of one SNS batch, several at a time: a standard topic keeps no order anyway, and consumers
+   * dedupe on the event id. Each chunk is retried on its own, so a retry resends at most ten events.
+   */
   private async publish(events: EventEnvelope[], signal: AbortSignal | undefined): Promise<void> {
     const { publisher, maxAttempts, retryBaseMs } = this.options;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await publisher.publish(events);
-        return;
-      } catch (err) {
-        if (attempt >= maxAttempts || signal?.aborted) throw err;
-        this.options.logger.warn({ err, attempt }, 'publishing events failed; retrying');
-        await sleep(backoffMs(attempt, retryBaseMs), signal);
-      }
-    }
+    const limit = pLimit(PUBLISH_CONCURRENCY);
+    const chunks: EventEnvelope[][] = [];
+    for (let i = 0; i < events.length; i += SNS_BATCH) chunks.push(events.slice(i, i + SNS_BATCH));
+    await Promise.all(
+      chunks.map((chunk) =>
+        limit(async () => {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await publisher.publish(chunk);
+              return;
+            } catch (err) {
+              if (attempt >= maxAttempts || signal?.aborted) throw err;
+              this.options.logger.warn({ err, attempt }, 'publishing events failed; retrying');
+              await sleep(backoffMs(attempt, retryBaseMs), signal);
+            }
+          }
+        }),
+      ),
+    );
   }
 }

@@ -1,2 +1,3 @@
 export * from './events.ts';
 export * from './time.ts';
+export * from './validation.ts';

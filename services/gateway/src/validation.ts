@@ -1,26 +1,12 @@
+import { checkMessageText, HANDLE_PATTERN, UUID_PATTERN } from '@cruddur/contracts';
 import type { ErrorCode } from '@cruddur/http';
 
-/** The longest message, in Unicode code points after trimming (an emoji counts once), as the reference's counter. */
-export const MAX_MESSAGE_CHARS = 1024;
-/** Handles as the users service stores them. */
-export const HANDLE_PATTERN = /^[A-Za-z0-9_]{1,32}$/;
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Printable ASCII without spaces: safe to store in a key and to log. UUIDs and ULIDs both fit. */
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7E]{1,128}$/;
+export { HANDLE_PATTERN, IDEMPOTENCY_KEY_PATTERN, MAX_MESSAGE_CHARS, UUID_PATTERN } from '@cruddur/contracts';
 
-// Control characters (C0, DEL, C1) except \n: invisible or dangerous in a chat bubble and in logs.
-const FORBIDDEN_CONTROL = /[^\P{Cc}\n]/u;
-
-/** Every code that applies to a message text. Browsers send textarea newlines as CRLF, hence the normalising. */
+/** Every code that applies to a message text (the same rules the messaging service applies again). */
 export function messageTextCodes(raw: unknown): ErrorCode[] {
-  if (typeof raw !== 'string') return ['message_blank'];
-  const text = raw.replace(/\r\n?/g, '\n').trim();
-  const codes: ErrorCode[] = [];
-  if (text.length === 0) codes.push('message_blank');
-  if ([...text].length > MAX_MESSAGE_CHARS) codes.push('message_exceed_max_chars');
-  // A lone surrogate cannot be encoded as UTF-8, so it could never be stored as sent.
-  if (FORBIDDEN_CONTROL.test(text) || !text.isWellFormed()) codes.push('message_invalid_characters');
-  return codes;
+  const check = checkMessageText(raw);
+  return check.ok ? [] : check.codes;
 }
 
 export type NewMessageTarget =

@@ -1,7 +1,8 @@
+import { HANDLE_PATTERN } from '@cruddur/contracts';
 import { z } from '@hono/zod-openapi';
 
 /** 1 to 32 letters, digits or underscores; compared without regard to case. Also a CHECK in the database. */
-export const HANDLE_PATTERN = /^[A-Za-z0-9_]{1,32}$/;
+export { HANDLE_PATTERN };
 export const DISPLAY_NAME_MAX = 64;
 export const BIO_MAX = 1024;
 const EMAIL_MAX = 254;

@@ -1,0 +1,38 @@
+/**
+ * Input rules more than one service enforces (the gateway at the edge, the owning service again behind
+ * it), kept in one place so the two can never disagree.
+ */
+
+/** The longest message, in Unicode code points after trimming (an emoji counts once), as the reference's counter. */
+export const MAX_MESSAGE_CHARS = 1024;
+/** Handles as the users service stores them (case-insensitively unique). */
+export const HANDLE_PATTERN = /^[A-Za-z0-9_]{1,32}$/;
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Printable ASCII without spaces: safe inside a DynamoDB key and in logs. UUIDs and ULIDs both fit. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7E]{1,128}$/;
+
+// Cc is C0, DEL and C1; newline is the one allowed. Tabs are rejected too: a tab renders differently in
+// every client, and the issue allows newlines only.
+const FORBIDDEN_CONTROL = /(?!\n)\p{Cc}/u;
+
+export type MessageTextCode = 'message_blank' | 'message_exceed_max_chars' | 'message_invalid_characters';
+export type MessageTextCheck = { ok: true; text: string } | { ok: false; codes: MessageTextCode[] };
+
+/**
+ * Normalises and checks a message text. CRLF and lone CR become LF first (browsers submit textarea
+ * newlines as CRLF), then the text is trimmed. Every code that applies is returned, never just the first.
+ */
+export function checkMessageText(raw: unknown): MessageTextCheck {
+  if (typeof raw !== 'string') return { ok: false, codes: ['message_blank'] };
+  const text = raw.replace(/\r\n?/g, '\n').trim();
+  const codes: MessageTextCode[] = [];
+  if (text.length === 0) codes.push('message_blank');
+  if ([...text].length > MAX_MESSAGE_CHARS) codes.push('message_exceed_max_chars');
+  // A lone surrogate cannot be encoded as UTF-8, so it could never be stored as sent.
+  if (FORBIDDEN_CONTROL.test(text) || !text.isWellFormed()) codes.push('message_invalid_characters');
+  return codes.length > 0 ? { ok: false, codes } : { ok: true, text };
+}
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value);
+}

@@ -79,6 +79,34 @@ describe('every error code, with every code that applies', () => {
     expect([res.status, res.body]).toEqual([404, { errors: ['user_not_found'] }]);
   });
 
+  it('writes to a user the replica has not heard of when the caller vouches for them, until their event replaces the placeholder', async () => {
+    const newcomer = randomUUID();
+    const res = await f.call('/internal/conversations', {
+      body: {
+        user_uuid: ann.uuid,
+        recipient_uuid: newcomer,
+        recipient: { handle: 'newcomer', display_name: 'New Comer' },
+        message: 'welcome!',
+      },
+    });
+    expect(res.status).toBe(201);
+    const inbox = await f.call(`/internal/users/${ann.uuid}/conversations`);
+    expect(inbox.body.items[0].other_user).toMatchObject({
+      uuid: newcomer,
+      handle: 'newcomer',
+      display_name: 'New Comer',
+    });
+    // The real registration event (version 1) wins over the placeholder (version 0).
+    await f.store.putProfile({
+      uuid: newcomer,
+      handle: 'newcomer',
+      display_name: 'Newcomer Real',
+      bio: null,
+      version: 1,
+    });
+    expect((await f.store.getProfile(newcomer))?.display_name).toBe('Newcomer Real');
+  });
+
   it('422 for bad limits, cursors and user uuids in queries', async () => {
     for (const limit of ['0', '101', 'abc', '2.5', '']) {
       const res = await f.call(`/internal/users/${ann.uuid}/conversations?limit=${limit}`);

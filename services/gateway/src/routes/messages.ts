@@ -140,6 +140,7 @@ export function messageRoutes({ users, messaging, guards }: RouteDeps) {
       const started = await messaging.startConversation({
         userUuid: caller.uuid,
         recipientUuid: recipient.uuid,
+        recipient: { handle: recipient.handle, display_name: recipient.display_name },
         message,
         idempotencyKey,
       });

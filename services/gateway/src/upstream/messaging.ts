@@ -55,6 +55,8 @@ export function createMessagingClient(client: ServiceClient) {
     async startConversation(input: {
       userUuid: string;
       recipientUuid: string;
+      /** The users service's answer for the recipient, so messaging can write to a user it has not heard of yet. */
+      recipient?: { handle: string; display_name: string };
       message: string;
       idempotencyKey?: string | undefined;
     }) {
@@ -63,6 +65,7 @@ export function createMessagingClient(client: ServiceClient) {
         body: {
           user_uuid: input.userUuid,
           recipient_uuid: input.recipientUuid,
+          recipient: input.recipient,
           message: input.message,
           idempotency_key: input.idempotencyKey,
         },

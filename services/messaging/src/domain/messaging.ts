@@ -153,15 +153,24 @@ export class Messaging {
   async startConversation(input: {
     userUuid: string;
     recipientUuid: string;
+    /** The recipient as the users service knows them, when the caller has it (see the route). */
+    recipientProfile?: { handle: string; display_name: string } | undefined;
     text: string;
     idempotencyKey?: string | undefined;
   }): Promise<{ created: boolean; message: MessageView; replayed: boolean }> {
     if (input.userUuid === input.recipientUuid) throw AppError.invalid('cannot_message_self');
     const hash = requestHash(['start', input.recipientUuid, input.text]);
-    const [recipient, sender] = await Promise.all([
+    const [known, sender] = await Promise.all([
       this.store.getProfile(input.recipientUuid),
       this.store.getProfile(input.userUuid),
     ]);
+    let recipient = known;
+    if (!recipient && input.recipientProfile) {
+      // Version 0 is below every real event's version, so the user's own events replace it as they arrive.
+      const placeholder = { uuid: input.recipientUuid, ...input.recipientProfile, bio: null, version: 0 };
+      await this.store.putProfile(placeholder);
+      recipient = await this.store.getProfile(input.recipientUuid);
+    }
     for (let round = 0; round < MAX_ROUNDS; round++) {
       if (round > 0) await backoff(round);
       const [replay, pair] = await Promise.all([

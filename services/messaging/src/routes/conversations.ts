@@ -48,6 +48,11 @@ const startConversation = createRoute({
             recipient_uuid: uuidField('uuid_invalid'),
             message: messageField,
             idempotency_key: idempotencyKeyField,
+            // The caller's authoritative read of the recipient (the gateway asks the users service), so a
+            // user registered a moment ago can be written to before their profile event reaches the replica.
+            recipient: z
+              .object({ handle: z.string().min(1).max(64), display_name: z.string().min(1).max(128) })
+              .optional(),
           }),
         },
       },
@@ -110,6 +115,7 @@ export function conversationRoutes(messaging: Messaging) {
       const result = await messaging.startConversation({
         userUuid: user,
         recipientUuid: recipient,
+        recipientProfile: body.recipient,
         text: text.text,
         idempotencyKey: body.idempotency_key,
       });

@@ -50,17 +50,64 @@ export class InboxUpdater {
           }),
         );
         if (moved) return { owner, outcome: 'advanced' as const, row: moved };
-        let last: { outcome: MemberOutcome; row: Record<string, unknown> | undefined } = {
-          outcome: 'past',
-          row: undefined,
-        };
-        for (const message of byKey) {
-          const result = await this.applyForMember(owner, message);
-          if (result.outcome !== 'past' || last.row === undefined) last = result;
-        }
-        return { owner, ...last };
+        return { owner, ...(await this.applyManyForMember(owner, byKey)) };
       }),
     );
+  }
+
+  /**
+   * The row was not below the oldest message: some were applied already (a replay, or the conversation's first
+   * message written with its rows). Messages above the row's head still go in one update; one recount covers all
+   * older ones, which cannot move the row.
+   */
+  private async applyManyForMember(
+    owner: string,
+    byKey: MessageItem[],
+  ): Promise<{ outcome: MemberOutcome; row: Record<string, unknown> | undefined }> {
+    const { ddb, table } = this.options;
+    const newest = byKey.at(-1)!;
+    const row = (await ddb.send(new GetCommand(buildGetInbox(table, owner, newest.message_group_uuid)))).Item;
+    const head = typeof row?.last_message_key === 'string' ? row.last_message_key : undefined;
+    const readKey = typeof row?.last_read_key === 'string' ? row.last_read_key : undefined;
+    if (!row || head === undefined) return this.oneByOne(owner, byKey);
+    let result: { outcome: MemberOutcome; row: Record<string, unknown> | undefined } = {
+      outcome: byKey.some((m) => m.key === head) ? 'current' : 'past',
+      row,
+    };
+    const late = byKey.find(
+      (m) => m.key < head && m.sender_uuid !== owner && (readKey === undefined || m.key > readKey),
+    );
+    if (late) {
+      const recount = await this.applyForMember(owner, late);
+      if (recount.outcome === 'recounted') result = recount;
+    }
+    const newer = byKey.filter((m) => m.key > head);
+    if (newer.length === 0) return result;
+    const moved = await this.tryUpdate(
+      buildAdvanceInbox({
+        table,
+        owner,
+        message: newest,
+        unreadIncrement: newer.filter((m) => m.sender_uuid !== owner).length,
+        behindKey: newer[0]!.key,
+      }),
+    );
+    return moved ? { outcome: 'advanced', row: moved } : this.oneByOne(owner, newer);
+  }
+
+  private async oneByOne(
+    owner: string,
+    byKey: MessageItem[],
+  ): Promise<{ outcome: MemberOutcome; row: Record<string, unknown> | undefined }> {
+    let last: { outcome: MemberOutcome; row: Record<string, unknown> | undefined } = {
+      outcome: 'past',
+      row: undefined,
+    };
+    for (const message of byKey) {
+      const result = await this.applyForMember(owner, message);
+      if (result.outcome !== 'past' || last.row === undefined) last = result;
+    }
+    return last;
   }
 
   private async applyForMember(

@@ -1,5 +1,5 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_MESSAGE_TABLE, messageTableDefinition } from '@cruddur/ddb';
+import { DEFAULT_MESSAGE_TABLE, MESSAGE_TTL_ATTRIBUTE, messageTableDefinition } from '@cruddur/ddb';
 import { leaseTableDefinition } from '@cruddur/stream-consumer';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -55,6 +55,7 @@ export function tableFromDefinition(
   scope: Construct,
   id: string,
   def: CreateTableCommandInput,
+  timeToLiveAttribute?: string,
 ): dynamodb.Table {
   const view = def.StreamSpecification?.StreamEnabled
     ? STREAM_VIEW[def.StreamSpecification.StreamViewType ?? '']
@@ -71,6 +72,7 @@ export function tableFromDefinition(
     deletionProtection: true,
     encryption: dynamodb.TableEncryption.AWS_MANAGED,
     removalPolicy: RemovalPolicy.RETAIN,
+    ...(timeToLiveAttribute ? { timeToLiveAttribute } : {}),
   });
   for (const lsi of def.LocalSecondaryIndexes ?? []) {
     const { sortKey } = keyOf(def, lsi.KeySchema);
@@ -140,6 +142,7 @@ export class MessagingData extends Construct {
       this,
       'MessageTable',
       messageTableDefinition(props.tableName ?? DEFAULT_MESSAGE_TABLE),
+      MESSAGE_TTL_ATTRIBUTE,
     );
     this.leaseTable = tableFromDefinition(
       this,

@@ -2,7 +2,12 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_MESSAGE_TABLE, INBOX_BY_ACTIVITY_INDEX, messageTableDefinition } from '@cruddur/ddb';
+import {
+  DEFAULT_MESSAGE_TABLE,
+  INBOX_BY_ACTIVITY_INDEX,
+  MESSAGE_TTL_ATTRIBUTE,
+  messageTableDefinition,
+} from '@cruddur/ddb';
 import { bundleService } from '@cruddur/deploy-docker/bundle';
 import { leaseTableDefinition } from '@cruddur/stream-consumer';
 import { App, Stack } from 'aws-cdk-lib';
@@ -71,6 +76,8 @@ describe('tables', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       DeletionProtectionEnabled: true,
       LocalSecondaryIndexes: def.LocalSecondaryIndexes,
+      // Idempotency records expire by themselves, as schema-load sets up locally.
+      TimeToLiveSpecification: { AttributeName: MESSAGE_TTL_ATTRIBUTE, Enabled: true },
     });
     const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) =>
       String(a.AttributeName).localeCompare(String(b.AttributeName));

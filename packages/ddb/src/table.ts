@@ -3,6 +3,9 @@ import { INBOX_ACTIVITY_ATTRIBUTE, INBOX_BY_ACTIVITY_INDEX } from './keys.ts';
 
 export const DEFAULT_MESSAGE_TABLE = 'cruddur-messages';
 
+/** The attribute DynamoDB TTL reads (epoch seconds): idempotency records delete themselves once expired. */
+export const MESSAGE_TTL_ATTRIBUTE = 'expires_at';
+
 /**
  * The messages table: one table, overloaded `pk`/`sk`, on-demand, with a stream of new and old images
  * (the stream consumer needs both to tell inserts from no-op rewrites). The only index is a local one,

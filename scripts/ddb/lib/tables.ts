@@ -9,10 +9,9 @@ import {
   waitUntilTableExists,
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
-import { messageTableDefinition } from '@cruddur/ddb';
+import { MESSAGE_TTL_ATTRIBUTE, messageTableDefinition } from '@cruddur/ddb';
 
-/** The attribute DynamoDB TTL reads on idempotency records, so expired keys delete themselves. */
-export const TTL_ATTRIBUTE = 'expires_at';
+export const TTL_ATTRIBUTE = MESSAGE_TTL_ATTRIBUTE;
 
 export interface TableLoadResult {
   table: string;

@@ -308,4 +308,11 @@ describe('stream consumer against DynamoDB Local', () => {
     expect(letter.keys).toEqual({ pk: { S: badKey.pk }, sk: { S: badKey.sk } });
     expect(letter.sequence_number).toMatch(/^\d+$/);
   });
+  it('fails to start, leaving nothing running, when the lease table is missing', async () => {
+    await expect(
+      startStreamConsumer(testConfig(stack, { table, leaseTable: uniqueName('missing'), topicArn, dlqUrl }), {
+        logger: silentLogger,
+      }),
+    ).rejects.toThrow(/non-existent table|not found|ResourceNotFound/i);
+  });
 });

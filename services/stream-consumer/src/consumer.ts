@@ -136,19 +136,28 @@ export async function startStreamConsumer(
   );
   const server = await startHttpServer(app, { port: config.PORT, logger });
 
-  await discovery.start();
-  await coordinator.start();
-  logger.info(
-    { table: config.DDB_MESSAGE_TABLE, lease_table: config.DDB_LEASE_TABLE },
-    'stream consumer started',
-  );
-
   const closeClients = () => {
     ddb.destroy();
     ownStreams?.destroy();
     sqs.destroy();
     sns.destroy();
   };
+  try {
+    // A missing lease table or unreachable DynamoDB fails the start, without leaving the server or clients behind.
+    await discovery.start();
+    await coordinator.start();
+  } catch (err) {
+    coordinator.stopTimers();
+    await discovery.stop();
+    await server.close();
+    closeClients();
+    throw err;
+  }
+  logger.info(
+    { table: config.DDB_MESSAGE_TABLE, lease_table: config.DDB_LEASE_TABLE },
+    'stream consumer started',
+  );
+
   let stopped: Promise<void> | undefined;
   return {
     url: server.url,

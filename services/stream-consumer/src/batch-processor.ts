@@ -94,7 +94,7 @@ export class BatchProcessor {
       ),
     );
     if (signal?.aborted) throw new AbortedError();
-    // In stream order, so a consumer that applies events without deduplicating still ends at the latest state.
+    // A standard SNS topic keeps no order: consumers dedupe on the id and keep the row with the newest last_message.
     const ordered = records.flatMap((r) => events.get(r) ?? []);
     if (ordered.length > 0) await this.publish(ordered, signal);
     return result;

@@ -566,6 +566,8 @@ export async function verifySystem(options: {
   databaseUrl?: string;
   sqs?: SQSClient;
   notConsumed?: readonly string[];
+  /** Only queues whose name starts with this (an AWS account holds other systems' queues too). */
+  queuePrefix?: string;
 }): Promise<SystemVerification> {
   const table = await verifyTable(options.doc, options.table, {
     ...(options.expected ? { expected: options.expected } : {}),
@@ -575,7 +577,10 @@ export async function verifySystem(options: {
     ? await verifyOutbox(options.databaseUrl, options.doc, options.table)
     : undefined;
   const queues = options.sqs
-    ? await verifyQueues(options.sqs, options.notConsumed ? { notConsumed: options.notConsumed } : {})
+    ? await verifyQueues(options.sqs, {
+        ...(options.notConsumed ? { notConsumed: options.notConsumed } : {}),
+        ...(options.queuePrefix ? { prefix: options.queuePrefix } : {}),
+      })
     : undefined;
   return {
     table,
@@ -620,10 +625,11 @@ async function main() {
     )
     .argument('[table]', 'table name (default DDB_MESSAGE_TABLE)')
     .option('--system', 'also check the outbox (DATABASE_URL) and that every consumed SQS queue is drained')
+    .option('--queue-prefix <prefix>', 'with --system: only queues whose name starts with this')
     .option('--json', 'print the full result as JSON')
     .option('--prod', 'target AWS instead of the local system')
     .parse();
-  const opts = program.opts<{ system?: boolean; json?: boolean; prod?: boolean }>();
+  const opts = program.opts<{ system?: boolean; json?: boolean; prod?: boolean; queuePrefix?: string }>();
   const prod = opts.prod ?? false;
   const ctx = ddbScriptContext({ prod });
   const table = program.args[0] ?? ctx.config.DDB_MESSAGE_TABLE;
@@ -643,6 +649,7 @@ async function main() {
       table,
       ...(env?.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
       ...(sqs ? { sqs } : {}),
+      ...(opts.queuePrefix ? { queuePrefix: opts.queuePrefix } : {}),
     });
     console.log(opts.json ? JSON.stringify(result, null, 2) : `${ctx.target}\n${formatVerification(result)}`);
     process.exitCode = result.violations.length > 0 ? 1 : 0;

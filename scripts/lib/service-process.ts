@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor } from '@cruddur/local-stack';
+import { stopChild, waitFor } from '@cruddur/local-stack';
 import { REPO_ROOT } from './script-env.ts';
 
 export const SERVICE_NAMES = ['users', 'messaging', 'stream-consumer', 'gateway'] as const;
@@ -66,13 +66,7 @@ export class ServiceProcess {
 
   /** SIGTERM and wait: the service drains and checkpoints. */
   async stop(graceMs = 20_000): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
+    if (this.child && this.running) await stopChild(this.child, graceMs);
   }
 
   async kill9(): Promise<void> {

@@ -35,7 +35,23 @@ async function sendInBatches(
   }
 }
 
-/** Publishes to one SQS queue. The entry id is the event id, so partial failures retry exactly what failed. */
+interface BatchFailure {
+  Id?: string | undefined;
+  SenderFault?: boolean | undefined;
+  Code?: string | undefined;
+  Message?: string | undefined;
+}
+
+/** SQS and SNS report batch failures the same way; entry ids are `e<index in batch>`. */
+function outcomeOf(batch: EventEnvelope[], failures: BatchFailure[] = []) {
+  const fault = failures.find((f) => f.SenderFault);
+  return {
+    failedIds: failures.map((f) => batch[Number(f.Id?.slice(1))]?.id ?? ''),
+    senderFault: fault ? `${fault.Code}: ${fault.Message}` : undefined,
+  };
+}
+
+/** Publishes to one SQS queue. Failed entries map back to their events, so a partial failure retries exactly those. */
 export function createQueuePublisher({
   sqs,
   queueUrl,
@@ -56,12 +72,7 @@ export function createQueuePublisher({
             })),
           }),
         );
-        const failures = result.Failed ?? [];
-        const fault = failures.find((f) => f.SenderFault);
-        return {
-          failedIds: failures.map((f) => batch[Number(f.Id?.slice(1))]?.id ?? ''),
-          senderFault: fault ? `${fault.Code}: ${fault.Message}` : undefined,
-        };
+        return outcomeOf(batch, result.Failed);
       }),
   };
 }
@@ -87,12 +98,7 @@ export function createTopicPublisher({
             })),
           }),
         );
-        const failures = result.Failed ?? [];
-        const fault = failures.find((f) => f.SenderFault);
-        return {
-          failedIds: failures.map((f) => batch[Number(f.Id?.slice(1))]?.id ?? ''),
-          senderFault: fault ? `${fault.Code}: ${fault.Message}` : undefined,
-        };
+        return outcomeOf(batch, result.Failed);
       }),
   };
 }

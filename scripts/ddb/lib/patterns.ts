@@ -135,3 +135,25 @@ export function formatTable(
 export function shortTime(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
+
+export interface PrintPageOptions<Row> {
+  json: boolean | undefined;
+  columns: { key: string; width: number }[];
+  /** Turns a row into the cells shown (e.g. shortened times). */
+  cells: (row: Row) => Record<string, unknown>;
+  /** "12 messages", "3 conversations". */
+  noun: string;
+  where: string;
+  more: string;
+  none: string;
+}
+
+/** What both pattern scripts print: the raw response or a table, then capacity and how to get the next page. */
+export function printPage<Row>(page: PatternPage<Row>, o: PrintPageOptions<Row>): void {
+  if (o.json) console.log(JSON.stringify(page.response, null, 2));
+  else console.log(formatTable(page.rows.map(o.cells), o.columns));
+  console.log(
+    `${page.rows.length} ${o.noun}; consumed capacity: ${page.consumedCapacity ?? 'n/a'} RCU on ${o.where}`,
+  );
+  console.log(page.nextCursor ? `${o.more}: --cursor ${page.nextCursor}` : o.none);
+}

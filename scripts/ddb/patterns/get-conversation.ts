@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { fail } from '../../lib/script-env.ts';
 import { ddbScriptContext, positiveInt } from '../lib/config.ts';
-import { CursorError, formatTable, getConversationPage, groupOfPair, shortTime } from '../lib/patterns.ts';
+import { CursorError, getConversationPage, groupOfPair, printPage, shortTime } from '../lib/patterns.ts';
 import { SeedError, usersServiceResolver } from '../lib/seed.ts';
 
 const program = new Command('ddb/patterns/get-conversation')
@@ -43,22 +43,19 @@ try {
     limit: opts.limit,
     cursor: opts.cursor,
   });
-  if (opts.json) console.log(JSON.stringify(page.response, null, 2));
-  else
-    console.log(
-      formatTable(
-        page.rows.map((r) => ({ ...r, created_at: shortTime(r.created_at) })),
-        [
-          { key: 'created_at', width: 20 },
-          { key: 'handle', width: 14 },
-          { key: 'message', width: 60 },
-        ],
-      ),
-    );
-  console.log(
-    `${page.rows.length} messages; consumed capacity: ${page.consumedCapacity ?? 'n/a'} RCU on ${table} (${ctx.target})`,
-  );
-  console.log(page.nextCursor ? `older messages: --cursor ${page.nextCursor}` : 'no older messages');
+  printPage(page, {
+    json: opts.json,
+    cells: (r) => ({ ...r, created_at: shortTime(r.created_at) }),
+    columns: [
+      { key: 'created_at', width: 20 },
+      { key: 'handle', width: 14 },
+      { key: 'message', width: 60 },
+    ],
+    noun: 'messages',
+    where: `${table} (${ctx.target})`,
+    more: 'older messages',
+    none: 'no older messages',
+  });
 } catch (err) {
   if (err instanceof CursorError || err instanceof SeedError) fail(err.message);
   fail(`could not read the conversation from ${table} on ${ctx.target}`, err);

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { fail } from '../../lib/script-env.ts';
 import { ddbScriptContext, positiveInt } from '../lib/config.ts';
-import { CursorError, formatTable, listConversationsPage, shortTime } from '../lib/patterns.ts';
+import { CursorError, listConversationsPage, printPage, shortTime } from '../lib/patterns.ts';
 import { SeedError, usersServiceResolver } from '../lib/seed.ts';
 
 const program = new Command('ddb/patterns/list-conversations')
@@ -37,24 +37,21 @@ try {
     limit: opts.limit,
     cursor: opts.cursor,
   });
-  if (opts.json) console.log(JSON.stringify(page.response, null, 2));
-  else
-    console.log(
-      formatTable(
-        page.rows.map((r) => ({ ...r, last_message_at: shortTime(r.last_message_at) })),
-        [
-          { key: 'last_message_at', width: 20 },
-          { key: 'with', width: 14 },
-          { key: 'unread', width: 6 },
-          { key: 'last_message', width: 44 },
-          { key: 'message_group_uuid', width: 36 },
-        ],
-      ),
-    );
-  console.log(
-    `${page.rows.length} conversations; consumed capacity: ${page.consumedCapacity ?? 'n/a'} RCU on ${table} (${ctx.target})`,
-  );
-  console.log(page.nextCursor ? `next page: --cursor ${page.nextCursor}` : 'no more conversations');
+  printPage(page, {
+    json: opts.json,
+    cells: (r) => ({ ...r, last_message_at: shortTime(r.last_message_at) }),
+    columns: [
+      { key: 'last_message_at', width: 20 },
+      { key: 'with', width: 14 },
+      { key: 'unread', width: 6 },
+      { key: 'last_message', width: 44 },
+      { key: 'message_group_uuid', width: 36 },
+    ],
+    noun: 'conversations',
+    where: `${table} (${ctx.target})`,
+    more: 'next page',
+    none: 'no more conversations',
+  });
 } catch (err) {
   if (err instanceof CursorError || err instanceof SeedError) fail(err.message);
   fail(`could not list conversations from ${table} on ${ctx.target}`, err);

@@ -2,7 +2,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@cruddur/logger';
-import { httpAnswers, waitFor } from '../ports.ts';
 import { ManagedProcess } from '../process.ts';
 import type { Dependency } from './dependency.ts';
 
@@ -47,21 +46,21 @@ export class CognitoEmulator implements Dependency {
       ),
     );
     const entry = join(dirname(require.resolve('cognito-local/package.json')), 'lib/bin/start.js');
-    this.process.spawn(process.execPath, [entry], {
-      cwd: this.options.stateDir,
-      env: {
-        ...process.env,
-        PORT: String(this.port),
-        HOST: '127.0.0.1',
-        DEBUG: '',
-        AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+    await this.process.startAndWait(
+      process.execPath,
+      [entry],
+      {
+        cwd: this.options.stateDir,
+        env: {
+          ...process.env,
+          PORT: String(this.port),
+          HOST: '127.0.0.1',
+          DEBUG: '',
+          AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+        },
       },
-    });
-    await waitFor('Cognito emulator', () => httpAnswers(`${this.endpoint}/health`), {
-      isDead: () => this.process.exited,
-    }).catch((err) => {
-      throw new Error(`${err.message}\n${this.process.recentOutput()}`);
-    });
+      `${this.endpoint}/health`,
+    );
   }
 
   stop = () => this.process.stop();

@@ -3,7 +3,6 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@cruddur/logger';
-import { httpAnswers, waitFor } from '../ports.ts';
 import { ManagedProcess } from '../process.ts';
 import type { Dependency } from './dependency.ts';
 
@@ -60,7 +59,7 @@ export class DynamoDbLocal implements Dependency {
     // -sharedDb: one database whatever the access key or region, so scripts and services agree.
     const storage = this.options.dataDir ? ['-dbPath', this.options.dataDir] : ['-inMemory'];
     if (this.options.dataDir) mkdirSync(this.options.dataDir, { recursive: true });
-    this.process.spawn(
+    await this.process.startAndWait(
       'java',
       [
         '-Xms64m',
@@ -74,12 +73,8 @@ export class DynamoDbLocal implements Dependency {
         ...storage,
       ],
       { cwd: dir },
+      this.endpoint,
     );
-    await waitFor('DynamoDB Local', () => httpAnswers(this.endpoint), {
-      isDead: () => this.process.exited,
-    }).catch((err) => {
-      throw new Error(`${err.message}\n${this.process.recentOutput()}`);
-    });
   }
 
   stop = () => this.process.stop();

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@cruddur/logger';
-import { httpAnswers, waitFor } from '../ports.ts';
 import { ManagedProcess } from '../process.ts';
 import type { Dependency } from './dependency.ts';
 
@@ -29,12 +28,7 @@ export class SqsEmulator implements Dependency {
   async start(): Promise<void> {
     if (this.options.dataDir) mkdirSync(this.options.dataDir, { recursive: true });
     const args = [ENTRY, String(this.port), ...(this.options.dataDir ? [this.options.dataDir] : [])];
-    this.process.spawn(process.execPath, args);
-    await waitFor('SQS emulator', () => httpAnswers(`${this.endpoint}/health`), {
-      isDead: () => this.process.exited,
-    }).catch((err) => {
-      throw new Error(`${err.message}\n${this.process.recentOutput()}`);
-    });
+    await this.process.startAndWait(process.execPath, args, {}, `${this.endpoint}/health`);
   }
 
   stop = () => this.process.stop();

@@ -70,20 +70,23 @@ export const validationHook = (
 };
 
 /** A route group (mounted with `app.route()`) with the same 422 validation answers as `createApp`. */
-export function createRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+export function createRouter<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
+  return new OpenAPIHono<E>({ defaultHook: validationHook });
 }
 
 /**
  * The one app factory every service and its tests use: request ids, access logs, validation errors as
  * 422 with every code, one error mapping, /healthz and /readyz.
  */
-export function createApp({ logger, readiness = {} }: CreateAppOptions): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: validationHook,
-  });
+export function createApp<E extends AppEnv = AppEnv>({
+  logger,
+  readiness = {},
+}: CreateAppOptions): OpenAPIHono<E> {
+  // Services may add their own variables (E); the factory itself only ever touches AppEnv's.
+  const app = new OpenAPIHono<E>({ defaultHook: validationHook });
+  const base = app as unknown as OpenAPIHono<AppEnv>;
 
-  app.use(async (c, next) => {
+  base.use(async (c, next) => {
     const incoming = c.req.header(REQUEST_ID_HEADER);
     const requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : newRequestId();
     c.set('requestId', requestId);
@@ -105,8 +108,8 @@ export function createApp({ logger, readiness = {} }: CreateAppOptions): OpenAPI
     );
   });
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
+  base.get('/healthz', (c) => c.json({ status: 'ok' }));
+  base.get('/readyz', async (c) => {
     const report = await runReadinessChecks(readiness);
     if (report.ready) return c.json({ status: 'ready', checks: report.checks });
     return c.json(
@@ -115,8 +118,8 @@ export function createApp({ logger, readiness = {} }: CreateAppOptions): OpenAPI
     );
   });
 
-  app.notFound((c) => errorResponse(c, 404, ['route_not_found']));
-  app.onError((err, c) => {
+  base.notFound((c) => errorResponse(c, 404, ['route_not_found']));
+  base.onError((err, c) => {
     if (err instanceof AppError) {
       if (err.status >= 500) logger.error({ err, request_id: currentRequestId() }, 'request failed');
       return errorResponse(c, err.status, err.codes);

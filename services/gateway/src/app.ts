@@ -35,11 +35,8 @@ export interface GatewayAppDeps {
 
 /** The whole public API as one Hono app; startGateway serves it, tests may call app.request(). */
 export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
-  // createApp is typed for its own variables only; the gateway adds the optional `caller`, set by its auth.
-  const app = createApp({
-    logger: deps.logger,
-    readiness: deps.readiness ?? {},
-  }) as unknown as OpenAPIHono<GatewayEnv>;
+  // The gateway's env adds the optional `caller`, set by its auth middleware.
+  const app = createApp<GatewayEnv>({ logger: deps.logger, readiness: deps.readiness ?? {} });
 
   app.use('/api/*', corsForOrigins(deps.corsOrigins));
   app.use(

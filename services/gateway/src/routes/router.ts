@@ -1,5 +1,5 @@
-import { validationHook } from '@cruddur/http';
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { createRouter } from '@cruddur/http';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayEnv } from '../env.ts';
 import type { SseHub } from '../events/hub.ts';
@@ -8,7 +8,7 @@ import type { UsersClient } from '../upstream/users.ts';
 
 /** A route group with the shared 422 answers and the gateway's typed variables. */
 export function createGatewayRouter(): OpenAPIHono<GatewayEnv> {
-  return new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
+  return createRouter<GatewayEnv>();
 }
 
 /** Per-route middleware, run before any body is read: auth first, then the caller's rate limit. */

@@ -58,6 +58,7 @@ export const benchmark: Benchmark = {
       let inFlight = 0;
       let sent = 0;
       const firstError: string[] = [];
+      const errorKinds = new Map<string, number>();
 
       const op = async (i: number, user: SignedInUser) => {
         const roll = i % 20;
@@ -66,16 +67,18 @@ export const benchmark: Benchmark = {
         if (roll < 8 || !group) {
           // 40% sends: half start-or-reuse by handle, half to a known conversation.
           const other = users[(users.indexOf(user) + 1 + (i % (users.length - 1))) % users.length]!;
+          const byHandle = roll % 2 === 0 || !group;
           const outcome = await sendMessage(
             system.gatewayUrl,
             user.token,
-            roll % 2 === 0 || !group
+            byHandle
               ? { message: `soak ${i}`, handle: other.handle }
               : { message: `soak ${i}`, message_group_uuid: group },
             { idempotencyKey: randomUUID(), deadline: 0 },
           );
           if (!outcome.ok) throw new Error(`send: ${outcome.status} ${outcome.detail}`);
-          for (const member of [user.handle, other.handle]) {
+          // Only a send by handle says who the other member is.
+          for (const member of byHandle ? [user.handle, other.handle] : []) {
             const list = groupsOf.get(member) ?? [];
             if (!list.includes(outcome.message.message_group_uuid))
               list.push(outcome.message.message_group_uuid);
@@ -141,7 +144,10 @@ export const benchmark: Benchmark = {
             },
             (err: unknown) => {
               errors++;
-              if (firstError.length === 0) firstError.push(err instanceof Error ? err.message : String(err));
+              const message = err instanceof Error ? err.message : String(err);
+              if (firstError.length === 0) firstError.push(message);
+              const kind = message.slice(0, 60);
+              errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
             },
           )
           .finally(() => {
@@ -153,11 +159,18 @@ export const benchmark: Benchmark = {
       await Promise.all(pending);
       const seconds = (performance.now() - started) / 1000;
       await sample(seconds - warmupMs / 1000);
-      if (firstError[0]) ctx.log(`first error: ${firstError[0]}`);
+      for (const [kind, n] of errorKinds) ctx.log(`${n} errors: ${kind}`);
       if (latencies.length === 0)
         throw new Error(`no request succeeded (${errors} errors): ${firstError[0]}`);
 
-      const traffic = { ...params, requests: sent, errors, dropped_ticks: dropped };
+      const topError = [...errorKinds].sort((a, b) => b[1] - a[1])[0];
+      const traffic = {
+        ...params,
+        requests: sent,
+        errors,
+        dropped_ticks: dropped,
+        ...(topError ? { most_common_error: `${topError[1]}× ${topError[0]}` } : {}),
+      };
       const tenth = durationMs / 10;
       const early = latencies.filter((l) => l.at >= warmupMs && l.at < warmupMs + tenth).map((l) => l.ms);
       const late = latencies.filter((l) => l.at >= durationMs - tenth).map((l) => l.ms);

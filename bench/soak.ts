@@ -208,6 +208,9 @@ export const benchmark: Benchmark = {
             params: {
               growth_mb: Math.round((last.value - first.value) * 10) / 10,
               growth_mb_per_min: Math.round(perMinute * 100) / 100,
+              // Warm-up (JIT, caches, pools) fills the first minutes; a leak keeps growing in the second half.
+              growth_mb_second_half:
+                Math.round((last.value - afterWarmup[Math.floor(afterWarmup.length / 2)]!.value) * 10) / 10,
               samples: afterWarmup.length,
             },
             series: afterWarmup,

@@ -11,7 +11,7 @@ import {
   testStack,
 } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyQueues, verifyTable } from './verify.ts';
+import { verifyMessageEvents, verifyQueues, verifyTable } from './verify.ts';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
@@ -170,6 +170,46 @@ describe('ddb/verify', () => {
       expect(after.violations.map((v) => v.kind)).toEqual(['queue_not_drained']);
       expect(after.deadLettered).toBe(1);
     } finally {
+      sqs.destroy();
+    }
+  });
+
+  it('finds a message with neither a message.created event nor a stream dead letter', async () => {
+    const sqs = sqsClient(stack);
+    const events = await createTestQueue(stack, { prefix: 'verify-events' });
+    try {
+      const [withEvent, deadLettered, lost] = [M1, M2, '00000000-0000-4000-8000-0000000000f9'];
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: events.url,
+          MessageBody: JSON.stringify({ type: 'message.created', payload: { message_uuid: withEvent } }),
+        }),
+      );
+      // A stream dead letter holds the image as DynamoDB wrote it.
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: events.dlqUrl,
+          MessageBody: JSON.stringify({
+            reason: 'publish failed',
+            new_image: { message_uuid: { S: deadLettered } },
+          }),
+        }),
+      );
+      const result = await verifyMessageEvents(sqs, {
+        messageEventsUrl: events.url,
+        streamDlqUrl: events.dlqUrl,
+        expected: [withEvent, deadLettered, lost].map((message_uuid) => ({
+          message_uuid,
+          message_group_uuid: G,
+        })),
+      });
+      expect(result.events).toBe(1);
+      expect(result.deadLetters).toEqual([{ message_uuid: deadLettered, reason: 'publish failed' }]);
+      expect(result.violations.map((v) => v.detail)).toEqual([
+        `accepted message ${lost} has no message.created event and no dead letter`,
+      ]);
+    } finally {
+      await events.drop();
       sqs.destroy();
     }
   });

@@ -535,8 +535,11 @@ export async function verifyMessageEvents(
     await drain(
       streamDlqUrl,
       (body) => {
+        // The dead letter carries the stream image as DynamoDB wrote it: `{message_uuid: {S: "..."}}`.
         const image = body.new_image as Record<string, unknown> | null | undefined;
-        deadLetters.push({ message_uuid: str(image?.message_uuid) || null, reason: str(body.reason) });
+        const field = image?.message_uuid as { S?: unknown } | string | undefined;
+        const uuid = typeof field === 'string' ? field : str(field?.S);
+        deadLetters.push({ message_uuid: uuid || null, reason: str(body.reason) });
       },
       false,
     );

@@ -30,6 +30,38 @@ const record = (seq: string, pk: string): StreamRecord => ({
 });
 
 describe('BatchProcessor retry policy', () => {
+  it('waits out a dependency outage without dead-lettering: connection refused uses up no attempts', async () => {
+    const dlq = await createTestQueue(stack, { prefix: 'stream-dlq' });
+    cleanup.push(dlq.drop);
+    let calls = 0;
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
+    const handler = {
+      handleConversation: async () => undefined,
+      handle: async () => {
+        // Down for twice the attempt budget, as while DynamoDB Local or the broker restarts.
+        if (++calls <= 8) throw new Error('request failed', { cause: refused });
+        return { status: 'skipped' as const, reason: 'test' };
+      },
+    } as unknown as RecordHandler;
+    const processor = new BatchProcessor({
+      handler,
+      deadLetters: new DeadLetterSink({ sqs, queueUrl: dlq.url, workerId: 'w1' }),
+      publisher: { publish: async () => undefined },
+      metrics: new ConsumerMetrics(createMetricsRegistry('test')),
+      logger: silentLogger,
+      maxAttempts: 4,
+      retryBaseMs: 1,
+      concurrency: 1,
+    });
+    const result = await processor.process([record('1', 'MSG#a')], {
+      streamArn: 'arn:s',
+      shardId: 'shard-1',
+    });
+    expect(result).toMatchObject({ skipped: 1, deadLettered: 0 });
+    expect(calls).toBe(9);
+    expect(await drainQueue(sqs, dlq.url)).toEqual([]);
+  });
+
   it('retries a retryable failure, dead-letters it after MAX_RECORD_ATTEMPTS with the reason, and handles the rest', async () => {
     const dlq = await createTestQueue(stack, { prefix: 'stream-dlq' });
     cleanup.push(dlq.drop);

@@ -31,6 +31,9 @@ export interface BatchResult {
 }
 
 /** Full-jitter exponential backoff (AWS architecture blog): spreads retries of many workers apart. */
+/** The longest pause between tries while a dependency is down. */
+const OUTAGE_BACKOFF_CAP_MS = 2_000;
+
 export function backoffMs(attempt: number, baseMs: number, capMs = 5_000): number {
   return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
 }
@@ -142,6 +145,7 @@ export class BatchProcessor {
     const { handler, metrics, maxAttempts, retryBaseMs, logger } = this.options;
     let lastError: RecordError | undefined;
     let attempts = 0;
+    let outageWaits = 0;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (signal?.aborted) throw new AbortedError();
       attempts = attempt;
@@ -162,6 +166,14 @@ export class BatchProcessor {
           { err: lastError, sequence_number: record.sequenceNumber, attempt, retryable: lastError.retryable },
           'record failed',
         );
+        if (lastError.outage) {
+          // A record is not poison because DynamoDB or SNS is restarting: wait (the shard stalls, its lag
+          // metric shows it) without using up the record's attempts, until the dependency is back or we stop.
+          outageWaits++;
+          attempt--;
+          await sleep(backoffMs(Math.min(outageWaits, 8), retryBaseMs, OUTAGE_BACKOFF_CAP_MS), signal);
+          continue;
+        }
         if (!lastError.retryable) break;
         if (attempt < maxAttempts) await sleep(backoffMs(attempt, retryBaseMs), signal);
       }

@@ -5,10 +5,16 @@
  */
 export class RecordError extends Error {
   readonly retryable: boolean;
-  constructor(message: string, { retryable, cause }: { retryable: boolean; cause?: unknown }) {
+  /** The dependency, not the record, failed (unreachable, throttled, 5xx): waiting fixes it, so it uses up no attempts. */
+  readonly outage: boolean;
+  constructor(
+    message: string,
+    { retryable, outage = false, cause }: { retryable: boolean; outage?: boolean; cause?: unknown },
+  ) {
     super(message, { cause });
     this.name = 'RecordError';
     this.retryable = retryable;
+    this.outage = outage;
   }
 }
 
@@ -34,12 +40,47 @@ const PERMANENT_AWS_ERRORS = new Set([
   'ItemCollectionSizeLimitExceededException',
 ]);
 
+// Network failures: the other side is down or restarting (a DynamoDB Local or broker restart, a deploy).
+const OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
+// AWS's own "slow down / not now" answers.
+const OUTAGE_AWS_ERRORS = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+]);
+
+/** Whether an error (or anything in its cause chain) means a dependency is unavailable rather than the input is bad. */
+export function isOutage(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (typeof code === 'string' && OUTAGE_CODES.has(code)) return true;
+    if (OUTAGE_AWS_ERRORS.has(e.name) || (status !== undefined && status >= 500)) return true;
+  }
+  return false;
+}
+
 /** Wraps anything thrown while handling a record: AWS errors by name, our own by their flag, the rest as retryable. */
 export function toRecordError(err: unknown): RecordError {
   if (err instanceof RecordError) return err;
   const name = err instanceof Error ? err.name : 'Error';
   const message = err instanceof Error ? err.message : String(err);
-  return new RecordError(`${name}: ${message}`, { retryable: !PERMANENT_AWS_ERRORS.has(name), cause: err });
+  return new RecordError(`${name}: ${message}`, {
+    retryable: !PERMANENT_AWS_ERRORS.has(name),
+    outage: isOutage(err),
+    cause: err,
+  });
 }
 
 export function isConditionalCheckFailed(err: unknown): boolean {

@@ -84,7 +84,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const port = async (name: DependencyName) => options.ports?.[name] || (await freePort());
   const [pgPort, ddbPort, sqsPort, cognitoPort] = await Promise.all(ALL.map(port));
-  const postgres = new PostgresServer(pgPort!, { dir: join(root, 'postgres'), keepData: persistent, logger });
+  const postgres = new PostgresServer(pgPort!, { dir: join(root, 'postgres'), logger });
   const dynamodb = new DynamoDbLocal(ddbPort!, {
     dataDir: persistent ? join(root, 'dynamodb') : undefined,
     logger,

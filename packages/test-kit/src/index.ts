@@ -1,6 +1,7 @@
 import type { LocalStackEndpoints } from '@cruddur/local-stack';
 import { inject } from 'vitest';
 
+export * from './http.ts';
 export * from './resources.ts';
 
 /** The endpoints of the stack booted by the global setup. */

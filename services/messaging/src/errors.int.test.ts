@@ -125,7 +125,10 @@ describe('every error code, with every code that applies', () => {
   });
 
   it('answers broken JSON with 400, a wrong media type with 415 and an unknown route with 404', async () => {
-    const json = await f.call(`/internal/conversations/${group}/messages`, { body: '{"user_uuid":' });
+    const json = await f.call(`/internal/conversations/${group}/messages`, {
+      body: '{"user_uuid":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect([json.status, json.body]).toEqual([400, { errors: ['body_invalid_json'] }]);
     const media = await f.call(`/internal/conversations/${group}/messages`, {
       method: 'POST',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
-import { documentClient, testStack } from '@cruddur/test-kit';
+import { callJson, documentClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Messaging } from './domain/messaging.ts';
 import { type RunningMessagingService, startMessagingService } from './index.ts';
@@ -28,13 +28,8 @@ afterAll(async () => {
   ddb.destroy();
 });
 
-async function viaReplica(path: string, { body }: { body: unknown }) {
-  const res = await fetch(`${replica.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
+function viaReplica(path: string, { body }: { body: unknown }) {
+  return callJson(`${replica.url}${path}`, { body });
 }
 
 async function messagesOf(group: string) {

@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { UserSnapshot } from '@cruddur/contracts';
 import { silentLogger } from '@cruddur/logger';
 import {
+  type CallJsonOptions,
+  callJson,
   createTestQueue,
   createTestTable,
   documentClient,
+  type JsonResponse,
   type TestQueue,
   type TestTable,
 } from '@cruddur/test-kit';
@@ -20,14 +23,7 @@ export interface ServiceFixture {
   queue: TestQueue;
   /** A store on the same table with its own client, for arranging and checking data directly. */
   store: MessageStore;
-  call(
-    path: string,
-    init?: { method?: string; body?: unknown; headers?: Record<string, string> },
-  ): Promise<{
-    status: number;
-    // biome-ignore lint/suspicious/noExplicitAny: tests read whatever the route answered and assert on it
-    body: any;
-  }>;
+  call(path: string, init?: CallJsonOptions): Promise<JsonResponse>;
   addUser(handle: string, version?: number): Promise<UserSnapshot>;
   close(): Promise<void>;
 }
@@ -60,23 +56,7 @@ export async function startServiceFixture(
     table,
     queue,
     store,
-    async call(path, init = {}) {
-      const res = await fetch(`${service.url}${path}`, {
-        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-        headers: {
-          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...init.headers,
-        },
-        body:
-          init.body === undefined
-            ? null
-            : typeof init.body === 'string'
-              ? init.body
-              : JSON.stringify(init.body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    },
+    call: (path, init = {}) => callJson(`${service.url}${path}`, init),
     async addUser(handle, version = 1) {
       const user = { uuid: randomUUID(), handle, display_name: `${handle} display`, bio: null, version };
       await store.putProfile(user);

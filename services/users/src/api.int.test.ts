@@ -1,4 +1,4 @@
-import { createTestDatabase, createTestQueue, sqsClient, testStack } from '@cruddur/test-kit';
+import { callJson, createTestDatabase, createTestQueue, sqsClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateUsersDatabase } from './migrate.ts';
 import { startUsersService, type UsersService } from './service.ts';
@@ -23,13 +23,12 @@ function newUser(overrides: Record<string, unknown> = {}) {
 }
 
 async function call(method: string, path: string, body?: unknown, raw?: string) {
-  const response = await fetch(`${service.url}${path}`, {
+  const { status, body: answer } = await callJson(`${service.url}${path}`, {
     method,
-    headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {},
-    body: raw ?? (body === undefined ? null : JSON.stringify(body)),
+    body: raw ?? body,
+    ...(raw === undefined ? {} : { headers: { 'content-type': 'application/json' } }),
   });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  return { status, body: answer };
 }
 
 async function outboxEvents(handle: string) {

@@ -1,9 +1,5 @@
-export interface ApiResponse {
-  status: number;
-  headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: tests assert on whatever the gateway answered
-  body: any;
-}
+import { callJson, type JsonResponse } from '@cruddur/test-kit';
+export type ApiResponse = JsonResponse;
 
 export interface CallOptions {
   token?: string;
@@ -13,28 +9,9 @@ export interface CallOptions {
   method?: string;
 }
 
-/** One HTTP call to a running gateway, over the wire. */
-export async function call(baseUrl: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
-  const headers: Record<string, string> = {};
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined && typeof options.body !== 'string')
-    headers['content-type'] = 'application/json';
-  const response = await fetch(`${baseUrl}${path}`, {
-    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
-    headers: { ...headers, ...options.headers },
-    body:
-      options.body === undefined
-        ? null
-        : typeof options.body === 'string'
-          ? options.body
-          : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    // Not JSON (the docs page): keep the text.
-  }
-  return { status: response.status, headers: response.headers, body };
+/** One HTTP call to a running gateway, over the wire, with a bearer token when given. */
+export function call(baseUrl: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
+  const { token, ...rest } = options;
+  const auth: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+  return callJson(`${baseUrl}${path}`, { ...rest, headers: { ...auth, ...rest.headers } });
 }

@@ -1,3 +1,4 @@
+export * from './errors.ts';
 export * from './events.ts';
 export * from './time.ts';
 export * from './validation.ts';

@@ -32,7 +32,7 @@ describe('createApp', () => {
   it('maps AppError, unknown routes and unexpected throws to the one error body', async () => {
     const app = createApp({ logger: silentLogger });
     app.get('/boom', () => {
-      throw AppError.invalid(['message_blank', 'handle_blank']);
+      throw new AppError(['message_blank', 'handle_blank']);
     });
     app.get('/bug', () => {
       throw new TypeError('x is undefined');

@@ -9,7 +9,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, type ErrorCode, isErrorCode } from './errors.ts';
+import { AppError, codeForStatus, type ErrorCode, isErrorCode, statusOf } from './errors.ts';
 import { type ReadinessChecks, runReadinessChecks } from './readiness.ts';
 
 export interface AppVariables {
@@ -28,7 +28,12 @@ export interface CreateAppOptions {
 // Accept a caller's id only if it is short and plain, so it is safe to log and echo back.
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-function errorResponse(c: Context, status: ContentfulStatusCode, codes: ErrorCode[]) {
+/** Every error answer: `{"errors": [code, ...]}` with the status the codes map to. */
+export function errorResponse(
+  c: Context,
+  codes: ErrorCode[],
+  status: ContentfulStatusCode = statusOf(codes),
+) {
   return c.json({ errors: codes }, status);
 }
 
@@ -46,16 +51,6 @@ function codesFromIssues(issues: readonly { message: string; path: readonly Prop
   return [...codes];
 }
 
-const statusCodes: Partial<Record<number, ErrorCode>> = {
-  400: 'body_invalid_json',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'route_not_found',
-  413: 'body_too_large',
-  415: 'unsupported_media_type',
-  429: 'rate_limited',
-};
-
 /**
  * The validation hook of every app and router: a failed zod check answers 422 with every code that applies.
  * Sub-apps mounted with `app.route()` keep their own hook, so route groups must be built with `createRouter()`.
@@ -66,7 +61,7 @@ export const validationHook = (
     | { success: false; error: { issues: readonly { message: string; path: readonly PropertyKey[] }[] } },
   c: Context,
 ) => {
-  if (!result.success) return errorResponse(c, 422, codesFromIssues(result.error.issues));
+  if (!result.success) return errorResponse(c, codesFromIssues(result.error.issues), 422);
 };
 
 /** A route group (mounted with `app.route()`) with the same 422 validation answers as `createApp`. */
@@ -118,20 +113,19 @@ export function createApp<E extends AppEnv = AppEnv>({
     );
   });
 
-  base.notFound((c) => errorResponse(c, 404, ['route_not_found']));
+  base.notFound((c) => errorResponse(c, ['route_not_found']));
   base.onError((err, c) => {
     if (err instanceof AppError) {
-      if (err.status >= 500) logger.error({ err, request_id: currentRequestId() }, 'request failed');
-      return errorResponse(c, err.status, err.codes);
+      const status = statusOf(err.codes);
+      if (status >= 500) logger.error({ err, request_id: currentRequestId() }, 'request failed');
+      return errorResponse(c, err.codes, status);
     }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
-      return errorResponse(c, status, [
-        statusCodes[status] ?? (status >= 500 ? 'internal_error' : 'body_invalid'),
-      ]);
+      return errorResponse(c, [codeForStatus(status)], status);
     }
     logger.error({ err, request_id: c.get('requestId') }, 'unhandled error');
-    return errorResponse(c, 500, ['internal_error']);
+    return errorResponse(c, ['internal_error']);
   });
 
   return app;

@@ -72,7 +72,7 @@ export function createServiceClient({
       }
     }
     if (lastError instanceof DOMException && lastError.name === 'TimeoutError') {
-      throw new AppError(504, 'upstream_timeout', { retryable: true, cause: lastError });
+      throw new AppError('upstream_timeout', { cause: lastError });
     }
     throw AppError.unavailable(lastError);
   }

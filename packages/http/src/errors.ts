@@ -1,106 +1,93 @@
+import type { AppError, ErrorCode } from '@cruddur/contracts';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-/**
- * The closed list of error codes the API may return. A response body is always
- * `{"errors": [code, ...]}` with every code that applies. Add a code here before using it.
- */
-export const errorCodes = [
-  // 400/422: input
-  'body_invalid_json',
-  'body_invalid',
-  'message_blank',
-  'message_exceed_max_chars',
-  'message_invalid_characters',
-  'message_group_uuid_blank',
-  'message_group_uuid_invalid',
-  'handle_blank',
-  'handle_invalid',
-  'cannot_message_self',
-  'message_target_ambiguous',
-  'limit_invalid',
-  'cursor_invalid',
-  'uuid_invalid',
-  'uuids_invalid',
-  'display_name_blank',
-  'display_name_too_long',
-  'display_name_invalid',
-  'bio_too_long',
-  'email_invalid',
-  'email_blank',
-  'cognito_user_id_blank',
-  'cognito_user_id_invalid',
-  'idempotency_key_invalid',
-  'query_invalid',
-  // 401/403
-  'unauthorized',
-  'forbidden',
-  // 404
-  'route_not_found',
-  'user_not_found',
-  'message_group_not_found',
-  // 409
-  'handle_taken',
-  'email_taken',
-  'cognito_user_id_taken',
-  'idempotency_key_reused',
-  'conflict',
-  // 413, 415, 429
-  'body_too_large',
-  'unsupported_media_type',
-  'rate_limited',
-  // 5xx
-  'dependency_unavailable',
-  'upstream_timeout',
-  'internal_error',
-] as const;
-
-export type ErrorCode = (typeof errorCodes)[number];
-
-const codeSet: ReadonlySet<string> = new Set(errorCodes);
-export function isErrorCode(value: string): value is ErrorCode {
-  return codeSet.has(value);
-}
-
-export interface ErrorBody {
-  errors: ErrorCode[];
-}
+export { AppError, type ErrorBody, type ErrorCode, errorCodes, isErrorCode } from '@cruddur/contracts';
 
 /**
- * The one error type a handler throws for an expected failure. `retryable` tells queue and stream
- * consumers whether trying again can help, so they never have to match on messages.
+ * The one place a code becomes an HTTP status. Typed as a full record, so a code added to the closed
+ * list without a status here does not compile.
  */
-export class AppError extends Error {
-  readonly status: ContentfulStatusCode;
-  readonly codes: ErrorCode[];
-  readonly retryable: boolean;
+const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
+  body_invalid_json: 400,
+  body_invalid_utf8: 400,
+  body_invalid: 422,
+  message_blank: 422,
+  message_exceed_max_chars: 422,
+  message_invalid_characters: 422,
+  message_group_uuid_blank: 422,
+  message_group_uuid_invalid: 422,
+  handle_blank: 422,
+  handle_invalid: 422,
+  cannot_message_self: 422,
+  message_target_ambiguous: 422,
+  limit_invalid: 422,
+  cursor_invalid: 422,
+  uuid_invalid: 422,
+  uuids_invalid: 422,
+  display_name_blank: 422,
+  display_name_too_long: 422,
+  display_name_invalid: 422,
+  bio_too_long: 422,
+  email_invalid: 422,
+  email_blank: 422,
+  cognito_user_id_blank: 422,
+  cognito_user_id_invalid: 422,
+  idempotency_key_invalid: 422,
+  query_invalid: 422,
+  unauthorized: 401,
+  forbidden: 403,
+  service_credential_missing: 401,
+  service_credential_invalid: 401,
+  service_credential_expired: 401,
+  service_credential_audience: 401,
+  service_caller_forbidden: 403,
+  route_not_found: 404,
+  user_not_found: 404,
+  message_group_not_found: 404,
+  handle_taken: 409,
+  email_taken: 409,
+  cognito_user_id_taken: 409,
+  idempotency_key_reused: 409,
+  conflict: 409,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  dependency_unavailable: 503,
+  upstream_timeout: 504,
+  internal_error: 500,
+};
 
-  constructor(
-    status: ContentfulStatusCode,
-    codes: ErrorCode | ErrorCode[],
-    options: { retryable?: boolean; cause?: unknown } = {},
-  ) {
-    const list = Array.isArray(codes) ? codes : [codes];
-    super(list.join(','), { cause: options.cause });
-    this.name = 'AppError';
-    this.status = status;
-    this.codes = list;
-    this.retryable = options.retryable ?? status >= 500;
-  }
+/** The status of an answer carrying these codes: the first code's (codes of one answer share a class). */
+export function statusOf(codes: ErrorCode | readonly ErrorCode[]): ContentfulStatusCode {
+  const first = typeof codes === 'string' ? codes : codes[0];
+  return first === undefined ? 500 : STATUS_BY_CODE[first];
+}
 
-  static invalid(codes: ErrorCode | ErrorCode[]): AppError {
-    return new AppError(422, codes);
+/** The code that stands for a bare status when a body carried none (Hono's own errors, a foreign upstream). */
+export function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+      return 'body_invalid_json';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'route_not_found';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'body_too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'rate_limited';
+    default:
+      return status >= 500 ? 'internal_error' : 'body_invalid';
   }
-  static notFound(code: ErrorCode): AppError {
-    return new AppError(404, code);
-  }
-  static conflict(codes: ErrorCode | ErrorCode[]): AppError {
-    return new AppError(409, codes);
-  }
-  static unavailable(cause?: unknown): AppError {
-    return new AppError(503, 'dependency_unavailable', { retryable: true, cause });
-  }
+}
 
-  toBody(): ErrorBody {
-    return { errors: this.codes };
-  }
+/** The HTTP status of an AppError. */
+export function httpStatus(error: AppError): ContentfulStatusCode {
+  return statusOf(error.codes);
 }

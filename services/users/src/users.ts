@@ -1,5 +1,5 @@
+import type { ErrorCode } from '@cruddur/contracts';
 import { createEvent, type UserSnapshot } from '@cruddur/contracts';
-import type { ErrorCode } from '@cruddur/http';
 import { currentRequestId, newRequestId } from '@cruddur/logger';
 import type pg from 'pg';
 import { type Queryable, uniqueViolation, withTransaction } from './data/db.ts';

@@ -81,6 +81,6 @@ export function authenticate({
 /** The caller on a route mounted behind a required `authenticate`. */
 export function callerOf(c: Context<GatewayEnv>) {
   const caller = c.get('caller');
-  if (!caller) throw new AppError(401, 'unauthorized');
+  if (!caller) throw new AppError('unauthorized');
   return caller;
 }

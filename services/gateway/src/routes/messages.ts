@@ -120,7 +120,7 @@ export function messageRoutes({ users, messaging, guards }: RouteDeps) {
     async (c) => {
       const caller = callerOf(c);
       const check = checkNewMessage(c.req.valid('json'));
-      if (!check.ok) throw AppError.invalid(check.codes);
+      if (!check.ok) throw new AppError(check.codes);
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
       const { target, message } = check;
 
@@ -135,8 +135,8 @@ export function messageRoutes({ users, messaging, guards }: RouteDeps) {
       }
 
       const recipient = await users.byHandle(target.handle);
-      if (!recipient) throw AppError.notFound('user_not_found');
-      if (recipient.uuid === caller.uuid) throw AppError.invalid('cannot_message_self');
+      if (!recipient) throw new AppError('user_not_found');
+      if (recipient.uuid === caller.uuid) throw new AppError('cannot_message_self');
       const started = await messaging.startConversation({
         userUuid: caller.uuid,
         recipientUuid: recipient.uuid,

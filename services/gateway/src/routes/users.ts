@@ -31,7 +31,7 @@ export function userRoutes({ users, guards }: RouteDeps) {
     async (c) => {
       const handle = c.req.valid('param').handle.slice(1);
       const user = await users.byHandle(handle);
-      if (!user) throw AppError.notFound('user_not_found');
+      if (!user) throw new AppError('user_not_found');
       return c.json({ uuid: user.uuid, handle: user.handle, display_name: user.display_name }, 200);
     },
   );

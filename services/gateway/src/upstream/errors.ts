@@ -1,18 +1,17 @@
-import { AppError, type ErrorCode, isErrorCode, type ServiceResponse } from '@cruddur/http';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { AppError, codeForStatus, isErrorCode, type ServiceResponse } from '@cruddur/http';
 import type { z } from 'zod';
 import { errorBody } from './schemas.ts';
 
 /**
  * Turns an upstream answer the caller should see (4xx with our error body) into the same AppError, and
- * anything else into 503: a broken or failing dependency is never the caller's fault.
+ * anything else into 503: a broken or failing dependency is never the caller's fault. A 401 from an
+ * internal service means our own credential was refused, which is our fault, not the caller's.
  */
 export function upstreamFailure(service: string, response: ServiceResponse): AppError {
-  if (response.status >= 400 && response.status < 500) {
+  if (response.status >= 400 && response.status < 500 && response.status !== 401) {
     const parsed = errorBody.safeParse(response.body);
     const codes = parsed.success ? parsed.data.errors.filter(isErrorCode) : [];
-    const fallback: ErrorCode = response.status === 404 ? 'route_not_found' : 'body_invalid';
-    return new AppError(response.status as ContentfulStatusCode, codes.length > 0 ? codes : [fallback]);
+    return new AppError(codes.length > 0 ? codes : [codeForStatus(response.status)]);
   }
   return AppError.unavailable(new Error(`${service} answered ${response.status}`));
 }

@@ -10,8 +10,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { UserSnapshot } from '@cruddur/contracts';
+import { AppError } from '@cruddur/contracts';
 import type { Key } from '@cruddur/ddb';
-import { AppError } from '@cruddur/http';
 import type { ConversationItem, IdempotencyItem, InboxItem, MessageItem, PairItem } from './items.ts';
 import {
   APPEND_ITEMS,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { toTimestamp } from '@cruddur/contracts';
+import { AppError, toTimestamp } from '@cruddur/contracts';
 import { decodeCursor, encodeCursor, type Key, keys } from '@cruddur/ddb';
-import { AppError } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
 import type { IdempotencyItem, InboxItem, MessageItem } from '../data/items.ts';
 import {
@@ -104,7 +103,7 @@ export class Messaging {
       this.membersOf(groupUuid),
       this.store.listMessages(groupUuid, limit, start),
     ]);
-    if (!members?.includes(userUuid)) throw AppError.notFound('message_group_not_found');
+    if (!members?.includes(userUuid)) throw new AppError('message_group_not_found');
     const profiles = await this.store.getProfiles(page.items.map((m) => m.sender_uuid));
     const last = page.items.at(-1);
     return {
@@ -127,7 +126,7 @@ export class Messaging {
     const members = await this.membersOf(input.groupUuid);
     // Checked here for a fast 404 and for the members the message item carries; the transaction
     // checks membership again so the write itself can never land in a foreign group.
-    if (!members?.includes(input.userUuid)) throw AppError.notFound('message_group_not_found');
+    if (!members?.includes(input.userUuid)) throw new AppError('message_group_not_found');
     for (let round = 0; round < MAX_ROUNDS; round++) {
       if (round > 0) await backoff(round);
       if (input.idempotencyKey) {
@@ -140,10 +139,10 @@ export class Messaging {
         idempotency: this.idempotency(input.userUuid, input.idempotencyKey, hash, false),
       });
       if (outcome.ok) return { message: view(message, await senderProfile), replayed: false };
-      if (outcome.reason === 'not_member') throw AppError.notFound('message_group_not_found');
+      if (outcome.reason === 'not_member') throw new AppError('message_group_not_found');
       this.logRetry('create message', outcome);
     }
-    throw new AppError(409, 'conflict', { retryable: true });
+    throw new AppError('conflict');
   }
 
   /**
@@ -158,7 +157,7 @@ export class Messaging {
     text: string;
     idempotencyKey?: string | undefined;
   }): Promise<{ created: boolean; message: MessageView; replayed: boolean }> {
-    if (input.userUuid === input.recipientUuid) throw AppError.invalid('cannot_message_self');
+    if (input.userUuid === input.recipientUuid) throw new AppError('cannot_message_self');
     const hash = requestHash(['start', input.recipientUuid, input.text]);
     const [known, sender] = await Promise.all([
       this.store.getProfile(input.recipientUuid),
@@ -178,7 +177,7 @@ export class Messaging {
         this.store.getPair(input.userUuid, input.recipientUuid),
       ]);
       if (replay) return { created: replay.createdConversation, message: replay.message, replayed: true };
-      if (!recipient && !pair) throw AppError.notFound('user_not_found');
+      if (!recipient && !pair) throw new AppError('user_not_found');
 
       if (pair) {
         const members = sortedMembers(input.userUuid, input.recipientUuid);
@@ -204,7 +203,7 @@ export class Messaging {
       if (outcome.ok) return { created: true, message: view(message, sender), replayed: false };
       this.logRetry('start conversation', outcome);
     }
-    throw new AppError(409, 'conflict', { retryable: true });
+    throw new AppError('conflict');
   }
 
   async markRead(
@@ -212,7 +211,7 @@ export class Messaging {
     groupUuid: string,
   ): Promise<{ message_group_uuid: string; unread_count: 0 }> {
     const row = await this.store.markRead(userUuid, groupUuid);
-    if (!row) throw AppError.notFound('message_group_not_found');
+    if (!row) throw new AppError('message_group_not_found');
     return { message_group_uuid: groupUuid, unread_count: 0 };
   }
 
@@ -227,7 +226,7 @@ export class Messaging {
 
   private cursor(cursor: string | undefined, partition: string): Key | undefined {
     const decoded = decodeCursor(cursor, partition);
-    if (!decoded.ok) throw AppError.invalid('cursor_invalid');
+    if (!decoded.ok) throw new AppError('cursor_invalid');
     return decoded.key;
   }
 
@@ -273,7 +272,7 @@ export class Messaging {
   ): Promise<{ message: MessageView; createdConversation: boolean } | undefined> {
     const record: IdempotencyItem | undefined = await this.store.getIdempotency(senderUuid, key);
     if (!record) return undefined;
-    if (record.request_hash !== hash) throw AppError.conflict('idempotency_key_reused');
+    if (record.request_hash !== hash) throw new AppError('idempotency_key_reused');
     const [item, sender] = await Promise.all([
       this.store.getMessage(record.message_group_uuid, record.message_sk),
       this.store.getProfile(senderUuid),

@@ -111,7 +111,7 @@ export function conversationRoutes(messaging: Messaging) {
       const user = body.user_uuid.toLowerCase();
       const recipient = body.recipient_uuid.toLowerCase();
       const text = checkMessage(body.message);
-      if (!text.ok) throw AppError.invalid(text.codes);
+      if (!text.ok) throw new AppError(text.codes);
       const result = await messaging.startConversation({
         userUuid: user,
         recipientUuid: recipient,

@@ -82,7 +82,7 @@ export function messageRoutes(messaging: Messaging) {
       const group = uuidParam(c.req.valid('param').group_uuid, 'message_group_uuid_invalid');
       const body = c.req.valid('json');
       const text = checkMessage(body.message);
-      if (!text.ok) throw AppError.invalid(text.codes);
+      if (!text.ok) throw new AppError(text.codes);
       const result = await messaging.createMessage({
         groupUuid: group,
         userUuid: body.user_uuid.toLowerCase(),

@@ -90,7 +90,7 @@ export const pathUuid = (name: string) => z.string().openapi({ param: { name, in
 
 /** A path uuid, lower-cased so keys never depend on how a caller spelled it. */
 export function uuidParam(value: string, code: ErrorCode): string {
-  if (!isUuid(value)) throw AppError.invalid(code);
+  if (!isUuid(value)) throw new AppError(code);
   return value.toLowerCase();
 }
 

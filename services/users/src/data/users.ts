@@ -1,5 +1,5 @@
+import type { ErrorCode } from '@cruddur/contracts';
 import { toTimestamp } from '@cruddur/contracts';
-import type { ErrorCode } from '@cruddur/http';
 import type { ProfilePatch, RegisterUserInput, User, UserShort } from '../schemas.ts';
 import type { Queryable } from './db.ts';
 

@@ -55,13 +55,13 @@ export function identityRoutes({ pool }: { pool: pg.Pool }) {
   return createRouter()
     .openapi(byCognito, async (c) => {
       const user = await findUserByCognitoId(pool, c.req.valid('param').sub);
-      if (!user) throw AppError.notFound('user_not_found');
+      if (!user) throw new AppError('user_not_found');
       return c.json(user, 200);
     })
     .openapi(byHandle, async (c) => {
       const { handle } = c.req.valid('param');
       const user = HANDLE_PATTERN.test(handle) ? await findUserByHandle(pool, handle) : undefined;
-      if (!user) throw AppError.notFound('user_not_found');
+      if (!user) throw new AppError('user_not_found');
       return c.json({ uuid: user.uuid, handle: user.handle, display_name: user.display_name }, 200);
     })
     .openapi(lookup, async (c) => {

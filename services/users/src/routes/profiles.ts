@@ -47,12 +47,12 @@ export function profileRoutes({ pool }: { pool: pg.Pool }) {
   return createRouter()
     .openapi(register, async (c) => {
       const result = await registerUser(pool, c.req.valid('json'));
-      if (!result.ok) throw AppError.conflict(result.conflicts);
+      if (!result.ok) throw new AppError(result.conflicts);
       return c.json(result.user, result.created ? 201 : 200);
     })
     .openapi(patchProfile, async (c) => {
       const result = await updateProfile(pool, c.req.valid('param').uuid, c.req.valid('json'));
-      if (!result.ok) throw AppError.notFound('user_not_found');
+      if (!result.ok) throw new AppError('user_not_found');
       return c.json(result.user, 200);
     });
 }

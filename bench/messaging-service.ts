@@ -12,6 +12,8 @@ import {
   messagingConfigSchema,
   startMessagingService,
 } from '@cruddur/messaging';
+import { bearer, createServiceSigner } from '@cruddur/service-auth';
+import { createTestServiceKeys } from '@cruddur/test-kit';
 import autocannon from 'autocannon';
 import { type Benchmark, closedLoop, figure, percentile } from './lib.ts';
 
@@ -49,6 +51,7 @@ export const benchmark: Benchmark = {
       const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'bench-users-events' }));
       sqs.destroy();
 
+      const keys = await createTestServiceKeys();
       const service = await startMessagingService(
         messagingConfigSchema.parse({
           PORT: '0',
@@ -58,9 +61,27 @@ export const benchmark: Benchmark = {
           SQS_ENDPOINT: stack.endpoints.sqsEndpoint,
           DDB_MESSAGE_TABLE: table,
           USERS_EVENTS_QUEUE_URL: queue.QueueUrl,
+          // No user events flow here, so the users service is never asked.
+          USERS_URL: 'http://127.0.0.1:9',
+          SERVICE_AUTH_PRIVATE_KEY: keys.privateKeyJson('messaging'),
+          SERVICE_AUTH_PUBLIC_KEYS: keys.publicKeysJson,
         }),
-        { logger: silentLogger, host: '127.0.0.1', usersEventsWaitSeconds: 1 },
+        { logger: silentLogger, usersEventsWaitSeconds: 1 },
       );
+      // The gateway's assertions, as it sends them: one per acting user, minted before each load phase
+      // (autocannon's setupRequest is synchronous) and valid for the longest lifetime the service accepts.
+      const gatewaySigner = await createServiceSigner({
+        privateKey: keys.gateway.privateKey,
+        ttlSeconds: 120,
+      });
+      const assertions = async (users: readonly string[]) =>
+        new Map(
+          await Promise.all(
+            users.map(
+              async (u) => [u, bearer(await gatewaySigner.forUser('messaging', u)).authorization] as const,
+            ),
+          ),
+        );
       cleanups.unshift(() => service.stop());
       const doc = createDocumentClient({ region: REGION, endpoint: stack.endpoints.dynamodbEndpoint });
       cleanups.unshift(async () => doc.destroy());
@@ -101,6 +122,7 @@ export const benchmark: Benchmark = {
         );
       };
       let slot = 0;
+      let senders = await assertions(pairs.map((p) => p.a.uuid));
       const serviceCreate = (ms: number) =>
         autocannon({
           url: service.url,
@@ -116,7 +138,8 @@ export const benchmark: Benchmark = {
                 return {
                   ...request,
                   path: `/internal/conversations/${pair.group}/messages`,
-                  body: JSON.stringify({ user_uuid: pair.a.uuid, message: text }),
+                  headers: { ...request.headers, authorization: senders.get(pair.a.uuid)! },
+                  body: JSON.stringify({ message: text }),
                 };
               },
             },
@@ -137,6 +160,7 @@ export const benchmark: Benchmark = {
         rawOps += raw.completed;
         rawSeconds += raw.seconds;
         rawErrors += raw.errors;
+        senders = await assertions(pairs.map((p) => p.a.uuid));
         const svc = await serviceCreate(durationMs / rounds);
         svcOps += svc['2xx'];
         svcSeconds += svc.duration;
@@ -185,6 +209,7 @@ export const benchmark: Benchmark = {
         { concurrency: IN_FLIGHT, durationMs: durationMs / 2, warmupOps: 20 },
       );
       let next = 0;
+      const ownerAssertions = await assertions(owners.map((o) => o.uuid));
       const listLoad = (ms: number) =>
         autocannon({
           url: service.url,
@@ -194,10 +219,14 @@ export const benchmark: Benchmark = {
           requests: [
             {
               method: 'GET',
-              setupRequest: (request) => ({
-                ...request,
-                path: `/internal/users/${owner(next++)}/conversations?limit=20`,
-              }),
+              setupRequest: (request) => {
+                const who = owner(next++);
+                return {
+                  ...request,
+                  path: '/internal/conversations?limit=20',
+                  headers: { ...request.headers, authorization: ownerAssertions.get(who)! },
+                };
+              },
             },
           ],
         });

@@ -1,4 +1,5 @@
 import { startLocalStack } from '@cruddur/local-stack';
+import { createTestServiceKeys } from '@cruddur/test-kit';
 import { migrateUsersDatabase, startUsersService, usersConfigSchema } from '@cruddur/users';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -48,6 +49,7 @@ export const benchmark: Benchmark = {
       const subs = Array.from({ length: users }, (_, i) => `sub-${i + 1}`);
       const sub = (i: number) => subs[Math.abs(i) % users]!;
 
+      const keys = await createTestServiceKeys();
       // The relay is off: no events are written here, and the queue is irrelevant to reads.
       const config = usersConfigSchema.parse({
         PORT: '0',
@@ -55,8 +57,11 @@ export const benchmark: Benchmark = {
         DATABASE_URL: databaseUrl,
         USERS_EVENTS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/unused',
         PG_POOL_MAX: String(IN_FLIGHT),
+        SERVICE_AUTH_PUBLIC_KEYS: keys.publicKeysJson,
       });
-      const service = await startUsersService(config, { relay: false, host: '127.0.0.1' });
+      const service = await startUsersService(config, { relay: false });
+      // The gateway's service credential, as it sends it on every identity look-up.
+      const credential = await keys.asService('users', 'gateway');
       cleanups.unshift(() => service.stop());
 
       ctx.log(`raw pg: ${IN_FLIGHT} in flight for ${durationMs} ms over ${users} users`);
@@ -81,6 +86,7 @@ export const benchmark: Benchmark = {
           requests: [
             {
               method: 'GET',
+              headers: credential,
               setupRequest: (request) => ({ ...request, path: `/internal/users/by-cognito/${sub(next++)}` }),
             },
           ],

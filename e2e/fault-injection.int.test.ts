@@ -11,6 +11,7 @@ import {
   verifyRunningMessageEvents,
   verifyRunningSystem,
 } from '../scripts/ddb/verify.ts';
+import { opsAuthorization } from '../scripts/lib/ops-credential.ts';
 import type { ServiceName } from '../scripts/lib/service-process.ts';
 import { type RunningSystem, startSystem } from '../scripts/lib/system.ts';
 import { MessageLoad } from './message-load.ts';
@@ -96,7 +97,11 @@ describe('fault injection', () => {
       faults.push(name);
       faultTimes.push({ name, at });
       // A profile change right after each fault: its outbox event must survive whatever was just killed.
-      registered.push(await registerAndRename(system.env.USERS_URL!, faults.length, Date.now() + 60_000));
+      registered.push(
+        await registerAndRename(system.env.USERS_URL!, faults.length, Date.now() + 60_000, () =>
+          opsAuthorization(system.env, 'users'),
+        ),
+      );
     };
 
     try {

@@ -8,7 +8,7 @@ import { isRetryable } from '../bench/lib/traffic.ts';
  */
 async function call(
   url: string,
-  init: { method: string; body?: unknown },
+  init: { method: string; body?: unknown; authorize: () => Promise<{ authorization: string }> },
   deadline: number,
 ): Promise<{ status: number; body: unknown }> {
   for (;;) {
@@ -16,7 +16,7 @@ async function call(
     try {
       const response = await fetch(url, {
         method: init.method,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await init.authorize()) },
         ...(init.body ? { body: JSON.stringify(init.body) } : {}),
         signal: AbortSignal.timeout(5_000),
       });
@@ -36,12 +36,19 @@ async function call(
  * must reach the messaging service's profile replica. A 409 after a retry means the first attempt
  * committed; the user is then looked up by handle.
  */
-export async function registerAndRename(usersUrl: string, n: number, deadline: number): Promise<string> {
+export async function registerAndRename(
+  usersUrl: string,
+  n: number,
+  deadline: number,
+  /** A fresh operator's credential per attempt, since retries may outlast one. */
+  authorize: () => Promise<{ authorization: string }>,
+): Promise<string> {
   const handle = `fault_${n}_${randomUUID().slice(0, 8)}`;
   const created = await call(
     `${usersUrl}/internal/users`,
     {
       method: 'POST',
+      authorize,
       body: {
         handle,
         display_name: `Fault ${n}`,
@@ -53,14 +60,18 @@ export async function registerAndRename(usersUrl: string, n: number, deadline: n
   );
   let uuid = (created.body as { uuid?: string } | null)?.uuid;
   if (created.status === 409) {
-    const found = await call(`${usersUrl}/internal/users/by-handle/${handle}`, { method: 'GET' }, deadline);
+    const found = await call(
+      `${usersUrl}/internal/users/by-handle/${handle}`,
+      { method: 'GET', authorize },
+      deadline,
+    );
     uuid = (found.body as { uuid?: string } | null)?.uuid;
   }
   if (!uuid)
     throw new Error(`registering ${handle} answered ${created.status} ${JSON.stringify(created.body)}`);
   const renamed = await call(
     `${usersUrl}/internal/users/${uuid}`,
-    { method: 'PATCH', body: { display_name: `Fault ${n} renamed` } },
+    { method: 'PATCH', authorize, body: { display_name: `Fault ${n} renamed` } },
     deadline,
   );
   if (renamed.status !== 200) throw new Error(`renaming ${handle} answered ${renamed.status}`);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { fail, LOCAL_ENV_FILE, REPO_ROOT, readEnvFile } from './lib/script-env.ts';
-import { SERVICE_NAMES, type ServiceName } from './lib/service-process.ts';
+import { SERVICE_NAMES, type ServiceName, signingKeyEnv } from './lib/service-process.ts';
 
 /**
  * Runs one more replica of a service against the system `scripts/up` started, e.g. a second stream
@@ -25,7 +25,14 @@ const child = spawn(
   ['--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')],
   {
     cwd: join(REPO_ROOT, 'services', name),
-    env: { ...process.env, ...env, PORT: opts.port, ...(opts.workerId ? { WORKER_ID: opts.workerId } : {}) },
+    // Explicit environment beats .data/local.env, so `CORS_ORIGINS=... scripts/service gateway` works.
+    env: {
+      ...env,
+      ...signingKeyEnv(name as ServiceName, env),
+      ...process.env,
+      PORT: opts.port,
+      ...(opts.workerId ? { WORKER_ID: opts.workerId } : {}),
+    },
     stdio: 'inherit',
   },
 );

@@ -21,7 +21,7 @@ try {
   const result = await seedConversations({
     doc: ctx.doc,
     table: ctx.config.DDB_MESSAGE_TABLE,
-    resolveUser: usersServiceResolver(ctx.config.USERS_URL),
+    resolveUser: usersServiceResolver(ctx.config.USERS_URL, ctx.config.OPS_SERVICE_AUTH_PRIVATE_KEY),
     handles: SEED_USERS.map((u) => u.handle),
     onTotal: (total) => bar?.start(total, 0),
     onProgress: (n) => bar?.increment(n),

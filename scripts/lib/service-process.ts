@@ -3,12 +3,26 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { stopChild, waitFor } from '@cruddur/local-stack';
+import { privateKeyFile } from '@cruddur/service-auth';
 import { REPO_ROOT } from './script-env.ts';
 
 export const SERVICE_NAMES = ['users', 'messaging', 'stream-consumer', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export type OutputMode = 'inherit' | 'ignore' | { file: string };
+
+/**
+ * The signing key a service is started with: each caller gets its own private key file from the
+ * system's key directory (`SERVICE_KEYS_DIR`); every service gets the public set through the shared env.
+ */
+export function signingKeyEnv(
+  name: ServiceName,
+  env: Record<string, string | undefined>,
+): Record<string, string> {
+  const dir = env.SERVICE_KEYS_DIR;
+  if (!dir || (name !== 'gateway' && name !== 'messaging')) return {};
+  return { SERVICE_AUTH_PRIVATE_KEY_FILE: join(dir, privateKeyFile(name)) };
+}
 
 /**
  * One service running as its own Node process, exactly as in production (main.ts, env only), so it can

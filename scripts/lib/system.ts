@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { freePort, type LocalStack, startLocalStack } from '@cruddur/local-stack';
 import { type Logger, silentLogger } from '@cruddur/logger';
+import { ensureServiceKeys } from '@cruddur/service-auth';
 import {
   CognitoIdentityProviderClient,
   ensureQueue,
@@ -14,7 +16,13 @@ import {
 } from './provision.ts';
 import { REPO_ROOT } from './script-env.ts';
 import { LOCAL_USER_POOL_NAME } from './seed-users.ts';
-import { type OutputMode, SERVICE_NAMES, type ServiceName, ServiceProcess } from './service-process.ts';
+import {
+  type OutputMode,
+  SERVICE_NAMES,
+  type ServiceName,
+  ServiceProcess,
+  signingKeyEnv,
+} from './service-process.ts';
 
 /** Fixed ports of the developer stack (docs/contracts.md); tests and benchmarks use free ports instead. */
 export const DEFAULT_PORTS = {
@@ -38,6 +46,8 @@ export interface SystemOptions {
   seed?: boolean;
   /** Where service and script output goes. */
   output?: OutputMode;
+  /** Where the services' signing keys live; default `.data/keys` for the developer stack, a temp dir otherwise. */
+  keysDir?: string;
   /** Extra env for the services (e.g. shorter lease durations in tests). */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   logger?: Logger;
@@ -84,14 +94,25 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     Object.fromEntries(Object.entries(stack.timings).map(([k, v]) => [`dependency:${k}`, v])),
   );
   const services: Partial<Record<ServiceName, ServiceProcess>> = {};
+  // Keys made for a throwaway system go with it; the developer stack keeps .data/keys across runs.
+  const temporaryKeys =
+    options.keysDir === undefined && !fixed ? mkdtempSync(join(tmpdir(), 'cruddur-keys-')) : undefined;
   const stopAll = async () => {
     for (const name of [...SERVICE_NAMES].reverse()) await services[name]?.stop();
     for (const service of Object.values(services)) service.closeLog();
     await stack.stop();
+    if (temporaryKeys) rmSync(temporaryKeys, { recursive: true, force: true });
   };
 
   try {
-    const env = await phase('provision', () => provision(stack));
+    const keysDir = options.keysDir ?? temporaryKeys ?? join(REPO_ROOT, '.data', 'keys');
+    const [env, keys] = await phase('provision', () =>
+      Promise.all([provision(stack), ensureServiceKeys(keysDir)]),
+    );
+    // Every service trusts the public set; scripts sign as operators; each caller gets its own key below.
+    env.SERVICE_KEYS_DIR = keys.dir;
+    env.SERVICE_AUTH_PUBLIC_KEYS_FILE = keys.publicKeysPath;
+    env.OPS_SERVICE_AUTH_PRIVATE_KEY_FILE = keys.privateKeyPath('ops');
     const servicePorts = Object.fromEntries(
       await Promise.all(
         SERVICE_NAMES.map(async (n) => [n, fixed ? DEFAULT_PORTS[n] : await freePort()] as const),
@@ -115,7 +136,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
           const service = new ServiceProcess(
             name,
             servicePorts[name],
-            { ...env, ...options.serviceEnv?.[name] },
+            { ...env, ...signingKeyEnv(name, env), ...options.serviceEnv?.[name] },
             output,
           );
           services[name] = service;
@@ -181,7 +202,10 @@ async function provision(stack: LocalStack): Promise<Record<string, string>> {
       COGNITO_USER_POOL_ID: pool.userPoolId,
       COGNITO_CLIENT_ID: pool.clientId,
       COGNITO_ISSUER: `${stack.endpoints.cognitoEndpoint}/${pool.userPoolId}`,
-      CORS_ORIGINS: 'http://localhost:3000',
+      // The Cognito emulator's issuer is http and its signing key is published: trusted only here.
+      AUTH_LOCAL_TRUST: 'true',
+      // The reference frontend's dev server, under both of the names a browser may use for it.
+      CORS_ORIGINS: 'http://localhost:3000,http://127.0.0.1:3000',
     };
   } finally {
     sqs.destroy();

@@ -1,25 +1,55 @@
-import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-import { type EventEnvelope, parseEventJson } from '@cruddur/contracts';
+import { type Message, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { AppError, type EventEnvelope, parseEventJson } from '@cruddur/contracts';
 import { type Logger, withRequestContext } from '@cruddur/logger';
 import { Consumer } from 'sqs-consumer';
+
+/**
+ * Thrown by a handler for an event that can never succeed however often it is retried (a payload the
+ * producer could not have written, a forged event). The consumer dead-letters it with `reason`.
+ */
+export class PoisonEventError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'PoisonEventError';
+  }
+}
 
 export interface EventConsumerOptions {
   name: string;
   sqs: SQSClient;
   queueUrl: string;
+  /**
+   * Where a poisoned event goes at once, with its reason as a message attribute. Without it, a poisoned
+   * event is left for the queue's redrive policy (after maxReceiveCount), its reason only in the log.
+   */
+  deadLetterQueueUrl?: string | undefined;
   logger: Logger;
   /** Handles one checked event. Throwing leaves the message on the queue to be retried, and after the
-   * queue's maxReceiveCount SQS moves it to the dead-letter queue. Must be idempotent: SQS is at-least-once. */
+   * queue's maxReceiveCount SQS moves it to the dead-letter queue. Must be idempotent: SQS is at-least-once.
+   * Throwing a PoisonEventError, or an AppError that is not retryable, dead-letters it at once instead. */
   handle: (event: EventEnvelope) => Promise<void>;
   batchSize?: number;
   visibilityTimeoutSeconds?: number;
   waitTimeSeconds?: number;
 }
 
+/** Seconds before a failed message is seen again: 1, 2, 4 ... up to 30, by how often it was received. */
+function retryDelaySeconds(messages: Message[]): number {
+  const received = Number(messages[0]?.Attributes?.ApproximateReceiveCount ?? 1);
+  return Math.min(30, 2 ** Math.max(0, received - 1));
+}
+
+function poisonReason(err: unknown): string | undefined {
+  if (err instanceof PoisonEventError) return err.reason;
+  if (err instanceof AppError && !err.retryable) return `refused: ${err.codes.join(',')}`;
+  return undefined;
+}
+
 /**
  * A long-polling SQS consumer of catalog events (sqs-consumer underneath: batching, visibility
- * heartbeats, graceful stop). A body that is not a valid event is never retried into success, so it is
- * not deleted: the queue's redrive policy dead-letters it, where an operator can see it.
+ * heartbeats, graceful stop). A body that is not a valid event, or an event its handler calls poisoned,
+ * is never retried into success: it is dead-lettered with its reason, where an operator can see it.
+ * Other failures are retried with a growing delay.
  */
 export class EventConsumer {
   private readonly consumer: Consumer;
@@ -35,6 +65,7 @@ export class EventConsumer {
       waitTimeSeconds: options.waitTimeSeconds ?? 20,
       visibilityTimeout: visibility,
       heartbeatInterval: Math.max(1, Math.floor(visibility / 3)),
+      terminateVisibilityTimeout: retryDelaySeconds,
       messageSystemAttributeNames: ['ApproximateReceiveCount'],
       messageAttributeNames: ['All'],
       pollingCompleteWaitTimeMs: 10_000,
@@ -48,18 +79,37 @@ export class EventConsumer {
 
   private async handleMessage(message: Message): Promise<Message | undefined> {
     const parsed = parseEventJson(message.Body);
-    if (!parsed.ok) {
-      this.logger.error(
-        { messageId: message.MessageId, reason: parsed.reason },
-        'invalid event left for the dead-letter queue',
-      );
-      throw new Error(`invalid event: ${parsed.reason}`);
-    }
+    if (!parsed.ok) return this.poisoned(message, `invalid event: ${parsed.reason}`);
     const event = parsed.event;
-    await withRequestContext({ requestId: event.trace_id }, async () => {
-      await this.options.handle(event);
-      this.logger.debug({ event_id: event.id, type: event.type }, 'event handled');
-    });
+    try {
+      await withRequestContext({ requestId: event.trace_id }, async () => {
+        await this.options.handle(event);
+        this.logger.debug({ event_id: event.id, type: event.type }, 'event handled');
+      });
+    } catch (err) {
+      const reason = poisonReason(err);
+      if (reason === undefined) throw err;
+      return this.poisoned(message, reason, event.id);
+    }
+    return message;
+  }
+
+  /** Dead-letters a message with its reason and deletes it here; without a dead-letter queue, leaves it to redrive. */
+  private async poisoned(message: Message, reason: string, eventId?: string): Promise<Message> {
+    const { deadLetterQueueUrl } = this.options;
+    this.logger.error({ messageId: message.MessageId, event_id: eventId, reason }, 'poisoned event');
+    if (!deadLetterQueueUrl) throw new Error(reason);
+    await this.options.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: deadLetterQueueUrl,
+        MessageBody: message.Body ?? '',
+        MessageAttributes: {
+          reason: { DataType: 'String', StringValue: reason.slice(0, 1_000) },
+          source_queue: { DataType: 'String', StringValue: this.options.queueUrl },
+          consumer: { DataType: 'String', StringValue: this.options.name },
+        },
+      }),
+    );
     return message;
   }
 

@@ -1,14 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { timestamp, toTimestamp } from './time.ts';
+import { BIO_MAX, CONTROL_CHARS, DISPLAY_NAME_MAX, HANDLE_PATTERN, MAX_USER_VERSION } from './validation.ts';
 
-/** A user's public profile as every other service may copy it. `version` grows by one per change. */
+/**
+ * A user's public profile as every other service may copy it. `version` grows by one per change. The
+ * rules are the users service's own (handle pattern, display-name length and characters, version range),
+ * so a payload the users service could never have written is refused at the consumer's boundary.
+ */
 export const userSnapshot = z.object({
   uuid: z.uuid(),
-  handle: z.string().min(1),
-  display_name: z.string().min(1),
-  bio: z.string().nullable(),
-  version: z.number().int().positive(),
+  handle: z.string().regex(HANDLE_PATTERN),
+  display_name: z
+    .string()
+    .min(1)
+    .max(DISPLAY_NAME_MAX)
+    .refine((v) => v.trim() === v && !CONTROL_CHARS.test(v), 'display_name_invalid'),
+  bio: z.string().max(BIO_MAX).nullable(),
+  version: z.number().int().min(1).max(MAX_USER_VERSION),
 });
 export type UserSnapshot = z.infer<typeof userSnapshot>;
 

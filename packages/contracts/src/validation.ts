@@ -8,6 +8,13 @@ export const MAX_MESSAGE_CHARS = 1024;
 /** Handles as the users service stores them (case-insensitively unique). */
 export const HANDLE_PATTERN = /^[A-Za-z0-9_]{1,32}$/;
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Display names and bios as the users service stores them. */
+export const DISPLAY_NAME_MAX = 64;
+export const BIO_MAX = 1024;
+/** The users table's `version` is a PostgreSQL integer: nothing above this can come from it. */
+export const MAX_USER_VERSION = 2_147_483_647;
+/** Control characters (C0, DEL, C1): invisible on a profile page and unsafe in logs. */
+export const CONTROL_CHARS = /\p{Cc}/u;
 /** Printable ASCII without spaces: safe inside a DynamoDB key and in logs. UUIDs and ULIDs both fit. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7E]{1,128}$/;
 

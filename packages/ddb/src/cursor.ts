@@ -1,7 +1,11 @@
+import { z } from 'zod';
+import { keys } from './keys.ts';
+
 /**
- * Opaque pagination cursors. A cursor is the DynamoDB LastEvaluatedKey in base64url JSON; on the way
- * back in it is checked against the partition the caller may read, so a forged cursor cannot be used
- * to page through someone else's inbox or thread.
+ * Opaque pagination cursors. A cursor is the DynamoDB LastEvaluatedKey in base64url JSON. On the way
+ * back in it is parsed against the exact key shape of the table or index it pages (attribute names and
+ * value formats) and the partition the caller may read: a forged cursor can neither page through
+ * someone else's inbox or thread nor reach DynamoDB with a key it would reject.
  */
 
 export type Key = Record<string, string>;
@@ -13,20 +17,47 @@ export function encodeCursor(key: Key | undefined): string | undefined {
 
 export type CursorResult = { ok: true; key: Key | undefined } | { ok: false };
 
-/** `undefined` or empty means "first page". Anything malformed or for another partition is rejected. */
-export function decodeCursor(cursor: string | undefined, expectedPk: string): CursorResult {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// `<created_at>#<message uuid>`, as messageSortKey builds it.
+const MESSAGE_SORT_KEY =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** What a page's LastEvaluatedKey holds: its partition and the sort attributes of the table or index. */
+export interface CursorShape {
+  pk: string;
+  schema: z.ZodType<Key>;
+}
+
+export const cursorShapes = {
+  /** A page of a user's inbox on the LSI: the table key plus the index sort key. */
+  inbox: (ownerUuid: string): CursorShape => ({
+    pk: keys.inboxPartition(ownerUuid),
+    schema: z.strictObject({
+      pk: z.literal(keys.inboxPartition(ownerUuid)),
+      sk: z.string().regex(UUID),
+      last_message_key: z.string().regex(MESSAGE_SORT_KEY),
+    }),
+  }),
+  /** A page of a conversation's messages on the table itself. */
+  thread: (groupUuid: string): CursorShape => ({
+    pk: keys.messagePartition(groupUuid),
+    schema: z.strictObject({
+      pk: z.literal(keys.messagePartition(groupUuid)),
+      sk: z.string().regex(MESSAGE_SORT_KEY),
+    }),
+  }),
+};
+
+/** `undefined` or empty means "first page". Anything malformed, of another shape or for another partition is rejected. */
+export function decodeCursor(cursor: string | undefined, shape: CursorShape): CursorResult {
   if (cursor === undefined || cursor === '') return { ok: true, key: undefined };
   if (cursor.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return { ok: false };
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false };
-    const entries = Object.entries(parsed);
-    if (entries.length === 0 || entries.length > 4) return { ok: false };
-    if (!entries.every(([, v]) => typeof v === 'string')) return { ok: false };
-    const key = parsed as Key;
-    if (key.pk !== expectedPk || typeof key.sk !== 'string') return { ok: false };
-    return { ok: true, key };
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     return { ok: false };
   }
+  const result = shape.schema.safeParse(parsed);
+  return result.success ? { ok: true, key: result.data } : { ok: false };
 }

@@ -9,8 +9,10 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, codeForStatus, type ErrorCode, isErrorCode, statusOf } from './errors.ts';
+import { limitBody } from './body.ts';
+import { AppError, codeForStatus, type ErrorCode, statusOf } from './errors.ts';
 import { type ReadinessChecks, runReadinessChecks } from './readiness.ts';
+import { validationHook } from './validation.ts';
 
 export interface AppVariables {
   requestId: string;
@@ -23,6 +25,8 @@ export interface CreateAppOptions {
   logger: Logger;
   /** Named dependency probes for /readyz; each should throw when its dependency is unreachable. */
   readiness?: ReadinessChecks;
+  /** The largest request body any route accepts (413 beyond, connection closed). */
+  bodyLimitBytes?: number;
 }
 
 // Accept a caller's id only if it is short and plain, so it is safe to log and echo back.
@@ -37,36 +41,9 @@ export function errorResponse(
   return c.json({ errors: codes }, status);
 }
 
-/** zod issue messages double as error codes: `z.string().min(1, 'message_blank')`. */
-function codesFromIssues(issues: readonly { message: string; path: readonly PropertyKey[] }[]): ErrorCode[] {
-  const codes = new Set<ErrorCode>();
-  for (const issue of issues) {
-    if (isErrorCode(issue.message)) codes.add(issue.message);
-    else {
-      const field = String(issue.path[0] ?? 'body');
-      const guess = `${field}_invalid`;
-      codes.add(isErrorCode(guess) ? guess : issue.path.length === 0 ? 'body_invalid' : 'query_invalid');
-    }
-  }
-  return [...codes];
-}
-
-/**
- * The validation hook of every app and router: a failed zod check answers 422 with every code that applies.
- * Sub-apps mounted with `app.route()` keep their own hook, so route groups must be built with `createRouter()`.
- */
-export const validationHook = (
-  result:
-    | { success: true }
-    | { success: false; error: { issues: readonly { message: string; path: readonly PropertyKey[] }[] } },
-  c: Context,
-) => {
-  if (!result.success) return errorResponse(c, codesFromIssues(result.error.issues), 422);
-};
-
 /** A route group (mounted with `app.route()`) with the same 422 validation answers as `createApp`. */
 export function createRouter<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
-  return new OpenAPIHono<E>({ defaultHook: validationHook });
+  return new OpenAPIHono<E>({ defaultHook: validationHook() });
 }
 
 /**
@@ -76,9 +53,10 @@ export function createRouter<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
 export function createApp<E extends AppEnv = AppEnv>({
   logger,
   readiness = {},
+  bodyLimitBytes = 64 * 1024,
 }: CreateAppOptions): OpenAPIHono<E> {
   // Services may add their own variables (E); the factory itself only ever touches AppEnv's.
-  const app = new OpenAPIHono<E>({ defaultHook: validationHook });
+  const app = new OpenAPIHono<E>({ defaultHook: validationHook() });
   const base = app as unknown as OpenAPIHono<AppEnv>;
 
   base.use(async (c, next) => {
@@ -102,6 +80,8 @@ export function createApp<E extends AppEnv = AppEnv>({
       ),
     );
   });
+
+  base.use(limitBody(bodyLimitBytes));
 
   base.get('/healthz', (c) => c.json({ status: 'ok' }));
   base.get('/readyz', async (c) => {

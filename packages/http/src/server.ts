@@ -12,10 +12,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts an HTTP server on 127.0.0.1 or `host`; port 0 picks a free one (tests and parallel stacks). */
+/** Starts an HTTP server on `host` (loopback unless told otherwise); port 0 picks a free one (tests and parallel stacks). */
 export async function startHttpServer(
   app: FetchApp,
-  { port, host = '0.0.0.0', logger }: { port: number; host?: string; logger: Logger },
+  { port, host = '127.0.0.1', logger }: { port: number; host?: string; logger: Logger },
 ): Promise<RunningServer> {
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve(
@@ -25,7 +25,7 @@ export async function startHttpServer(
     s.once('error', reject);
   });
   const actual = (server.address() as AddressInfo).port;
-  logger.info({ port: actual }, 'listening');
+  logger.info({ host, port: actual }, 'listening');
   return {
     port: actual,
     url: `http://127.0.0.1:${actual}`,

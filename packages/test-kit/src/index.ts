@@ -8,3 +8,4 @@ export * from './resources.ts';
 export function testStack(): LocalStackEndpoints {
   return inject('stack');
 }
+export * from './service-keys.ts';

@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { dynamoClient, testStack, uniqueName } from '@cruddur/test-kit';
+import { createTestServiceKeys, dynamoClient, testStack, uniqueName } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_USERS } from '../../lib/seed-users.ts';
 import { dropTable } from './tables.ts';
@@ -32,8 +35,15 @@ function script(name: string, args: string[] = [], extraEnv: Record<string, stri
 }
 
 let users: Awaited<ReturnType<typeof startFakeUsersService>>;
+const serviceKeys = await createTestServiceKeys();
+// The operators' key as a file, the way scripts/up and a mounted secret hand it over.
+const opsKeyFile = join(mkdtempSync(join(tmpdir(), 'cli-keys-')), 'ops.jwk');
+writeFileSync(opsKeyFile, serviceKeys.privateKeyJson('ops'));
 beforeAll(async () => {
-  users = await startFakeUsersService(SEED_USERS.map((u) => u.handle));
+  users = await startFakeUsersService(
+    SEED_USERS.map((u) => u.handle),
+    serviceKeys.publicKeysJson,
+  );
 });
 
 afterAll(async () => {
@@ -55,7 +65,11 @@ describe('ddb scripts as commands', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toContain(`messages table ${env.DDB_MESSAGE_TABLE}: exists already`);
 
-    const usersEnv = { USERS_URL: users.url };
+    // Empty, so a developer's .data/local.env cannot hand the key over behind the test's back.
+    const keyless = await script('seed', [], { USERS_URL: users.url, OPS_SERVICE_AUTH_PRIVATE_KEY_FILE: '' });
+    expect(keyless.code).toBe(1);
+    expect(keyless.stderr).toContain('set OPS_SERVICE_AUTH_PRIVATE_KEY_FILE');
+    const usersEnv = { USERS_URL: users.url, OPS_SERVICE_AUTH_PRIVATE_KEY_FILE: opsKeyFile };
     const seed = await script('seed', [], usersEnv);
     expect(seed.code).toBe(0);
     expect(seed.stdout).toMatch(/@andrewbrown and @bayko: 110 messages/);

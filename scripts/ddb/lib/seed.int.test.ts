@@ -2,7 +2,13 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
 import { messagingConfigSchema, startMessagingService } from '@cruddur/messaging';
-import { createTestQueue, createTestTable, documentClient, testStack } from '@cruddur/test-kit';
+import {
+  createTestQueue,
+  createTestServiceKeys,
+  createTestTable,
+  documentClient,
+  testStack,
+} from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_USERS } from '../../lib/seed-users.ts';
 import { MAIN_DIALOGUE } from './dialogue.ts';
@@ -17,9 +23,14 @@ const handles = SEED_USERS.map((u) => u.handle);
 let table: Awaited<ReturnType<typeof createTestTable>>;
 let users: Awaited<ReturnType<typeof startFakeUsersService>>;
 const firstRun = new Date('2026-11-20T12:00:00.000Z');
+const serviceKeys = await createTestServiceKeys();
+const opsKey = serviceKeys.ops.privateKey;
 
 beforeAll(async () => {
-  [table, users] = await Promise.all([createTestTable(stack, 'seed'), startFakeUsersService(handles)]);
+  [table, users] = await Promise.all([
+    createTestTable(stack, 'seed'),
+    startFakeUsersService(handles, serviceKeys.publicKeysJson),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([table?.drop(), users?.close()]);
@@ -27,7 +38,13 @@ afterAll(async () => {
 });
 
 const seed = (now: Date) =>
-  seedConversations({ doc, table: table.name, resolveUser: usersServiceResolver(users.url), handles, now });
+  seedConversations({
+    doc,
+    table: table.name,
+    resolveUser: usersServiceResolver(users.url, opsKey),
+    handles,
+    now,
+  });
 
 async function countItems() {
   let n = 0;
@@ -143,7 +160,7 @@ describe('ddb seed', () => {
       const result = await seedConversations({
         doc,
         table: other.name,
-        resolveUser: usersServiceResolver(users.url),
+        resolveUser: usersServiceResolver(users.url, opsKey),
         handles,
       });
       expect(result.skipped.map((s) => s.handles.join('+'))).toEqual(['andrewbrown+bayko']);
@@ -158,7 +175,7 @@ describe('ddb seed', () => {
       seedConversations({
         doc,
         table: table.name,
-        resolveUser: usersServiceResolver('http://127.0.0.1:9'),
+        resolveUser: usersServiceResolver('http://127.0.0.1:9', opsKey),
         handles,
       }),
     ).rejects.toThrow(/users service is not reachable at http:\/\/127.0.0.1:9.*scripts\/db\/seed/);
@@ -166,7 +183,7 @@ describe('ddb seed', () => {
       seedConversations({
         doc,
         table: table.name,
-        resolveUser: usersServiceResolver(users.url),
+        resolveUser: usersServiceResolver(users.url, opsKey),
         handles: [...handles, 'nobody'],
       }),
     ).rejects.toThrow(new SeedError('user @nobody is not in the users service; run scripts/db/seed first'));
@@ -213,11 +230,16 @@ describe('access pattern scripts on the seeded table', () => {
         SQS_ENDPOINT: stack.sqsEndpoint,
         DDB_MESSAGE_TABLE: table.name,
         USERS_EVENTS_QUEUE_URL: queue.url,
+        USERS_URL: users.url,
+        SERVICE_AUTH_PRIVATE_KEY: serviceKeys.privateKeyJson('messaging'),
+        SERVICE_AUTH_PUBLIC_KEYS: serviceKeys.publicKeysJson,
       }),
-      { logger: silentLogger, host: '127.0.0.1', usersEventsWaitSeconds: 1 },
+      { logger: silentLogger, usersEventsWaitSeconds: 1 },
     );
     try {
-      const res = await fetch(`${service.url}/internal/users/${me}/conversations`);
+      const res = await fetch(`${service.url}/internal/conversations`, {
+        headers: await serviceKeys.asUser('messaging', me),
+      });
       const body = (await res.json()) as { items: { other_user: { display_name: string } }[] };
       expect(body.items.map((c) => c.other_user.display_name)).toEqual([
         'andrewbrown (seed)',

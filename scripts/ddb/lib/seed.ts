@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
 import { type InboxItem, inboxItem, messageItem, type NewMessage, sortedMembers } from '@cruddur/messaging';
+import { bearer, createServiceSigner, type PrivateServiceKey } from '@cruddur/service-auth';
 import { v5 as uuidv5 } from 'uuid';
 import { batchPutAll } from './batch-write.ts';
 import { SEED_CONVERSATIONS, type SeedConversation } from './dialogue.ts';
@@ -24,13 +25,24 @@ export type ResolveUser = (handle: string) => Promise<SeedUser | undefined>;
 /** A failure the operator can fix; the script prints its message as is. */
 export class SeedError extends Error {}
 
-/** Looks users up through the users service's internal API, the owner of user identities. */
-export function usersServiceResolver(usersUrl: string): ResolveUser {
+/**
+ * Looks users up through the users service's internal API, the owner of user identities, with the
+ * operators' service credential.
+ */
+export function usersServiceResolver(usersUrl: string, opsKey: PrivateServiceKey | undefined): ResolveUser {
   const root = usersUrl.replace(/\/$/, '');
+  const signer = opsKey ? createServiceSigner({ privateKey: opsKey }) : undefined;
   return async (handle) => {
+    if (!signer) {
+      throw new SeedError(
+        'the users service needs a credential: set OPS_SERVICE_AUTH_PRIVATE_KEY_FILE to the ops key (scripts/up writes .data/keys/ops.jwk; scripts/ops/service-keys makes one)',
+      );
+    }
+    const authorization = bearer(await (await signer).forService('users'));
     let res: Response;
     try {
       res = await fetch(`${root}/internal/users/by-handle/${encodeURIComponent(handle)}`, {
+        headers: authorization,
         signal: AbortSignal.timeout(5_000),
       });
     } catch (err) {
@@ -39,6 +51,11 @@ export function usersServiceResolver(usersUrl: string): ResolveUser {
       );
     }
     if (res.status === 404) return undefined;
+    if (res.status === 401 || res.status === 403) {
+      throw new SeedError(
+        `the users service refused the ops credential (${res.status}); is OPS_SERVICE_AUTH_PRIVATE_KEY_FILE the key whose public half the users service trusts?`,
+      );
+    }
     if (!res.ok) throw new SeedError(`the users service answered ${res.status} for @${handle}`);
     const body = (await res.json()) as SeedUser;
     return { uuid: body.uuid.toLowerCase(), handle: body.handle, display_name: body.display_name };

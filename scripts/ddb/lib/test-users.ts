@@ -1,17 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServiceVerifier, publicKeysEnv } from '@cruddur/service-auth';
 import type { SeedUser } from './seed.ts';
 
 /**
  * A stand-in for the users service's `GET /internal/users/by-handle/:handle`, the one call the ddb
  * scripts make to it. The users service has its own tests; here only its answer's shape matters.
  */
-export async function startFakeUsersService(handles: readonly string[]) {
+export async function startFakeUsersService(handles: readonly string[], publicKeysJson: string) {
+  // The same credential check as the real service's, so the scripts are proven to send one it accepts.
+  const verifier = createServiceVerifier({
+    audience: 'users',
+    publicKeys: publicKeysEnv.parse(publicKeysJson),
+  });
   const users = new Map<string, SeedUser>(
     handles.map((handle) => [handle, { uuid: randomUUID(), handle, display_name: `${handle} (seed)` }]),
   );
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const caller = await verifier.verify(token).catch(() => undefined);
+    if (caller?.caller !== 'ops') {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: ['service_credential_invalid'] }));
+      return;
+    }
     const match = /^\/internal\/users\/by-handle\/([^/]+)$/.exec(req.url ?? '');
     const user = match ? users.get(decodeURIComponent(match[1]!).toLowerCase()) : undefined;
     res.writeHead(user ? 200 : 404, { 'content-type': 'application/json' });

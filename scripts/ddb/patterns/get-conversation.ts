@@ -31,7 +31,7 @@ const table = ctx.config.DDB_MESSAGE_TABLE;
 try {
   let group = opts.group;
   if (!group) {
-    const resolve = usersServiceResolver(ctx.config.USERS_URL);
+    const resolve = usersServiceResolver(ctx.config.USERS_URL, ctx.config.OPS_SERVICE_AUTH_PRIVATE_KEY);
     const [a, b] = await Promise.all([resolve(opts.handle), resolve(opts.with)]);
     if (!a || !b) fail(`no user @${!a ? opts.handle : opts.with} in the users service`);
     group = await groupOfPair(ctx.doc, table, a.uuid, b.uuid);

@@ -27,7 +27,10 @@ const table = ctx.config.DDB_MESSAGE_TABLE;
 try {
   let userUuid = opts.user;
   if (!userUuid) {
-    const user = await usersServiceResolver(ctx.config.USERS_URL)(opts.handle);
+    const user = await usersServiceResolver(
+      ctx.config.USERS_URL,
+      ctx.config.OPS_SERVICE_AUTH_PRIVATE_KEY,
+    )(opts.handle);
     if (!user) fail(`no user @${opts.handle} in the users service`);
     userUuid = user.uuid;
     console.log(`@${opts.handle}: ${userUuid}`);

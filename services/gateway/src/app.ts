@@ -10,6 +10,7 @@ import type { SseHub } from './events/hub.ts';
 import { corsForOrigins } from './middleware/cors.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requireJson } from './middleware/require-json.ts';
+import { TokenBuckets } from './middleware/token-bucket.ts';
 import { mountDocs } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { messageGroupRoutes } from './routes/message-groups.ts';
@@ -29,6 +30,8 @@ export interface GatewayAppDeps {
   corsOrigins: readonly string[];
   bodyLimitBytes: number;
   rateLimit: { capacity: number; refillPerSecond: number; trustProxy?: boolean };
+  /** Failed sign-ins per client address. */
+  authFailures: { capacity: number; refillPerSecond: number };
   heartbeatMs: number;
   readiness?: ReadinessChecks;
 }
@@ -49,10 +52,18 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
 
   const { verifier, identities, logger } = deps;
   const limit = rateLimit(deps.rateLimit);
+  // One failure budget per address across every route, so a guesser cannot spread attempts over routes.
+  const auth = {
+    verifier,
+    identities,
+    logger,
+    failures: new TokenBuckets(deps.authFailures),
+    trustProxy: deps.rateLimit.trustProxy ?? false,
+  };
   const guards: Guards = {
-    signedIn: [authenticate({ verifier, identities, logger, required: true }), limit],
-    optional: [authenticate({ verifier, identities, logger, required: false }), limit],
-    stream: [authenticate({ verifier, identities, logger, required: true, allowQueryToken: true }), limit],
+    signedIn: [authenticate({ ...auth, required: true }), limit],
+    optional: [authenticate({ ...auth, required: false }), limit],
+    stream: [authenticate({ ...auth, required: true, allowQueryToken: true }), limit],
     json: requireJson(),
   };
   const routeDeps: RouteDeps = {

@@ -7,4 +7,4 @@ export {
   JwksUnavailableError,
 } from './auth/verifier.ts';
 export { type GatewayConfig, gatewayConfigSchema } from './config.ts';
-export { type RunningGateway, startGateway } from './gateway.ts';
+export { type RunningGateway, startGateway } from './service.ts';

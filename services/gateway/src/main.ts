@@ -1,13 +1,5 @@
-import { loadConfig } from '@cruddur/config';
-import { ShutdownRegistry } from '@cruddur/http';
-import { createLogger } from '@cruddur/logger';
+import { runService } from '@cruddur/http';
 import { gatewayConfigSchema } from './config.ts';
-import { startGateway } from './gateway.ts';
+import { startGateway } from './service.ts';
 
-const config = loadConfig(gatewayConfigSchema);
-const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
-const shutdown = new ShutdownRegistry({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
-
-const gateway = await startGateway(config, { logger });
-shutdown.register('gateway', () => gateway.stop());
-shutdown.installSignalHandlers();
+await runService({ name: 'gateway', schema: gatewayConfigSchema, start: startGateway });

@@ -17,7 +17,8 @@ afterAll(async () => {
 
 async function start(from: string, to: string, message: string, idempotency_key?: string) {
   return f.call('/internal/conversations', {
-    body: { user_uuid: from, recipient_uuid: to, message, ...(idempotency_key ? { idempotency_key } : {}) },
+    as: from,
+    body: { recipient_uuid: to, message, ...(idempotency_key ? { idempotency_key } : {}) },
   });
 }
 
@@ -50,7 +51,7 @@ describe('starting a conversation and messaging in it', () => {
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ created: false, message: { message_group_uuid: group } });
 
-    const annList = await f.call(`/internal/users/${ann.uuid}/conversations`);
+    const annList = await f.call(`/internal/conversations`, { as: ann.uuid });
     expect(annList.status).toBe(200);
     expect(annList.body.items).toEqual([
       {
@@ -67,10 +68,10 @@ describe('starting a conversation and messaging in it', () => {
         unread_count: 0,
       },
     ]);
-    const bobList = await f.call(`/internal/users/${bob.uuid}/conversations`);
+    const bobList = await f.call(`/internal/conversations`, { as: bob.uuid });
     expect(bobList.body.items[0]).toMatchObject({ other_user: { handle: 'ann' }, unread_count: 1 });
 
-    const thread = await f.call(`/internal/conversations/${group}/messages?user_uuid=${bob.uuid}`);
+    const thread = await f.call(`/internal/conversations/${group}/messages`, { as: bob.uuid });
     expect(thread.status).toBe(200);
     expect(thread.body.items.map((m: { message: string }) => m.message)).toEqual([
       'hello bob\nhow are you?',
@@ -87,7 +88,8 @@ describe('starting a conversation and messaging in it', () => {
     const group = (await start(ann.uuid, bob.uuid, 'hi')).body.message.message_group_uuid;
 
     const posted = await f.call(`/internal/conversations/${group}/messages`, {
-      body: { user_uuid: bob.uuid, message: 'hi back' },
+      as: bob.uuid,
+      body: { message: 'hi back' },
     });
     expect(posted.status).toBe(201);
     expect(posted.body).toMatchObject({
@@ -97,13 +99,15 @@ describe('starting a conversation and messaging in it', () => {
     });
 
     const intruder = await f.call(`/internal/conversations/${group}/messages`, {
-      body: { user_uuid: eve.uuid, message: 'let me in' },
+      as: eve.uuid,
+      body: { message: 'let me in' },
     });
     expect([intruder.status, intruder.body]).toEqual([404, { errors: ['message_group_not_found'] }]);
-    const peek = await f.call(`/internal/conversations/${group}/messages?user_uuid=${eve.uuid}`);
+    const peek = await f.call(`/internal/conversations/${group}/messages`, { as: eve.uuid });
     expect([peek.status, peek.body]).toEqual([404, { errors: ['message_group_not_found'] }]);
     const nowhere = await f.call(`/internal/conversations/${randomUUID()}/messages`, {
-      body: { user_uuid: ann.uuid, message: 'anyone?' },
+      as: ann.uuid,
+      body: { message: 'anyone?' },
     });
     expect(nowhere.status).toBe(404);
     expect(await allItems(keys.messagePartition(group))).toHaveLength(2);
@@ -112,11 +116,11 @@ describe('starting a conversation and messaging in it', () => {
   it('marks only the caller’s own row read', async () => {
     const [ann, bob, eve] = await Promise.all([f.addUser('ann3'), f.addUser('bob3'), f.addUser('eve3')]);
     const group = (await start(ann.uuid, bob.uuid, 'unread for bob')).body.message.message_group_uuid;
-    const read = await f.call(`/internal/conversations/${group}/read`, { body: { user_uuid: bob.uuid } });
+    const read = await f.call(`/internal/conversations/${group}/read`, { as: bob.uuid, method: 'POST' });
     expect([read.status, read.body]).toEqual([200, { message_group_uuid: group, unread_count: 0 }]);
     const [row] = await allItems(keys.inboxPartition(bob.uuid));
     expect(row).toMatchObject({ unread_count: 0, last_read_key: row?.last_message_key });
-    const notMine = await f.call(`/internal/conversations/${group}/read`, { body: { user_uuid: eve.uuid } });
+    const notMine = await f.call(`/internal/conversations/${group}/read`, { as: eve.uuid, method: 'POST' });
     expect([notMine.status, notMine.body]).toEqual([404, { errors: ['message_group_not_found'] }]);
     expect(await allItems(keys.inboxPartition(eve.uuid))).toEqual([]);
   });
@@ -129,7 +133,8 @@ describe('pagination', () => {
     for (let i = 1; i < 45; i++) {
       const from = i % 2 === 0 ? ann : bob;
       const res = await f.call(`/internal/conversations/${group}/messages`, {
-        body: { user_uuid: from.uuid, message: `m${String(i).padStart(2, '0')}` },
+        as: from.uuid,
+        body: { message: `m${String(i).padStart(2, '0')}` },
       });
       expect(res.status).toBe(201);
     }
@@ -138,7 +143,8 @@ describe('pagination', () => {
     while (before !== null) {
       const res: { status: number; body: { items: { message: string }[]; next_cursor: string | null } } =
         await f.call(
-          `/internal/conversations/${group}/messages?user_uuid=${ann.uuid}&limit=20${before ? `&before=${before}` : ''}`,
+          `/internal/conversations/${group}/messages?limit=20${before ? `&before=${before}` : ''}`,
+          { as: ann.uuid },
         );
       expect(res.status).toBe(200);
       pages.push(res.body.items.map((m) => m.message));
@@ -162,7 +168,7 @@ describe('pagination', () => {
     let pages = 0;
     while (cursor !== null) {
       const res: { body: { items: { other_user: { handle: string } }[]; next_cursor: string | null } } =
-        await f.call(`/internal/users/${me.uuid}/conversations?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        await f.call(`/internal/conversations?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { as: me.uuid });
       seen.push(...res.body.items.map((c) => c.other_user.handle));
       cursor = res.body.next_cursor;
       pages++;
@@ -173,10 +179,10 @@ describe('pagination', () => {
 
   it('rejects a cursor for someone else’s inbox or thread', async () => {
     const [ann, bob] = await Promise.all([f.addUser('cur-a'), f.addUser('cur-b')]);
-    const mine = await f.call(`/internal/users/${ann.uuid}/conversations?limit=1`);
+    const mine = await f.call(`/internal/conversations?limit=1`, { as: ann.uuid });
     expect(mine.status).toBe(200);
     const forged = Buffer.from(JSON.stringify({ pk: `GRP#${bob.uuid}`, sk: 'x' })).toString('base64url');
-    const res = await f.call(`/internal/users/${ann.uuid}/conversations?cursor=${forged}`);
+    const res = await f.call(`/internal/conversations?cursor=${forged}`, { as: ann.uuid });
     expect([res.status, res.body]).toEqual([422, { errors: ['cursor_invalid'] }]);
   });
 });
@@ -188,7 +194,6 @@ describe('service surface', () => {
       '/internal/conversations',
       '/internal/conversations/{group_uuid}/messages',
       '/internal/conversations/{group_uuid}/read',
-      '/internal/users/{user_uuid}/conversations',
     ]);
     expect((await f.call('/readyz')).status).toBe(200);
     expect((await f.call('/healthz')).status).toBe(200);

@@ -1,5 +1,6 @@
 import { createApp, type ReadinessChecks } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
+import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
 import type { Messaging } from './domain/messaging.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { messageRoutes } from './routes/messages.ts';
@@ -7,12 +8,16 @@ import { messageRoutes } from './routes/messages.ts';
 export interface MessagingAppDeps {
   logger: Logger;
   messaging: Messaging;
+  /** Checks the gateway's assertion on every internal call. */
+  verifier: ServiceVerifier;
   readiness?: ReadinessChecks;
 }
 
 /** The messaging service's HTTP app: shared middleware from createApp, our routes, and /openapi.json. */
-export function buildMessagingApp({ logger, messaging, readiness }: MessagingAppDeps) {
-  const app = createApp({ logger, ...(readiness ? { readiness } : {}) });
+export function buildMessagingApp({ logger, messaging, verifier, readiness }: MessagingAppDeps) {
+  const app = createApp<ServiceAuthEnv>({ logger, ...(readiness ? { readiness } : {}) });
+  // Every route acts for a user, and only the gateway may say which one.
+  app.use('/internal/*', requireServiceCredential(verifier, { callers: ['gateway'], user: 'required' }));
   app.route('/', conversationRoutes(messaging));
   app.route('/', messageRoutes(messaging));
   app.doc('/openapi.json', {
@@ -21,7 +26,7 @@ export function buildMessagingApp({ logger, messaging, readiness }: MessagingApp
       title: 'Cruddur messaging (internal)',
       version: '1.0.0',
       description:
-        'Conversations and messages. Called by the gateway only, which authenticates and passes the caller as user_uuid.',
+        'Conversations and messages. Called by the gateway only: every /internal route needs `Authorization: Bearer <assertion>`, a short-lived assertion the gateway signs for the acting user (README, "Trust between services").',
     },
   });
   return app;

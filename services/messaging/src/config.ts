@@ -1,9 +1,17 @@
 import { baseSchema, port, z } from '@cruddur/config';
 import { DEFAULT_MESSAGE_TABLE } from '@cruddur/ddb';
+import { signerEnv, verifierEnv } from '@cruddur/service-auth';
 
 export const messagingConfigSchema = baseSchema.extend({
   PORT: port(4572),
   DDB_MESSAGE_TABLE: z.string().min(3).default(DEFAULT_MESSAGE_TABLE),
   USERS_EVENTS_QUEUE_URL: z.url(),
+  /** Poisoned user events (forged, or naming a user the users service does not have) go here with their reason. */
+  USERS_EVENTS_DLQ_URL: z.url().optional(),
+  /** Profile changes are re-read from the users service, the only source of profile truth. */
+  USERS_URL: z.url(),
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
+  ...signerEnv,
+  ...verifierEnv,
 });
 export type MessagingConfig = z.infer<typeof messagingConfigSchema>;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { silentLogger } from '@cruddur/logger';
 import { testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMessagingService } from './index.ts';
+import { startMessagingService } from './service.ts';
 import { type ServiceFixture, startServiceFixture } from './test-helpers.ts';
 
 const stack = testStack();
@@ -15,7 +15,8 @@ beforeAll(async () => {
   f = await startServiceFixture(stack);
   [ann, bob] = await Promise.all([f.addUser('err-ann'), f.addUser('err-bob')]);
   const started = await f.call('/internal/conversations', {
-    body: { user_uuid: ann.uuid, recipient_uuid: bob.uuid, message: 'hi' },
+    as: ann.uuid,
+    body: { recipient_uuid: bob.uuid, message: 'hi' },
   });
   group = started.body.message.message_group_uuid;
 });
@@ -23,7 +24,8 @@ afterAll(async () => {
   await f?.close();
 });
 
-const post = (body: unknown, g = group) => f.call(`/internal/conversations/${g}/messages`, { body });
+const post = (body: unknown, g = group, as = ann.uuid) =>
+  f.call(`/internal/conversations/${g}/messages`, { as, body });
 
 describe('every error code, with every code that applies', () => {
   it.each([
@@ -41,40 +43,43 @@ describe('every error code, with every code that applies', () => {
       ['message_exceed_max_chars', 'message_invalid_characters'],
     ],
   ])('422 for a message that is %s', async (_name, message, codes) => {
-    const res = await post({ user_uuid: ann.uuid, message });
+    const res = await post({ message });
     expect([res.status, res.body]).toEqual([422, { errors: codes }]);
   });
 
   it('accepts 1024 emoji (code points, not UTF-16 units) and surrounding whitespace', async () => {
-    const res = await post({ user_uuid: ann.uuid, message: ` ${'😀'.repeat(1024)} ` });
+    const res = await post({ message: ` ${'😀'.repeat(1024)} ` });
     expect(res.status).toBe(201);
     expect([...res.body.message].length).toBe(1024);
   });
 
   it('reports a bad path uuid together with the body codes', async () => {
-    const res = await post({ user_uuid: 'nope', message: '', idempotency_key: 'has space' }, 'not-a-uuid');
+    const res = await post({ message: '', idempotency_key: 'has space' }, 'not-a-uuid');
     expect(res.status).toBe(422);
     expect(res.body.errors.sort()).toEqual(
-      ['message_group_uuid_invalid', 'uuid_invalid', 'message_blank', 'idempotency_key_invalid'].sort(),
+      ['message_group_uuid_invalid', 'message_blank', 'idempotency_key_invalid'].sort(),
     );
-    const alone = await post({ user_uuid: ann.uuid, message: 'fine' }, 'not-a-uuid');
+    const alone = await post({ message: 'fine' }, 'not-a-uuid');
     expect([alone.status, alone.body]).toEqual([422, { errors: ['message_group_uuid_invalid'] }]);
   });
 
   it('422 cannot_message_self, alone or with other codes', async () => {
     const self = await f.call('/internal/conversations', {
-      body: { user_uuid: ann.uuid, recipient_uuid: ann.uuid.toUpperCase(), message: 'me' },
+      as: ann.uuid,
+      body: { recipient_uuid: ann.uuid.toUpperCase(), message: 'me' },
     });
     expect([self.status, self.body]).toEqual([422, { errors: ['cannot_message_self'] }]);
     const both = await f.call('/internal/conversations', {
-      body: { user_uuid: ann.uuid, recipient_uuid: ann.uuid, message: '' },
+      as: ann.uuid,
+      body: { recipient_uuid: ann.uuid, message: '' },
     });
     expect(both.body.errors.sort()).toEqual(['cannot_message_self', 'message_blank']);
   });
 
   it('404 user_not_found for a recipient the replica does not know', async () => {
     const res = await f.call('/internal/conversations', {
-      body: { user_uuid: ann.uuid, recipient_uuid: randomUUID(), message: 'hello?' },
+      as: ann.uuid,
+      body: { recipient_uuid: randomUUID(), message: 'hello?' },
     });
     expect([res.status, res.body]).toEqual([404, { errors: ['user_not_found'] }]);
   });
@@ -82,15 +87,15 @@ describe('every error code, with every code that applies', () => {
   it('writes to a user the replica has not heard of when the caller vouches for them, until their event replaces the placeholder', async () => {
     const newcomer = randomUUID();
     const res = await f.call('/internal/conversations', {
+      as: ann.uuid,
       body: {
-        user_uuid: ann.uuid,
         recipient_uuid: newcomer,
         recipient: { handle: 'newcomer', display_name: 'New Comer' },
         message: 'welcome!',
       },
     });
     expect(res.status).toBe(201);
-    const inbox = await f.call(`/internal/users/${ann.uuid}/conversations`);
+    const inbox = await f.call(`/internal/conversations`, { as: ann.uuid });
     expect(inbox.body.items[0].other_user).toMatchObject({
       uuid: newcomer,
       handle: 'newcomer',
@@ -107,30 +112,28 @@ describe('every error code, with every code that applies', () => {
     expect((await f.store.getProfile(newcomer))?.display_name).toBe('Newcomer Real');
   });
 
-  it('422 for bad limits, cursors and user uuids in queries', async () => {
+  it('422 for bad limits, cursors and path uuids', async () => {
     for (const limit of ['0', '101', 'abc', '2.5', '']) {
-      const res = await f.call(`/internal/users/${ann.uuid}/conversations?limit=${limit}`);
+      const res = await f.call(`/internal/conversations?limit=${limit}`, { as: ann.uuid });
       expect([limit, res.status, res.body]).toEqual([limit, 422, { errors: ['limit_invalid'] }]);
     }
-    const cursor = await f.call(
-      `/internal/conversations/${group}/messages?user_uuid=${ann.uuid}&before=%25%25`,
-    );
+    const cursor = await f.call(`/internal/conversations/${group}/messages?before=%25%25`, { as: ann.uuid });
     expect([cursor.status, cursor.body]).toEqual([422, { errors: ['cursor_invalid'] }]);
-    const user = await f.call(`/internal/conversations/${group}/messages?user_uuid=x&limit=0`);
-    expect(user.body.errors.sort()).toEqual(['limit_invalid', 'uuid_invalid']);
-    const path = await f.call('/internal/users/x/conversations');
-    expect([path.status, path.body]).toEqual([422, { errors: ['uuid_invalid'] }]);
-    const read = await f.call('/internal/conversations/x/read', { body: { user_uuid: 'y' } });
-    expect(read.body.errors.sort()).toEqual(['message_group_uuid_invalid', 'uuid_invalid']);
+    const limit = await f.call(`/internal/conversations/${group}/messages?limit=0`, { as: ann.uuid });
+    expect([limit.status, limit.body]).toEqual([422, { errors: ['limit_invalid'] }]);
+    const read = await f.call('/internal/conversations/x/read', { as: ann.uuid, method: 'POST' });
+    expect([read.status, read.body]).toEqual([422, { errors: ['message_group_uuid_invalid'] }]);
   });
 
   it('answers broken JSON with 400, a wrong media type with 415 and an unknown route with 404', async () => {
     const json = await f.call(`/internal/conversations/${group}/messages`, {
-      body: '{"user_uuid":',
+      as: ann.uuid,
+      body: '{"message":',
       headers: { 'content-type': 'application/json' },
     });
     expect([json.status, json.body]).toEqual([400, { errors: ['body_invalid_json'] }]);
     const media = await f.call(`/internal/conversations/${group}/messages`, {
+      as: ann.uuid,
       method: 'POST',
       body: 'message=hi',
       headers: { 'content-type': 'text/plain' },
@@ -138,20 +141,20 @@ describe('every error code, with every code that applies', () => {
     expect([media.status, media.body]).toEqual([415, { errors: ['unsupported_media_type'] }]);
     const array = await post([1, 2]);
     expect([array.status, array.body]).toEqual([422, { errors: ['body_invalid'] }]);
-    const route = await f.call('/internal/nothing');
+    const route = await f.call('/internal/nothing', { as: ann.uuid });
     expect([route.status, route.body]).toEqual([404, { errors: ['route_not_found'] }]);
   });
 
   it('409 idempotency_key_reused when a key comes back with a different body', async () => {
     const key = randomUUID();
-    const first = await post({ user_uuid: ann.uuid, message: 'once', idempotency_key: key });
+    const first = await post({ message: 'once', idempotency_key: key });
     expect(first.status).toBe(201);
-    const retry = await post({ user_uuid: ann.uuid, message: 'once', idempotency_key: key });
+    const retry = await post({ message: 'once', idempotency_key: key });
     expect([retry.status, retry.body]).toEqual([200, first.body]);
-    const reused = await post({ user_uuid: ann.uuid, message: 'twice', idempotency_key: key });
+    const reused = await post({ message: 'twice', idempotency_key: key });
     expect([reused.status, reused.body]).toEqual([409, { errors: ['idempotency_key_reused'] }]);
     // The same key is the other user's own key: scoped per sender, so it is new for bob.
-    const bobs = await post({ user_uuid: bob.uuid, message: 'twice', idempotency_key: key });
+    const bobs = await post({ message: 'twice', idempotency_key: key }, group, bob.uuid);
     expect(bobs.status).toBe(201);
   });
 });
@@ -168,7 +171,9 @@ describe('dependency failures are 503, never 500', () => {
         usersEventsWaitSeconds: 1,
       });
       try {
-        const list = await fetch(`${service.url}/internal/users/${ann.uuid}/conversations`);
+        const list = await fetch(`${service.url}/internal/conversations`, {
+          headers: await f.keys.asUser('messaging', ann.uuid),
+        });
         expect([list.status, await list.json()]).toEqual([503, { errors: ['dependency_unavailable'] }]);
         const ready = await fetch(`${service.url}/readyz`);
         expect(ready.status).toBe(503);

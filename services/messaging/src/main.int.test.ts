@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTestQueue, createTestTable, testStack } from '@cruddur/test-kit';
+import { createTestQueue, createTestServiceKeys, createTestTable, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const stack = testStack();
@@ -17,6 +17,7 @@ afterAll(async () => {
 describe('main.ts as a process', () => {
   it('serves from the environment and exits 0 on SIGTERM', { timeout: 60_000 }, async () => {
     const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const keys = await createTestServiceKeys();
     const child = spawn(process.execPath, ['--import', 'tsx', main], {
       env: {
         ...process.env,
@@ -27,6 +28,10 @@ describe('main.ts as a process', () => {
         SQS_ENDPOINT: stack.sqsEndpoint,
         DDB_MESSAGE_TABLE: table.name,
         USERS_EVENTS_QUEUE_URL: queue.url,
+        // Nothing listens there: readiness does not depend on the users service, only profile re-reads do.
+        USERS_URL: 'http://127.0.0.1:9',
+        SERVICE_AUTH_PRIVATE_KEY: keys.privateKeyJson('messaging'),
+        SERVICE_AUTH_PUBLIC_KEYS: keys.publicKeysJson,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

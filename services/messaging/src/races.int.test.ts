@@ -5,7 +5,7 @@ import { silentLogger } from '@cruddur/logger';
 import { callJson, documentClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Messaging } from './domain/messaging.ts';
-import { type RunningMessagingService, startMessagingService } from './index.ts';
+import { type RunningMessagingService, startMessagingService } from './service.ts';
 import { type ServiceFixture, startServiceFixture } from './test-helpers.ts';
 
 const stack = testStack();
@@ -28,8 +28,8 @@ afterAll(async () => {
   ddb.destroy();
 });
 
-function viaReplica(path: string, { body }: { body: unknown }) {
-  return callJson(`${replica.url}${path}`, { body });
+async function viaReplica(path: string, { as, body }: { as: string; body: unknown }) {
+  return callJson(`${replica.url}${path}`, { body, headers: await f.keys.asUser('messaging', as) });
 }
 
 async function messagesOf(group: string) {
@@ -51,11 +51,8 @@ describe('races, run concurrently for real', () => {
     const results = await Promise.all(
       Array.from({ length: n }, (_, i) =>
         (i % 4 < 2 ? f.call : viaReplica)('/internal/conversations', {
-          body: {
-            user_uuid: i % 2 ? ann.uuid : bob.uuid,
-            recipient_uuid: i % 2 ? bob.uuid : ann.uuid,
-            message: `racer ${i}`,
-          },
+          as: i % 2 ? ann.uuid : bob.uuid,
+          body: { recipient_uuid: i % 2 ? bob.uuid : ann.uuid, message: `racer ${i}` },
         }),
       ),
     );
@@ -81,7 +78,8 @@ describe('races, run concurrently for real', () => {
     const starts = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
         (i % 2 ? f.call : viaReplica)('/internal/conversations', {
-          body: { user_uuid: ann.uuid, recipient_uuid: bob.uuid, message: 'only once', idempotency_key: key },
+          as: ann.uuid,
+          body: { recipient_uuid: bob.uuid, message: 'only once', idempotency_key: key },
         }),
       ),
     );
@@ -95,7 +93,8 @@ describe('races, run concurrently for real', () => {
     const posts = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
         (i % 2 ? f.call : viaReplica)(`/internal/conversations/${group}/messages`, {
-          body: { user_uuid: bob.uuid, message: 'also once', idempotency_key: key2 },
+          as: bob.uuid,
+          body: { message: 'also once', idempotency_key: key2 },
         }),
       ),
     );

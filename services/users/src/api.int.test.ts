@@ -2,7 +2,7 @@ import { callJson, createTestDatabase, createTestQueue, sqsClient, testStack } f
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateUsersDatabase } from './migrate.ts';
 import { startUsersService, type UsersService } from './service.ts';
-import { receiveAllEvents, testConfig } from './test-helpers.ts';
+import { credentialFor, receiveAllEvents, testConfig } from './test-helpers.ts';
 
 const stack = testStack();
 let service: UsersService;
@@ -26,7 +26,10 @@ async function call(method: string, path: string, body?: unknown, raw?: string) 
   const { status, body: answer } = await callJson(`${service.url}${path}`, {
     method,
     body: raw ?? body,
-    ...(raw === undefined ? {} : { headers: { 'content-type': 'application/json' } }),
+    headers: {
+      ...(await credentialFor(path)),
+      ...(raw === undefined ? {} : { 'content-type': 'application/json' }),
+    },
   });
   return { status, body: answer };
 }
@@ -194,7 +197,11 @@ describe('users service API', () => {
     const input = newUser();
     const response = await fetch(`${service.url}/internal/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'trace-me-123' },
+      headers: {
+        'content-type': 'application/json',
+        'x-request-id': 'trace-me-123',
+        ...(await credentialFor('/internal/users')),
+      },
       body: JSON.stringify(input),
     });
     expect(response.status).toBe(201);

@@ -1,5 +1,6 @@
 import { createApp } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
+import type { ServiceVerifier } from '@cruddur/service-auth';
 import { bodyLimit } from 'hono/body-limit';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
@@ -9,12 +10,14 @@ import { profileRoutes } from './routes/profiles.ts';
 export interface UsersAppDeps {
   pool: pg.Pool;
   logger: Logger;
+  /** Checks the credential of every internal call. */
+  verifier: ServiceVerifier;
   /** Served at /metrics when given. */
   metrics?: Registry;
 }
 
 /** The users service's HTTP app: internal API, /openapi.json, /healthz, /readyz (PostgreSQL reachable), /metrics. */
-export function createUsersApp({ pool, logger, metrics }: UsersAppDeps) {
+export function createUsersApp({ pool, logger, verifier, metrics }: UsersAppDeps) {
   const app = createApp({ logger, readiness: { postgres: () => pool.query('SELECT 1') } });
   // The largest valid body is a few kB; anything far bigger is refused (413) before it is parsed.
   app.use('/internal/*', bodyLimit({ maxSize: 64 * 1024 }));
@@ -23,14 +26,15 @@ export function createUsersApp({ pool, logger, metrics }: UsersAppDeps) {
       c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }),
     );
   }
-  app.route('/', identityRoutes({ pool }));
-  app.route('/', profileRoutes({ pool }));
+  app.route('/', identityRoutes({ pool, verifier }));
+  app.route('/', profileRoutes({ pool, verifier }));
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {
       title: 'Cruddur users service (internal)',
       version: '1.0.0',
-      description: 'Who people are. Errors are {"errors": [code, ...]} with every code that applies.',
+      description:
+        'Who people are. Every /internal route needs `Authorization: Bearer <service assertion>` (see the README, "Trust between services"). Errors are {"errors": [code, ...]} with every code that applies.',
     },
   });
   return app;

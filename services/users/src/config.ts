@@ -1,7 +1,9 @@
 import { baseSchema, envBoolean, port, positiveInt, z } from '@cruddur/config';
+import { verifierEnv } from '@cruddur/service-auth';
 
 export const usersConfigSchema = baseSchema.extend({
   PORT: port(4571),
+  ...verifierEnv,
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   USERS_EVENTS_QUEUE_URL: z.url(),
   OUTBOX_POLL_INTERVAL_MS: positiveInt(250),

@@ -1,7 +1,5 @@
-import { loadConfig } from '@cruddur/config';
+import { runService } from '@cruddur/http';
 import { usersConfigSchema } from './config.ts';
 import { startUsersService } from './service.ts';
 
-const config = loadConfig(usersConfigSchema);
-const service = await startUsersService(config);
-service.shutdown.installSignalHandlers();
+await runService({ name: 'users', schema: usersConfigSchema, start: startUsersService });

@@ -1,14 +1,11 @@
-import { HANDLE_PATTERN } from '@cruddur/contracts';
+import { BIO_MAX, CONTROL_CHARS, DISPLAY_NAME_MAX, HANDLE_PATTERN, userSnapshot } from '@cruddur/contracts';
 import { z } from '@hono/zod-openapi';
 
 /** 1 to 32 letters, digits or underscores; compared without regard to case. Also a CHECK in the database. */
-export { HANDLE_PATTERN };
-export const DISPLAY_NAME_MAX = 64;
-export const BIO_MAX = 1024;
+export { BIO_MAX, DISPLAY_NAME_MAX, HANDLE_PATTERN };
+
 const EMAIL_MAX = 254;
 const COGNITO_ID_MAX = 128;
-// Control characters (C0, DEL, C1): invisible on a profile page and unsafe in logs.
-const CONTROL_CHARS = /\p{Cc}/u;
 
 /**
  * Every zod message below is an error code from packages/http, so the 422 body lists exactly what is
@@ -99,6 +96,9 @@ export const userShortSchema = z
   .object({ uuid: z.uuid(), handle: z.string(), display_name: z.string() })
   .openapi('UserShort');
 export type UserShort = z.infer<typeof userShortSchema>;
+
+/** What other services may copy of a user: the payload of every user event, and GET /internal/users/{uuid}. */
+export const userSnapshotSchema = z.object(userSnapshot.shape).openapi('UserSnapshot');
 
 export const errorBodySchema = z
   .object({ errors: z.array(z.string()).openapi({ example: ['user_not_found'] }) })

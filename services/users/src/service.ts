@@ -1,6 +1,7 @@
 import { createQueuePublisher, createSqsClient } from '@cruddur/aws';
 import { ShutdownRegistry, startHttpServer } from '@cruddur/http';
 import { createLogger, type Logger } from '@cruddur/logger';
+import { createServiceVerifier } from '@cruddur/service-auth';
 import type pg from 'pg';
 import { createUsersApp } from './app.ts';
 import type { UsersConfig } from './config.ts';
@@ -17,7 +18,7 @@ export interface StartUsersServiceOptions {
   relay?:
     | boolean
     | Partial<Pick<OutboxRelayOptions, 'afterPublish' | 'pollIntervalMs' | 'batchSize' | 'listen'>>;
-  /** Interface to listen on; all interfaces by default. */
+  /** Interface to listen on; overrides HOST. */
   host?: string;
 }
 
@@ -72,11 +73,15 @@ export async function startUsersService(
       shutdown.register('outbox relay', () => relay!.stop());
     }
 
-    const app = createUsersApp({ pool, logger, metrics: metrics.registry });
+    const verifier = createServiceVerifier({
+      audience: 'users',
+      publicKeys: config.SERVICE_AUTH_PUBLIC_KEYS,
+    });
+    const app = createUsersApp({ pool, logger, verifier, metrics: metrics.registry });
     const server = await startHttpServer(app, {
       port: config.PORT,
+      host: options.host ?? config.HOST,
       logger,
-      ...(options.host ? { host: options.host } : {}),
     });
     shutdown.register('http server', () => server.close());
 

@@ -1,8 +1,21 @@
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { loadConfig } from '@cruddur/config';
 import { type EventEnvelope, parseEventJson } from '@cruddur/contracts';
-import type { testStack } from '@cruddur/test-kit';
+import { createTestServiceKeys, type testStack } from '@cruddur/test-kit';
 import { type UsersConfig, usersConfigSchema } from './config.ts';
+
+/** The callers' keys for this test file; the service trusts their public halves. */
+export const testKeys = await createTestServiceKeys();
+
+/**
+ * The credential a legitimate caller would send: the gateway's service credential for identity look-ups
+ * (the only caller allowed there), an operator's for everything else.
+ */
+export async function credentialFor(path: string): Promise<{ authorization: string }> {
+  return path.startsWith('/internal/users/by-cognito/')
+    ? testKeys.asService('users', 'gateway')
+    : testKeys.asService('users', 'ops');
+}
 
 /** Service config for a test: its own database and queue on the shared stack, a free port. */
 export function testConfig(
@@ -18,6 +31,7 @@ export function testConfig(
     DATABASE_URL: databaseUrl,
     USERS_EVENTS_QUEUE_URL: queueUrl,
     OUTBOX_POLL_INTERVAL_MS: '50',
+    SERVICE_AUTH_PUBLIC_KEYS: testKeys.publicKeysJson,
     ...extra,
   });
 }

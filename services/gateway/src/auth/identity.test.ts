@@ -24,7 +24,7 @@ function countingLookup(known: Record<string, User>) {
 describe('IdentityResolver', () => {
   it('caches hits and shares concurrent look-ups', async () => {
     const users = countingLookup({ 'sub-1': andrew });
-    const resolver = new IdentityResolver(users, { ttlMs: 30_000, maxEntries: 10 });
+    const resolver = new IdentityResolver(users, { ttlMs: 30_000, maxEntries: 10, unknownTtlMs: 5_000 });
     const [a, b] = await Promise.all([resolver.resolve('sub-1'), resolver.resolve('sub-1')]);
     await resolver.resolve('sub-1');
     expect(a).toEqual({
@@ -37,12 +37,21 @@ describe('IdentityResolver', () => {
     expect(users.calls).toEqual(['sub-1']);
   });
 
-  it('does not cache misses, so a new sign-up is seen at once', async () => {
+  it('caches misses only briefly: an unknown sub costs one look-up per few seconds, a new sign-up is seen soon', async () => {
     const known: Record<string, User> = {};
     const users = countingLookup(known);
-    const resolver = new IdentityResolver(users, { ttlMs: 30_000, maxEntries: 10 });
+    let now = 1_000_000;
+    const resolver = new IdentityResolver(users, {
+      ttlMs: 30_000,
+      maxEntries: 10,
+      unknownTtlMs: 5_000,
+      now: () => now,
+    });
     expect(await resolver.resolve('sub-1')).toBeUndefined();
     known['sub-1'] = andrew;
+    for (let i = 0; i < 20; i++) expect(await resolver.resolve('sub-1')).toBeUndefined();
+    expect(users.calls).toEqual(['sub-1']);
+    now += 5_001;
     expect((await resolver.resolve('sub-1'))?.uuid).toBe(andrew.uuid);
     expect(users.calls).toEqual(['sub-1', 'sub-1']);
   });

@@ -11,23 +11,28 @@ export interface Caller {
 
 /**
  * Maps a verified Cognito `sub` to our user, caching hits briefly (the reference did a PostgreSQL round
- * trip per request). Concurrent look-ups of one sub share a single call. Misses are not cached: a user
- * who has just signed up must not be locked out for the cache's lifetime.
+ * trip per request). Concurrent look-ups of one sub share a single call. Misses are cached too, but only
+ * for a few seconds: long enough that a validly signed token of an unknown user cannot make every one
+ * of its requests cost a users-service look-up, short enough that a user who has just signed up is in
+ * within seconds.
  */
 export class IdentityResolver {
   private readonly cache: TtlCache<string, Caller>;
+  private readonly unknown: TtlCache<string, true>;
   private readonly inFlight = new Map<string, Promise<Caller | undefined>>();
 
   constructor(
     private readonly users: Pick<UsersClient, 'byCognitoSub'>,
-    options: { ttlMs: number; maxEntries: number },
+    options: { ttlMs: number; maxEntries: number; unknownTtlMs: number; now?: () => number },
   ) {
     this.cache = new TtlCache(options);
+    this.unknown = new TtlCache({ ...options, ttlMs: options.unknownTtlMs });
   }
 
   async resolve(sub: string): Promise<Caller | undefined> {
     const cached = this.cache.get(sub);
     if (cached) return cached;
+    if (this.unknown.get(sub)) return undefined;
     let pending = this.inFlight.get(sub);
     if (!pending) {
       pending = this.lookUp(sub).finally(() => this.inFlight.delete(sub));
@@ -38,7 +43,10 @@ export class IdentityResolver {
 
   private async lookUp(sub: string): Promise<Caller | undefined> {
     const user = await this.users.byCognitoSub(sub);
-    if (!user) return undefined;
+    if (!user) {
+      this.unknown.set(sub, true);
+      return undefined;
+    }
     const caller = { uuid: user.uuid, handle: user.handle, display_name: user.display_name, sub };
     this.cache.set(sub, caller);
     return caller;

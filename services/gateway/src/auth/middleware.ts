@@ -3,6 +3,8 @@ import type { Logger } from '@cruddur/logger';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { GatewayEnv } from '../env.ts';
+import { clientAddress } from '../middleware/rate-limit.ts';
+import type { TokenBuckets } from '../middleware/token-bucket.ts';
 import type { IdentityResolver } from './identity.ts';
 import { type AccessTokenVerifier, InvalidTokenError, JwksUnavailableError } from './verifier.ts';
 
@@ -17,6 +19,9 @@ export interface AuthenticateOptions {
   required: boolean;
   /** Also read `?access_token=`: browsers' EventSource cannot send an Authorization header. */
   allowQueryToken?: boolean;
+  /** Failed attempts per client address; when its bucket is empty the address gets 429 before any check. */
+  failures: TokenBuckets;
+  trustProxy?: boolean;
 }
 
 export function bearerToken(c: Context, allowQueryToken: boolean): string | undefined {
@@ -34,6 +39,11 @@ function unauthorized(c: Context) {
   return c.json(body, 401, { 'WWW-Authenticate': 'Bearer' });
 }
 
+function tooManyFailures(c: Context, retryAfterSeconds: number) {
+  const body: ErrorBody = { errors: ['rate_limited'] };
+  return c.json(body, 429, { 'Retry-After': String(retryAfterSeconds) });
+}
+
 /**
  * Verifies the Cognito access token and resolves the caller, before any body is read. Every token
  * problem, and a token whose user we do not know, is the same 401; a key set or users service that
@@ -45,16 +55,25 @@ export function authenticate({
   logger,
   required,
   allowQueryToken = false,
+  failures,
+  trustProxy = false,
 }: AuthenticateOptions) {
   return createMiddleware<GatewayEnv>(async (c, next) => {
+    const address = clientAddress(c, trustProxy);
+    // Each failure spends a token of the address's bucket; an empty bucket answers before any crypto or
+    // look-up, so guessing tokens costs the guesser far more than it costs us.
+    const failed = () => {
+      const spent = failures.take(address);
+      return spent.ok ? unauthorized(c) : tooManyFailures(c, spent.retryAfterSeconds);
+    };
     const token = bearerToken(c, allowQueryToken);
-    if (token === undefined) {
-      if (required) return unauthorized(c);
-      return next();
-    }
+    if (token === undefined && !required) return next();
+    const budget = failures.peek(address);
+    if (!budget.ok) return tooManyFailures(c, budget.retryAfterSeconds);
+    if (token === undefined) return failed();
     if (!JWT_SHAPE.test(token)) {
       logger.info({ reason: 'not a JWT' }, 'token rejected');
-      return unauthorized(c);
+      return failed();
     }
     let sub: string;
     try {
@@ -63,7 +82,7 @@ export function authenticate({
       if (err instanceof InvalidTokenError) {
         // The reason (expired, wrong client, bad signature) helps whoever debugs a sign-in; never the token.
         logger.info({ reason: err.message }, 'token rejected');
-        return unauthorized(c);
+        return failed();
       }
       if (err instanceof JwksUnavailableError) throw AppError.unavailable(err);
       throw err;
@@ -71,7 +90,7 @@ export function authenticate({
     const caller = await identities.resolve(sub);
     if (!caller) {
       logger.warn({ sub }, 'valid token of a sub with no user');
-      return unauthorized(c);
+      return failed();
     }
     c.set('caller', caller);
     return next();

@@ -5,7 +5,12 @@ import { type CryptoKey, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cognitoClient, createCognitoUser, createOtherClient, signIn } from '../testing/cognito.ts';
 import { claimsOf, signAsEmulator, signWithStrangerKey, unsignedToken } from '../testing/tokens.ts';
-import { createAccessTokenVerifier, InvalidTokenError, JwksUnavailableError } from './verifier.ts';
+import {
+  createAccessTokenVerifier,
+  InvalidTokenError,
+  JwksUnavailableError,
+  LocalKeyRefusedError,
+} from './verifier.ts';
 
 describe('access token verification against the Cognito emulator', () => {
   const stack = testStack();
@@ -26,7 +31,15 @@ describe('access token verification against the Cognito emulator', () => {
     client.destroy();
   });
 
-  const verifier = () => createAccessTokenVerifier({ issuer: pool.issuer, clientId: pool.clientId });
+  // The emulator signs with a key published in its npm package: trusted only with local trust on.
+  const verifier = () =>
+    createAccessTokenVerifier({ issuer: pool.issuer, clientId: pool.clientId, allowEmulatorKeys: true });
+
+  it("refuses the emulator's published key without local trust, at start and on every token", async () => {
+    const production = createAccessTokenVerifier({ issuer: pool.issuer, clientId: pool.clientId });
+    await expect(production.ping()).rejects.toBeInstanceOf(LocalKeyRefusedError);
+    await expect(production.verify(user.accessToken)).rejects.toThrow(/emulator's published key/);
+  });
   const now = () => Math.floor(Date.now() / 1000);
 
   it('accepts a real access token and returns its sub', async () => {

@@ -27,12 +27,32 @@ export class JwksUnavailableError extends Error {
 
 const PING_EVERY_MS = 60_000;
 
+/**
+ * The Cognito emulator's signing key ships in its npm package (cognito-local, lib/keys), so anyone can
+ * sign tokens with it. Outside local trust a key set or token that uses it is refused, whatever the issuer.
+ */
+const EMULATOR_KEY_ID = 'CognitoLocal';
+const EMULATOR_KEY_MODULUS_START = '2uLO7yh1_6Icfd89V3nNTc_qhfpDN7vEmOYlmJQlc9_RmOns26lg88fXXFntZESwHOm7';
+
+function isEmulatorKey(jwk: { kid?: unknown; n?: unknown }): boolean {
+  return (
+    jwk.kid === EMULATOR_KEY_ID || (typeof jwk.n === 'string' && jwk.n.startsWith(EMULATOR_KEY_MODULUS_START))
+  );
+}
+
+/** The key set names the emulator's published key while local trust is off: refused at start and on every token. */
+export class LocalKeyRefusedError extends Error {
+  override name = 'LocalKeyRefusedError';
+}
+
 export interface VerifierOptions {
   issuer: string;
   clientId: string;
   /** Defaults to `<issuer>/.well-known/jwks.json`, where Cognito and its emulator both serve it. */
   jwksUri?: string;
   fetchTimeoutMs?: number;
+  /** Local development only: accept the Cognito emulator's published signing key. */
+  allowEmulatorKeys?: boolean;
 }
 
 /**
@@ -47,6 +67,7 @@ export function createAccessTokenVerifier({
   clientId,
   jwksUri = `${issuer}/.well-known/jwks.json`,
   fetchTimeoutMs = 3_000,
+  allowEmulatorKeys = false,
 }: VerifierOptions): AccessTokenVerifier {
   const fetcher = {
     fetch: async (uri: string): Promise<ArrayBuffer> => {
@@ -71,7 +92,10 @@ export function createAccessTokenVerifier({
       jwksUri,
       // Access tokens carry no `aud`; Cognito puts the app client in `client_id` instead.
       audience: null,
-      customJwtCheck: ({ payload }) => {
+      customJwtCheck: ({ payload, jwk }) => {
+        if (!allowEmulatorKeys && isEmulatorKey(jwk)) {
+          throw new InvalidTokenError("signed with the Cognito emulator's published key");
+        }
         // The library checks `exp` only when present; Cognito always sets it, so a token without one is forged.
         if (typeof payload.exp !== 'number') throw new InvalidTokenError('no expiry');
         if (payload.token_use !== 'access') throw new InvalidTokenError('not an access token');
@@ -100,7 +124,12 @@ export function createAccessTokenVerifier({
     async ping() {
       // Readiness is polled every few seconds; the key set needs checking far less often than that.
       if (Date.now() - lastPing < PING_EVERY_MS) return;
-      await jwksCache.getJwks(jwksUri);
+      const jwks = await jwksCache.getJwks(jwksUri);
+      if (!allowEmulatorKeys && jwks.keys.some((key) => isEmulatorKey(key))) {
+        throw new LocalKeyRefusedError(
+          `${jwksUri} serves the Cognito emulator's published signing key; set AUTH_LOCAL_TRUST=true only on a developer machine`,
+        );
+      }
       lastPing = Date.now();
     },
   };

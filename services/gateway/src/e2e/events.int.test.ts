@@ -3,7 +3,7 @@ import { createTopicPublisher } from '@cruddur/aws';
 import { createEvent } from '@cruddur/contracts';
 import { snsClient, sqsClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RunningGateway } from '../gateway.ts';
+import type { RunningGateway } from '../service.ts';
 import { call } from '../testing/api.ts';
 import { type EventStreamClient, openEventStream } from '../testing/sse.ts';
 import { type E2eSystem, startE2eSystem, type TestUser } from '../testing/system.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RunningGateway } from '../gateway.ts';
+import type { RunningGateway } from '../service.ts';
 import { call } from '../testing/api.ts';
 import { type E2eSystem, startE2eSystem, type TestUser } from '../testing/system.ts';
 

@@ -22,7 +22,8 @@ export function rateLimit(options: { capacity: number; refillPerSecond: number; 
   });
 }
 
-function clientAddress(c: Parameters<typeof getConnInfo>[0], trustProxy: boolean): string {
+/** The caller's address: the socket's, or behind our load balancer the one it appended. */
+export function clientAddress(c: Parameters<typeof getConnInfo>[0], trustProxy: boolean): string {
   if (trustProxy) {
     // Our load balancer appends the address it saw; earlier entries are whatever the client claimed.
     const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();

@@ -37,6 +37,19 @@ export class TokenBuckets {
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / refillPerSecond)) };
   }
 
+  /** What `take` would answer now, without taking a token. */
+  peek(key: string): TakeResult {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return { ok: true };
+    const { capacity, refillPerSecond } = this.options;
+    const tokens = Math.min(
+      capacity,
+      bucket.tokens + ((this.now() - bucket.updatedAt) / 1000) * refillPerSecond,
+    );
+    if (tokens >= 1) return { ok: true };
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / refillPerSecond)) };
+  }
+
   /** A bucket that would be full by now holds no information: forgetting it changes nothing. */
   private sweep(now: number): void {
     const { capacity, refillPerSecond } = this.options;

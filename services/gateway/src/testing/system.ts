@@ -10,17 +10,19 @@ import {
 import {
   createTestDatabase,
   createTestQueue,
+  createTestServiceKeys,
   createTestTable,
   createTestTopic,
   createTestUserPool,
   dynamoClient,
+  type TestServiceKeys,
   type TestUserPool,
   testStack,
   uniqueName,
 } from '@cruddur/test-kit';
 import { startUsersService, usersConfigSchema } from '@cruddur/users';
 import { type GatewayConfig, gatewayConfigSchema } from '../config.ts';
-import { type RunningGateway, startGateway } from '../gateway.ts';
+import { type RunningGateway, startGateway } from '../service.ts';
 import { captureLogger } from './capture-logger.ts';
 import { cognitoClient, createCognitoUser } from './cognito.ts';
 
@@ -39,6 +41,8 @@ export interface E2eSystem {
   usersUrl: string;
   messagingUrl: string;
   gatewayConfig: GatewayConfig;
+  /** The signing keys the services trust, to call users and messaging directly as one of them. */
+  keys: TestServiceKeys;
   /** What the users and messaging services logged, to follow a request id across the hop. */
   logs: { users: Record<string, unknown>[]; messaging: Record<string, unknown>[] };
   /** Starts one more gateway replica on the same services (env overrides on top of the default config). */
@@ -60,13 +64,14 @@ export async function startE2eSystem(): Promise<E2eSystem> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    const [db, usersQueue, table, topic, streamDlq, pool] = await Promise.all([
+    const [db, usersQueue, table, topic, streamDlq, pool, keys] = await Promise.all([
       createTestDatabase(stack, 'gw'),
       createTestQueue(stack, { prefix: 'gw-users' }),
       createTestTable(stack, 'gw-messages'),
       createTestTopic(stack, 'gw-events'),
       createTestQueue(stack, { prefix: 'gw-stream-dlq' }),
       createTestUserPool(stack),
+      createTestServiceKeys(),
     ]);
     cleanups.push(db.drop, usersQueue.drop, table.drop, topic.drop, streamDlq.drop);
     const leaseTable = uniqueName('gw-leases');
@@ -93,8 +98,9 @@ export async function startE2eSystem(): Promise<E2eSystem> {
         DATABASE_URL: db.url,
         USERS_EVENTS_QUEUE_URL: usersQueue.url,
         OUTBOX_POLL_INTERVAL_MS: '50',
+        SERVICE_AUTH_PUBLIC_KEYS: keys.publicKeysJson,
       }),
-      { logger: usersLog.logger, migrate: true, host: '127.0.0.1' },
+      { logger: usersLog.logger, migrate: true },
     );
     cleanups.push(() => users.stop());
     const messaging = await startMessagingService(
@@ -102,8 +108,11 @@ export async function startE2eSystem(): Promise<E2eSystem> {
         ...common,
         DDB_MESSAGE_TABLE: table.name,
         USERS_EVENTS_QUEUE_URL: usersQueue.url,
+        USERS_URL: users.url,
+        SERVICE_AUTH_PRIVATE_KEY: keys.privateKeyJson('messaging'),
+        SERVICE_AUTH_PUBLIC_KEYS: keys.publicKeysJson,
       }),
-      { logger: messagingLog.logger, host: '127.0.0.1', usersEventsWaitSeconds: 1 },
+      { logger: messagingLog.logger, usersEventsWaitSeconds: 1 },
     );
     cleanups.push(() => messaging.stop());
     const consumer = await startStreamConsumer(
@@ -131,6 +140,9 @@ export async function startE2eSystem(): Promise<E2eSystem> {
       COGNITO_ISSUER: pool.issuer,
       CORS_ORIGINS: 'http://localhost:3000',
       MESSAGE_EVENTS_TOPIC_ARN: topic.arn,
+      // The test pool is the Cognito emulator's: an http issuer and its published key.
+      AUTH_LOCAL_TRUST: 'true',
+      SERVICE_AUTH_PRIVATE_KEY: keys.privateKeyJson('gateway'),
     };
     const gatewayConfig = loadConfig(gatewayConfigSchema, gatewayEnv);
 
@@ -143,6 +155,7 @@ export async function startE2eSystem(): Promise<E2eSystem> {
       usersUrl: users.url,
       messagingUrl: messaging.url,
       gatewayConfig,
+      keys,
       logs: { users: usersLog.lines, messaging: messagingLog.lines },
       async startGateway(overrides = {}) {
         const gateway = await startGateway(loadConfig(gatewayConfigSchema, { ...gatewayEnv, ...overrides }), {
@@ -156,7 +169,7 @@ export async function startE2eSystem(): Promise<E2eSystem> {
         const display_name = `${handle} Display`;
         const registered = await fetch(`${users.url}/internal/users`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...(await keys.asService('users', 'ops')) },
           body: JSON.stringify({
             handle,
             display_name,

@@ -1,4 +1,5 @@
 import type { ServiceClient } from '@cruddur/http';
+import { bearer, type ServiceSigner } from '@cruddur/service-auth';
 import { parseUpstream, upstreamFailure } from './errors.ts';
 import { conversation, message, page, readResult, startConversationResult } from './schemas.ts';
 
@@ -15,23 +16,26 @@ function query(params: Record<string, string | number | undefined>): string {
 }
 
 /**
- * The messaging service calls the gateway makes (docs/contracts.md). The caller's user uuid always
- * comes from the verified token, never from the public request. Writes carrying an idempotency key
- * are marked safe to retry: messaging answers a repeat with the same message.
+ * The messaging service calls the gateway makes (docs/contracts.md). Each carries a short-lived
+ * assertion, signed by the gateway, of the user it acts for: that user comes from the verified Cognito
+ * token, never from the public request, and messaging reads it from nowhere else. Writes carrying an
+ * idempotency key are marked safe to retry: messaging answers a repeat with the same message.
  */
-export function createMessagingClient(client: ServiceClient) {
+export function createMessagingClient(client: ServiceClient, signer: ServiceSigner) {
+  const actingFor = async (userUuid: string) => bearer(await signer.forUser('messaging', userUuid));
   return {
     async listConversations(userUuid: string, { limit, cursor }: PageQuery) {
-      const res = await client.request(
-        `/internal/users/${userUuid}/conversations${query({ limit, cursor })}`,
-      );
+      const res = await client.request(`/internal/conversations${query({ limit, cursor })}`, {
+        headers: await actingFor(userUuid),
+      });
       if (res.status !== 200) throw upstreamFailure('messaging', res);
       return parseUpstream('messaging', page(conversation), res.body);
     },
 
     async listMessages(userUuid: string, groupUuid: string, { limit, cursor }: PageQuery) {
       const res = await client.request(
-        `/internal/conversations/${groupUuid}/messages${query({ user_uuid: userUuid, limit, before: cursor })}`,
+        `/internal/conversations/${groupUuid}/messages${query({ limit, before: cursor })}`,
+        { headers: await actingFor(userUuid) },
       );
       if (res.status !== 200) throw upstreamFailure('messaging', res);
       return parseUpstream('messaging', page(message), res.body);
@@ -45,7 +49,8 @@ export function createMessagingClient(client: ServiceClient) {
     }) {
       const res = await client.request(`/internal/conversations/${input.groupUuid}/messages`, {
         method: 'POST',
-        body: { user_uuid: input.userUuid, message: input.message, idempotency_key: input.idempotencyKey },
+        headers: await actingFor(input.userUuid),
+        body: { message: input.message, idempotency_key: input.idempotencyKey },
         idempotent: input.idempotencyKey !== undefined,
       });
       if (res.status !== 200 && res.status !== 201) throw upstreamFailure('messaging', res);
@@ -62,8 +67,8 @@ export function createMessagingClient(client: ServiceClient) {
     }) {
       const res = await client.request('/internal/conversations', {
         method: 'POST',
+        headers: await actingFor(input.userUuid),
         body: {
-          user_uuid: input.userUuid,
           recipient_uuid: input.recipientUuid,
           recipient: input.recipient,
           message: input.message,
@@ -78,7 +83,7 @@ export function createMessagingClient(client: ServiceClient) {
     async markRead(userUuid: string, groupUuid: string) {
       const res = await client.request(`/internal/conversations/${groupUuid}/read`, {
         method: 'POST',
-        body: { user_uuid: userUuid },
+        headers: await actingFor(userUuid),
         // Marking read twice has the same outcome as once.
         idempotent: true,
       });

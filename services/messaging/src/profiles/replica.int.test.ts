@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { createEvent, type UserSnapshot } from '@cruddur/contracts';
 import { keys } from '@cruddur/ddb';
 import { documentClient, sqsClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceFixture, startServiceFixture } from '../test-helpers.ts';
-import { applyProfileEvent } from './replica.ts';
 
 const stack = testStack();
 const sqs = sqsClient(stack);
@@ -22,21 +20,19 @@ afterAll(async () => {
   ddb.destroy();
 });
 
-const snapshot = (uuid: string, version: number, display_name: string): UserSnapshot => ({
-  uuid,
-  handle: `h${uuid.slice(0, 8)}`,
-  display_name,
-  bio: null,
-  version,
-});
-
-async function send(type: 'user.registered' | 'user.profile_updated', user: UserSnapshot) {
-  await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: f.queue.url,
-      MessageBody: JSON.stringify(createEvent(type, user, { traceId: 'test' })),
-    }),
-  );
+/** Puts an event on users-events as anyone who can reach the queue could, bypassing the users service. */
+async function inject(type: 'user.registered' | 'user.profile_updated', payload: unknown) {
+  // Built by hand: createEvent would refuse the payloads the users service could never have written.
+  const event = {
+    id: randomUUID(),
+    type,
+    version: 1,
+    occurred_at: new Date().toISOString(),
+    trace_id: 'forged',
+    payload,
+  };
+  await sqs.send(new SendMessageCommand({ QueueUrl: f.queue.url, MessageBody: JSON.stringify(event) }));
+  return event.id;
 }
 
 async function replica(uuid: string) {
@@ -45,80 +41,124 @@ async function replica(uuid: string) {
   ).Item;
 }
 
-async function queueDrained() {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: f.queue.url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(out.Attributes?.ApproximateNumberOfMessages) +
-    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible)
-  );
+const deadLetters: { body: string; reason: string }[] = [];
+/** Every dead letter so far, with the reason the consumer gave. */
+async function deadLettered() {
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: f.deadLetters.url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    if (Messages.length === 0) return deadLetters;
+    for (const m of Messages) {
+      deadLetters.push({ body: m.Body ?? '', reason: m.MessageAttributes?.reason?.StringValue ?? '' });
+    }
+  }
 }
+const reasonFor = async (eventId: string) =>
+  (await deadLettered()).find((d) => d.body.includes(eventId))?.reason;
 
 describe('profile replica', () => {
-  it('applies newer versions only, so duplicates and late events are harmless', async () => {
-    const uuid = randomUUID();
-    const event = (v: number, name: string) =>
-      createEvent('user.profile_updated', snapshot(uuid, v, name), { traceId: 't' });
-    expect(await applyProfileEvent(f.store, event(2, 'Two'))).toBe('applied');
-    expect(await applyProfileEvent(f.store, event(2, 'Two again'))).toBe('stale');
-    expect(await applyProfileEvent(f.store, event(1, 'One'))).toBe('stale');
-    expect(await applyProfileEvent(f.store, event(3, 'Three'))).toBe('applied');
-    expect(await replica(uuid)).toMatchObject({ type: 'user', uuid, display_name: 'Three', version: 3 });
-    const other = createEvent(
-      'message.created',
-      {
-        message_group_uuid: randomUUID(),
-        message_uuid: randomUUID(),
-        sender_uuid: uuid,
-        members: [uuid],
-        message: 'x',
-        created_at: new Date().toISOString(),
-      },
-      { traceId: 't' },
-    );
-    expect(await applyProfileEvent(f.store, other)).toBe('ignored');
+  it('stores what the users service holds: its events announce changes, and every later change still lands', async () => {
+    const user = await f.registerUser('replica_real');
+    await expect.poll(async () => (await replica(user.uuid))?.version, { timeout: 10_000 }).toBe(1);
+    await f.renameUser(user.uuid, 'Renamed Once');
+    await expect
+      .poll(async () => (await replica(user.uuid))?.display_name, { timeout: 10_000 })
+      .toBe('Renamed Once');
+    expect(await replica(user.uuid)).toMatchObject({ type: 'user', uuid: user.uuid, version: 2 });
   });
 
-  it('consumes users-events from the queue, ignoring an older version that arrives late', async () => {
-    const uuid = randomUUID();
-    await send('user.registered', snapshot(uuid, 1, 'First'));
-    await send('user.profile_updated', snapshot(uuid, 3, 'Third'));
-    await expect.poll(async () => (await replica(uuid))?.version, { timeout: 10_000 }).toBe(3);
-    await send('user.profile_updated', snapshot(uuid, 2, 'Second, late'));
-    await send('user.profile_updated', snapshot(uuid, 3, 'Third'));
-    await expect.poll(queueDrained, { timeout: 10_000 }).toBe(0);
-    expect(await replica(uuid)).toMatchObject({ display_name: 'Third', version: 3 });
+  it('dead-letters a forged event with the version lock-out of the old attack, and real updates keep landing', async () => {
+    const user = await f.registerUser('replica_victim');
+    await expect.poll(async () => (await replica(user.uuid))?.version, { timeout: 10_000 }).toBe(1);
+    const forged = await inject('user.registered', {
+      ...user,
+      display_name: 'Pwned',
+      version: 2_147_483_647,
+    });
+    await expect
+      .poll(() => reasonFor(forged), { timeout: 10_000 })
+      .toMatch(/claims version 2147483647.*has 1/);
+    expect(await replica(user.uuid)).toMatchObject({ display_name: user.display_name, version: 1 });
+    await f.renameUser(user.uuid, 'Still Mine');
+    await expect
+      .poll(async () => (await replica(user.uuid))?.display_name, { timeout: 10_000 })
+      .toBe('Still Mine');
+  });
+
+  it('takes nothing from a forged payload even when its version looks plausible', async () => {
+    const user = await f.registerUser('replica_plausible');
+    await f.renameUser(user.uuid, 'Real Two');
+    await expect.poll(async () => (await replica(user.uuid))?.version, { timeout: 10_000 }).toBe(2);
+    await inject('user.profile_updated', {
+      ...user,
+      handle: 'attacker',
+      display_name: 'Fake Two',
+      version: 2,
+    });
+    await inject('user.profile_updated', { ...user, display_name: 'Fake One', version: 1 });
+    await f.renameUser(user.uuid, 'Real Three');
+    await expect.poll(async () => (await replica(user.uuid))?.version, { timeout: 10_000 }).toBe(3);
+    expect(await replica(user.uuid)).toMatchObject({ handle: user.handle, display_name: 'Real Three' });
+  });
+
+  it('dead-letters, with a reason, an event for a user the users service does not have', async () => {
+    const ghost = randomUUID();
+    const forged = await inject('user.registered', {
+      uuid: ghost,
+      handle: 'ghost',
+      display_name: 'Ghost',
+      bio: null,
+      version: 1,
+    });
+    await expect.poll(() => reasonFor(forged), { timeout: 10_000 }).toMatch(/unknown to the users service/);
+    expect(await replica(ghost)).toBeUndefined();
+  });
+
+  it('dead-letters payloads the users service could never have written (its own handle, name and version rules)', async () => {
+    const user = await f.registerUser('replica_rules');
+    const bad = [
+      { ...user, handle: 'has space' },
+      { ...user, handle: 'x'.repeat(33) },
+      { ...user, display_name: 'tab\there' },
+      { ...user, display_name: 'y'.repeat(65) },
+      { ...user, version: 9_007_199_254_740_991 },
+      { ...user, version: 0 },
+    ];
+    const ids = await Promise.all(bad.map((payload) => inject('user.profile_updated', payload)));
+    for (const id of ids)
+      await expect.poll(() => reasonFor(id), { timeout: 10_000 }).toMatch(/^invalid event/);
+    await expect.poll(async () => (await replica(user.uuid))?.version, { timeout: 10_000 }).toBe(1);
+    expect(await replica(user.uuid)).toMatchObject({ handle: user.handle, display_name: user.display_name });
   });
 
   it('shows a profile change in conversation lists and threads within seconds', async () => {
-    const [ann, bob] = await Promise.all([f.addUser('prof-a'), f.addUser('prof-b')]);
+    const [ann, bob] = await Promise.all([f.registerUser('prof_a'), f.registerUser('prof_b')]);
+    await expect.poll(async () => (await replica(ann.uuid))?.version, { timeout: 10_000 }).toBe(1);
     const started = await f.call('/internal/conversations', {
-      body: { user_uuid: bob.uuid, recipient_uuid: ann.uuid, message: 'hi ann' },
+      as: bob.uuid,
+      body: { recipient_uuid: ann.uuid, message: 'hi ann' },
     });
     const group = started.body.message.message_group_uuid;
-    await send('user.profile_updated', {
-      ...bob,
-      handle: 'bob-renamed',
-      display_name: 'Bob Renamed',
-      version: 2,
-    });
+    await f.renameUser(bob.uuid, 'Bob Renamed');
 
     await expect
-      .poll(async () => (await f.call(`/internal/users/${ann.uuid}/conversations`)).body.items[0], {
+      .poll(async () => (await f.call('/internal/conversations', { as: ann.uuid })).body.items[0], {
         timeout: 10_000,
       })
       .toMatchObject({
-        other_user: { handle: 'bob-renamed', display_name: 'Bob Renamed' },
-        last_message: { sender_handle: 'bob-renamed' },
+        other_user: { handle: bob.handle, display_name: 'Bob Renamed' },
+        last_message: { sender_handle: bob.handle },
       });
-    const thread = await f.call(`/internal/conversations/${group}/messages?user_uuid=${ann.uuid}`);
+    const thread = await f.call(`/internal/conversations/${group}/messages`, { as: ann.uuid });
     expect(thread.body.items[0].sender).toEqual({
       uuid: bob.uuid,
-      handle: 'bob-renamed',
+      handle: bob.handle,
       display_name: 'Bob Renamed',
     });
   });
@@ -127,11 +167,12 @@ describe('profile replica', () => {
     const bob = await f.addUser('ghost-b');
     const ghost = randomUUID();
     const started = await f.call('/internal/conversations', {
-      body: { user_uuid: ghost, recipient_uuid: bob.uuid, message: 'boo' },
+      as: ghost,
+      body: { recipient_uuid: bob.uuid, message: 'boo' },
     });
     expect(started.status).toBe(201);
     expect(started.body.message.sender).toEqual({ uuid: ghost, handle: '', display_name: 'Unknown user' });
-    const list = await f.call(`/internal/users/${bob.uuid}/conversations`);
+    const list = await f.call('/internal/conversations', { as: bob.uuid });
     expect(list.body.items[0].other_user).toEqual({ uuid: ghost, handle: '', display_name: 'Unknown user' });
   });
 });

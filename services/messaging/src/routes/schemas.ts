@@ -1,6 +1,5 @@
-import { AppError, type ErrorCode, isErrorCode } from '@cruddur/http';
+import { AppError, type ErrorCode } from '@cruddur/http';
 import { z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { checkMessage, IDEMPOTENCY_KEY, isUuid, MAX_MESSAGE_CHARS } from '../validation.ts';
 
 /** Request and response schemas shared by the route files. zod messages are error codes. */
@@ -16,6 +15,11 @@ export const messageField = z
   .superRefine((value, ctx) => {
     const checked = checkMessage(value);
     if (!checked.ok) for (const code of checked.codes) ctx.addIssue({ code: 'custom', message: code });
+  })
+  // Stored as checked: CRLF as LF, trimmed.
+  .transform((value) => {
+    const checked = checkMessage(value);
+    return checked.ok ? checked.text : value;
   })
   .openapi({
     description: `1 to ${MAX_MESSAGE_CHARS} Unicode code points after trimming; CRLF becomes LF; no control characters other than newline`,
@@ -80,6 +84,12 @@ export const errorResponse = (description: string) => ({
   content: { 'application/json': { schema: ErrorBody } },
   description,
 });
+
+/** Every internal route needs the gateway's assertion of the acting user (`Authorization: Bearer`). */
+export const credentialErrors = {
+  401: errorResponse('service_credential_missing, _invalid, _expired or _audience'),
+  403: errorResponse('service_caller_forbidden: not the gateway, or no acting user'),
+};
 export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
   description,
@@ -92,35 +102,4 @@ export const pathUuid = (name: string) => z.string().openapi({ param: { name, in
 export function uuidParam(value: string, code: ErrorCode): string {
   if (!isUuid(value)) throw new AppError(code);
   return value.toLowerCase();
-}
-
-export function pathCodes(c: Context, params: Record<string, ErrorCode>): ErrorCode[] {
-  return Object.entries(params)
-    .filter(([name]) => !isUuid(c.req.param(name)))
-    .map(([, code]) => code);
-}
-
-/**
- * A validation hook that answers 422 with every code: those of the failed body or query plus those of
- * the path parameters, which zod-openapi would otherwise check in a separate, earlier step.
- */
-export function validationHook(
-  params: Record<string, ErrorCode>,
-  extra: (raw: Record<string, unknown>) => ErrorCode[] = () => [],
-) {
-  return (
-    result:
-      | { success: true }
-      | { success: false; data?: unknown; error: { issues: readonly { message: string }[] } },
-    c: Context,
-  ) => {
-    if (result.success) return undefined;
-    const codes = new Set<ErrorCode>(pathCodes(c, params));
-    for (const issue of result.error.issues)
-      codes.add(isErrorCode(issue.message) ? issue.message : 'body_invalid');
-    const raw = result.data;
-    if (typeof raw === 'object' && raw !== null)
-      for (const code of extra(raw as Record<string, unknown>)) codes.add(code);
-    return c.json({ errors: [...codes] }, 422);
-  };
 }

@@ -1,26 +1,36 @@
 import { AppError, createRouter } from '@cruddur/http';
+import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
 import { createRoute, z } from '@hono/zod-openapi';
 import type pg from 'pg';
-import { findUserByCognitoId, findUserByHandle, findUsersByUuids } from '../data/users.ts';
-import { errorBodySchema, HANDLE_PATTERN, lookupBody, userSchema, userShortSchema } from '../schemas.ts';
+import { findUserByCognitoId, findUserByHandle, findUserByUuid, findUsersByUuids } from '../data/users.ts';
+import {
+  errorBodySchema,
+  HANDLE_PATTERN,
+  lookupBody,
+  userSchema,
+  userShortSchema,
+  userSnapshotSchema,
+} from '../schemas.ts';
+import { userSnapshot } from '../users.ts';
 
-const notFound = {
-  description: 'No such user',
+const errors = (description: string) => ({
+  description,
   content: { 'application/json': { schema: errorBodySchema } },
-};
-const invalid = {
-  description: 'Invalid input',
-  content: { 'application/json': { schema: errorBodySchema } },
+});
+const credentialErrors = {
+  401: errors('service_credential_missing, _invalid, _expired or _audience'),
+  403: errors('service_caller_forbidden: this caller may not use this route'),
 };
 
 const byCognito = createRoute({
   method: 'get',
   path: '/internal/users/by-cognito/{sub}',
-  summary: 'The user a Cognito sub belongs to (identity resolution on every authenticated request)',
+  summary: 'The user a Cognito sub belongs to (identity resolution: gateway service credential only)',
   request: { params: z.object({ sub: z.string().openapi({ param: { name: 'sub', in: 'path' } }) }) },
   responses: {
     200: { description: 'The user', content: { 'application/json': { schema: userSchema } } },
-    404: notFound,
+    404: errors('No such user'),
+    ...credentialErrors,
   },
 });
 
@@ -32,7 +42,25 @@ const byHandle = createRoute({
   request: { params: z.object({ handle: z.string().openapi({ param: { name: 'handle', in: 'path' } }) }) },
   responses: {
     200: { description: 'The short profile', content: { 'application/json': { schema: userShortSchema } } },
-    404: notFound,
+    404: errors('No such user'),
+    ...credentialErrors,
+  },
+});
+
+const byUuid = createRoute({
+  method: 'get',
+  path: '/internal/users/{uuid}',
+  summary: "A user's public snapshot with its version: what a user event announces, read from the source",
+  request: {
+    params: z.object({
+      uuid: z.uuid({ error: 'uuid_invalid' }).openapi({ param: { name: 'uuid', in: 'path' } }),
+    }),
+  },
+  responses: {
+    200: { description: 'The snapshot', content: { 'application/json': { schema: userSnapshotSchema } } },
+    404: errors('No such user'),
+    422: errors('uuid_invalid'),
+    ...credentialErrors,
   },
 });
 
@@ -46,13 +74,29 @@ const lookup = createRoute({
       description: 'The users found, in the order asked for',
       content: { 'application/json': { schema: z.object({ users: z.array(userShortSchema) }) } },
     },
-    422: invalid,
+    422: errors('Invalid input'),
+    ...credentialErrors,
   },
 });
 
-/** Read-only identity look-ups used by the gateway on every request and by the messaging service. */
-export function identityRoutes({ pool }: { pool: pg.Pool }) {
-  return createRouter()
+/**
+ * Read-only identity look-ups. The Cognito look-up returns the email, so only the gateway may make it,
+ * with a service credential; profiles are readable by every service of ours and by operators' scripts.
+ */
+export function identityRoutes({ pool, verifier }: { pool: pg.Pool; verifier: ServiceVerifier }) {
+  const router = createRouter<ServiceAuthEnv>();
+  router.use(
+    '/internal/users/by-cognito/*',
+    requireServiceCredential(verifier, { callers: ['gateway'], user: 'none' }),
+  );
+  const readers = requireServiceCredential(verifier, {
+    callers: ['gateway', 'messaging', 'ops'],
+    user: 'any',
+  });
+  router.use('/internal/users/by-handle/*', readers);
+  router.use('/internal/users/lookup', readers);
+  router.on('GET', '/internal/users/:uuid', readers);
+  return router
     .openapi(byCognito, async (c) => {
       const user = await findUserByCognitoId(pool, c.req.valid('param').sub);
       if (!user) throw new AppError('user_not_found');
@@ -67,5 +111,10 @@ export function identityRoutes({ pool }: { pool: pg.Pool }) {
     .openapi(lookup, async (c) => {
       const users = await findUsersByUuids(pool, c.req.valid('json').uuids);
       return c.json({ users }, 200);
+    })
+    .openapi(byUuid, async (c) => {
+      const user = await findUserByUuid(pool, c.req.valid('param').uuid);
+      if (!user) throw new AppError('user_not_found');
+      return c.json(userSnapshot(user), 200);
     });
 }

@@ -1,4 +1,5 @@
 import { AppError, createRouter } from '@cruddur/http';
+import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
 import { createRoute, z } from '@hono/zod-openapi';
 import type pg from 'pg';
 import { errorBodySchema, registerUserBody, updateProfileBody, userSchema } from '../schemas.ts';
@@ -22,6 +23,8 @@ const register = createRoute({
     },
     409: errors('handle_taken, email_taken and/or cognito_user_id_taken: every one that applies'),
     422: errors('Invalid input, every code that applies'),
+    401: errors('service_credential_*'),
+    403: errors('service_caller_forbidden: registration is for operators (ops) only'),
   },
 });
 
@@ -39,19 +42,39 @@ const patchProfile = createRoute({
     200: { description: 'The user as it is now', content: { 'application/json': { schema: userSchema } } },
     404: errors('user_not_found'),
     422: errors('Invalid input, every code that applies'),
+    401: errors('service_credential_*'),
+    403: errors('forbidden: an assertion for another user; service_caller_forbidden'),
   },
 });
 
-/** Writes: each one commits its user event to the outbox in the same transaction. */
-export function profileRoutes({ pool }: { pool: pg.Pool }) {
-  return createRouter()
+/**
+ * Writes: each one commits its user event to the outbox in the same transaction. Registration is an
+ * operator's call (the sign-up hook, scripts); a profile change acts for a user, who may change only
+ * their own profile, or is an operator's.
+ */
+export function profileRoutes({ pool, verifier }: { pool: pg.Pool; verifier: ServiceVerifier }) {
+  const router = createRouter<ServiceAuthEnv>();
+  router.on(
+    'POST',
+    '/internal/users',
+    requireServiceCredential(verifier, { callers: ['ops'], user: 'none' }),
+  );
+  router.on(
+    'PATCH',
+    '/internal/users/:uuid',
+    requireServiceCredential(verifier, { callers: ['gateway', 'ops'], user: 'any' }),
+  );
+  return router
     .openapi(register, async (c) => {
       const result = await registerUser(pool, c.req.valid('json'));
       if (!result.ok) throw new AppError(result.conflicts);
       return c.json(result.user, result.created ? 201 : 200);
     })
     .openapi(patchProfile, async (c) => {
-      const result = await updateProfile(pool, c.req.valid('param').uuid, c.req.valid('json'));
+      const { uuid } = c.req.valid('param');
+      const acting = c.get('principal').userUuid;
+      if (acting !== undefined && acting !== uuid.toLowerCase()) throw new AppError('forbidden');
+      const result = await updateProfile(pool, uuid, c.req.valid('json'));
       if (!result.ok) throw new AppError('user_not_found');
       return c.json(result.user, 200);
     });

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createSnsClient, createSqsClient } from '@cruddur/aws';
-import { createServiceClient, type ServiceClient, startHttpServer } from '@cruddur/http';
+import { createServiceClient, type ServiceClient, ShutdownRegistry, startHttpServer } from '@cruddur/http';
 import { createLogger, type Logger } from '@cruddur/logger';
+import { createServiceSigner } from '@cruddur/service-auth';
 import { buildGatewayApp } from './app.ts';
 import { IdentityResolver } from './auth/identity.ts';
-import { createAccessTokenVerifier } from './auth/verifier.ts';
+import { createAccessTokenVerifier, LocalKeyRefusedError } from './auth/verifier.ts';
 import { cognitoIssuer, type GatewayConfig } from './config.ts';
 import { SseHub } from './events/hub.ts';
 import { ReplicaEventFeed } from './events/replica-feed.ts';
@@ -19,30 +20,61 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
+export interface StartGatewayOptions {
+  logger?: Logger;
+  /** Listen address; overrides HOST. */
+  host?: string;
+}
+
 async function upstreamReady(client: ServiceClient) {
   const res = await client.request('/readyz');
   if (res.status !== 200) throw new Error(`readyz answered ${res.status}`);
 }
 
-/** Builds and starts one gateway replica; main.ts and the tests both call this. */
+/**
+ * Builds and starts one gateway replica; main.ts and the tests both call this. Every long-running part
+ * is registered with one shutdown registry, stopped newest first; a failed start stops what it started.
+ */
 export async function startGateway(
   config: GatewayConfig,
-  { logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL }) }: { logger?: Logger } = {},
+  { logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL }), host }: StartGatewayOptions = {},
 ): Promise<RunningGateway> {
   const replicaId = config.GATEWAY_REPLICA_ID ?? randomBytes(6).toString('hex');
   const log = logger.child({ replica: replicaId });
+  const shutdown = new ShutdownRegistry({ logger: log, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  try {
+    return await assemble(config, replicaId, log, shutdown, host);
+  } catch (err) {
+    await shutdown.shutdown('start failed').catch(() => undefined);
+    throw err;
+  }
+}
+
+async function assemble(
+  config: GatewayConfig,
+  replicaId: string,
+  log: Logger,
+  shutdown: ShutdownRegistry,
+  host: string | undefined,
+): Promise<RunningGateway> {
   const timeoutMs = config.UPSTREAM_TIMEOUT_MS;
+  const signer = await createServiceSigner({
+    privateKey: config.SERVICE_AUTH_PRIVATE_KEY,
+    ttlSeconds: config.SERVICE_AUTH_TTL_SECONDS,
+  });
   const usersHttp = createServiceClient({ baseUrl: config.USERS_URL, timeoutMs });
   const messagingHttp = createServiceClient({ baseUrl: config.MESSAGING_URL, timeoutMs });
-  const users = createUsersClient(usersHttp);
-  const messaging = createMessagingClient(messagingHttp);
+  const users = createUsersClient(usersHttp, signer);
+  const messaging = createMessagingClient(messagingHttp, signer);
   const verifier = createAccessTokenVerifier({
     issuer: cognitoIssuer(config),
     clientId: config.COGNITO_CLIENT_ID,
+    allowEmulatorKeys: config.AUTH_LOCAL_TRUST,
   });
   const identities = new IdentityResolver(users, {
     ttlMs: config.IDENTITY_CACHE_TTL_MS,
     maxEntries: config.IDENTITY_CACHE_SIZE,
+    unknownTtlMs: config.UNKNOWN_SUBJECT_TTL_MS,
   });
   const hub = new SseHub({ maxStreamsPerUser: config.SSE_MAX_STREAMS_PER_USER });
 
@@ -50,6 +82,10 @@ export async function startGateway(
   const sns = createSnsClient({
     region: config.AWS_REGION,
     endpoint: config.SNS_ENDPOINT ?? config.SQS_ENDPOINT,
+  });
+  shutdown.register('aws clients', async () => {
+    sqs.destroy();
+    sns.destroy();
   });
   const feed = new ReplicaEventFeed({
     sqs,
@@ -61,18 +97,10 @@ export async function startGateway(
       hub.publish(event);
     },
   });
-  const releaseClients = () => {
-    sqs.destroy();
-    sns.destroy();
-  };
+  // Registered before it starts, so a half-made subscription is removed too.
+  shutdown.register('replica event feed', () => feed.stop());
   // Subscribed before serving, so no stream opened on this replica can miss an event published after.
-  try {
-    await feed.start();
-  } catch (err) {
-    await feed.stop();
-    releaseClients();
-    throw err;
-  }
+  await feed.start();
 
   const app = buildGatewayApp({
     logger: log,
@@ -88,6 +116,7 @@ export async function startGateway(
       refillPerSecond: config.RATE_LIMIT_PER_SECOND,
       trustProxy: config.TRUST_PROXY,
     },
+    authFailures: { capacity: config.AUTH_FAILURE_BURST, refillPerSecond: config.AUTH_FAILURE_PER_SECOND },
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     readiness: {
       users: () => upstreamReady(usersHttp),
@@ -95,32 +124,25 @@ export async function startGateway(
       cognito: () => verifier.ping(),
     },
   });
+  // Outside local trust, a key set holding the emulator's published key stops the start here; a key
+  // set that cannot be fetched yet does not (readiness reports it until it can).
+  await verifier.ping().catch((err: unknown) => {
+    if (err instanceof LocalKeyRefusedError) throw err;
+    log.warn({ err }, 'Cognito key set not reachable yet');
+  });
 
-  let server: Awaited<ReturnType<typeof startHttpServer>>;
-  try {
-    server = await startHttpServer(app, { port: config.PORT, logger: log });
-  } catch (err) {
-    await feed.stop();
-    releaseClients();
-    throw err;
-  }
-
-  let stopping: Promise<void> | undefined;
-  const stop = async () => {
+  const server = await startHttpServer(app, { port: config.PORT, host: host ?? config.HOST, logger: log });
+  // Stops accepting first (registered last); open event streams are ended next so browsers reconnect elsewhere.
+  shutdown.register('http server', async () => {
     const closed = server.close();
-    // Open event streams would hold the server open forever; ending them lets browsers reconnect elsewhere.
     hub.closeAll();
     await closed;
-    await feed.stop();
-    releaseClients();
-  };
+  });
+
   return {
     url: server.url,
     port: server.port,
     replicaId,
-    stop: () => {
-      stopping ??= stop();
-      return stopping;
-    },
+    stop: () => shutdown.shutdown('stop'),
   };
 }

@@ -1,0 +1,116 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '@cruddur/aws';
+import { createDocumentClient } from '@cruddur/ddb';
+import { createServiceClient, ShutdownRegistry, startHttpServer } from '@cruddur/http';
+import { createLogger, type Logger } from '@cruddur/logger';
+import { createServiceSigner, createServiceVerifier } from '@cruddur/service-auth';
+import { buildMessagingApp } from './app.ts';
+import type { MessagingConfig } from './config.ts';
+import { MessageStore } from './data/store.ts';
+import { Messaging } from './domain/messaging.ts';
+import { ProfileReplica } from './profiles/replica.ts';
+import { usersServiceProfiles } from './profiles/source.ts';
+
+export interface StartMessagingOptions {
+  logger?: Logger;
+  /** Injected clock, for tests that need many messages in one millisecond. */
+  clock?: () => Date;
+  /** Listen address; overrides HOST. */
+  host?: string;
+  /** Long-poll wait of the users-events consumer; short in tests so stop() is quick. */
+  usersEventsWaitSeconds?: number;
+}
+
+export interface RunningMessagingService {
+  url: string;
+  port: number;
+  messaging: Messaging;
+  store: MessageStore;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole messaging service in this process: HTTP API plus the users-events consumer that
+ * feeds the profile replica. main.ts, the local `scripts/up` and other teams' end-to-end tests all use it.
+ */
+export async function startMessagingService(
+  config: MessagingConfig,
+  options: StartMessagingOptions = {},
+): Promise<RunningMessagingService> {
+  const logger =
+    options.logger ?? createLogger({ name: 'messaging', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const shutdown = new ShutdownRegistry({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  try {
+    return await assemble(config, options, logger, shutdown);
+  } catch (err) {
+    // A failed start leaves nothing running behind it.
+    await shutdown.shutdown('start failed').catch(() => undefined);
+    throw err;
+  }
+}
+
+async function assemble(
+  config: MessagingConfig,
+  options: StartMessagingOptions,
+  logger: Logger,
+  shutdown: ShutdownRegistry,
+): Promise<RunningMessagingService> {
+  const signer = await createServiceSigner({
+    privateKey: config.SERVICE_AUTH_PRIVATE_KEY,
+    ttlSeconds: config.SERVICE_AUTH_TTL_SECONDS,
+  });
+  const verifier = createServiceVerifier({
+    audience: 'messaging',
+    publicKeys: config.SERVICE_AUTH_PUBLIC_KEYS,
+  });
+  const users = createServiceClient({ baseUrl: config.USERS_URL, timeoutMs: config.UPSTREAM_TIMEOUT_MS });
+
+  const ddb = createDocumentClient({ region: config.AWS_REGION, endpoint: config.DDB_ENDPOINT });
+  shutdown.register('dynamodb client', async () => ddb.destroy());
+  const sqs = createSqsClient({ region: config.AWS_REGION, endpoint: config.SQS_ENDPOINT });
+  shutdown.register('sqs client', async () => sqs.destroy());
+
+  const store = new MessageStore(ddb, config.DDB_MESSAGE_TABLE);
+  const messaging = new Messaging({ store, logger, ...(options.clock ? { clock: options.clock } : {}) });
+
+  const replica = new ProfileReplica({
+    store,
+    source: usersServiceProfiles(users, signer),
+    sqs,
+    queueUrl: config.USERS_EVENTS_QUEUE_URL,
+    deadLetterQueueUrl: config.USERS_EVENTS_DLQ_URL,
+    logger,
+    ...(options.usersEventsWaitSeconds !== undefined
+      ? { waitTimeSeconds: options.usersEventsWaitSeconds }
+      : {}),
+  });
+  await replica.start();
+  shutdown.register('users-events consumer', () => replica.stop());
+
+  const app = buildMessagingApp({
+    logger,
+    messaging,
+    verifier,
+    readiness: {
+      dynamodb: () => ddb.send(new DescribeTableCommand({ TableName: config.DDB_MESSAGE_TABLE })),
+      'users-events queue': () =>
+        sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: config.USERS_EVENTS_QUEUE_URL,
+            AttributeNames: ['QueueArn'],
+          }),
+        ),
+    },
+  });
+  const server = await startHttpServer(app, { port: config.PORT, host: options.host ?? config.HOST, logger });
+  shutdown.register('http server', () => server.close());
+
+  return {
+    url: server.url,
+    port: server.port,
+    messaging,
+    store,
+    stop: () => shutdown.shutdown('stop'),
+  };
+}

@@ -1,7 +1,6 @@
-import { createApp, type ErrorBody, type ReadinessChecks } from '@cruddur/http';
+import { createApp, type ReadinessChecks } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import type { IdentityResolver } from './auth/identity.ts';
 import { authenticate } from './auth/middleware.ts';
 import type { AccessTokenVerifier } from './auth/verifier.ts';
@@ -39,16 +38,13 @@ export interface GatewayAppDeps {
 /** The whole public API as one Hono app; startGateway serves it, tests may call app.request(). */
 export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
   // The gateway's env adds the optional `caller`, set by its auth middleware.
-  const app = createApp<GatewayEnv>({ logger: deps.logger, readiness: deps.readiness ?? {} });
+  const app = createApp<GatewayEnv>({
+    logger: deps.logger,
+    readiness: deps.readiness ?? {},
+    bodyLimitBytes: deps.bodyLimitBytes,
+  });
 
   app.use('/api/*', corsForOrigins(deps.corsOrigins));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes,
-      onError: (c) => c.json({ errors: ['body_too_large'] } satisfies ErrorBody, 413),
-    }),
-  );
 
   const { verifier, identities, logger } = deps;
   const limit = rateLimit(deps.rateLimit);

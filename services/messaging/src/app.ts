@@ -1,4 +1,4 @@
-import { createApp, type ReadinessChecks } from '@cruddur/http';
+import { createApp, type ReadinessChecks, rejectInvalidUtf8 } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
 import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
 import type { Messaging } from './domain/messaging.ts';
@@ -18,6 +18,7 @@ export function buildMessagingApp({ logger, messaging, verifier, readiness }: Me
   const app = createApp<ServiceAuthEnv>({ logger, ...(readiness ? { readiness } : {}) });
   // Every route acts for a user, and only the gateway may say which one.
   app.use('/internal/*', requireServiceCredential(verifier, { callers: ['gateway'], user: 'required' }));
+  app.use('/internal/*', rejectInvalidUtf8());
   app.route('/', conversationRoutes(messaging));
   app.route('/', messageRoutes(messaging));
   app.doc('/openapi.json', {

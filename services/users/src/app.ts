@@ -1,7 +1,6 @@
 import { createApp } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
 import type { ServiceVerifier } from '@cruddur/service-auth';
-import { bodyLimit } from 'hono/body-limit';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { identityRoutes } from './routes/identity.ts';
@@ -19,8 +18,6 @@ export interface UsersAppDeps {
 /** The users service's HTTP app: internal API, /openapi.json, /healthz, /readyz (PostgreSQL reachable), /metrics. */
 export function createUsersApp({ pool, logger, verifier, metrics }: UsersAppDeps) {
   const app = createApp({ logger, readiness: { postgres: () => pool.query('SELECT 1') } });
-  // The largest valid body is a few kB; anything far bigger is refused (413) before it is parsed.
-  app.use('/internal/*', bodyLimit({ maxSize: 64 * 1024 }));
   if (metrics) {
     app.get('/metrics', async (c) =>
       c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }),

@@ -126,6 +126,68 @@ describe('gateway end to end: forged tokens and hostile input', () => {
     expect([chunked.status, await chunked.json()]).toEqual([413, { errors: ['body_too_large'] }]);
   });
 
+  it('closes the connection after a 413, so a keep-alive client gets the answer and its next request works', async () => {
+    const huge = JSON.stringify({ message: 'x'.repeat(20 * 1024), message_group_uuid: group });
+    // Node's fetch keeps connections alive and reuses them: the way the old answer broke clients.
+    for (let i = 0; i < 5; i++) {
+      const refused = await fetch(`${gateway.url}/api/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice.accessToken}`, 'content-type': 'application/json' },
+        body: huge,
+      });
+      expect([refused.status, refused.headers.get('connection'), await refused.json()]).toEqual([
+        413,
+        'close',
+        { errors: ['body_too_large'] },
+      ]);
+      const next = await fetch(`${gateway.url}/api/message_groups`, {
+        headers: { authorization: `Bearer ${alice.accessToken}` },
+      });
+      expect(next.status).toBe(200);
+      await next.body?.cancel();
+    }
+  });
+
+  it.each([
+    ['a byte-order mark of UTF-16', [0xff, 0xfe]],
+    ['an overlong slash', [0xc0, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['a truncated sequence', [0xe2, 0x82]],
+  ])('answers 400 body_invalid_utf8 to a body with %s, and stores nothing', async (_name, bytes) => {
+    const before = await api(`/api/messages/${group}`, { token: alice.accessToken });
+    const prefix = new TextEncoder().encode(`{"message_group_uuid":"${group}","message":"hi `);
+    const suffix = new TextEncoder().encode('"}');
+    const body = new Uint8Array([...prefix, ...bytes, ...suffix]);
+    const res = await fetch(`${gateway.url}/api/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.accessToken}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect([res.status, await res.json()]).toEqual([400, { errors: ['body_invalid_utf8'] }]);
+    const after = await api(`/api/messages/${group}`, { token: alice.accessToken });
+    expect(after.body).toEqual(before.body);
+  });
+
+  it('answers 422 cursor_invalid to a cursor of the right partition but the wrong key shape', async () => {
+    const cursor = (key: Record<string, unknown>) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const inbox = `GRP#${alice.uuid}`;
+    const thread = `MSG#${group}`;
+    const forgedInbox = [
+      { pk: inbox, sk: 'x' },
+      { pk: inbox, sk: group },
+      { pk: inbox, sk: group, last_message_key: 'x', more: 'y' },
+      { pk: inbox, sk: group, last_message_key: 'not#a-key' },
+    ];
+    for (const key of forgedInbox) {
+      const res = await api(`/api/message_groups?cursor=${cursor(key)}`, { token: alice.accessToken });
+      expect([res.status, res.body], JSON.stringify(key)).toEqual([422, { errors: ['cursor_invalid'] }]);
+    }
+    for (const key of [{ pk: thread, sk: 'x' }, { pk: thread }, { pk: thread, sk: '1#2', extra: '3' }]) {
+      const res = await api(`/api/messages/${group}?before=${cursor(key)}`, { token: alice.accessToken });
+      expect([res.status, res.body], JSON.stringify(key)).toEqual([422, { errors: ['cursor_invalid'] }]);
+    }
+  });
+
   it.each([
     ['plain text', 'hello', 'text/plain', 415, ['unsupported_media_type']],
     [

@@ -43,6 +43,8 @@ export interface E2eSystem {
   gatewayConfig: GatewayConfig;
   /** The signing keys the services trust, to call users and messaging directly as one of them. */
   keys: TestServiceKeys;
+  /** The messages table of this system. */
+  tableName: string;
   /** What the users and messaging services logged, to follow a request id across the hop. */
   logs: { users: Record<string, unknown>[]; messaging: Record<string, unknown>[] };
   /** Starts one more gateway replica on the same services (env overrides on top of the default config). */
@@ -156,6 +158,7 @@ export async function startE2eSystem(): Promise<E2eSystem> {
       messagingUrl: messaging.url,
       gatewayConfig,
       keys,
+      tableName: table.name,
       logs: { users: usersLog.lines, messaging: messagingLog.lines },
       async startGateway(overrides = {}) {
         const gateway = await startGateway(loadConfig(gatewayConfigSchema, { ...gatewayEnv, ...overrides }), {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, toTimestamp } from '@cruddur/contracts';
-import { decodeCursor, encodeCursor, type Key, keys } from '@cruddur/ddb';
+import { type CursorShape, cursorShapes, decodeCursor, encodeCursor, type Key } from '@cruddur/ddb';
 import type { Logger } from '@cruddur/logger';
 import type { IdempotencyItem, InboxItem, MessageItem } from '../data/items.ts';
 import {
@@ -79,7 +79,7 @@ export class Messaging {
   }
 
   async listConversations(userUuid: string, limit: number, cursor?: string): Promise<Page<ConversationView>> {
-    const start = this.cursor(cursor, keys.inboxPartition(userUuid));
+    const start = this.cursor(cursor, cursorShapes.inbox(userUuid));
     const page = await this.store.listConversations(userUuid, limit, start);
     const profiles = await this.store.getProfiles(
       page.items.flatMap((i) => [i.other_user_uuid, i.last_sender_uuid]),
@@ -97,7 +97,7 @@ export class Messaging {
     limit: number,
     before?: string,
   ): Promise<Page<MessageView>> {
-    const start = this.cursor(before, keys.messagePartition(groupUuid));
+    const start = this.cursor(before, cursorShapes.thread(groupUuid));
     // Both reads at once; the page is thrown away unless the caller turns out to be a member.
     const [members, page] = await Promise.all([
       this.membersOf(groupUuid),
@@ -224,8 +224,8 @@ export class Messaging {
     return conversation?.members;
   }
 
-  private cursor(cursor: string | undefined, partition: string): Key | undefined {
-    const decoded = decodeCursor(cursor, partition);
+  private cursor(cursor: string | undefined, shape: CursorShape): Key | undefined {
+    const decoded = decodeCursor(cursor, shape);
     if (!decoded.ok) throw new AppError('cursor_invalid');
     return decoded.key;
   }

@@ -1,6 +1,8 @@
-import { bearer, createServiceSigner, generateServiceKey } from '@cruddur/service-auth';
+import { silentLogger } from '@cruddur/logger';
+import { bearer, createServiceSigner, generateServiceKey, publicKeysEnv } from '@cruddur/service-auth';
 import { callJson, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMessagingService } from '../service.ts';
 import { type ServiceFixture, startServiceFixture } from '../test-helpers.ts';
 
 /** The messaging service acts only for the user the gateway's signed assertion names, on every route. */
@@ -93,5 +95,34 @@ describe('messaging service credentials', () => {
       ann.uuid,
       ann.uuid,
     ]);
+  });
+
+  it('rotates the gateway key without downtime: two keys valid while the set holds both, then only the new one', async () => {
+    const next = await generateServiceKey('gateway', 'next');
+    const set = (keys: unknown[]) => JSON.stringify({ keys });
+    const replica = async (publicKeys: string) =>
+      startMessagingService(
+        { ...f.config, SERVICE_AUTH_PUBLIC_KEYS: publicKeysEnv.parse(publicKeys) },
+        {
+          logger: silentLogger,
+          usersEventsWaitSeconds: 1,
+        },
+      );
+    const during = await replica(set([f.keys.gateway.publicKey, next.publicKey, f.keys.ops.publicKey]));
+    const after = await replica(set([next.publicKey, f.keys.ops.publicKey]));
+    try {
+      const old = await f.keys.asUser('messaging', ann.uuid);
+      const fresh = bearer(
+        await (await createServiceSigner({ privateKey: next.privateKey })).forUser('messaging', ann.uuid),
+      );
+      const list = async (url: string, headers: Record<string, string>) =>
+        (await callJson(`${url}/internal/conversations`, { headers })).status;
+      expect(await list(during.url, old)).toBe(200);
+      expect(await list(during.url, fresh)).toBe(200);
+      expect(await list(after.url, fresh)).toBe(200);
+      expect(await list(after.url, old)).toBe(401);
+    } finally {
+      await Promise.all([during.stop(), after.stop()]);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { AppError, createRouter } from '@cruddur/http';
+import { AppError, createRouter, rejectInvalidUtf8 } from '@cruddur/http';
 import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
 import { createRoute, z } from '@hono/zod-openapi';
 import type pg from 'pg';
@@ -96,6 +96,7 @@ export function identityRoutes({ pool, verifier }: { pool: pg.Pool; verifier: Se
   router.use('/internal/users/by-handle/*', readers);
   router.use('/internal/users/lookup', readers);
   router.on('GET', '/internal/users/:uuid', readers);
+  router.use('/internal/users/lookup', rejectInvalidUtf8());
   return router
     .openapi(byCognito, async (c) => {
       const user = await findUserByCognitoId(pool, c.req.valid('param').sub);

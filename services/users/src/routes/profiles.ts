@@ -1,4 +1,4 @@
-import { AppError, createRouter } from '@cruddur/http';
+import { AppError, createRouter, rejectInvalidUtf8 } from '@cruddur/http';
 import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
 import { createRoute, z } from '@hono/zod-openapi';
 import type pg from 'pg';
@@ -64,6 +64,8 @@ export function profileRoutes({ pool, verifier }: { pool: pg.Pool; verifier: Ser
     '/internal/users/:uuid',
     requireServiceCredential(verifier, { callers: ['gateway', 'ops'], user: 'any' }),
   );
+  router.use('/internal/users/*', rejectInvalidUtf8());
+  router.use('/internal/users', rejectInvalidUtf8());
   return router
     .openapi(register, async (c) => {
       const result = await registerUser(pool, c.req.valid('json'));

@@ -24,7 +24,12 @@ const opts = program.opts<{ prod?: boolean; skipSeed?: boolean }>();
 
 const env = opts.prod ? {} : readEnvFile(LOCAL_ENV_FILE);
 for (const [script, what] of STEPS) {
-  if (opts.skipSeed && script.includes('seed')) continue;
+  // Demo users and their conversations are for local systems: production gets schemas only.
+  if ((opts.skipSeed || opts.prod) && script.includes('seed')) {
+    if (opts.prod && !opts.skipSeed)
+      console.log(`==> ${script}: skipped with --prod (demo data is local only)`);
+    continue;
+  }
   console.log(`==> ${script}: ${what}`);
   await runTsScript(script, opts.prod ? ['--prod'] : [], env, 'inherit').catch((err) =>
     fail(`${script} failed`, err),

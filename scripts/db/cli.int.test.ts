@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestUserPool, testStack, uniqueName } from '@cruddur/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../lib/script-env.ts';
-import { SEED_USERS } from '../lib/seed-users.ts';
+import { SEED_PASSWORD, SEED_USERS } from '../lib/seed-users.ts';
 import { dropDatabase } from './lib/database.ts';
 
 const stack = testStack();
@@ -83,5 +86,29 @@ describe.concurrent('db scripts as commands', () => {
     expect(bad.stderr.trim()).toMatch(
       /^error: invalid configuration \(DATABASE_URL: must be a postgres:\/\/ URL\)$/,
     );
+  });
+
+  it('never creates the demo users in a real pool by accident, nor with the published password', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seed-password-'));
+    const published = join(dir, 'published');
+    writeFileSync(published, `${SEED_PASSWORD}\n`);
+    const short = join(dir, 'short');
+    writeFileSync(short, 'too-short');
+    // No emulator endpoint: the SDK would talk to AWS, so the pool counts as real even without --prod.
+    const real = { COGNITO_ENDPOINT: '', COGNITO_USER_POOL_ID: 'us-east-1_RealPool1' };
+    const attempts = await Promise.all([
+      run('seed', ['--prod'], real),
+      run('seed', [], real),
+      run('seed', ['--prod', '--create-in-real-pool'], real),
+      run('seed', ['--prod', '--create-in-real-pool', '--password-file', published], real),
+      run('seed', ['--prod', '--create-in-real-pool', '--password-file', short], real),
+    ]);
+    expect(attempts.map((a) => [a.code, a.stderr.trim()])).toEqual([
+      [1, expect.stringMatching(/^error: refusing to create the demo users in a real Cognito user pool/)],
+      [1, expect.stringMatching(/^error: refusing to create the demo users in a real Cognito user pool/)],
+      [1, 'error: --create-in-real-pool needs --password-file <file>'],
+      [1, expect.stringContaining('the published local password')],
+      [1, 'error: the password must have at least 12 characters'],
+    ]);
   });
 });

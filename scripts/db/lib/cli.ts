@@ -1,4 +1,4 @@
-import { ConfigError, z } from '@cruddur/config';
+import { ConfigError, optionalUrl, z } from '@cruddur/config';
 import { fail, loadScriptConfig } from '../../lib/script-env.ts';
 
 /** What the db scripts read: local.env defaults locally, the real environment with --prod. */
@@ -6,7 +6,7 @@ export const dbScriptSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   /** The Cognito emulator locally; unset on AWS. */
-  COGNITO_ENDPOINT: z.url().optional(),
+  COGNITO_ENDPOINT: optionalUrl(),
   COGNITO_USER_POOL_ID: z.string().min(1).optional(),
 });
 export type DbScriptConfig = z.infer<typeof dbScriptSchema>;

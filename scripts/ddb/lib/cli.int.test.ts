@@ -102,7 +102,7 @@ describe('ddb scripts as commands', () => {
     timeout: 60_000,
   }, async () => {
     const [seed, bad, drop] = await Promise.all([
-      script('seed'),
+      script('seed', [], { OPS_SERVICE_AUTH_PRIVATE_KEY_FILE: opsKeyFile }),
       script('scan', ['--limit', '0']),
       script('drop', ['--prod']),
     ]);

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, encodeCursor, keys } from '@cruddur/ddb';
+import { type CursorShape, cursorShapes, decodeCursor, encodeCursor } from '@cruddur/ddb';
 import {
   buildListConversations,
   buildListMessages,
@@ -23,8 +23,8 @@ export interface PatternPage<Row> {
 
 export class CursorError extends Error {}
 
-function startKey(cursor: string | undefined, partition: string) {
-  const decoded = decodeCursor(cursor, partition);
+function startKey(cursor: string | undefined, shape: CursorShape) {
+  const decoded = decodeCursor(cursor, shape);
   if (!decoded.ok) throw new CursorError('the cursor is not one this query returned');
   return decoded.key;
 }
@@ -51,12 +51,7 @@ export async function getConversationPage(
   table: string,
   { groupUuid, limit, cursor }: { groupUuid: string; limit: number; cursor?: string | undefined },
 ): Promise<PatternPage<MessageRow>> {
-  const input = buildListMessages(
-    table,
-    groupUuid,
-    limit,
-    startKey(cursor, keys.messagePartition(groupUuid)),
-  );
+  const input = buildListMessages(table, groupUuid, limit, startKey(cursor, cursorShapes.thread(groupUuid)));
   const response = await query(doc, input, limit);
   const items = (response.Items ?? []) as MessageItem[];
   const profiles = await new MessageStore(doc, table).getProfiles(items.map((m) => m.sender_uuid));
@@ -92,7 +87,7 @@ export async function listConversationsPage(
     table,
     userUuid,
     limit,
-    startKey(cursor, keys.inboxPartition(userUuid)),
+    startKey(cursor, cursorShapes.inbox(userUuid)),
   );
   const response = await query(doc, input, limit);
   const items = (response.Items ?? []) as InboxItem[];

@@ -43,12 +43,19 @@ RUN touch node_modules/.modules.yaml \
 # The one-shot image: the workspace with its scripts. `init.sh <script>...` runs `scripts/run <script>` in order
 # (compose `init`: db/migrate ddb/schema-load db/seed; compose `seed-messages`: ddb/seed).
 FROM build AS tools
+# Where compose's `init` writes the service keys (scripts/ops/service-keys --out /keys): a fresh named volume
+# mounted here takes this directory's owner and mode, so the unprivileged user can write the keys into it.
+RUN mkdir -m 0700 /keys && chown node:node /keys
 USER node
 CMD ["sh", "deploy/docker/init.sh", "db/migrate", "ddb/schema-load", "db/seed"]
 
 # ---------------------------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# HOST: the services listen on loopback unless told otherwise (packages/config); in a container that would make
+# them unreachable, so images listen on all interfaces and the network (compose networks, NetworkPolicies) decides
+# who may connect. The HEALTHCHECK below still reaches them on 127.0.0.1.
 ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 WORKDIR /app
 # `node` (uid 1000) ships with the image; the bundle stays root-owned, so the process cannot rewrite its own code.

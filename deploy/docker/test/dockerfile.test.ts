@@ -67,6 +67,9 @@ describe('Dockerfile', () => {
       const healthcheck = lines.filter((l) => l.startsWith('HEALTHCHECK')).at(-1);
       expect(healthcheck).toContain('/healthz');
       expect(lines).toContain(`ENV PORT=${SERVICE_PORTS[name]}`);
+      // Listens on every interface (the services default to loopback); the HEALTHCHECK still asks 127.0.0.1.
+      expect(lines.filter((l) => l.startsWith('ENV ')).join(' ')).toMatch(/\bHOST=0\.0\.0\.0\b/);
+      expect(healthcheck).toContain("fetch('http://127.0.0.1:'+(process.env.PORT||'')+'/healthz')");
       const copies = stage(name)!.lines.filter((l) => l.startsWith('COPY'));
       expect(copies).toEqual([`COPY --from=build /out/${name}/main.mjs ./main.mjs`]);
       expect(lines.filter((l) => l.startsWith('CMD')).at(-1)).toBe('CMD ["node", "main.mjs"]');
@@ -79,6 +82,15 @@ describe('Dockerfile', () => {
         .filter((l) => l.startsWith('USER '))
         .at(-1),
     ).toBe('USER node');
+  });
+
+  it('the tools image has /keys owned by its user, so init can write the keys into a fresh volume there', () => {
+    const lines = stage('tools')!.lines;
+    const mkdir = lines.findIndex((l) => /^RUN mkdir\b.*\/keys\b.*chown node:node \/keys$/.test(l));
+    expect(mkdir).toBeGreaterThanOrEqual(0);
+    expect(mkdir).toBeLessThan(lines.indexOf('USER node'));
+    const init = loadCompose().services.init!;
+    expect(init.volumes).toContain('service-keys:/keys');
   });
 });
 

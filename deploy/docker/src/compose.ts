@@ -28,6 +28,7 @@ export interface ComposeService {
 
 export interface ComposeFile {
   services: Record<string, ComposeService>;
+  networks?: Record<string, { internal?: boolean; [key: string]: unknown } | null>;
   volumes?: Record<string, unknown>;
   [key: string]: unknown;
 }
@@ -64,4 +65,55 @@ export function serviceEnv(
   return Object.fromEntries(
     Object.entries(env).map(([k, v]) => [k, interpolate(v === null ? '' : String(v), vars)]),
   );
+}
+
+/** The networks a service is attached to, as Compose decides: `default` when none are listed, none with a network_mode. */
+export function serviceNetworks(compose: ComposeFile, service: string): string[] {
+  const s = compose.services[service];
+  if (!s) throw new Error(`no service ${service}`);
+  if (s.network_mode !== undefined) return [];
+  const networks = s.networks as string[] | Record<string, unknown> | undefined;
+  if (networks === undefined) return ['default'];
+  return Array.isArray(networks) ? networks : Object.keys(networks);
+}
+
+/** Whether a network has no route out of the host and cannot publish ports (`internal: true`). */
+export function isInternalNetwork(compose: ComposeFile, network: string): boolean {
+  return compose.networks?.[network]?.internal === true;
+}
+
+/**
+ * The services something outside the Compose networks can connect to: those that publish a port, or sit on a
+ * network that is not internal (anything on it, or routed to it, could open a connection).
+ */
+export function reachableFromOutside(compose: ComposeFile): string[] {
+  return Object.keys(compose.services)
+    .filter((name) => {
+      const s = compose.services[name]!;
+      return (
+        (s.ports?.length ?? 0) > 0 ||
+        serviceNetworks(compose, name).some((n) => !isInternalNetwork(compose, n))
+      );
+    })
+    .sort();
+}
+
+/** Whether two services share a network, so one can open a connection to the other. */
+export function canConnect(compose: ComposeFile, from: string, to: string): boolean {
+  const theirs = new Set(serviceNetworks(compose, to));
+  return serviceNetworks(compose, from).some((n) => theirs.has(n));
+}
+
+export interface VolumeMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/** A service's `volumes:` in short syntax (`source:target[:ro]`), parsed. */
+export function volumeMounts(compose: ComposeFile, service: string): VolumeMount[] {
+  return (compose.services[service]?.volumes ?? []).map((v) => {
+    const [source = '', target = '', mode] = v.split(':');
+    return { source, target, readOnly: mode === 'ro' };
+  });
 }

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ensureServiceKeys } from '../../../packages/service-auth/src/key-files.ts';
 import { BUNDLE_EXTERNALS, bundleService, REPO_ROOT, SERVICES } from '../src/bundle.ts';
 import { loadCompose, serviceEnv } from '../src/compose.ts';
 
@@ -115,6 +116,7 @@ describe('SQS/SNS as compose declares them', () => {
     expect([...urls].sort()).toEqual([
       'http://fauxqs:4566/000000000000/stream-dlq',
       'http://fauxqs:4566/000000000000/users-events',
+      'http://fauxqs:4566/000000000000/users-events-dlq',
     ]);
     for (const url of urls) {
       const { Attributes } = await sqs.send(
@@ -209,7 +211,10 @@ describe('the bundles the images run', () => {
     const outdir = join(scratch, 'gateway-run');
     const { outfile } = await bundleService('gateway', outdir);
     const port = await freePort();
+    // The keys volume as init leaves it (scripts/ops/service-keys --out /keys), here in a scratch directory.
+    const keys = await ensureServiceKeys(join(scratch, 'keys'));
     const env = onLoopback(serviceEnv(compose, 'gateway'), {
+      '/keys/': `${keys.dir}/`,
       'http://fauxqs:4566': `http://127.0.0.1:${fauxqs.port}`,
       'http://cognito:9229': cognitoUrl,
       // Nothing listens on port 9: the upstreams are down, which /healthz must not care about.

@@ -1,32 +1,78 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { loadConfig } from '../../../packages/config/src/index.ts';
+import { ensureServiceKeys } from '../../../packages/service-auth/src/key-files.ts';
 import { gatewayConfigSchema } from '../../../services/gateway/src/config.ts';
 import { messagingConfigSchema } from '../../../services/messaging/src/config.ts';
 import { streamConsumerConfigSchema } from '../../../services/stream-consumer/src/config.ts';
 import { usersConfigSchema } from '../../../services/users/src/config.ts';
 import { REPO_ROOT, SERVICE_PORTS, SERVICES } from '../src/bundle.ts';
-import { COMPOSE_FILE, type ComposeFile, loadCompose, serviceEnv } from '../src/compose.ts';
+import {
+  COMPOSE_FILE,
+  type ComposeFile,
+  canConnect,
+  loadCompose,
+  reachableFromOutside,
+  serviceEnv,
+  serviceNetworks,
+  volumeMounts,
+} from '../src/compose.ts';
 
 const INSTALLER = join(REPO_ROOT, 'deploy/docker/install-compose-validator.sh');
 const INFRA = ['postgres', 'dynamodb', 'fauxqs', 'cognito'];
+/** The services nothing outside may reach: only the gateway calls them. */
+const INTERNAL_SERVICES = ['users', 'messaging', 'stream-consumer'];
+const ONE_SHOTS = ['init', 'seed-messages'];
+const KEYS_VOLUME = 'service-keys';
 
 let validator = '';
 let scratch = '';
+let keysDir = '';
 const compose: ComposeFile = loadCompose();
+
+/**
+ * Reads a file as the container would see it: a path under a mount of the keys volume is served from keys the
+ * test generated the way `init` does (scripts/ops/service-keys); any other path does not exist.
+ */
+function containerFileReader(service: string) {
+  return (path: string): string => {
+    const mount = volumeMounts(compose, service).find(
+      (m) => m.source === KEYS_VOLUME && path.startsWith(`${m.target}/`),
+    );
+    if (!mount) throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
+    return readFileSync(join(keysDir, relative(mount.target, path)), 'utf8');
+  };
+}
+
+/** The problems a service's config reports with this environment (loadConfig resolves each X_FILE as at start). */
+function configIssues(
+  schema: Parameters<typeof loadConfig>[0],
+  env: Record<string, string>,
+  readFile: (path: string) => string,
+): string[] {
+  try {
+    loadConfig(schema, env, readFile);
+    return [];
+  } catch (err) {
+    return (err as { issues?: string[] }).issues ?? [String(err)];
+  }
+}
 
 /** Runs Debian's docker-compose 1.29.2 `config -q`: a schema check of the file, no engine involved. */
 function composeConfig(file: string) {
   return spawnSync(validator, ['-f', file, 'config', '-q'], { encoding: 'utf8', cwd: REPO_ROOT });
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   // Installs into .tools/compose on first use (apt-get download + dpkg-deb -x), then is a no-op.
   validator = execFileSync('bash', [INSTALLER], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
   scratch = mkdtempSync(join(tmpdir(), 'cruddur-compose-'));
+  keysDir = join(scratch, 'keys');
+  await ensureServiceKeys(keysDir);
 }, 180_000);
 
 afterAll(() => {
@@ -52,7 +98,11 @@ describe('docker-compose.yml, checked by a real Compose implementation', () => {
   });
 
   it('stays within what Compose v1 understands (no top-level name:)', () => {
-    expect(Object.keys(compose).filter((k) => !k.startsWith('x-'))).toEqual(['services', 'volumes']);
+    expect(Object.keys(compose).filter((k) => !k.startsWith('x-'))).toEqual([
+      'services',
+      'networks',
+      'volumes',
+    ]);
   });
 });
 
@@ -100,12 +150,22 @@ describe('structure', () => {
       expect(command.slice(0, 2)).toEqual(['sh', 'deploy/docker/init.sh']);
       return command.slice(2);
     });
-    expect(steps).toEqual(['db/migrate', 'ddb/schema-load', 'db/seed', 'ddb/seed']);
-    for (const step of steps) expect(existsSync(join(REPO_ROOT, 'scripts', `${step}.ts`)), step).toBe(true);
+    // A step is a script and its arguments (init.sh splits it into words).
+    expect(steps).toEqual([
+      'ops/service-keys --out /keys',
+      'db/migrate',
+      'ddb/schema-load',
+      'db/seed',
+      'ddb/seed',
+    ]);
+    for (const step of steps) {
+      const script = step.split(' ')[0]!;
+      expect(existsSync(join(REPO_ROOT, 'scripts', `${script}.ts`)), step).toBe(true);
+    }
   });
 
   it('the services start only after init succeeded; the gateway only after its upstreams are healthy', () => {
-    for (const name of ['users', 'messaging', 'stream-consumer']) {
+    for (const name of SERVICES) {
       expect(compose.services[name]!.depends_on, name).toHaveProperty('init', {
         condition: 'service_completed_successfully',
       });
@@ -136,18 +196,144 @@ describe('structure', () => {
   });
 });
 
-describe('each service environment satisfies that service config schema', () => {
-  const schemas = {
-    gateway: gatewayConfigSchema,
-    users: usersConfigSchema,
-    messaging: messagingConfigSchema,
-    'stream-consumer': streamConsumerConfigSchema,
-  } as const;
+const SCHEMAS = {
+  gateway: gatewayConfigSchema,
+  users: usersConfigSchema,
+  messaging: messagingConfigSchema,
+  'stream-consumer': streamConsumerConfigSchema,
+} as const;
+
+describe('each service environment satisfies that service config schema (key files read from the keys volume)', () => {
   for (const name of SERVICES) {
     it(name, () => {
-      const result = schemas[name].safeParse(serviceEnv(compose, name));
-      expect(result.error?.issues ?? []).toEqual([]);
-      expect(result.success).toBe(true);
+      expect(configIssues(SCHEMAS[name], serviceEnv(compose, name), containerFileReader(name))).toEqual([]);
     });
   }
+
+  it('a key file the volume does not hold, or a service without the mount, fails (so the checks above can)', () => {
+    const env = { ...serviceEnv(compose, 'gateway'), SERVICE_AUTH_PRIVATE_KEY_FILE: '/keys/nope.jwk' };
+    expect(configIssues(SCHEMAS.gateway, env, containerFileReader('gateway')).join()).toMatch(
+      /SERVICE_AUTH_PRIVATE_KEY_FILE: cannot read/,
+    );
+    const unmounted = configIssues(
+      SCHEMAS.users,
+      serviceEnv(compose, 'users'),
+      containerFileReader('init-x'),
+    );
+    expect(unmounted.join()).toMatch(/SERVICE_AUTH_PUBLIC_KEYS_FILE/);
+    // A private key where the public set belongs is refused as well.
+    const swapped = { ...serviceEnv(compose, 'users'), SERVICE_AUTH_PUBLIC_KEYS_FILE: '/keys/gateway.jwk' };
+    expect(configIssues(SCHEMAS.users, swapped, containerFileReader('users'))).not.toEqual([]);
+  });
+});
+
+describe('trust boundary', () => {
+  it('from outside only the gateway and the emulators can be reached; users, messaging and the worker cannot', () => {
+    expect(compose.networks?.internal).toEqual({ internal: true });
+    expect(reachableFromOutside(compose)).toEqual(['cognito', 'dynamodb', 'fauxqs', 'gateway', 'postgres']);
+    for (const name of [...INTERNAL_SERVICES, ...ONE_SHOTS]) {
+      expect(serviceNetworks(compose, name), name).toEqual(['internal']);
+      expect(compose.services[name]!.ports, name).toBeUndefined();
+    }
+    expect(serviceNetworks(compose, 'gateway').sort()).toEqual(['edge', 'internal']);
+    // The Cognito state copy needs no network at all.
+    expect(serviceNetworks(compose, 'cognito-state')).toEqual([]);
+  });
+
+  it('inside, every caller still reaches what it calls', () => {
+    const calls: [string, string][] = [
+      ['gateway', 'users'],
+      ['gateway', 'messaging'],
+      ['gateway', 'cognito'],
+      ['gateway', 'fauxqs'],
+      ['messaging', 'users'],
+      ['messaging', 'dynamodb'],
+      ['users', 'postgres'],
+      ['users', 'fauxqs'],
+      ['stream-consumer', 'dynamodb'],
+      ['stream-consumer', 'fauxqs'],
+      ['seed-messages', 'users'],
+      ['seed-messages', 'dynamodb'],
+      ...INFRA.map((infra): [string, string] => ['init', infra]),
+    ];
+    for (const [from, to] of calls) expect(canConnect(compose, from, to), `${from} -> ${to}`).toBe(true);
+  });
+
+  it('the boundary check notices an exposed service (so the test above can fail)', () => {
+    const onEdge = structuredClone(compose);
+    onEdge.services.users!.networks = ['internal', 'edge'];
+    expect(reachableFromOutside(onEdge)).toContain('users');
+    const published = structuredClone(compose);
+    published.services.messaging!.ports = ['127.0.0.1:4572:4572'];
+    expect(reachableFromOutside(published)).toContain('messaging');
+    const onDefault = structuredClone(compose);
+    delete onDefault.services['stream-consumer']!.networks;
+    expect(reachableFromOutside(onDefault)).toContain('stream-consumer');
+    const notInternal = structuredClone(compose);
+    notInternal.networks!.internal = {};
+    expect(reachableFromOutside(notInternal)).toEqual(expect.arrayContaining(INTERNAL_SERVICES));
+  });
+
+  it('every service container listens on all interfaces (HOST=0.0.0.0), its healthcheck on 127.0.0.1', () => {
+    for (const name of SERVICES) {
+      expect(serviceEnv(compose, name).HOST, name).toBe('0.0.0.0');
+      expect(JSON.stringify(compose.services[name]!.healthcheck?.test), name).toContain('http://127.0.0.1:');
+    }
+  });
+
+  it('init creates the keys before anything else, and is the only container that can write them', () => {
+    const command = compose.services.init!.command as string[];
+    expect(command[2]).toBe('ops/service-keys --out /keys');
+    expect(volumeMounts(compose, 'init')).toContainEqual({
+      source: KEYS_VOLUME,
+      target: '/keys',
+      readOnly: false,
+    });
+    for (const name of Object.keys(compose.services)) {
+      if (name === 'init') continue;
+      for (const m of volumeMounts(compose, name).filter((v) => v.source === KEYS_VOLUME)) {
+        expect(m.readOnly, `${name} ${m.target}`).toBe(true);
+      }
+    }
+    expect(compose.volumes).toHaveProperty(KEYS_VOLUME);
+  });
+
+  it('each container gets the key files of its role and nothing inline; holders of keys wait for init', () => {
+    const fileVars = (name: string) =>
+      Object.fromEntries(Object.entries(serviceEnv(compose, name)).filter(([k]) => k.endsWith('_FILE')));
+    expect(fileVars('gateway')).toEqual({ SERVICE_AUTH_PRIVATE_KEY_FILE: '/keys/gateway.jwk' });
+    expect(fileVars('messaging')).toEqual({
+      SERVICE_AUTH_PRIVATE_KEY_FILE: '/keys/messaging.jwk',
+      SERVICE_AUTH_PUBLIC_KEYS_FILE: '/keys/public.jwks',
+    });
+    expect(fileVars('users')).toEqual({ SERVICE_AUTH_PUBLIC_KEYS_FILE: '/keys/public.jwks' });
+    expect(fileVars('stream-consumer')).toEqual({});
+    expect(fileVars('seed-messages')).toEqual({ OPS_SERVICE_AUTH_PRIVATE_KEY_FILE: '/keys/ops.jwk' });
+    expect(fileVars('init')).toEqual({});
+    for (const name of Object.keys(compose.services)) {
+      const env = serviceEnv(compose, name);
+      expect(
+        Object.keys(env).filter((k) => /PRIVATE_KEY$|PUBLIC_KEYS$/.test(k)),
+        name,
+      ).toEqual([]);
+      expect(JSON.stringify(env), name).not.toMatch(/"d":|BEGIN [A-Z ]*PRIVATE KEY/);
+      if (name !== 'init' && volumeMounts(compose, name).some((m) => m.source === KEYS_VOLUME)) {
+        expect(compose.services[name]!.depends_on, name).toHaveProperty('init', {
+          condition: 'service_completed_successfully',
+        });
+      }
+    }
+    // The files those variables name are the ones the key script writes.
+    for (const file of ['gateway.jwk', 'messaging.jwk', 'ops.jwk', 'public.jwks']) {
+      expect(existsSync(join(keysDir, file)), file).toBe(true);
+    }
+  });
+
+  it('the gateway trusts the Cognito emulator explicitly; messaging re-reads profiles from users', () => {
+    expect(serviceEnv(compose, 'gateway').AUTH_LOCAL_TRUST).toBe('true');
+    const messaging = serviceEnv(compose, 'messaging');
+    expect(messaging.USERS_URL).toBe(`http://users:${SERVICE_PORTS.users}`);
+    expect(messaging.USERS_URL).toBe(serviceEnv(compose, 'gateway').USERS_URL);
+    expect(messaging.USERS_EVENTS_DLQ_URL).toBe('http://fauxqs:4566/000000000000/users-events-dlq');
+  });
 });

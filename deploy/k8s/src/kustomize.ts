@@ -102,7 +102,8 @@ function generatorData(dir: string, g: Generator): Record<string, string> {
 /**
  * Strategic merge, as kustomize applies it for the fields used here: maps merge recursively, lists of objects
  * with a `name` merge item by item (containers, env, ports, volumes), other lists are replaced, and
- * `$patch: delete` on a list item removes it.
+ * `$patch: delete` on a list item removes it. As in kustomize, the merged list holds the patch's items first,
+ * in the patch's order, then the items only the target has (so a patch that adds an env variable puts it first).
  */
 export function strategicMerge(target: Json, patch: Json): Json {
   if (isObject(target) && isObject(patch)) {
@@ -114,15 +115,17 @@ export function strategicMerge(target: Json, patch: Json): Json {
     return out;
   }
   if (Array.isArray(target) && Array.isArray(patch) && patch.every((p) => isObject(p) && 'name' in p)) {
-    const out = target.map((t) => t as JsonObject);
-    for (const item of patch as JsonObject[]) {
-      const at = out.findIndex((t) => isObject(t) && t.name === item.name);
-      if (item.$patch === 'delete') {
-        if (at >= 0) out.splice(at, 1);
-      } else if (at >= 0) out[at] = strategicMerge(out[at], item) as JsonObject;
-      else out.push(item);
-    }
-    return out;
+    const items = patch as JsonObject[];
+    const named = (name: Json) =>
+      target.find((t) => isObject(t) && t.name === name) as JsonObject | undefined;
+    const merged = items
+      .filter((item) => item.$patch !== 'delete')
+      .map((item) => {
+        const existing = named(item.name);
+        return existing ? (strategicMerge(existing, item) as JsonObject) : item;
+      });
+    const untouched = target.filter((t) => !(isObject(t) && items.some((item) => item.name === t.name)));
+    return [...merged, ...untouched];
   }
   return patch;
 }

@@ -1,14 +1,30 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { loadCompose, serviceEnv } from '@cruddur/deploy-docker/compose';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { loadConfig } from '../../../packages/config/src/index.ts';
+import { generateServiceKey } from '../../../packages/service-auth/src/keys.ts';
 import { gatewayConfigSchema } from '../../../services/gateway/src/config.ts';
 import { messagingConfigSchema } from '../../../services/messaging/src/config.ts';
 import { streamConsumerConfigSchema } from '../../../services/stream-consumer/src/config.ts';
 import { usersConfigSchema } from '../../../services/users/src/config.ts';
 import { K8S_DIR, type K8sObject, renderKustomization } from '../src/kustomize.ts';
+import {
+  canConnect,
+  type Endpoint,
+  egressAllowed,
+  external,
+  ingressAllowed,
+  type NetworkPolicy,
+  networkPolicies,
+  type Protocol,
+  pod,
+  policiesFor,
+  workloadPods,
+} from '../src/network-policy.ts';
 import { schemaErrors } from '../src/validate.ts';
 
 const SERVICES = ['gateway', 'users', 'messaging', 'stream-consumer'] as const;
@@ -56,6 +72,100 @@ function containerEnv(objects: K8sObject[], name: string): Record<string, string
 }
 
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+
+const REPO_ROOT = join(K8S_DIR, '../..');
+const NAMESPACE = 'cruddur';
+
+/**
+ * The Secrets the operator creates before applying (never in the manifests): the real output of
+ * `scripts/ops/service-keys --k8s-secrets`, so the names and keys the pods mount are the ones the script makes.
+ */
+const keysDir = mkdtempSync(join(tmpdir(), 'cruddur-k8s-keys-'));
+const operatorSecretsYaml = execFileSync(
+  process.execPath,
+  ['--import', 'tsx', 'scripts/ops/service-keys.ts', '--out', keysDir, '--k8s-secrets', NAMESPACE],
+  { cwd: REPO_ROOT, encoding: 'utf8' },
+);
+const operatorSecrets = parseAllDocuments(operatorSecretsYaml).map((d) => d.toJSON() as Any);
+afterAll(() => rmSync(keysDir, { recursive: true, force: true }));
+
+/** The secrets a pod template mounts, as `secret name -> keys`, from plain and projected secret volumes. */
+function mountedSecrets(podSpec: Any): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const add = (name: string, items: Any[] | undefined) => {
+    out[name] = [...(out[name] ?? []), ...(items ?? [{ key: '*' }]).map((i: Any) => i.key)];
+  };
+  for (const v of podSpec.volumes ?? []) {
+    if (v.secret) add(v.secret.secretName, v.secret.items);
+    for (const source of v.projected?.sources ?? [])
+      if (source.secret) add(source.secret.name, source.secret.items);
+  }
+  return out;
+}
+
+/**
+ * Reads a file as the container would see it: a path under one of its secret mounts is served from the
+ * operator's Secrets above (what the kubelet would project there); any other path does not exist.
+ */
+function podFileReader(objects: K8sObject[], kind: string, name: string) {
+  const podSpec = find(objects, kind, name).spec.template.spec;
+  const container = podSpec.containers.find((c: Any) => c.name === name);
+  return (path: string): string => {
+    for (const mount of container.volumeMounts ?? []) {
+      if (!path.startsWith(`${mount.mountPath}/`)) continue;
+      const file = relative(mount.mountPath, path);
+      const volume = podSpec.volumes.find((v: Any) => v.name === mount.name);
+      const sources = volume.secret
+        ? [{ name: volume.secret.secretName, items: volume.secret.items }]
+        : (volume.projected?.sources ?? []).flatMap((s: Any) => (s.secret ? [s.secret] : []));
+      for (const source of sources) {
+        const item = (source.items ?? []).find((i: Any) => i.path === file);
+        const secret = operatorSecrets.find((o) => o.metadata.name === source.name);
+        const data = item && secret?.data?.[item.key];
+        if (data) return Buffer.from(data, 'base64').toString();
+      }
+    }
+    throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
+  };
+}
+
+/** The problems a service's config reports with this environment (loadConfig resolves each X_FILE as at start). */
+function configIssues(
+  schema: Parameters<typeof loadConfig>[0],
+  env: Record<string, string>,
+  readFile: (path: string) => string,
+): string[] {
+  try {
+    loadConfig(schema, env, readFile);
+    return [];
+  } catch (err) {
+    return (err as { issues?: string[] }).issues ?? [String(err)];
+  }
+}
+
+/** Whether text holds private key material: a JWK's private part, a PEM private key, or either base64-encoded. */
+function privateKeyMaterial(text: string): boolean {
+  const plain = (t: string) =>
+    /"d"\s*:\s*"[A-Za-z0-9_-]{32,}"/.test(t) || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(t);
+  if (plain(text)) return true;
+  return (text.match(/[A-Za-z0-9+/]{60,}={0,2}/g) ?? []).some((b64) =>
+    plain(Buffer.from(b64, 'base64').toString('latin1')),
+  );
+}
+
+/** Who else might try to connect: pods of other namespaces, Prometheus, a stray pod here, the internet. */
+const OUTSIDERS: Record<string, Endpoint> = {
+  'other-namespace': pod('default', { 'app.kubernetes.io/name': 'debug' }),
+  'ingress-controller': pod('ingress-nginx', { 'app.kubernetes.io/name': 'ingress-nginx' }),
+  prometheus: pod('monitoring', { 'app.kubernetes.io/name': 'prometheus' }),
+  'stray-pod': pod(NAMESPACE, { 'app.kubernetes.io/name': 'debug' }),
+  internet: external('203.0.113.7'),
+};
+const KUBE_DNS = pod('kube-system', { 'k8s-app': 'kube-dns' });
+const AWS_API = external('52.94.133.131');
+const POD_IDENTITY_AGENT = external('169.254.170.23');
+const DATABASE = external('10.0.12.34');
+const EMULATOR_PORTS = { postgres: 5432, dynamodb: 8000, fauxqs: 4566, cognito: 9229 } as const;
 
 describe.each(VARIANTS)('%s', (variant) => {
   const objects = rendered[variant];
@@ -114,10 +224,17 @@ describe.each(VARIANTS)('%s', (variant) => {
     expect(find(objects, 'ConfigMap', 'cruddur-config').data).not.toHaveProperty('WORKER_ID');
   });
 
-  it.each(SERVICES)('the %s environment satisfies that service config schema', (name) => {
-    const result = SCHEMAS[name].safeParse(containerEnv(objects, name));
-    expect(result.error?.issues ?? []).toEqual([]);
-  });
+  it.each(SERVICES)(
+    'the %s environment satisfies that service config schema (keys from the Secrets)',
+    (name) => {
+      const issues = configIssues(
+        SCHEMAS[name],
+        containerEnv(objects, name),
+        podFileReader(objects, 'Deployment', name),
+      );
+      expect(issues).toEqual([]);
+    },
+  );
 
   it('Services route to the pods and ports of their Deployments', () => {
     for (const name of SERVICES) {
@@ -127,6 +244,289 @@ describe.each(VARIANTS)('%s', (variant) => {
       );
       expect(svc.spec.ports[0].targetPort).toBe('http');
     }
+  });
+});
+
+/** Every pod the rendered manifests run, plus the outsiders: all who might try to connect. */
+function everyone(objects: K8sObject[]): Record<string, Endpoint> {
+  return { ...workloadPods(objects), ...OUTSIDERS };
+}
+
+/** Who can connect to workload `target` on `port`: both ends' policies allow it. */
+function whoReaches(objects: K8sObject[], target: string, port: number): string[] {
+  const policies = networkPolicies(objects);
+  const to = workloadPods(objects)[target]!;
+  return Object.entries(everyone(objects))
+    .filter(([name, from]) => name !== target && canConnect(policies, from, to, port))
+    .map(([name]) => name)
+    .sort();
+}
+
+/** What workload `source` can open a connection to, among every pod at its port and the outside endpoints. */
+function whatReaches(objects: K8sObject[], source: string): string[] {
+  const policies = networkPolicies(objects);
+  const from = workloadPods(objects)[source]!;
+  const ports: Record<string, number> = { ...PORTS, ...EMULATOR_PORTS };
+  const targets: [string, Endpoint, number, Protocol][] = [
+    ...Object.entries(workloadPods(objects))
+      .filter(([name]) => name !== source && ports[name] !== undefined)
+      .map(([name, to]): [string, Endpoint, number, Protocol] => [name, to, ports[name]!, 'TCP']),
+    ['dns/udp', KUBE_DNS, 53, 'UDP'],
+    ['dns/tcp', KUBE_DNS, 53, 'TCP'],
+    ['aws:443', AWS_API, 443, 'TCP'],
+    ['aws:80', AWS_API, 80, 'TCP'],
+    ['pod-identity-agent', POD_IDENTITY_AGENT, 80, 'TCP'],
+    ['database', DATABASE, 5432, 'TCP'],
+    ['internet:22', OUTSIDERS.internet!, 22, 'TCP'],
+  ];
+  return targets
+    .filter(([, to, port, protocol]) => canConnect(policies, from, to, port, protocol))
+    .map(([name]) => name)
+    .sort();
+}
+
+const AWS_EGRESS = ['aws:443', 'dns/tcp', 'dns/udp', 'pod-identity-agent'];
+
+describe.each(VARIANTS)('%s: trust between services', (variant) => {
+  const objects = rendered[variant];
+  const policies = networkPolicies(objects);
+  const local = variant === 'local';
+
+  it('a default-deny policy selects every pod, in both directions', () => {
+    const denyAll = policies.filter(
+      (p) =>
+        Object.keys(p.spec.podSelector).length === 0 &&
+        ['Ingress', 'Egress'].every((t) => p.spec.policyTypes?.includes(t as never)) &&
+        !p.spec.ingress &&
+        !p.spec.egress,
+    );
+    expect(denyAll.map((p) => p.metadata.name)).toEqual(['default-deny']);
+    const pods = { ...workloadPods(objects), 'stray-pod': OUTSIDERS['stray-pod']! };
+    for (const [name, endpoint] of Object.entries(pods)) {
+      expect(policiesFor(denyAll, endpoint, 'Ingress'), name).toHaveLength(1);
+      expect(policiesFor(denyAll, endpoint, 'Egress'), name).toHaveLength(1);
+    }
+    // A pod no other policy names can reach nothing but DNS, and nothing here reaches it.
+    const stray = OUTSIDERS['stray-pod']!;
+    for (const [name, other] of Object.entries(workloadPods(objects))) {
+      const port = ({ ...PORTS, ...EMULATOR_PORTS } as Record<string, number>)[name] ?? 80;
+      if (name !== 'gateway')
+        expect(canConnect(policies, stray, other, port), `stray -> ${name}`).toBe(false);
+      expect(canConnect(policies, other, stray, 8080), `${name} -> stray`).toBe(false);
+    }
+    expect(canConnect(policies, stray, KUBE_DNS, 53, 'UDP')).toBe(true);
+  });
+
+  it('users accepts only the gateway and messaging (plus Prometheus for /metrics)', () => {
+    expect(whoReaches(objects, 'users', PORTS.users)).toEqual(
+      ['gateway', 'messaging', 'prometheus', ...(local ? ['seed-messages'] : [])].sort(),
+    );
+  });
+
+  it('messaging accepts only the gateway (plus Prometheus); the stream workers accept only Prometheus', () => {
+    expect(whoReaches(objects, 'messaging', PORTS.messaging)).toEqual(['gateway', 'prometheus']);
+    expect(whoReaches(objects, 'stream-consumer', PORTS['stream-consumer'])).toEqual(['prometheus']);
+  });
+
+  it('the gateway accepts anyone on its port, and nothing on any other', () => {
+    const to = workloadPods(objects).gateway!;
+    for (const [name, from] of Object.entries(everyone(objects))) {
+      expect(ingressAllowed(policies, from, to, PORTS.gateway), name).toBe(true);
+      expect(ingressAllowed(policies, from, to, 9090), `${name} on 9090`).toBe(false);
+    }
+  });
+
+  it('each service reaches only what it calls', () => {
+    const emulators = (...names: string[]) => (local ? names : []);
+    expect(whatReaches(objects, 'gateway')).toEqual(
+      [...AWS_EGRESS, 'users', 'messaging', ...emulators('fauxqs', 'cognito')].sort(),
+    );
+    expect(whatReaches(objects, 'messaging')).toEqual(
+      [...AWS_EGRESS, 'users', ...emulators('dynamodb', 'fauxqs')].sort(),
+    );
+    expect(whatReaches(objects, 'users')).toEqual(
+      [...AWS_EGRESS, 'database', ...emulators('postgres', 'fauxqs')].sort(),
+    );
+    expect(whatReaches(objects, 'stream-consumer')).toEqual(
+      [...AWS_EGRESS, ...emulators('dynamodb', 'fauxqs')].sort(),
+    );
+  });
+
+  it('Prometheus is let in from the monitoring namespace only, by its label', () => {
+    const scrape = policies.filter((p) =>
+      (p.spec.ingress ?? []).some((r) => (r.from ?? []).some((peer) => peer.namespaceSelector)),
+    );
+    expect(scrape.map((p) => p.metadata.name)).toEqual(['metrics-scrape-ingress']);
+    const to = workloadPods(objects).users!;
+    const lookalike = pod('default', { 'app.kubernetes.io/name': 'prometheus' });
+    expect(canConnect(policies, lookalike, to, PORTS.users)).toBe(false);
+  });
+
+  it('every service Deployment listens on 0.0.0.0 (HOST), set on the Deployment itself', () => {
+    const ours = objects.filter(
+      (o: Any) =>
+        o.kind === 'Deployment' &&
+        o.spec.template.spec.containers.some((c: Any) => String(c.image).startsWith('cruddur/')),
+    );
+    expect(ours.map((o) => o.metadata.name).sort()).toEqual([...SERVICES].sort());
+    for (const name of SERVICES) {
+      const env = containerOf(objects, name).env as Any[];
+      expect(env.find((e) => e.name === 'HOST')?.value, name).toBe('0.0.0.0');
+    }
+  });
+
+  it('each pod mounts only the key Secrets of its role, read-only, from Secrets the operator creates', () => {
+    const mounted = (kind: string, name: string) =>
+      mountedSecrets(find(objects, kind, name).spec.template.spec);
+    expect(mounted('Deployment', 'gateway')).toEqual({ 'cruddur-gateway-signing-key': ['gateway.jwk'] });
+    expect(mounted('Deployment', 'users')).toEqual({ 'cruddur-service-public-keys': ['public.jwks'] });
+    expect(mounted('Deployment', 'messaging')).toEqual({
+      'cruddur-messaging-signing-key': ['messaging.jwk'],
+      'cruddur-service-public-keys': ['public.jwks'],
+    });
+    expect(mounted('Deployment', 'stream-consumer')).toEqual({});
+    if (local) {
+      expect(mounted('Job', 'seed-messages')).toEqual({ 'cruddur-ops-signing-key': ['ops.jwk'] });
+      expect(mounted('Job', 'init')).toEqual({});
+    }
+    // What the pods mount is exactly what the script creates; the manifests carry none of it.
+    const created = Object.fromEntries(operatorSecrets.map((o) => [o.metadata.name, Object.keys(o.data)]));
+    for (const o of objects.filter((x: Any) => x.spec?.template?.spec)) {
+      for (const [secret, keys] of Object.entries(mountedSecrets((o as Any).spec.template.spec))) {
+        if (!secret.startsWith('cruddur-')) continue;
+        expect(created[secret], `${o.metadata.name}: ${secret}`).toEqual(expect.arrayContaining(keys));
+        expect(find(objects, 'Secret', secret), `${secret} must not be rendered`).toBeUndefined();
+      }
+      for (const c of (o as Any).spec.template.spec.containers) {
+        for (const m of c.volumeMounts ?? []) {
+          if (m.name === 'service-keys') expect(m.readOnly, `${o.metadata.name} ${m.mountPath}`).toBe(true);
+        }
+      }
+    }
+    // Same file names as the compose keys volume.
+    expect(containerEnv(objects, 'gateway').SERVICE_AUTH_PRIVATE_KEY_FILE).toBe('/keys/gateway.jwk');
+    expect(containerEnv(objects, 'users').SERVICE_AUTH_PUBLIC_KEYS_FILE).toBe('/keys/public.jwks');
+  });
+
+  it('without the Secrets a service cannot start (so the schema checks with them mean something)', () => {
+    const readsNothing = () => {
+      throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    };
+    expect(configIssues(SCHEMAS.gateway, containerEnv(objects, 'gateway'), readsNothing).join()).toMatch(
+      /SERVICE_AUTH_PRIVATE_KEY_FILE: cannot read/,
+    );
+    // users would refuse the gateway's private key where its trusted set belongs.
+    const swapped = { ...containerEnv(objects, 'users'), SERVICE_AUTH_PUBLIC_KEYS_FILE: '/keys/gateway.jwk' };
+    expect(configIssues(SCHEMAS.users, swapped, podFileReader(objects, 'Deployment', 'gateway'))).not.toEqual(
+      [],
+    );
+  });
+
+  it('no private key material in the manifests', () => {
+    expect(privateKeyMaterial(JSON.stringify(objects))).toBe(false);
+  });
+
+  it('messaging re-reads profiles from the users Service; poisoned events have a dead-letter queue', () => {
+    const env = containerEnv(objects, 'messaging');
+    const users = find(objects, 'Service', 'users');
+    expect(env.USERS_URL).toBe(`http://users:${users.spec.ports[0].port}`);
+    expect(env.USERS_EVENTS_DLQ_URL).toMatch(/\/users-events-dlq$/);
+  });
+});
+
+describe('trust: base (production) and local differ only where they must', () => {
+  it('the base gateway does not trust a local Cognito (no AUTH_LOCAL_TRUST anywhere); the local one does', () => {
+    const base = rendered.base;
+    expect(JSON.stringify(base)).not.toContain('AUTH_LOCAL_TRUST');
+    expect(containerEnv(base, 'gateway')).not.toHaveProperty('AUTH_LOCAL_TRUST');
+    expect(containerEnv(rendered.local, 'gateway').AUTH_LOCAL_TRUST).toBe('true');
+    // Only the gateway, and only through its own Deployment (not the shared ConfigMap).
+    expect(find(rendered.local, 'ConfigMap', 'cruddur-config').data).not.toHaveProperty('AUTH_LOCAL_TRUST');
+    for (const name of SERVICES.filter((n) => n !== 'gateway')) {
+      expect(containerEnv(rendered.local, name), name).not.toHaveProperty('AUTH_LOCAL_TRUST');
+    }
+  });
+
+  it('locally each emulator accepts only the pods that use it', () => {
+    const local = rendered.local;
+    expect(whoReaches(local, 'postgres', EMULATOR_PORTS.postgres)).toEqual(['init', 'users']);
+    expect(whoReaches(local, 'dynamodb', EMULATOR_PORTS.dynamodb)).toEqual([
+      'init',
+      'messaging',
+      'seed-messages',
+      'stream-consumer',
+    ]);
+    expect(whoReaches(local, 'fauxqs', EMULATOR_PORTS.fauxqs)).toEqual([
+      'gateway',
+      'messaging',
+      'stream-consumer',
+      'users',
+    ]);
+    expect(whoReaches(local, 'cognito', EMULATOR_PORTS.cognito)).toEqual(['gateway', 'init']);
+    // The one-shots reach what their steps use, and the emulators reach nothing but DNS.
+    expect(whatReaches(local, 'init')).toEqual(['cognito', 'dns/tcp', 'dns/udp', 'dynamodb', 'postgres']);
+    expect(whatReaches(local, 'seed-messages')).toEqual(['dns/tcp', 'dns/udp', 'dynamodb', 'users']);
+    for (const emulator of Object.keys(EMULATOR_PORTS)) {
+      expect(whatReaches(local, emulator), emulator).toEqual(['dns/tcp', 'dns/udp']);
+    }
+  });
+
+  it('the repository holds no private key (tracked files), and the detector finds one when there is', async () => {
+    const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: REPO_ROOT, encoding: 'utf8' })
+      .split('\0')
+      .filter((f) => f && !f.endsWith('pnpm-lock.yaml'));
+    expect(tracked.length).toBeGreaterThan(50);
+    const offenders = tracked.filter((f) => {
+      try {
+        return privateKeyMaterial(readFileSync(join(REPO_ROOT, f), 'latin1'));
+      } catch {
+        return false;
+      }
+    });
+    expect(offenders).toEqual([]);
+    // The Secrets the operator applies hold private keys (base64); a JWK in plain text is caught too.
+    expect(privateKeyMaterial(operatorSecretsYaml)).toBe(true);
+    const { privateKey } = await generateServiceKey('gateway');
+    expect(privateKeyMaterial(JSON.stringify(privateKey))).toBe(true);
+    expect(privateKeyMaterial(JSON.stringify({ ...privateKey, d: undefined }))).toBe(false);
+  });
+
+  it('the policy checks can fail: a wider rule or a missing deny shows up', () => {
+    const base = rendered.base;
+    const widen = (mutate: (policies: NetworkPolicy[]) => void) => {
+      const copy = structuredClone(base);
+      mutate(networkPolicies(copy));
+      return copy;
+    };
+    const openUsers = widen((ps) => {
+      ps.find((p) => p.metadata.name === 'users-ingress')!.spec.ingress![0]!.from!.push({
+        namespaceSelector: {},
+      });
+    });
+    expect(whoReaches(openUsers, 'users', PORTS.users)).toContain('other-namespace');
+    // Without the default deny, what no other policy selects for ingress is open: a stray pod, the Jobs.
+    const stray = OUTSIDERS['stray-pod']!;
+    const outsider = OUTSIDERS['other-namespace']!;
+    const noDeny = (objects: K8sObject[]) => objects.filter((o) => o.metadata.name !== 'default-deny');
+    expect(canConnect(networkPolicies(base), outsider, stray, 8080)).toBe(false);
+    expect(canConnect(networkPolicies(noDeny(base)), outsider, stray, 8080)).toBe(true);
+    const init = workloadPods(rendered.local).init!;
+    expect(canConnect(networkPolicies(rendered.local), outsider, init, 8080)).toBe(false);
+    expect(canConnect(networkPolicies(noDeny(rendered.local)), outsider, init, 8080)).toBe(true);
+    const anyPort = widen((ps) => {
+      delete ps.find((p) => p.metadata.name === 'messaging-ingress')!.spec.ingress![0]!.ports;
+    });
+    expect(
+      ingressAllowed(
+        networkPolicies(anyPort),
+        workloadPods(base).gateway!,
+        workloadPods(base).messaging!,
+        22,
+      ),
+    ).toBe(true);
+    expect(
+      egressAllowed(networkPolicies(base), workloadPods(base).users!, workloadPods(base).messaging!, 4572),
+    ).toBe(false);
   });
 });
 
@@ -184,12 +584,16 @@ describe('local overlay', () => {
         compose.services[name]!.image,
       );
     }
-    // The same one-shot steps as compose, in the tools image.
+    // The same one-shot steps as compose, in the tools image; but no key step: here the keys are Secrets.
     for (const job of ['init', 'seed-messages']) {
       const container = find(objects, 'Job', job).spec.template.spec.containers[0];
-      expect(container.command, job).toEqual(compose.services[job]!.command);
+      const steps = (compose.services[job]!.command as string[]).filter(
+        (s) => !s.startsWith('ops/service-keys'),
+      );
+      expect(container.command, job).toEqual(steps);
       expect(container.image, job).toBe('cruddur/tools:local');
     }
+    expect(compose.services.init!.command).toContain('ops/service-keys --out /keys');
   });
 
   it('uses the same endpoints, queues and Cognito pool as docker-compose.yml', () => {

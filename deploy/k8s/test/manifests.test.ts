@@ -252,18 +252,44 @@ function everyone(objects: K8sObject[]): Record<string, Endpoint> {
   return { ...workloadPods(objects), ...OUTSIDERS };
 }
 
-/** Who can connect to workload `target` on `port`: both ends' policies allow it. */
-function whoReaches(objects: K8sObject[], target: string, port: number): string[] {
+/**
+ * Which side of a connection is asked: `both` (the connection passes), or one side alone, to check that each
+ * side holds on its own (a too-wide ingress rule must not hide behind the callers' egress, nor the reverse).
+ */
+type Side = 'both' | 'ingress' | 'egress';
+function allowed(
+  policies: NetworkPolicy[],
+  side: Side,
+  from: Endpoint,
+  to: Endpoint,
+  port: number,
+  protocol: Protocol = 'TCP',
+): boolean {
+  if (side === 'ingress') return ingressAllowed(policies, from, to, port, protocol);
+  if (side === 'egress') return egressAllowed(policies, from, to, port, protocol);
+  return canConnect(policies, from, to, port, protocol);
+}
+
+/** Who can connect to workload `target` on `port`. */
+function whoReaches(objects: K8sObject[], target: string, port: number, side: Side = 'both'): string[] {
   const policies = networkPolicies(objects);
   const to = workloadPods(objects)[target]!;
   return Object.entries(everyone(objects))
-    .filter(([name, from]) => name !== target && canConnect(policies, from, to, port))
+    .filter(([name, from]) => name !== target && allowed(policies, side, from, to, port))
     .map(([name]) => name)
     .sort();
 }
 
+/** `whoReaches` with both sides, and with the receiver's ingress alone: the same, or one leans on the other. */
+function expectReachedBy(objects: K8sObject[], target: string, port: number, expected: string[]) {
+  expect(whoReaches(objects, target, port), `${target}: connections`).toEqual([...expected].sort());
+  expect(whoReaches(objects, target, port, 'ingress'), `${target}: ingress alone`).toEqual(
+    [...expected].sort(),
+  );
+}
+
 /** What workload `source` can open a connection to, among every pod at its port and the outside endpoints. */
-function whatReaches(objects: K8sObject[], source: string): string[] {
+function whatReaches(objects: K8sObject[], source: string, side: Side = 'both'): string[] {
   const policies = networkPolicies(objects);
   const from = workloadPods(objects)[source]!;
   const ports: Record<string, number> = { ...PORTS, ...EMULATOR_PORTS };
@@ -280,9 +306,15 @@ function whatReaches(objects: K8sObject[], source: string): string[] {
     ['internet:22', OUTSIDERS.internet!, 22, 'TCP'],
   ];
   return targets
-    .filter(([, to, port, protocol]) => canConnect(policies, from, to, port, protocol))
+    .filter(([, to, port, protocol]) => allowed(policies, side, from, to, port, protocol))
     .map(([name]) => name)
     .sort();
+}
+
+/** `whatReaches` with both sides, and with the sender's egress alone. */
+function expectReaches(objects: K8sObject[], source: string, expected: string[]) {
+  expect(whatReaches(objects, source), `${source}: connections`).toEqual([...expected].sort());
+  expect(whatReaches(objects, source, 'egress'), `${source}: egress alone`).toEqual([...expected].sort());
 }
 
 const AWS_EGRESS = ['aws:443', 'dns/tcp', 'dns/udp', 'pod-identity-agent'];
@@ -318,14 +350,17 @@ describe.each(VARIANTS)('%s: trust between services', (variant) => {
   });
 
   it('users accepts only the gateway and messaging (plus Prometheus for /metrics)', () => {
-    expect(whoReaches(objects, 'users', PORTS.users)).toEqual(
-      ['gateway', 'messaging', 'prometheus', ...(local ? ['seed-messages'] : [])].sort(),
-    );
+    expectReachedBy(objects, 'users', PORTS.users, [
+      'gateway',
+      'messaging',
+      'prometheus',
+      ...(local ? ['seed-messages'] : []),
+    ]);
   });
 
   it('messaging accepts only the gateway (plus Prometheus); the stream workers accept only Prometheus', () => {
-    expect(whoReaches(objects, 'messaging', PORTS.messaging)).toEqual(['gateway', 'prometheus']);
-    expect(whoReaches(objects, 'stream-consumer', PORTS['stream-consumer'])).toEqual(['prometheus']);
+    expectReachedBy(objects, 'messaging', PORTS.messaging, ['gateway', 'prometheus']);
+    expectReachedBy(objects, 'stream-consumer', PORTS['stream-consumer'], ['prometheus']);
   });
 
   it('the gateway accepts anyone on its port, and nothing on any other', () => {
@@ -338,18 +373,15 @@ describe.each(VARIANTS)('%s: trust between services', (variant) => {
 
   it('each service reaches only what it calls', () => {
     const emulators = (...names: string[]) => (local ? names : []);
-    expect(whatReaches(objects, 'gateway')).toEqual(
-      [...AWS_EGRESS, 'users', 'messaging', ...emulators('fauxqs', 'cognito')].sort(),
-    );
-    expect(whatReaches(objects, 'messaging')).toEqual(
-      [...AWS_EGRESS, 'users', ...emulators('dynamodb', 'fauxqs')].sort(),
-    );
-    expect(whatReaches(objects, 'users')).toEqual(
-      [...AWS_EGRESS, 'database', ...emulators('postgres', 'fauxqs')].sort(),
-    );
-    expect(whatReaches(objects, 'stream-consumer')).toEqual(
-      [...AWS_EGRESS, ...emulators('dynamodb', 'fauxqs')].sort(),
-    );
+    expectReaches(objects, 'gateway', [
+      ...AWS_EGRESS,
+      'users',
+      'messaging',
+      ...emulators('fauxqs', 'cognito'),
+    ]);
+    expectReaches(objects, 'messaging', [...AWS_EGRESS, 'users', ...emulators('dynamodb', 'fauxqs')]);
+    expectReaches(objects, 'users', [...AWS_EGRESS, 'database', ...emulators('postgres', 'fauxqs')]);
+    expectReaches(objects, 'stream-consumer', [...AWS_EGRESS, ...emulators('dynamodb', 'fauxqs')]);
   });
 
   it('Prometheus is let in from the monitoring namespace only, by its label', () => {
@@ -449,26 +481,25 @@ describe('trust: base (production) and local differ only where they must', () =>
 
   it('locally each emulator accepts only the pods that use it', () => {
     const local = rendered.local;
-    expect(whoReaches(local, 'postgres', EMULATOR_PORTS.postgres)).toEqual(['init', 'users']);
-    expect(whoReaches(local, 'dynamodb', EMULATOR_PORTS.dynamodb)).toEqual([
+    expectReachedBy(local, 'postgres', EMULATOR_PORTS.postgres, ['init', 'users']);
+    expectReachedBy(local, 'dynamodb', EMULATOR_PORTS.dynamodb, [
       'init',
       'messaging',
       'seed-messages',
       'stream-consumer',
     ]);
-    expect(whoReaches(local, 'fauxqs', EMULATOR_PORTS.fauxqs)).toEqual([
+    expectReachedBy(local, 'fauxqs', EMULATOR_PORTS.fauxqs, [
       'gateway',
       'messaging',
       'stream-consumer',
       'users',
     ]);
-    expect(whoReaches(local, 'cognito', EMULATOR_PORTS.cognito)).toEqual(['gateway', 'init']);
+    expectReachedBy(local, 'cognito', EMULATOR_PORTS.cognito, ['gateway', 'init']);
     // The one-shots reach what their steps use, and the emulators reach nothing but DNS.
-    expect(whatReaches(local, 'init')).toEqual(['cognito', 'dns/tcp', 'dns/udp', 'dynamodb', 'postgres']);
-    expect(whatReaches(local, 'seed-messages')).toEqual(['dns/tcp', 'dns/udp', 'dynamodb', 'users']);
-    for (const emulator of Object.keys(EMULATOR_PORTS)) {
-      expect(whatReaches(local, emulator), emulator).toEqual(['dns/tcp', 'dns/udp']);
-    }
+    expectReaches(local, 'init', ['cognito', 'dns/tcp', 'dns/udp', 'dynamodb', 'postgres']);
+    expectReaches(local, 'seed-messages', ['dns/tcp', 'dns/udp', 'dynamodb', 'users']);
+    for (const emulator of Object.keys(EMULATOR_PORTS))
+      expectReaches(local, emulator, ['dns/tcp', 'dns/udp']);
   });
 
   it('the repository holds no private key (tracked files), and the detector finds one when there is', async () => {

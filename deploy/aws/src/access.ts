@@ -23,7 +23,10 @@ export function grantUsers(role: iam.IGrantable, data: MessagingData) {
   );
 }
 
-/** messaging: conversations and messages (transactions are authorized per item action), consumes users-events. */
+/**
+ * messaging: conversations and messages (transactions are authorized per item action), consumes users-events,
+ * and sets poisoned user events aside in its dead-letter queue (USERS_EVENTS_DLQ_URL) with their reason.
+ */
 export function grantMessaging(role: iam.IGrantable, data: MessagingData) {
   role.grantPrincipal.addToPrincipalPolicy(
     statement(
@@ -45,6 +48,25 @@ export function grantMessaging(role: iam.IGrantable, data: MessagingData) {
       ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
       [data.usersEvents.queue.queueArn],
     ),
+  );
+  role.grantPrincipal.addToPrincipalPolicy(statement(['sqs:SendMessage'], [data.usersEvents.dlq.queueArn]));
+}
+
+/**
+ * Defence in depth for user events: the users-events queue refuses sqs:SendMessage (SendMessageBatch included)
+ * from every principal but the users service role, whatever identity policies say. A leaked credential, or a
+ * too-wide grant to another role of the account, cannot forge a user event. Receiving is not affected.
+ */
+export function onlyUsersSendUserEvents(data: MessagingData, usersRole: iam.IRole) {
+  data.usersEvents.queue.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'OnlyTheUsersServiceSendsUserEvents',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['sqs:SendMessage'],
+      resources: [data.usersEvents.queue.queueArn],
+      conditions: { ArnNotEquals: { 'aws:PrincipalArn': usersRole.roleArn } },
+    }),
   );
 }
 

@@ -17,6 +17,7 @@ import {
   grantStreamRecordHandler,
   grantStreamWorker,
   grantUsers,
+  onlyUsersSendUserEvents,
 } from './access.ts';
 import { MessagingData } from './data.ts';
 
@@ -115,6 +116,8 @@ export class CruddurMessagingStack extends Stack {
       }
     }
 
+    onlyUsersSendUserEvents(data, this.roles.users!);
+
     if (props.streamConsumer === 'lambda') this.streamFunction = this.lambdaConsumer(props);
     if (props.streamConsumer === 'ecs') this.workerService = this.ecsConsumer(props);
 
@@ -142,6 +145,7 @@ export class CruddurMessagingStack extends Stack {
     new CfnOutput(this, 'MessageTableStreamArn', { value: data.table.tableStreamArn! });
     new CfnOutput(this, 'LeaseTableName', { value: data.leaseTable.tableName });
     new CfnOutput(this, 'UsersEventsQueueUrl', { value: data.usersEvents.queue.queueUrl });
+    new CfnOutput(this, 'UsersEventsDlqUrl', { value: data.usersEvents.dlq.queueUrl });
     new CfnOutput(this, 'MessageEventsTopicArn', { value: data.messageEventsTopic.topicArn });
     new CfnOutput(this, 'MessageEventsQueueUrl', { value: data.messageEvents.queue.queueUrl });
     new CfnOutput(this, 'StreamDlqUrl', { value: data.streamDlq.queueUrl });

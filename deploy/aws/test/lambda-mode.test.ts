@@ -23,7 +23,9 @@ import { MAX_RECORD_ATTEMPTS } from '../src/messaging-stack.ts';
 import {
   actionsOf,
   allStatements,
+  deniedTo,
   nagFindings,
+  queuePolicyStatements,
   requiredKeys,
   resourcesText,
   roleStatements,
@@ -147,6 +149,66 @@ describe('queues and topic', () => {
     const [topic] = Object.values(template.findResources('AWS::SNS::Topic'));
     expect(topic?.Properties.TopicName).toBe('message-events');
     expect(JSON.stringify(topic?.Properties.KmsMasterKeyId)).toContain('alias/aws/sns');
+  });
+});
+
+describe('user events: only the users service can put them on users-events', () => {
+  const usersEventsId = ref(stack.data.usersEvents.queue.node.defaultChild as never);
+  const usersEventsDlqId = ref(stack.data.usersEvents.dlq.node.defaultChild as never);
+  const arnOf = (role: { node: { defaultChild?: unknown } }) => ({
+    'Fn::GetAtt': [ref(role.node.defaultChild as never), 'Arn'],
+  });
+  const sendsTo = (role: Parameters<typeof roleStatements>[2]) =>
+    resourcesText(
+      roleStatements(template, stack, role).filter((s) => [s.Action].flat().includes('sqs:SendMessage')),
+    );
+
+  it('the queue policy denies sqs:SendMessage to every principal except the users service role', () => {
+    const statements = queuePolicyStatements(template, usersEventsId);
+    const denySend = statements.filter(
+      (s) => s.Effect === 'Deny' && [s.Action].flat().includes('sqs:SendMessage'),
+    );
+    expect(denySend).toHaveLength(1);
+    expect(denySend[0]).toMatchObject({
+      Principal: { AWS: '*' },
+      Resource: { 'Fn::GetAtt': [usersEventsId, 'Arn'] },
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': arnOf(stack.roles.users!) } },
+    });
+    expect(deniedTo(statements, arnOf(stack.roles.users!), 'sqs:SendMessage')).toBe(false);
+    for (const other of [stack.roles.gateway!, stack.roles.messaging!, stack.streamFunction!.role!]) {
+      expect(deniedTo(statements, arnOf(other), 'sqs:SendMessage'), other.node.path).toBe(true);
+    }
+    expect(deniedTo(statements, 'arn:aws:iam::123456789012:role/Admin', 'sqs:SendMessage')).toBe(true);
+    // Consuming the queue is untouched: messaging still receives and deletes.
+    expect(deniedTo(statements, arnOf(stack.roles.messaging!), 'sqs:ReceiveMessage')).toBe(false);
+    // The one principal let through still needs (and has) its own grant.
+    expect(sendsTo(stack.roles.users!)).toContain(usersEventsId);
+  });
+
+  it('the evaluation would notice a missing or widened exception (so the test above can fail)', () => {
+    const deny = queuePolicyStatements(template, usersEventsId).find(
+      (s) => s.Sid === 'OnlyTheUsersServiceSendsUserEvents',
+    );
+    const without = { ...deny!, Condition: undefined };
+    expect(deniedTo([without], arnOf(stack.roles.users!), 'sqs:SendMessage')).toBe(true);
+    const widened = {
+      ...deny!,
+      Condition: {
+        ArnNotEquals: { 'aws:PrincipalArn': [arnOf(stack.roles.users!), arnOf(stack.roles.gateway!)] },
+      },
+    };
+    expect(deniedTo([widened], arnOf(stack.roles.gateway!), 'sqs:SendMessage')).toBe(false);
+    expect(() =>
+      deniedTo([{ ...deny!, Principal: { AWS: 'arn:aws:iam::1:root' } }], 'x', 'sqs:SendMessage'),
+    ).toThrow();
+  });
+
+  it('messaging may set poisoned user events aside in the DLQ, but cannot send user events', () => {
+    expect(sendsTo(stack.roles.messaging!)).toContain(usersEventsDlqId);
+    expect(sendsTo(stack.roles.messaging!)).not.toContain(`"${usersEventsId}"`);
+    expect(sendsTo(stack.roles.gateway!)).toBe('[]');
+    const outputs = template.findOutputs('UsersEventsDlqUrl');
+    expect(Object.values(outputs)[0]?.Value).toEqual({ Ref: usersEventsDlqId });
   });
 });
 

@@ -58,3 +58,41 @@ export function requiredKeys(schema: {
   const issues = schema.safeParse({}).error?.issues ?? [];
   return [...new Set(issues.map((i) => String(i.path[0])))].sort();
 }
+
+export interface ResourceStatement extends Statement {
+  Sid?: string;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** The statements of the queue policies attached to one queue (by its logical id). */
+export function queuePolicyStatements(template: Template, queueLogicalId: string): ResourceStatement[] {
+  return Object.values(template.findResources('AWS::SQS::QueuePolicy'))
+    .filter((p) => (p.Properties.Queues as { Ref?: string }[]).some((q) => q.Ref === queueLogicalId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as ResourceStatement[]);
+}
+
+/**
+ * Whether a resource policy's Deny statements that name `action` refuse it to a principal (its ARN, or the
+ * template reference that resolves to it). Evaluates only what these policies use: a `*` principal and ARN
+ * equality conditions on aws:PrincipalArn; anything else throws, so an unexpected policy cannot pass unnoticed.
+ * Statements on `sqs:*` (the TLS-only deny) are about transport, not principals, and are not considered.
+ */
+export function deniedTo(statements: ResourceStatement[], principalArn: unknown, action: string): boolean {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  return statements.some((s) => {
+    if (s.Effect !== 'Deny' || ![s.Action].flat().includes(action)) return false;
+    if (!same(s.Principal, '*') && !same(s.Principal, { AWS: '*' })) {
+      throw new Error(`not evaluated: principal ${JSON.stringify(s.Principal)}`);
+    }
+    return Object.entries(s.Condition ?? {}).every(([operator, tests]) =>
+      Object.entries(tests).every(([key, value]) => {
+        if (key !== 'aws:PrincipalArn') throw new Error(`not evaluated: condition key ${key}`);
+        const matches = [value].flat().some((v) => same(v, principalArn));
+        if (operator === 'ArnNotEquals') return !matches;
+        if (operator === 'ArnEquals') return matches;
+        throw new Error(`not evaluated: condition ${operator}`);
+      }),
+    );
+  });
+}

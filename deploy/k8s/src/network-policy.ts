@@ -15,7 +15,7 @@ export type Endpoint =
   | { kind: 'pod'; namespace: string; namespaceLabels: Labels; labels: Labels }
   | { kind: 'external'; ip: string };
 
-export interface LabelSelector {
+interface LabelSelector {
   matchLabels?: Labels;
   matchExpressions?: {
     key: string;
@@ -53,7 +53,7 @@ export type NetworkPolicy = K8sObject & { spec: NetworkPolicySpec };
 export type Protocol = 'TCP' | 'UDP';
 
 /** The label every namespace carries (Kubernetes sets it), which policies use to name a namespace. */
-export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** A pod in `namespace` with `labels`; the namespace's own labels default to the one Kubernetes sets. */
 export function pod(namespace: string, labels: Labels, namespaceLabels: Labels = {}): Endpoint {
@@ -70,7 +70,7 @@ export function external(ip: string): Endpoint {
 }
 
 /** Label selector semantics: an empty selector selects everything; all terms must hold. */
-export function selects(selector: LabelSelector | undefined, labels: Labels): boolean {
+function selects(selector: LabelSelector | undefined, labels: Labels): boolean {
   if (!selector) return false;
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     if (labels[key] !== value) return false;
@@ -98,7 +98,7 @@ function ipv4(address: string): number {
   return parts.reduce((acc, p) => acc * 256 + p, 0);
 }
 
-export function inCidr(ip: string, cidr: string): boolean {
+function inCidr(ip: string, cidr: string): boolean {
   const [base, bits = '32'] = cidr.split('/');
   const size = 2 ** (32 - Number(bits));
   const start = Math.floor(ipv4(base!) / size) * size;

@@ -1,6 +1,7 @@
 import type { GetShardIteratorInput } from '@aws-sdk/client-dynamodb-streams';
+import { backoffMs, sleep } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
-import { type BatchProcessor, backoffMs, sleep } from './batch-processor.ts';
+import type { BatchProcessor } from './batch-processor.ts';
 import { AbortedError, LeaseLostError } from './errors.ts';
 import type { HeldLease, LeaseCoordinator } from './lease-coordinator.ts';
 import { SHARD_END, TRIM_HORIZON } from './lease-store.ts';

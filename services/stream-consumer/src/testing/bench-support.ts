@@ -7,9 +7,9 @@ import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb
 import { createSnsClient, createSqsClient, createStreamsClient } from '@cruddur/aws';
 import { loadConfig } from '@cruddur/config';
 import { createDocumentClient, keys, messageTableDefinition } from '@cruddur/ddb';
+import { sleep } from '@cruddur/http';
 import { type LocalStack, startLocalStack } from '@cruddur/local-stack';
 import { silentLogger } from '@cruddur/logger';
-import { sleep } from '../batch-processor.ts';
 import { type StreamConsumerConfig, streamConsumerConfigSchema } from '../config.ts';
 import { startStreamConsumer } from '../consumer.ts';
 import { leaseTableDefinition } from '../lease-table.ts';

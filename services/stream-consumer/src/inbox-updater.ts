@@ -1,0 +1,178 @@
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed, RecordError } from './errors.ts';
+import { buildAdvanceInbox, buildGetInbox, buildSetUnread, buildUnreadQuery } from './inbox-requests.ts';
+import type { MessageItem } from './message-record.ts';
+
+/** What one member's row did: moved to this message, already showed it, is past it (maybe recounted), or neither. */
+export type MemberOutcome = 'advanced' | 'current' | 'recounted' | 'past';
+
+// A row that changes under us this many times in a row is left to the record's next attempt.
+const MAX_ROW_ROUNDS = 5;
+
+/** Applies one message to every member's inbox row; see inbox-requests.ts for the forward-only and unread rules. */
+export class InboxUpdater {
+  constructor(private readonly options: { ddb: DynamoDBDocumentClient; table: string }) {}
+
+  async apply(
+    message: MessageItem,
+  ): Promise<{ owner: string; outcome: MemberOutcome; row: Record<string, unknown> | undefined }[]> {
+    return Promise.all(
+      message.members.map(async (owner) => ({ owner, ...(await this.applyForMember(owner, message)) })),
+    );
+  }
+
+  /**
+   * Catch-up shortcut for several new messages of one conversation in one batch: each member's row jumps straight
+   * to the newest, adding the count of the others' messages, provided the row is still below the oldest of them
+   * (so none of them was counted yet) and nothing was read past it. Rows that are not get the one-by-one path.
+   */
+  async applyMany(
+    messages: MessageItem[],
+  ): Promise<{ owner: string; outcome: MemberOutcome; row: Record<string, unknown> | undefined }[]> {
+    const { table } = this.options;
+    const byKey = [...messages].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    const oldest = byKey[0]!;
+    const newest = byKey.at(-1)!;
+    return Promise.all(
+      newest.members.map(async (owner) => {
+        const unread = messages.filter((m) => m.sender_uuid !== owner).length;
+        const moved = await this.tryUpdate(
+          buildAdvanceInbox({
+            table,
+            owner,
+            message: newest,
+            unreadIncrement: unread,
+            behindKey: oldest.key,
+          }),
+        );
+        if (moved) return { owner, outcome: 'advanced' as const, row: moved };
+        return { owner, ...(await this.applyManyForMember(owner, byKey)) };
+      }),
+    );
+  }
+
+  /**
+   * The row was not below the oldest message: some were applied already (a replay, or the conversation's first
+   * message written with its rows). Messages above the row's head still go in one update; one recount covers all
+   * older ones, which cannot move the row.
+   */
+  private async applyManyForMember(
+    owner: string,
+    byKey: MessageItem[],
+  ): Promise<{ outcome: MemberOutcome; row: Record<string, unknown> | undefined }> {
+    const { ddb, table } = this.options;
+    const newest = byKey.at(-1)!;
+    const row = (await ddb.send(new GetCommand(buildGetInbox(table, owner, newest.message_group_uuid)))).Item;
+    const head = typeof row?.last_message_key === 'string' ? row.last_message_key : undefined;
+    const readKey = typeof row?.last_read_key === 'string' ? row.last_read_key : undefined;
+    if (!row || head === undefined) return this.oneByOne(owner, byKey);
+    let result: { outcome: MemberOutcome; row: Record<string, unknown> | undefined } = {
+      outcome: byKey.some((m) => m.key === head) ? 'current' : 'past',
+      row,
+    };
+    const late = byKey.find(
+      (m) => m.key < head && m.sender_uuid !== owner && (readKey === undefined || m.key > readKey),
+    );
+    if (late) {
+      const recount = await this.applyForMember(owner, late);
+      if (recount.outcome === 'recounted') result = recount;
+    }
+    const newer = byKey.filter((m) => m.key > head);
+    if (newer.length === 0) return result;
+    const moved = await this.tryUpdate(
+      buildAdvanceInbox({
+        table,
+        owner,
+        message: newest,
+        unreadIncrement: newer.filter((m) => m.sender_uuid !== owner).length,
+        behindKey: newer[0]!.key,
+      }),
+    );
+    return moved ? { outcome: 'advanced', row: moved } : this.oneByOne(owner, newer);
+  }
+
+  private async oneByOne(
+    owner: string,
+    byKey: MessageItem[],
+  ): Promise<{ outcome: MemberOutcome; row: Record<string, unknown> | undefined }> {
+    let last: { outcome: MemberOutcome; row: Record<string, unknown> | undefined } = {
+      outcome: 'past',
+      row: undefined,
+    };
+    for (const message of byKey) {
+      const result = await this.applyForMember(owner, message);
+      if (result.outcome !== 'past' || last.row === undefined) last = result;
+    }
+    return last;
+  }
+
+  private async applyForMember(
+    owner: string,
+    message: MessageItem,
+  ): Promise<{ outcome: MemberOutcome; row: Record<string, unknown> | undefined }> {
+    const { ddb, table } = this.options;
+    const recipient = owner !== message.sender_uuid;
+    for (let round = 0; round < MAX_ROW_ROUNDS; round++) {
+      const advanced = await this.tryUpdate(
+        buildAdvanceInbox({ table, owner, message, unreadIncrement: recipient ? 1 : 0 }),
+      );
+      if (advanced) return { outcome: 'advanced', row: advanced };
+      const row = (await ddb.send(new GetCommand(buildGetInbox(table, owner, message.message_group_uuid))))
+        .Item;
+      if (!row) continue; // deleted between the two calls: the next round creates it
+      const head = typeof row.last_message_key === 'string' ? row.last_message_key : undefined;
+      const readKey = typeof row.last_read_key === 'string' ? row.last_read_key : undefined;
+      if (head === undefined || head < message.key) {
+        // Behind, but the owner already read past this message: move forward without counting it.
+        const moved = await this.tryUpdate(buildAdvanceInbox({ table, owner, message, unreadIncrement: 0 }));
+        if (moved) return { outcome: 'advanced', row: moved };
+        continue;
+      }
+      if (head === message.key) return { outcome: 'current', row };
+      if (!recipient || (readKey !== undefined && readKey >= message.key)) return { outcome: 'past', row };
+      const unread = await this.countUnread(owner, message.message_group_uuid, readKey, head);
+      if (unread === row.unread_count) return { outcome: 'past', row };
+      const recounted = await this.tryUpdate(
+        buildSetUnread({
+          table,
+          owner,
+          groupUuid: message.message_group_uuid,
+          unreadCount: unread,
+          headKey: head,
+          readKey,
+        }),
+      );
+      if (recounted) return { outcome: 'recounted', row: recounted };
+    }
+    throw new RecordError(`inbox row of ${owner} kept changing`, { retryable: true });
+  }
+
+  private async tryUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]) {
+    try {
+      return (await this.options.ddb.send(new UpdateCommand(input))).Attributes;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async countUnread(
+    owner: string,
+    groupUuid: string,
+    readKey: string | undefined,
+    head: string,
+  ): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.options.ddb.send(
+        new QueryCommand(buildUnreadQuery(this.options.table, groupUuid, readKey, head, startKey)),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.sk !== readKey && item.sender_uuid !== owner) count++;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+}

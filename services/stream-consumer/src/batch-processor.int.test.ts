@@ -2,6 +2,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { EventEnvelope } from '@cruddur/contracts';
 import { createMetricsRegistry } from '@cruddur/http';
 import { silentLogger } from '@cruddur/logger';
+import { drainQueue } from '@cruddur/stream-testing';
 import { createTestQueue, sqsClient, testStack } from '@cruddur/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BatchProcessor } from './batch-processor.ts';
@@ -10,7 +11,6 @@ import { RecordError } from './errors.ts';
 import { ConsumerMetrics } from './metrics.ts';
 import type { RecordHandler } from './record-handler.ts';
 import type { StreamRecord } from './stream-record.ts';
-import { drainQueue } from './testing/fixtures.ts';
 
 const stack = testStack();
 const sqs = sqsClient(stack);

@@ -4,6 +4,14 @@ import { parseEventJson } from '@cruddur/contracts';
 import { keys } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
 import {
+  createLeaseTable,
+  drainQueue,
+  nextTimestamp,
+  sendMessage,
+  startConversation,
+  testConfig,
+} from '@cruddur/stream-testing';
+import {
   createTestQueue,
   createTestTable,
   createTestTopic,
@@ -18,14 +26,6 @@ import { LeaseStore } from './lease-store.ts';
 import { streamStatus } from './status.ts';
 import { compareSequenceNumbers } from './stream-record.ts';
 import { sdkStreamsApi } from './streams-api.ts';
-import {
-  createLeaseTable,
-  drainQueue,
-  nextTimestamp,
-  sendMessage,
-  startConversation,
-  testConfig,
-} from './testing/fixtures.ts';
 
 const stack = testStack();
 const ddb = documentClient(stack);

@@ -4,4 +4,5 @@ export { type RunningStreamConsumer, type StreamConsumerDeps, startStreamConsume
 export { handler } from './lambda.ts';
 export { leaseTableDefinition } from './lease-table.ts';
 export { type ShardStatus, type StreamStatus, streamStatus } from './status.ts';
+export { compareSequenceNumbers } from './stream-record.ts';
 export { type StreamsApi, sdkStreamsApi } from './streams-api.ts';

@@ -10,19 +10,23 @@ import { createDocumentClient, keys, messageTableDefinition } from '@cruddur/ddb
 import { sleep } from '@cruddur/http';
 import { type LocalStack, startLocalStack } from '@cruddur/local-stack';
 import { silentLogger } from '@cruddur/logger';
-import { type StreamConsumerConfig, streamConsumerConfigSchema } from '../config.ts';
-import { startStreamConsumer } from '../consumer.ts';
-import { leaseTableDefinition } from '../lease-table.ts';
-import { compareSequenceNumbers } from '../stream-record.ts';
-import { type StreamsApi, sdkStreamsApi } from '../streams-api.ts';
+import {
+  compareSequenceNumbers,
+  leaseTableDefinition,
+  type StreamConsumerConfig,
+  type StreamsApi,
+  sdkStreamsApi,
+  startStreamConsumer,
+  streamConsumerConfigSchema,
+} from '@cruddur/stream-consumer';
 import { type Conversation, messageItem, startConversation } from './fixtures.ts';
 
 const REGION = 'us-east-1';
 
 /**
  * The stream benchmarks' world: a private DynamoDB Local and SQS/SNS emulator (so other runs' stream records
- * cannot slow this one down), the events topic and the stream DLQ. Lives beside the service because the
- * benchmark files reach the service's dependencies through it.
+ * cannot slow this one down), the events topic and the stream DLQ. The benchmark files reach the service and its
+ * dependencies through this package.
  */
 export class StreamBench {
   private constructor(

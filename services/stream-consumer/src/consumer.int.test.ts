@@ -22,10 +22,10 @@ import {
 } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningStreamConsumer, startStreamConsumer } from './consumer.ts';
-import { LeaseStore } from './lease-store.ts';
-import { streamStatus } from './status.ts';
-import { compareSequenceNumbers } from './stream-record.ts';
-import { sdkStreamsApi } from './streams-api.ts';
+import { LeaseStore } from './leases/lease-store.ts';
+import { compareSequenceNumbers } from './records/stream-record.ts';
+import { sdkStreamsApi } from './shards/streams-api.ts';
+import { streamStatus } from './status/stream-status.ts';
 
 const stack = testStack();
 const ddb = documentClient(stack);

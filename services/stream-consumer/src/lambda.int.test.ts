@@ -15,10 +15,10 @@ import {
 import { dynamoClient, testStack } from '@cruddur/test-kit';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeadLetterSink } from './dead-letter.ts';
+import { RecordHandler } from './inbox/record-handler.ts';
 import { createLambdaHandler, handler } from './lambda.ts';
-import { RecordHandler } from './record-handler.ts';
-import { sdkStreamsApi } from './streams-api.ts';
+import { DeadLetterSink } from './records/dead-letter.ts';
+import { sdkStreamsApi } from './shards/streams-api.ts';
 
 const stack = testStack();
 let world: TestWorld;

@@ -12,7 +12,7 @@ import {
 import { testStack } from '@cruddur/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningStreamConsumer, startStreamConsumer } from './consumer.ts';
-import { LeaseStore, SHARD_END, shardLeaseKey } from './lease-store.ts';
+import { LeaseStore, SHARD_END, shardLeaseKey } from './leases/lease-store.ts';
 
 let world: TestWorld;
 let running: RunningStreamConsumer[] = [];

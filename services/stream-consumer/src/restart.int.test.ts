@@ -10,7 +10,7 @@ import { createWorld, sendMessage, startConversation, type TestWorld } from '@cr
 import { dynamoClient } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningStreamConsumer, startStreamConsumer } from './consumer.ts';
-import { LeaseStore, SHARD_END } from './lease-store.ts';
+import { LeaseStore, SHARD_END } from './leases/lease-store.ts';
 
 // This file kills DynamoDB Local, so it runs its own stack (on disk, so the data outlives the crash).
 let stack: LocalStack;

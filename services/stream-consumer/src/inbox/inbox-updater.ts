@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, RecordError } from './errors.ts';
+import { isConditionalCheckFailed, RecordError } from '../errors.ts';
+import type { MessageItem } from '../records/message-record.ts';
 import { buildAdvanceInbox, buildGetInbox, buildSetUnread, buildUnreadQuery } from './inbox-requests.ts';
-import type { MessageItem } from './message-record.ts';
 
 /** What one member's row did: moved to this message, already showed it, is past it (maybe recounted), or neither. */
 export type MemberOutcome = 'advanced' | 'current' | 'recounted' | 'past';

@@ -5,12 +5,12 @@ import { silentLogger } from '@cruddur/logger';
 import { drainQueue } from '@cruddur/stream-testing';
 import { createTestQueue, sqsClient, testStack } from '@cruddur/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RecordError } from '../errors.ts';
+import type { RecordHandler } from '../inbox/record-handler.ts';
+import { ConsumerMetrics } from '../metrics.ts';
+import { DeadLetterSink } from '../records/dead-letter.ts';
+import type { StreamRecord } from '../records/stream-record.ts';
 import { BatchProcessor } from './batch-processor.ts';
-import { DeadLetterSink } from './dead-letter.ts';
-import { RecordError } from './errors.ts';
-import { ConsumerMetrics } from './metrics.ts';
-import type { RecordHandler } from './record-handler.ts';
-import type { StreamRecord } from './stream-record.ts';
 
 const stack = testStack();
 const sqs = sqsClient(stack);

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import { toTimestamp } from '@cruddur/contracts';
 import type { Logger } from '@cruddur/logger';
+import { LeaseLostError } from '../errors.ts';
+import type { ConsumerMetrics } from '../metrics.ts';
 import { planTakes } from './balancer.ts';
-import { LeaseLostError } from './errors.ts';
 import { type LeaseStore, SHARD_END, type ShardLease } from './lease-store.ts';
-import type { ConsumerMetrics } from './metrics.ts';
 
 /** A lease this worker holds. Writes to one lease are serialized so a renewal and a checkpoint never fence each other. */
 export class HeldLease {

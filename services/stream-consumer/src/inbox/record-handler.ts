@@ -1,11 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '@cruddur/contracts';
 import type { Logger } from '@cruddur/logger';
-import { RecordError, toRecordError } from './errors.ts';
+import { RecordError, toRecordError } from '../errors.ts';
+import { classifyRecord, type MessageItem } from '../records/message-record.ts';
+import type { StreamRecord } from '../records/stream-record.ts';
 import { inboxUpdatedEvent, messageCreatedEvent, parseInboxRow } from './events.ts';
 import { InboxUpdater, type MemberOutcome } from './inbox-updater.ts';
-import { classifyRecord, type MessageItem } from './message-record.ts';
-import type { StreamRecord } from './stream-record.ts';
 
 export type HandleResult =
   | { status: 'skipped'; reason: string }

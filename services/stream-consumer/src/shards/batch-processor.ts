@@ -3,11 +3,11 @@ import type { EventEnvelope } from '@cruddur/contracts';
 import { backoffMs, sleep } from '@cruddur/http';
 import { type Logger, withRequestContext } from '@cruddur/logger';
 import pLimit from 'p-limit';
-import type { DeadLetterSink, DeadLetterSource } from './dead-letter.ts';
-import { AbortedError, type RecordError, toRecordError } from './errors.ts';
-import type { ConsumerMetrics } from './metrics.ts';
-import type { RecordHandler } from './record-handler.ts';
-import type { StreamRecord } from './stream-record.ts';
+import { AbortedError, type RecordError, toRecordError } from '../errors.ts';
+import type { RecordHandler } from '../inbox/record-handler.ts';
+import type { ConsumerMetrics } from '../metrics.ts';
+import type { DeadLetterSink, DeadLetterSource } from '../records/dead-letter.ts';
+import type { StreamRecord } from '../records/stream-record.ts';
 
 const SNS_BATCH = 10;
 const PUBLISH_CONCURRENCY = 8;

@@ -7,3 +7,4 @@
 export * from './bench-support.ts';
 export * from './fixtures.ts';
 export * from './in-memory-stream.ts';
+export * from './raw-reader.ts';

@@ -12,7 +12,8 @@ import { createApp, createMetricsRegistry, startHttpServer } from '@cruddur/http
 import { createLogger, type Logger } from '@cruddur/logger';
 import type { StreamConsumerConfig } from './config.ts';
 import { RecordHandler } from './inbox/record-handler.ts';
-import { type HeldLease, LeaseCoordinator } from './leases/lease-coordinator.ts';
+import type { HeldLease } from './leases/held-lease.ts';
+import { LeaseCoordinator } from './leases/lease-coordinator.ts';
 import { LeaseStore } from './leases/lease-store.ts';
 import { ConsumerMetrics } from './metrics.ts';
 import { DeadLetterSink } from './records/dead-letter.ts';

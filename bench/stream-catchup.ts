@@ -1,4 +1,4 @@
-import { measureCatchUp, StreamBench } from '../services/stream-consumer/src/testing/bench-support.ts';
+import { measureCatchUp, StreamBench } from '@cruddur/stream-testing';
 import { type Benchmark, figure } from './lib.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { measureFreshness, StreamBench } from '../services/stream-consumer/src/testing/bench-support.ts';
+import { measureFreshness, StreamBench } from '@cruddur/stream-testing';
 import { type Benchmark, figure, percentile } from './lib.ts';
 
 const POLL_INTERVAL_MS = 100;

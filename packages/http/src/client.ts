@@ -1,4 +1,5 @@
 import { currentRequestId, REQUEST_ID_HEADER } from '@cruddur/logger';
+import { sleep } from './backoff.ts';
 import { AppError } from './errors.ts';
 
 export interface ServiceClientOptions {
@@ -81,7 +82,3 @@ export function createServiceClient({
 }
 
 export type ServiceClient = ReturnType<typeof createServiceClient>;
-
-function sleep(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -1,4 +1,5 @@
 export * from './app.ts';
+export * from './backoff.ts';
 export * from './body.ts';
 export * from './client.ts';
 export * from './errors.ts';

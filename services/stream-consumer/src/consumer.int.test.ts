@@ -4,6 +4,14 @@ import { parseEventJson } from '@cruddur/contracts';
 import { keys } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
 import {
+  createLeaseTable,
+  drainQueue,
+  nextTimestamp,
+  sendMessage,
+  startConversation,
+  testConfig,
+} from '@cruddur/stream-testing';
+import {
   createTestQueue,
   createTestTable,
   createTestTopic,
@@ -14,18 +22,10 @@ import {
 } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningStreamConsumer, startStreamConsumer } from './consumer.ts';
-import { LeaseStore } from './lease-store.ts';
-import { streamStatus } from './status.ts';
-import { compareSequenceNumbers } from './stream-record.ts';
-import { sdkStreamsApi } from './streams-api.ts';
-import {
-  createLeaseTable,
-  drainQueue,
-  nextTimestamp,
-  sendMessage,
-  startConversation,
-  testConfig,
-} from './testing/fixtures.ts';
+import { LeaseStore } from './leases/lease-store.ts';
+import { compareSequenceNumbers } from './records/stream-record.ts';
+import { sdkStreamsApi } from './shards/streams-api.ts';
+import { streamStatus } from './status/stream-status.ts';
 
 const stack = testStack();
 const ddb = documentClient(stack);

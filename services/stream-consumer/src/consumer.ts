@@ -10,16 +10,17 @@ import {
 import { createDocumentClient } from '@cruddur/ddb';
 import { createApp, createMetricsRegistry, startHttpServer } from '@cruddur/http';
 import { createLogger, type Logger } from '@cruddur/logger';
-import { BatchProcessor } from './batch-processor.ts';
 import type { StreamConsumerConfig } from './config.ts';
-import { DeadLetterSink } from './dead-letter.ts';
-import { type HeldLease, LeaseCoordinator } from './lease-coordinator.ts';
-import { LeaseStore } from './lease-store.ts';
+import { RecordHandler } from './inbox/record-handler.ts';
+import type { HeldLease } from './leases/held-lease.ts';
+import { LeaseCoordinator } from './leases/lease-coordinator.ts';
+import { LeaseStore } from './leases/lease-store.ts';
 import { ConsumerMetrics } from './metrics.ts';
-import { RecordHandler } from './record-handler.ts';
-import { ShardDiscovery } from './shard-discovery.ts';
-import { ShardWorker } from './shard-worker.ts';
-import { isStreamsApi, type StreamsApi, sdkStreamsApi } from './streams-api.ts';
+import { DeadLetterSink } from './records/dead-letter.ts';
+import { BatchProcessor } from './shards/batch-processor.ts';
+import { ShardDiscovery } from './shards/shard-discovery.ts';
+import { ShardWorker } from './shards/shard-worker.ts';
+import { isStreamsApi, type StreamsApi, sdkStreamsApi } from './shards/streams-api.ts';
 
 export interface StreamConsumerDeps {
   logger?: Logger;
@@ -134,7 +135,7 @@ export async function startStreamConsumer(
   app.get('/metrics', async (c) =>
     c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }),
   );
-  const server = await startHttpServer(app, { port: config.PORT, logger });
+  const server = await startHttpServer(app, { port: config.PORT, host: config.HOST, logger });
 
   const closeClients = () => {
     ddb.destroy();

@@ -4,13 +4,6 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createSnsClient, createStreamsClient, createTopicPublisher } from '@cruddur/aws';
 import { keys } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
-import { dynamoClient, testStack } from '@cruddur/test-kit';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeadLetterSink } from './dead-letter.ts';
-import { createLambdaHandler, handler } from './lambda.ts';
-import { RecordHandler } from './record-handler.ts';
-import { sdkStreamsApi } from './streams-api.ts';
 import {
   createWorld,
   drainQueue,
@@ -18,7 +11,14 @@ import {
   sendMessage,
   startConversation,
   type TestWorld,
-} from './testing/fixtures.ts';
+} from '@cruddur/stream-testing';
+import { dynamoClient, testStack } from '@cruddur/test-kit';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordHandler } from './inbox/record-handler.ts';
+import { createLambdaHandler, handler } from './lambda.ts';
+import { DeadLetterSink } from './records/dead-letter.ts';
+import { sdkStreamsApi } from './shards/streams-api.ts';
 
 const stack = testStack();
 let world: TestWorld;

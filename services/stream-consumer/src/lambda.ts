@@ -4,10 +4,10 @@ import { createDocumentClient } from '@cruddur/ddb';
 import { createLogger, type Logger, withRequestContext } from '@cruddur/logger';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { type LambdaConfig, lambdaConfigSchema } from './config.ts';
-import { DeadLetterSink } from './dead-letter.ts';
 import { toRecordError } from './errors.ts';
-import { RecordHandler } from './record-handler.ts';
-import { fromLambdaRecord } from './stream-record.ts';
+import { RecordHandler } from './inbox/record-handler.ts';
+import { DeadLetterSink } from './records/dead-letter.ts';
+import { fromLambdaRecord } from './records/stream-record.ts';
 
 export interface LambdaDeps {
   handler: RecordHandler;

@@ -2,12 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
+import {
+  type Conversation,
+  createWorld,
+  InMemoryStream,
+  messageItem,
+  type TestWorld,
+} from '@cruddur/stream-testing';
 import { testStack } from '@cruddur/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningStreamConsumer, startStreamConsumer } from './consumer.ts';
-import { LeaseStore, SHARD_END, shardLeaseKey } from './lease-store.ts';
-import { type Conversation, createWorld, messageItem, type TestWorld } from './testing/fixtures.ts';
-import { InMemoryStream } from './testing/in-memory-stream.ts';
+import { LeaseStore, SHARD_END, shardLeaseKey } from './leases/lease-store.ts';
 
 let world: TestWorld;
 let running: RunningStreamConsumer[] = [];
@@ -35,7 +40,7 @@ async function start(stream: InMemoryStream, leaseTable: string) {
 }
 
 async function freshLeaseTable() {
-  const { createLeaseTable } = await import('./testing/fixtures.ts');
+  const { createLeaseTable } = await import('@cruddur/stream-testing');
   const { uniqueName } = await import('@cruddur/test-kit');
   const table = await createLeaseTable(testStack().dynamodbEndpoint, uniqueName('leases'));
   world.defer(table.drop);

@@ -6,11 +6,11 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
 import { type LocalStack, startLocalStack } from '@cruddur/local-stack';
 import { silentLogger } from '@cruddur/logger';
+import { createWorld, sendMessage, startConversation, type TestWorld } from '@cruddur/stream-testing';
 import { dynamoClient } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningStreamConsumer, startStreamConsumer } from './consumer.ts';
-import { LeaseStore, SHARD_END } from './lease-store.ts';
-import { createWorld, sendMessage, startConversation, type TestWorld } from './testing/fixtures.ts';
+import { LeaseStore, SHARD_END } from './leases/lease-store.ts';
 
 // This file kills DynamoDB Local, so it runs its own stack (on disk, so the data outlives the crash).
 let stack: LocalStack;

@@ -3,10 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
-import { testStack } from '@cruddur/test-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningStreamConsumer, startStreamConsumer } from './consumer.ts';
-import { LeaseStore, TRIM_HORIZON } from './lease-store.ts';
 import {
   type Conversation,
   createWorld,
@@ -15,7 +11,11 @@ import {
   sendMessage,
   startConversation,
   type TestWorld,
-} from './testing/fixtures.ts';
+} from '@cruddur/stream-testing';
+import { testStack } from '@cruddur/test-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningStreamConsumer, startStreamConsumer } from './consumer.ts';
+import { LeaseStore, TRIM_HORIZON } from './leases/lease-store.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));

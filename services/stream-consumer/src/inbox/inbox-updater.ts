@@ -1,11 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { EventEnvelope } from '@cruddur/contracts';
-import type { Logger } from '@cruddur/logger';
-import { isConditionalCheckFailed, RecordError, toRecordError } from './errors.ts';
-import { inboxUpdatedEvent, messageCreatedEvent, parseInboxRow } from './events.ts';
+import { isConditionalCheckFailed, RecordError } from '../errors.ts';
+import type { MessageItem } from '../records/message-record.ts';
 import { buildAdvanceInbox, buildGetInbox, buildSetUnread, buildUnreadQuery } from './inbox-requests.ts';
-import { classifyRecord, type MessageItem } from './message-record.ts';
-import type { StreamRecord } from './stream-record.ts';
 
 /** What one member's row did: moved to this message, already showed it, is past it (maybe recounted), or neither. */
 export type MemberOutcome = 'advanced' | 'current' | 'recounted' | 'past';
@@ -178,99 +174,5 @@ export class InboxUpdater {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return count;
-  }
-}
-
-export type HandleResult =
-  | { status: 'skipped'; reason: string }
-  | {
-      status: 'applied';
-      message: MessageItem;
-      events: EventEnvelope[];
-      outcomes: Record<string, MemberOutcome>;
-    };
-
-/**
- * The record handler shared by the shard workers and the Lambda: classify, update every member's inbox, and
- * return the events to publish (`message.created` once, `inbox.updated` per member whose row shows this message
- * or was recounted). Throws RecordError; whether to retry is the caller's choice by `retryable`.
- */
-export class RecordHandler {
-  private readonly inbox: InboxUpdater;
-  private readonly logger: Logger;
-
-  constructor(options: { ddb: DynamoDBDocumentClient; table: string; logger: Logger }) {
-    this.inbox = new InboxUpdater(options);
-    this.logger = options.logger;
-  }
-
-  /**
-   * Handles several records of one conversation together when they are all valid message INSERTs with the same
-   * members (a backlog): one conditional update per member instead of one per message. Returns undefined when
-   * the records do not qualify, and the caller handles them one by one.
-   */
-  async handleConversation(
-    records: readonly StreamRecord[],
-  ): Promise<{ messages: MessageItem[]; events: EventEnvelope[] } | undefined> {
-    if (records.length < 2) return undefined;
-    const messages: MessageItem[] = [];
-    for (const record of records) {
-      const classified = classifyRecord(record);
-      if (classified.kind !== 'message') return undefined;
-      messages.push(classified.message);
-    }
-    const members = [...messages[0]!.members].sort().join(',');
-    if (messages.some((m) => [...m.members].sort().join(',') !== members)) return undefined;
-    let results: Awaited<ReturnType<InboxUpdater['applyMany']>>;
-    try {
-      results = await this.inbox.applyMany(messages);
-    } catch (err) {
-      throw toRecordError(err);
-    }
-    const events: EventEnvelope[] = messages.map((m, i) =>
-      messageCreatedEvent(m, records[i]!.eventId || m.message_uuid),
-    );
-    const traceId = records.at(-1)!.eventId || messages.at(-1)!.message_uuid;
-    for (const { owner, outcome, row } of results) {
-      if (outcome === 'past') continue;
-      const parsed = parseInboxRow(row);
-      if (!parsed)
-        this.logger.warn({ owner }, 'inbox row does not match the event contract; no inbox.updated');
-      else events.push(inboxUpdatedEvent(parsed, traceId));
-    }
-    return { messages, events };
-  }
-
-  async handle(record: StreamRecord): Promise<HandleResult> {
-    const classified = classifyRecord(record);
-    if (classified.kind === 'skip') return { status: 'skipped', reason: classified.reason };
-    if (classified.kind === 'invalid') throw new RecordError(classified.reason, { retryable: false });
-    const { message } = classified;
-    let results: Awaited<ReturnType<InboxUpdater['apply']>>;
-    try {
-      results = await this.inbox.apply(message);
-    } catch (err) {
-      throw toRecordError(err);
-    }
-    const traceId = record.eventId || message.message_uuid;
-    const events: EventEnvelope[] = [messageCreatedEvent(message, traceId)];
-    const outcomes: Record<string, MemberOutcome> = {};
-    for (const { owner, outcome, row } of results) {
-      outcomes[owner] = outcome;
-      if (outcome === 'past') continue;
-      const parsed = parseInboxRow(row);
-      // The row is updated; only its event is lost, and a later message's event will carry the whole state.
-      if (!parsed)
-        this.logger.warn(
-          { owner, message_group_uuid: message.message_group_uuid },
-          'inbox row does not match the event contract; no inbox.updated',
-        );
-      else events.push(inboxUpdatedEvent(parsed, traceId));
-    }
-    this.logger.debug(
-      { message_uuid: message.message_uuid, outcomes, events: events.map((e) => e.id) },
-      'message applied',
-    );
-    return { status: 'applied', message, events, outcomes };
   }
 }

@@ -1,11 +1,13 @@
 import type { GetShardIteratorInput } from '@aws-sdk/client-dynamodb-streams';
+import { backoffMs, sleep } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
-import { type BatchProcessor, backoffMs, sleep } from './batch-processor.ts';
-import { AbortedError, LeaseLostError } from './errors.ts';
-import type { HeldLease, LeaseCoordinator } from './lease-coordinator.ts';
-import { SHARD_END, TRIM_HORIZON } from './lease-store.ts';
-import type { ConsumerMetrics } from './metrics.ts';
-import { fromSdkRecord } from './stream-record.ts';
+import { AbortedError, LeaseLostError } from '../errors.ts';
+import type { HeldLease } from '../leases/held-lease.ts';
+import type { LeaseCoordinator } from '../leases/lease-coordinator.ts';
+import { SHARD_END, TRIM_HORIZON } from '../leases/lease-store.ts';
+import type { ConsumerMetrics } from '../metrics.ts';
+import { fromSdkRecord } from '../records/stream-record.ts';
+import type { BatchProcessor } from './batch-processor.ts';
 import { classifyStreamError, type StreamsApi } from './streams-api.ts';
 
 export interface ShardWorkerOptions {

@@ -5,8 +5,11 @@ import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@
 import { loadConfig } from '@cruddur/config';
 import { keys, messageSortKey } from '@cruddur/ddb';
 import type { LocalStackEndpoints } from '@cruddur/local-stack';
-import { type StreamConsumerConfig, streamConsumerConfigSchema } from '../config.ts';
-import { leaseTableDefinition } from '../lease-table.ts';
+import {
+  leaseTableDefinition,
+  type StreamConsumerConfig,
+  streamConsumerConfigSchema,
+} from '@cruddur/stream-consumer';
 
 /** Test-speed settings: short leases and polls so takeovers and recoveries happen in a second or two. */
 export function testConfig(

@@ -1,6 +1,6 @@
 import type { GetCommandInput, QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
-import type { MessageItem } from './message-record.ts';
+import type { MessageItem } from '../records/message-record.ts';
 
 /**
  * Pure request builders for the inbox rows (`GRP#<owner>` / `<group>`), kept apart from the code that sends them.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from '@cruddur/config';
 import { createEvent, type EventEnvelope, timestamp } from '@cruddur/contracts';
-import type { MessageItem } from './message-record.ts';
+import type { MessageItem } from '../records/message-record.ts';
 
 /**
  * A UUID-shaped id derived from what the event is about, so handling a record twice (a replay after a crash,

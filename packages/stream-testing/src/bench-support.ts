@@ -1,28 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { _Record } from '@aws-sdk/client-dynamodb-streams';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createSnsClient, createSqsClient, createStreamsClient } from '@cruddur/aws';
 import { loadConfig } from '@cruddur/config';
 import { createDocumentClient, keys, messageTableDefinition } from '@cruddur/ddb';
+import { sleep } from '@cruddur/http';
 import { type LocalStack, startLocalStack } from '@cruddur/local-stack';
 import { silentLogger } from '@cruddur/logger';
-import { sleep } from '../batch-processor.ts';
-import { type StreamConsumerConfig, streamConsumerConfigSchema } from '../config.ts';
-import { startStreamConsumer } from '../consumer.ts';
-import { leaseTableDefinition } from '../lease-table.ts';
-import { compareSequenceNumbers } from '../stream-record.ts';
-import { type StreamsApi, sdkStreamsApi } from '../streams-api.ts';
+import {
+  compareSequenceNumbers,
+  leaseTableDefinition,
+  type StreamConsumerConfig,
+  type StreamsApi,
+  sdkStreamsApi,
+  startStreamConsumer,
+  streamConsumerConfigSchema,
+} from '@cruddur/stream-consumer';
 import { type Conversation, messageItem, startConversation } from './fixtures.ts';
+import { RawReader } from './raw-reader.ts';
 
 const REGION = 'us-east-1';
 
 /**
  * The stream benchmarks' world: a private DynamoDB Local and SQS/SNS emulator (so other runs' stream records
- * cannot slow this one down), the events topic and the stream DLQ. Lives beside the service because the
- * benchmark files reach the service's dependencies through it.
+ * cannot slow this one down), the events topic and the stream DLQ. The benchmark files reach the service and its
+ * dependencies through this package.
  */
 export class StreamBench {
   private constructor(
@@ -83,61 +87,6 @@ export class StreamBench {
 
   stop(): Promise<void> {
     return this.stack.stop();
-  }
-}
-
-/** A raw GetRecords loop over the table's one shard: the floor any consumer of this stream sits on. */
-export class RawReader {
-  private stopped = false;
-  private done: Promise<void> | undefined;
-  readonly seen = new Map<string, number>();
-  count = 0;
-  lastSequence: string | undefined;
-
-  constructor(
-    private readonly streams: StreamsApi,
-    private readonly streamArn: string,
-    private readonly pollIntervalMs: number,
-  ) {}
-
-  start(onRecords?: (records: _Record[]) => void): void {
-    this.done = (async () => {
-      const shardId = (await this.streams.describeStream({ StreamArn: this.streamArn })).StreamDescription!
-        .Shards![0]!.ShardId;
-      let iterator: string | undefined;
-      while (!this.stopped) {
-        try {
-          iterator ??= (
-            await this.streams.getShardIterator({
-              StreamArn: this.streamArn,
-              ShardId: shardId,
-              ShardIteratorType: 'TRIM_HORIZON',
-            })
-          ).ShardIterator;
-          const out = await this.streams.getRecords({ ShardIterator: iterator, Limit: 1000 });
-          const records = out.Records ?? [];
-          const now = performance.now();
-          for (const r of records) {
-            const uuid = r.dynamodb?.NewImage?.message_uuid?.S;
-            if (uuid) this.seen.set(uuid, now);
-          }
-          this.count += records.length;
-          if (records.length > 0) this.lastSequence = records.at(-1)!.dynamodb!.SequenceNumber;
-          onRecords?.(records);
-          iterator = out.NextShardIterator;
-          if (records.length === 0) await sleep(this.pollIntervalMs);
-        } catch (err) {
-          // DynamoDB Local's empty-shard quirk; anything else is a real failure of the benchmark.
-          if ((err as Error).name !== 'TrimmedDataAccessException') throw err;
-          iterator = undefined;
-        }
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.done;
   }
 }
 

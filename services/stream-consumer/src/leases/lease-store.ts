@@ -8,7 +8,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { toTimestamp } from '@cruddur/contracts';
-import { isConditionalCheckFailed } from './errors.ts';
+import { isConditionalCheckFailed } from '../errors.ts';
 
 /** Where a shard is read from next: the start, after a sequence number, or nowhere (the closed shard is done). */
 export const TRIM_HORIZON = 'TRIM_HORIZON';

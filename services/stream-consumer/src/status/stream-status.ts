@@ -1,10 +1,16 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isExpired, workableLeases } from './balancer.ts';
-import { LeaseStore, SHARD_END, type ShardLease, shardLeaseKey, TRIM_HORIZON } from './lease-store.ts';
-import { classifyRecord } from './message-record.ts';
-import { describeTableShards } from './shard-discovery.ts';
-import { fromSdkRecord } from './stream-record.ts';
-import type { StreamsApi } from './streams-api.ts';
+import { isExpired, workableLeases } from '../leases/balancer.ts';
+import {
+  LeaseStore,
+  SHARD_END,
+  type ShardLease,
+  shardLeaseKey,
+  TRIM_HORIZON,
+} from '../leases/lease-store.ts';
+import { classifyRecord } from '../records/message-record.ts';
+import { fromSdkRecord } from '../records/stream-record.ts';
+import { describeTableShards } from '../shards/shard-discovery.ts';
+import type { StreamsApi } from '../shards/streams-api.ts';
 
 export interface ShardStatus {
   stream_arn: string;

@@ -10,7 +10,7 @@ import type {
   ListStreamsOutput,
 } from '@aws-sdk/client-dynamodb-streams';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { StreamsApi } from '../streams-api.ts';
+import type { StreamsApi } from '@cruddur/stream-consumer';
 
 interface ShardState {
   id: string;

@@ -1,12 +1,13 @@
 import type { EventPublisher } from '@cruddur/aws';
 import type { EventEnvelope } from '@cruddur/contracts';
+import { backoffMs, sleep } from '@cruddur/http';
 import { type Logger, withRequestContext } from '@cruddur/logger';
 import pLimit from 'p-limit';
-import type { DeadLetterSink, DeadLetterSource } from './dead-letter.ts';
-import { AbortedError, type RecordError, toRecordError } from './errors.ts';
-import type { ConsumerMetrics } from './metrics.ts';
-import type { RecordHandler } from './record-handler.ts';
-import type { StreamRecord } from './stream-record.ts';
+import { AbortedError, type RecordError, toRecordError } from '../errors.ts';
+import type { RecordHandler } from '../inbox/record-handler.ts';
+import type { ConsumerMetrics } from '../metrics.ts';
+import type { DeadLetterSink, DeadLetterSource } from '../records/dead-letter.ts';
+import type { StreamRecord } from '../records/stream-record.ts';
 
 const SNS_BATCH = 10;
 const PUBLISH_CONCURRENCY = 8;
@@ -30,26 +31,8 @@ export interface BatchResult {
   newestRecordAtMs: number | undefined;
 }
 
-/** Full-jitter exponential backoff (AWS architecture blog): spreads retries of many workers apart. */
 /** The longest pause between tries while a dependency is down. */
 const OUTAGE_BACKOFF_CAP_MS = 2_000;
-
-export function backoffMs(attempt: number, baseMs: number, capMs = 5_000): number {
-  return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * Handles every record of a batch. Records of one conversation run in stream order, different conversations

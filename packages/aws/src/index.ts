@@ -1,3 +1,4 @@
 export * from './clients.ts';
 export * from './consumer.ts';
+export * from './outage.ts';
 export * from './publisher.ts';

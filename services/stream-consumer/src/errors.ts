@@ -1,3 +1,5 @@
+import { isAwsOutage, PERMANENT_AWS_ERRORS } from '@cruddur/aws';
+
 /**
  * Why a record could not be handled. `retryable` decides its fate: a retryable failure is tried again (up to
  * MAX_RECORD_ATTEMPTS, or by Lambda's event source mapping); a permanent one goes to the dead-letter queue at
@@ -33,44 +35,6 @@ export class AbortedError extends Error {
   }
 }
 
-// Errors whose repetition can only give the same answer: the request or the item itself is wrong.
-const PERMANENT_AWS_ERRORS = new Set([
-  'ValidationException',
-  'SerializationException',
-  'ItemCollectionSizeLimitExceededException',
-]);
-
-// Network failures: the other side is down or restarting (a DynamoDB Local or broker restart, a deploy).
-const OUTAGE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'EAI_AGAIN',
-]);
-// AWS's own "slow down / not now" answers.
-const OUTAGE_AWS_ERRORS = new Set([
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-]);
-
-/** Whether an error (or anything in its cause chain) means a dependency is unavailable rather than the input is bad. */
-export function isOutage(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (typeof code === 'string' && OUTAGE_CODES.has(code)) return true;
-    if (OUTAGE_AWS_ERRORS.has(e.name) || (status !== undefined && status >= 500)) return true;
-  }
-  return false;
-}
-
 /** Wraps anything thrown while handling a record: AWS errors by name, our own by their flag, the rest as retryable. */
 export function toRecordError(err: unknown): RecordError {
   if (err instanceof RecordError) return err;
@@ -78,7 +42,7 @@ export function toRecordError(err: unknown): RecordError {
   const message = err instanceof Error ? err.message : String(err);
   return new RecordError(`${name}: ${message}`, {
     retryable: !PERMANENT_AWS_ERRORS.has(name),
-    outage: isOutage(err),
+    outage: isAwsOutage(err),
     cause: err,
   });
 }

@@ -11,8 +11,8 @@ import {
 } from '@cruddur/stream-testing';
 import { testStack } from '@cruddur/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningStreamConsumer, startStreamConsumer } from './consumer.ts';
 import { LeaseStore, SHARD_END, shardLeaseKey } from './leases/lease-store.ts';
+import { type RunningStreamConsumer, startStreamConsumer } from './service.ts';
 
 let world: TestWorld;
 let running: RunningStreamConsumer[] = [];

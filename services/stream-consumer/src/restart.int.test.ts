@@ -9,8 +9,8 @@ import { silentLogger } from '@cruddur/logger';
 import { createWorld, sendMessage, startConversation, type TestWorld } from '@cruddur/stream-testing';
 import { dynamoClient } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningStreamConsumer, startStreamConsumer } from './consumer.ts';
 import { LeaseStore, SHARD_END } from './leases/lease-store.ts';
+import { type RunningStreamConsumer, startStreamConsumer } from './service.ts';
 
 // This file kills DynamoDB Local, so it runs its own stack (on disk, so the data outlives the crash).
 let stack: LocalStack;

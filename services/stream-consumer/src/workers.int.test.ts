@@ -14,8 +14,8 @@ import {
 } from '@cruddur/stream-testing';
 import { testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningStreamConsumer, startStreamConsumer } from './consumer.ts';
 import { LeaseStore, TRIM_HORIZON } from './leases/lease-store.ts';
+import { type RunningStreamConsumer, startStreamConsumer } from './service.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));

@@ -27,7 +27,6 @@ export interface UsersService {
   port: number;
   pool: pg.Pool;
   relay: OutboxRelay | undefined;
-  shutdown: ShutdownRegistry;
   app: ReturnType<typeof createUsersApp>;
   /** Stops taking requests, finishes the relay's batch in flight, then closes the queue client and the pool. */
   stop(): Promise<void>;
@@ -90,7 +89,6 @@ export async function startUsersService(
       port: server.port,
       pool,
       relay,
-      shutdown,
       app,
       stop: () => shutdown.shutdown('stop'),
     };

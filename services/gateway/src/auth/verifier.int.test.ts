@@ -1,10 +1,18 @@
 import type { AddressInfo } from 'node:net';
+import {
+  claimsOf,
+  cognitoClient,
+  createCognitoUser,
+  createOtherClient,
+  signAsEmulator,
+  signIn,
+  signWithStrangerKey,
+  unsignedToken,
+} from '@cruddur/system-testing';
 import { createTestUserPool, testStack } from '@cruddur/test-kit';
 import { serve } from '@hono/node-server';
 import { type CryptoKey, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cognitoClient, createCognitoUser, createOtherClient, signIn } from '../testing/cognito.ts';
-import { claimsOf, signAsEmulator, signWithStrangerKey, unsignedToken } from '../testing/tokens.ts';
 import {
   createAccessTokenVerifier,
   InvalidTokenError,

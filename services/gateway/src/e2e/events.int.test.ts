@@ -1,12 +1,17 @@
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { createTopicPublisher } from '@cruddur/aws';
 import { createEvent } from '@cruddur/contracts';
+import {
+  call,
+  type E2eSystem,
+  type EventStreamClient,
+  openEventStream,
+  startE2eSystem,
+  type TestUser,
+} from '@cruddur/system-testing';
 import { snsClient, sqsClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../service.ts';
-import { call } from '../testing/api.ts';
-import { type EventStreamClient, openEventStream } from '../testing/sse.ts';
-import { type E2eSystem, startE2eSystem, type TestUser } from '../testing/system.ts';
 
 /** Server-Sent Events with two gateway replicas, each with its own queue on the message-events topic. */
 describe('GET /api/events across gateway replicas', () => {

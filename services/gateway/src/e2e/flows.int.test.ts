@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { call, type E2eSystem, startE2eSystem, type TestUser } from '@cruddur/system-testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../service.ts';
-import { call } from '../testing/api.ts';
-import { type E2eSystem, startE2eSystem, type TestUser } from '../testing/system.ts';
 
 /** The reference frontend's flows, through the gateway, on the real services, with emulator tokens. */
 describe('gateway end to end: the frontend flows', () => {

@@ -1,13 +1,21 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { errorCodes } from '@cruddur/http';
+import {
+  call,
+  claimsOf,
+  type E2eSystem,
+  type HostileRequest,
+  hostileRequests,
+  signAsEmulator,
+  signWithStrangerKey,
+  startE2eSystem,
+  type TestUser,
+  unsignedToken,
+} from '@cruddur/system-testing';
 import { documentClient, testStack } from '@cruddur/test-kit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../service.ts';
-import { call } from '../testing/api.ts';
-import { type HostileRequest, hostileRequests } from '../testing/hostile-requests.ts';
-import { type E2eSystem, startE2eSystem, type TestUser } from '../testing/system.ts';
-import { claimsOf, signAsEmulator, signWithStrangerKey, unsignedToken } from '../testing/tokens.ts';
 
 /**
  * The hostile-input run: thousands of random requests (paths, methods, headers, bodies, cursors,

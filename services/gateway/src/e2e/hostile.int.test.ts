@@ -1,10 +1,20 @@
+import {
+  call,
+  claimsOf,
+  cognitoClient,
+  createCognitoUser,
+  createOtherClient,
+  type E2eSystem,
+  signAsEmulator,
+  signIn,
+  signWithStrangerKey,
+  startE2eSystem,
+  type TestUser,
+  unsignedToken,
+} from '@cruddur/system-testing';
 import { createTestUserPool, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../service.ts';
-import { call } from '../testing/api.ts';
-import { cognitoClient, createCognitoUser, createOtherClient, signIn } from '../testing/cognito.ts';
-import { type E2eSystem, startE2eSystem, type TestUser } from '../testing/system.ts';
-import { claimsOf, signAsEmulator, signWithStrangerKey, unsignedToken } from '../testing/tokens.ts';
 
 /** Forged tokens and hostile input through the gateway: always a 4xx with the one error body, never a 500. */
 describe('gateway end to end: forged tokens and hostile input', () => {

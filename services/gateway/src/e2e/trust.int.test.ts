@@ -1,9 +1,14 @@
 import { generateServiceKey } from '@cruddur/service-auth';
+import {
+  call,
+  cognitoClient,
+  createCognitoUser,
+  type E2eSystem,
+  startE2eSystem,
+  type TestUser,
+} from '@cruddur/system-testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../service.ts';
-import { call } from '../testing/api.ts';
-import { cognitoClient, createCognitoUser } from '../testing/cognito.ts';
-import { type E2eSystem, startE2eSystem, type TestUser } from '../testing/system.ts';
 
 /** Where the gateway spends effort on callers it cannot trust, and what it trusts downstream. */
 describe('gateway trust boundary', () => {

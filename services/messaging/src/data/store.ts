@@ -9,6 +9,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isAwsOutage } from '@cruddur/aws';
 import type { UserSnapshot } from '@cruddur/contracts';
 import { AppError } from '@cruddur/contracts';
 import type { Key } from '@cruddur/ddb';
@@ -38,31 +39,12 @@ export interface ProfileRow {
   display_name: string;
 }
 
-// DynamoDB being unreachable, throttled or missing the table is not a bug in the request: answer a retryable
-// 503 so the gateway (and its clients) retry, instead of a 500. The SDK has already retried by then.
-const UNAVAILABLE_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'ResourceNotFoundException',
-  'TimeoutError',
-]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-
-/** Rethrows DynamoDB outages as `AppError` 503 `dependency_unavailable`; everything else unchanged. */
+/**
+ * Rethrows DynamoDB outages (unreachable, throttled, the table missing) as a retryable 503
+ * `dependency_unavailable`, so the gateway and its clients retry instead of seeing a 500.
+ */
 export function rethrowUnavailable(err: unknown): never {
-  if (err instanceof Error) {
-    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    const code = (err as { code?: string }).code;
-    if (
-      UNAVAILABLE_NAMES.has(err.name) ||
-      (status !== undefined && status >= 500) ||
-      (code && NETWORK_CODES.has(code))
-    )
-      throw AppError.unavailable(err);
-  }
+  if (isAwsOutage(err)) throw AppError.unavailable(err);
   throw err;
 }
 

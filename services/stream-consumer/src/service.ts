@@ -8,7 +8,13 @@ import {
   type EventPublisher,
 } from '@cruddur/aws';
 import { createDocumentClient } from '@cruddur/ddb';
-import { createApp, createMetricsRegistry, startHttpServer } from '@cruddur/http';
+import {
+  createApp,
+  createMetricsRegistry,
+  type RunningServer,
+  ShutdownRegistry,
+  startHttpServer,
+} from '@cruddur/http';
 import { createLogger, type Logger } from '@cruddur/logger';
 import type { StreamConsumerConfig } from './config.ts';
 import { RecordHandler } from './inbox/record-handler.ts';
@@ -135,57 +141,61 @@ export async function startStreamConsumer(
   app.get('/metrics', async (c) =>
     c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }),
   );
-  const server = await startHttpServer(app, { port: config.PORT, host: config.HOST, logger });
-
-  const closeClients = () => {
+  // One registry stops every part, newest first: discovery and the lease timers, then the shard
+  // workers (each finishes its batch and checkpoints), then the leases are released, then the server
+  // and the clients. A failed start runs the same steps for what it had started.
+  const shutdown = new ShutdownRegistry({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  shutdown.register('aws clients', async () => {
     ddb.destroy();
     ownStreams?.destroy();
     sqs.destroy();
     sns.destroy();
-  };
+  });
+  let server: RunningServer | undefined;
+  shutdown.register('http server', async () => server?.close());
+  shutdown.register('leases', () => coordinator.stop());
+  shutdown.register('shard workers', async () => {
+    await Promise.all([...workers.values()].map((w) => w.stop()));
+  });
+  shutdown.register('shard discovery', async () => {
+    coordinator.stopTimers();
+    await discovery.stop();
+  });
   try {
+    server = await startHttpServer(app, { port: config.PORT, host: config.HOST, logger });
     // A missing lease table or unreachable DynamoDB fails the start, without leaving the server or clients behind.
     await discovery.start();
     await coordinator.start();
   } catch (err) {
-    coordinator.stopTimers();
-    await discovery.stop();
-    await server.close();
-    closeClients();
+    await shutdown.shutdown('start failed').catch(() => undefined);
     throw err;
   }
+  const running = server;
   logger.info(
     { table: config.DDB_MESSAGE_TABLE, lease_table: config.DDB_LEASE_TABLE },
     'stream consumer started',
   );
 
-  let stopped: Promise<void> | undefined;
+  let killed: Promise<void> | undefined;
   return {
-    url: server.url,
-    port: server.port,
+    url: running.url,
+    port: running.port,
     workerId,
     leases: () => coordinator.leases.map((l) => l.key),
-    stop: () => {
-      stopped ??= (async () => {
-        coordinator.stopTimers();
-        await discovery.stop();
-        await Promise.all([...workers.values()].map((w) => w.stop()));
-        await coordinator.stop();
-        await server.close();
-        closeClients();
-        logger.info('stream consumer stopped');
-      })();
-      return stopped;
-    },
+    stop: () => shutdown.shutdown('stop'),
     kill: () => {
-      stopped ??= (async () => {
+      // Not through the registry: a crash releases nothing, so the leases must expire.
+      killed ??= (async () => {
         coordinator.stopTimers();
         await discovery.stop();
         await Promise.all([...workers.values()].map((w) => w.kill()));
-        await server.close();
-        closeClients();
+        await running.close();
+        ddb.destroy();
+        ownStreams?.destroy();
+        sqs.destroy();
+        sns.destroy();
       })();
-      return stopped;
+      return killed;
     },
   };
 }

@@ -21,9 +21,9 @@ import {
   uniqueName,
 } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningStreamConsumer, startStreamConsumer } from './consumer.ts';
 import { LeaseStore } from './leases/lease-store.ts';
 import { compareSequenceNumbers } from './records/stream-record.ts';
+import { type RunningStreamConsumer, startStreamConsumer } from './service.ts';
 import { sdkStreamsApi } from './shards/streams-api.ts';
 import { streamStatus } from './status/stream-status.ts';
 

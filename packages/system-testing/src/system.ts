@@ -1,5 +1,6 @@
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '@cruddur/config';
+import { type GatewayConfig, gatewayConfigSchema, type RunningGateway, startGateway } from '@cruddur/gateway';
 import { silentLogger } from '@cruddur/logger';
 import { messagingConfigSchema, startMessagingService } from '@cruddur/messaging';
 import {
@@ -21,8 +22,6 @@ import {
   uniqueName,
 } from '@cruddur/test-kit';
 import { startUsersService, usersConfigSchema } from '@cruddur/users';
-import { type GatewayConfig, gatewayConfigSchema } from '../config.ts';
-import { type RunningGateway, startGateway } from '../service.ts';
 import { captureLogger } from './capture-logger.ts';
 import { cognitoClient, createCognitoUser } from './cognito.ts';
 

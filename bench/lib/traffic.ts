@@ -15,7 +15,7 @@ export interface SignedInUser {
 }
 
 /** Signs in through the Cognito (emulator) JSON API and returns the access token. */
-export async function signIn(
+async function signIn(
   cognitoEndpoint: string,
   clientId: string,
   username: string,
@@ -54,7 +54,7 @@ export async function signInSeedUsers(env: Record<string, string>): Promise<Sign
   );
 }
 
-export interface SentMessage {
+interface SentMessage {
   uuid: string;
   message_group_uuid: string;
 }

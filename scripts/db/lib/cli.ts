@@ -2,7 +2,7 @@ import { ConfigError, optionalUrl, z } from '@cruddur/config';
 import { fail, loadScriptConfig } from '../../lib/script-env.ts';
 
 /** What the db scripts read: local.env defaults locally, the real environment with --prod. */
-export const dbScriptSchema = z.object({
+const dbScriptSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   /** The Cognito emulator locally; unset on AWS. */
@@ -24,7 +24,7 @@ export function loadDbScriptConfig(prod: boolean): DbScriptConfig {
  * One line for any error. Node reports a refused connection to a name with several addresses as an
  * AggregateError whose own message is empty, so the first inner error says what happened.
  */
-export function describeError(err: unknown): string {
+function describeError(err: unknown): string {
   if (err instanceof AggregateError && err.errors.length > 0) return describeError(err.errors[0]);
   if (err instanceof Error)
     return (err.message || (err as { code?: string }).code || err.name).split('\n')[0]!;

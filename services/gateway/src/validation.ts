@@ -1,7 +1,7 @@
 import { checkMessageText, HANDLE_PATTERN, UUID_PATTERN } from '@cruddur/contracts';
 import type { ErrorCode } from '@cruddur/http';
 
-export { HANDLE_PATTERN, IDEMPOTENCY_KEY_PATTERN, MAX_MESSAGE_CHARS, UUID_PATTERN } from '@cruddur/contracts';
+export { IDEMPOTENCY_KEY_PATTERN, MAX_MESSAGE_CHARS, UUID_PATTERN } from '@cruddur/contracts';
 
 /** Every code that applies to a message text (the same rules the messaging service applies again). */
 export function messageTextCodes(raw: unknown): ErrorCode[] {
@@ -9,9 +9,7 @@ export function messageTextCodes(raw: unknown): ErrorCode[] {
   return check.ok ? [] : check.codes;
 }
 
-export type NewMessageTarget =
-  | { kind: 'group'; messageGroupUuid: string }
-  | { kind: 'handle'; handle: string };
+type NewMessageTarget = { kind: 'group'; messageGroupUuid: string } | { kind: 'handle'; handle: string };
 
 export type NewMessageCheck =
   | { ok: true; message: string; target: NewMessageTarget }

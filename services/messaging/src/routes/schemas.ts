@@ -46,7 +46,7 @@ export const cursorField = z
   .optional()
   .openapi({ description: 'Opaque; the next_cursor of the previous page' });
 
-export const UserShort = z
+const UserShort = z
   .object({ uuid: z.string(), handle: z.string(), display_name: z.string() })
   .openapi('UserShort', {
     description:
@@ -78,7 +78,7 @@ export const Conversation = z
   })
   .openapi('Conversation');
 
-export const ErrorBody = z.object({ errors: z.array(z.string()) }).openapi('Errors');
+const ErrorBody = z.object({ errors: z.array(z.string()) }).openapi('Errors');
 
 export const errorResponse = (description: string) => ({
   content: { 'application/json': { schema: ErrorBody } },

@@ -18,7 +18,7 @@ interface UserRow {
 const USER_COLUMNS =
   'uuid, handle, display_name, email, cognito_user_id, bio, version, created_at, updated_at';
 
-export function toUser(row: UserRow): User {
+function toUser(row: UserRow): User {
   return {
     uuid: row.uuid,
     handle: row.handle,

@@ -1,4 +1,4 @@
-import type { Logger } from '@cruddur/logger';
+import { createLogger, type Logger } from '@cruddur/logger';
 
 /** A long-running part of a service: an HTTP server, a queue consumer, a shard poller. */
 export interface Component {
@@ -63,5 +63,31 @@ export class ShutdownRegistry {
     clearTimeout(deadline);
     logger.info('shutdown complete');
     if (failed) throw new Error('shutdown had failures');
+  }
+}
+
+/**
+ * The one way every service is assembled: `build` starts each part and registers its stop() with the
+ * registry; the handle it returns gets a stop() that runs them all, newest first. A start that fails
+ * half-way stops what it had started, so nothing is left listening or polling behind the error.
+ * Without a logger from the caller, the service gets its own JSON logger from its config.
+ */
+export async function assembleService<T extends object>(
+  options: {
+    name: string;
+    config: { LOG_LEVEL: string; LOG_PRETTY: boolean; SHUTDOWN_TIMEOUT_MS: number };
+    logger?: Logger | undefined;
+  },
+  build: (shutdown: ShutdownRegistry, logger: Logger) => Promise<T>,
+): Promise<T & { stop(): Promise<void> }> {
+  const { name, config } = options;
+  const logger = options.logger ?? createLogger({ name, level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const shutdown = new ShutdownRegistry({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  try {
+    const parts = await build(shutdown, logger);
+    return { ...parts, stop: () => shutdown.shutdown('stop') };
+  } catch (err) {
+    await shutdown.shutdown('start failed').catch(() => undefined);
+    throw err;
   }
 }

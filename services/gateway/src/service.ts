@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createSnsClient, createSqsClient } from '@cruddur/aws';
-import { createServiceClient, type ServiceClient, ShutdownRegistry, startHttpServer } from '@cruddur/http';
-import { createLogger, type Logger } from '@cruddur/logger';
+import {
+  assembleService,
+  createServiceClient,
+  type RunningService,
+  type ServiceClient,
+  type ShutdownRegistry,
+  startHttpServer,
+} from '@cruddur/http';
+import type { Logger } from '@cruddur/logger';
 import { createServiceSigner } from '@cruddur/service-auth';
 import { buildGatewayApp } from './app.ts';
 import { IdentityResolver } from './auth/identity.ts';
@@ -12,12 +19,9 @@ import { ReplicaEventFeed } from './events/replica-feed.ts';
 import { createMessagingClient } from './upstream/messaging.ts';
 import { createUsersClient } from './upstream/users.ts';
 
-export interface RunningGateway {
-  url: string;
-  port: number;
+/** stop() ends taking requests, ends every event stream, then removes this replica's queue. */
+export interface RunningGateway extends RunningService {
   replicaId: string;
-  /** Stops taking requests, ends every event stream, then removes this replica's queue. */
-  stop(): Promise<void>;
 }
 
 export interface StartGatewayOptions {
@@ -37,17 +41,12 @@ async function upstreamReady(client: ServiceClient) {
  */
 export async function startGateway(
   config: GatewayConfig,
-  { logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL }), host }: StartGatewayOptions = {},
+  { logger, host }: StartGatewayOptions = {},
 ): Promise<RunningGateway> {
   const replicaId = config.GATEWAY_REPLICA_ID ?? randomBytes(6).toString('hex');
-  const log = logger.child({ replica: replicaId });
-  const shutdown = new ShutdownRegistry({ logger: log, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
-  try {
-    return await assemble(config, replicaId, log, shutdown, host);
-  } catch (err) {
-    await shutdown.shutdown('start failed').catch(() => undefined);
-    throw err;
-  }
+  return assembleService({ name: 'gateway', config, logger }, (shutdown, log) =>
+    assemble(config, replicaId, log.child({ replica: replicaId }), shutdown, host),
+  );
 }
 
 async function assemble(
@@ -56,7 +55,7 @@ async function assemble(
   log: Logger,
   shutdown: ShutdownRegistry,
   host: string | undefined,
-): Promise<RunningGateway> {
+): Promise<Omit<RunningGateway, 'stop'>> {
   const timeoutMs = config.UPSTREAM_TIMEOUT_MS;
   const signer = await createServiceSigner({
     privateKey: config.SERVICE_AUTH_PRIVATE_KEY,
@@ -143,6 +142,5 @@ async function assemble(
     url: server.url,
     port: server.port,
     replicaId,
-    stop: () => shutdown.shutdown('stop'),
   };
 }

@@ -2,8 +2,14 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '@cruddur/aws';
 import { createDocumentClient } from '@cruddur/ddb';
-import { createServiceClient, ShutdownRegistry, startHttpServer } from '@cruddur/http';
-import { createLogger, type Logger } from '@cruddur/logger';
+import {
+  assembleService,
+  createServiceClient,
+  type RunningService,
+  type ShutdownRegistry,
+  startHttpServer,
+} from '@cruddur/http';
+import type { Logger } from '@cruddur/logger';
 import { createServiceSigner, createServiceVerifier } from '@cruddur/service-auth';
 import { buildMessagingApp } from './app.ts';
 import type { MessagingConfig } from './config.ts';
@@ -22,12 +28,9 @@ export interface StartMessagingOptions {
   usersEventsWaitSeconds?: number;
 }
 
-export interface RunningMessagingService {
-  url: string;
-  port: number;
+export interface RunningMessagingService extends RunningService {
   messaging: Messaging;
   store: MessageStore;
-  stop(): Promise<void>;
 }
 
 /**
@@ -38,16 +41,9 @@ export async function startMessagingService(
   config: MessagingConfig,
   options: StartMessagingOptions = {},
 ): Promise<RunningMessagingService> {
-  const logger =
-    options.logger ?? createLogger({ name: 'messaging', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
-  const shutdown = new ShutdownRegistry({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
-  try {
-    return await assemble(config, options, logger, shutdown);
-  } catch (err) {
-    // A failed start leaves nothing running behind it.
-    await shutdown.shutdown('start failed').catch(() => undefined);
-    throw err;
-  }
+  return assembleService({ name: 'messaging', config, logger: options.logger }, (shutdown, logger) =>
+    assemble(config, options, logger, shutdown),
+  );
 }
 
 async function assemble(
@@ -55,7 +51,7 @@ async function assemble(
   options: StartMessagingOptions,
   logger: Logger,
   shutdown: ShutdownRegistry,
-): Promise<RunningMessagingService> {
+): Promise<Omit<RunningMessagingService, 'stop'>> {
   const signer = await createServiceSigner({
     privateKey: config.SERVICE_AUTH_PRIVATE_KEY,
     ttlSeconds: config.SERVICE_AUTH_TTL_SECONDS,
@@ -111,6 +107,5 @@ async function assemble(
     port: server.port,
     messaging,
     store,
-    stop: () => shutdown.shutdown('stop'),
   };
 }

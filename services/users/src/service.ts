@@ -1,6 +1,6 @@
 import { createQueuePublisher, createSqsClient } from '@cruddur/aws';
-import { ShutdownRegistry, startHttpServer } from '@cruddur/http';
-import { createLogger, type Logger } from '@cruddur/logger';
+import { assembleService, type RunningService, startHttpServer } from '@cruddur/http';
+import type { Logger } from '@cruddur/logger';
 import { createServiceVerifier } from '@cruddur/service-auth';
 import type pg from 'pg';
 import { createUsersApp } from './app.ts';
@@ -22,14 +22,10 @@ export interface StartUsersServiceOptions {
   host?: string;
 }
 
-export interface UsersService {
-  url: string;
-  port: number;
+export interface UsersService extends RunningService {
   pool: pg.Pool;
   relay: OutboxRelay | undefined;
   app: ReturnType<typeof createUsersApp>;
-  /** Stops taking requests, finishes the relay's batch in flight, then closes the queue client and the pool. */
-  stop(): Promise<void>;
 }
 
 /**
@@ -40,10 +36,8 @@ export async function startUsersService(
   config: UsersConfig,
   options: StartUsersServiceOptions = {},
 ): Promise<UsersService> {
-  const logger =
-    options.logger ?? createLogger({ name: 'users', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
-  const shutdown = new ShutdownRegistry({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
-  try {
+  // stop() ends taking requests, finishes the relay's batch in flight, then closes the queue client and the pool.
+  return assembleService({ name: 'users', config, logger: options.logger }, async (shutdown, logger) => {
     if (options.migrate ?? config.MIGRATE_ON_START) {
       const ran = await migrateUsersDatabase(config.DATABASE_URL, { logger });
       logger.info({ migrations: ran }, ran.length ? 'migrated' : 'schema up to date');
@@ -90,10 +84,6 @@ export async function startUsersService(
       pool,
       relay,
       app,
-      stop: () => shutdown.shutdown('stop'),
     };
-  } catch (err) {
-    await shutdown.shutdown('start failed').catch(() => undefined);
-    throw err;
-  }
+  });
 }

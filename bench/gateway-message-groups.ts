@@ -18,10 +18,16 @@ interface Load {
   errors: number;
 }
 
-async function load(url: string, headers: Record<string, string>, seconds: number): Promise<Load> {
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+  body?: string,
+): Promise<Load> {
   const result = await autocannon({
     url,
-    headers,
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { method: 'POST' as const, body }),
     connections: CONNECTIONS,
     pipelining: 1,
     duration: seconds,
@@ -94,7 +100,26 @@ export const benchmark: Benchmark = {
         through.push(await load(gatewayUrl, auth, seconds));
         direct.push(await load(directUrl, await directAuth(), seconds));
       }
-      const failures = [...through, ...direct].reduce((n, l) => n + l.non2xx + l.errors, 0);
+      // Sends: the same message into andrewbrown's first conversation, through the gateway and directly.
+      const group = (groups[0] as { uuid: string }).uuid;
+      const sendUrl = `${system.gatewayUrl}/api/messages`;
+      const directSendUrl = `${env.MESSAGING_URL}/internal/conversations/${group}/messages`;
+      const text = 'A benchmark message of a typical length, about sixty characters.';
+      const sendBody = JSON.stringify({ message: text, message_group_uuid: group });
+      const directSendBody = JSON.stringify({ message: text });
+      await load(sendUrl, auth, 1, sendBody);
+      await load(directSendUrl, await directAuth(), 1, directSendBody);
+      const sendThrough: Load[] = [];
+      const sendDirect: Load[] = [];
+      for (let round = 0; round < rounds; round++) {
+        ctx.log(`send round ${round + 1}/${rounds}: ${seconds}s each side`);
+        sendThrough.push(await load(sendUrl, auth, seconds, sendBody));
+        sendDirect.push(await load(directSendUrl, await directAuth(), seconds, directSendBody));
+      }
+      const failures = [...through, ...direct, ...sendThrough, ...sendDirect].reduce(
+        (n, l) => n + l.non2xx + l.errors,
+        0,
+      );
       if (failures > 0) throw new Error(`${failures} requests failed or answered non-2xx; figures would lie`);
       const mean = (loads: Load[], pick: (l: Load) => number) =>
         loads.reduce((sum, l) => sum + pick(l), 0) / loads.length;
@@ -128,6 +153,23 @@ export const benchmark: Benchmark = {
           },
           higherIsBetter: false,
           params,
+        }),
+        figure({
+          name: 'authenticated POST /api/messages per second through the gateway',
+          unit: 'req/s',
+          value: Math.round(mean(sendThrough, (l) => l.perSecond)),
+          baseline: {
+            name: 'POST /internal/conversations/:g/messages on the messaging service directly',
+            value: Math.round(mean(sendDirect, (l) => l.perSecond)),
+          },
+          higherIsBetter: true,
+          params: {
+            connections: CONNECTIONS,
+            seconds_per_round: seconds,
+            rounds,
+            sends_through_gateway: sendThrough.reduce((n, l) => n + l.requests, 0),
+            sends_direct: sendDirect.reduce((n, l) => n + l.requests, 0),
+          },
         }),
       ];
     } finally {

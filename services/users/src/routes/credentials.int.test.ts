@@ -123,6 +123,11 @@ describe('users service credentials', () => {
       403,
       ['service_caller_forbidden'],
     ]);
+    // The gateway may only act for the user themself; its service credential changes nobody's profile.
+    const gatewayItself = await testKeys.asService('users', 'gateway');
+    expect(
+      await call('PATCH', `/internal/users/${bob.uuid}`, gatewayItself, { display_name: 'Owned' }),
+    ).toEqual([403, ['forbidden']]);
     const bobNow = await callJson(`${service.url}/internal/users/${bob.uuid}`, {
       headers: await testKeys.asService('users', 'ops'),
     });

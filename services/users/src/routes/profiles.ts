@@ -74,8 +74,11 @@ export function profileRoutes({ pool, verifier }: { pool: pg.Pool; verifier: Ser
     })
     .openapi(patchProfile, async (c) => {
       const { uuid } = c.req.valid('param');
-      const acting = c.get('principal').userUuid;
-      if (acting !== undefined && acting !== uuid.toLowerCase()) throw new AppError('forbidden');
+      // Only an operator may change someone's profile without acting as them; the gateway always acts for a user.
+      const { caller, userUuid } = c.get('principal');
+      if (userUuid !== undefined ? userUuid !== uuid.toLowerCase() : caller !== 'ops') {
+        throw new AppError('forbidden');
+      }
       const result = await updateProfile(pool, uuid, c.req.valid('json'));
       if (!result.ok) throw new AppError('user_not_found');
       return c.json(result.user, 200);

@@ -26,6 +26,8 @@ export async function migrateUsersDatabase(
     databaseUrl,
     dir: MIGRATIONS_DIR,
     migrationsTable: MIGRATIONS_TABLE,
+    // The folder's README (and dotfiles) are not migrations.
+    ignorePattern: '(\\..*)|(.*\\.md)',
     direction,
     count: count ?? (direction === 'up' ? Number.POSITIVE_INFINITY : 1),
     checkOrder: true,

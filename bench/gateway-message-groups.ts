@@ -93,13 +93,26 @@ export const benchmark: Benchmark = {
       await load(gatewayUrl, auth, 1);
       await load(directUrl, await directAuth(), 1);
 
-      const through: Load[] = [];
-      const direct: Load[] = [];
-      for (let round = 0; round < rounds; round++) {
-        ctx.log(`round ${round + 1}/${rounds}: ${seconds}s each side`);
-        through.push(await load(gatewayUrl, auth, seconds));
-        direct.push(await load(directUrl, await directAuth(), seconds));
-      }
+      // The two sides alternate in rounds, so drift on a shared machine hits both alike.
+      const alternate = async (
+        label: string,
+        gatewaySide: () => Promise<Load>,
+        directSide: () => Promise<Load>,
+      ) => {
+        const sides = { through: [] as Load[], direct: [] as Load[] };
+        for (let round = 0; round < rounds; round++) {
+          ctx.log(`${label} round ${round + 1}/${rounds}: ${seconds}s each side`);
+          sides.through.push(await gatewaySide());
+          sides.direct.push(await directSide());
+        }
+        return sides;
+      };
+      const reads = await alternate(
+        'read',
+        () => load(gatewayUrl, auth, seconds),
+        async () => load(directUrl, await directAuth(), seconds),
+      );
+      const { through, direct } = reads;
       // Sends: the same message into andrewbrown's first conversation, through the gateway and directly.
       const group = (groups[0] as { uuid: string }).uuid;
       const sendUrl = `${system.gatewayUrl}/api/messages`;
@@ -109,13 +122,12 @@ export const benchmark: Benchmark = {
       const directSendBody = JSON.stringify({ message: text });
       await load(sendUrl, auth, 1, sendBody);
       await load(directSendUrl, await directAuth(), 1, directSendBody);
-      const sendThrough: Load[] = [];
-      const sendDirect: Load[] = [];
-      for (let round = 0; round < rounds; round++) {
-        ctx.log(`send round ${round + 1}/${rounds}: ${seconds}s each side`);
-        sendThrough.push(await load(sendUrl, auth, seconds, sendBody));
-        sendDirect.push(await load(directSendUrl, await directAuth(), seconds, directSendBody));
-      }
+      const sends = await alternate(
+        'send',
+        () => load(sendUrl, auth, seconds, sendBody),
+        async () => load(directSendUrl, await directAuth(), seconds, directSendBody),
+      );
+      const { through: sendThrough, direct: sendDirect } = sends;
       const failures = [...through, ...direct, ...sendThrough, ...sendDirect].reduce(
         (n, l) => n + l.non2xx + l.errors,
         0,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadConfig } from '../../../packages/config/src/index.ts';
+import { configProblems } from '../../../packages/config/src/index.ts';
 import { ensureServiceKeys } from '../../../packages/service-auth/src/key-files.ts';
 import { gatewayConfigSchema } from '../../../services/gateway/src/config.ts';
 import { messagingConfigSchema } from '../../../services/messaging/src/config.ts';
@@ -46,20 +46,6 @@ function containerFileReader(service: string) {
     if (!mount) throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
     return readFileSync(join(keysDir, relative(mount.target, path)), 'utf8');
   };
-}
-
-/** The problems a service's config reports with this environment (loadConfig resolves each X_FILE as at start). */
-function configIssues(
-  schema: Parameters<typeof loadConfig>[0],
-  env: Record<string, string>,
-  readFile: (path: string) => string,
-): string[] {
-  try {
-    loadConfig(schema, env, readFile);
-    return [];
-  } catch (err) {
-    return (err as { issues?: string[] }).issues ?? [String(err)];
-  }
 }
 
 /** Runs Debian's docker-compose 1.29.2 `config -q`: a schema check of the file, no engine involved. */
@@ -206,16 +192,16 @@ const SCHEMAS = {
 describe('each service environment satisfies that service config schema (key files read from the keys volume)', () => {
   for (const name of SERVICES) {
     it(name, () => {
-      expect(configIssues(SCHEMAS[name], serviceEnv(compose, name), containerFileReader(name))).toEqual([]);
+      expect(configProblems(SCHEMAS[name], serviceEnv(compose, name), containerFileReader(name))).toEqual([]);
     });
   }
 
   it('a key file the volume does not hold, or a service without the mount, fails (so the checks above can)', () => {
     const env = { ...serviceEnv(compose, 'gateway'), SERVICE_AUTH_PRIVATE_KEY_FILE: '/keys/nope.jwk' };
-    expect(configIssues(SCHEMAS.gateway, env, containerFileReader('gateway')).join()).toMatch(
+    expect(configProblems(SCHEMAS.gateway, env, containerFileReader('gateway')).join()).toMatch(
       /SERVICE_AUTH_PRIVATE_KEY_FILE: cannot read/,
     );
-    const unmounted = configIssues(
+    const unmounted = configProblems(
       SCHEMAS.users,
       serviceEnv(compose, 'users'),
       containerFileReader('init-x'),
@@ -223,7 +209,7 @@ describe('each service environment satisfies that service config schema (key fil
     expect(unmounted.join()).toMatch(/SERVICE_AUTH_PUBLIC_KEYS_FILE/);
     // A private key where the public set belongs is refused as well.
     const swapped = { ...serviceEnv(compose, 'users'), SERVICE_AUTH_PUBLIC_KEYS_FILE: '/keys/gateway.jwk' };
-    expect(configIssues(SCHEMAS.users, swapped, containerFileReader('users'))).not.toEqual([]);
+    expect(configProblems(SCHEMAS.users, swapped, containerFileReader('users'))).not.toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { loadCompose, serviceEnv } from '@cruddur/deploy-docker/compose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { loadConfig } from '../../../packages/config/src/index.ts';
+import { configProblems } from '../../../packages/config/src/index.ts';
 import { generateServiceKey } from '../../../packages/service-auth/src/keys.ts';
 import { gatewayConfigSchema } from '../../../services/gateway/src/config.ts';
 import { messagingConfigSchema } from '../../../services/messaging/src/config.ts';
@@ -129,20 +129,6 @@ function podFileReader(objects: K8sObject[], kind: string, name: string) {
   };
 }
 
-/** The problems a service's config reports with this environment (loadConfig resolves each X_FILE as at start). */
-function configIssues(
-  schema: Parameters<typeof loadConfig>[0],
-  env: Record<string, string>,
-  readFile: (path: string) => string,
-): string[] {
-  try {
-    loadConfig(schema, env, readFile);
-    return [];
-  } catch (err) {
-    return (err as { issues?: string[] }).issues ?? [String(err)];
-  }
-}
-
 /** Whether text holds private key material: a JWK's private part, a PEM private key, or either base64-encoded. */
 function privateKeyMaterial(text: string): boolean {
   const plain = (t: string) =>
@@ -227,7 +213,7 @@ describe.each(VARIANTS)('%s', (variant) => {
   it.each(SERVICES)(
     'the %s environment satisfies that service config schema (keys from the Secrets)',
     (name) => {
-      const issues = configIssues(
+      const issues = configProblems(
         SCHEMAS[name],
         containerEnv(objects, name),
         podFileReader(objects, 'Deployment', name),
@@ -444,14 +430,14 @@ describe.each(VARIANTS)('%s: trust between services', (variant) => {
     const readsNothing = () => {
       throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
     };
-    expect(configIssues(SCHEMAS.gateway, containerEnv(objects, 'gateway'), readsNothing).join()).toMatch(
+    expect(configProblems(SCHEMAS.gateway, containerEnv(objects, 'gateway'), readsNothing).join()).toMatch(
       /SERVICE_AUTH_PRIVATE_KEY_FILE: cannot read/,
     );
     // users would refuse the gateway's private key where its trusted set belongs.
     const swapped = { ...containerEnv(objects, 'users'), SERVICE_AUTH_PUBLIC_KEYS_FILE: '/keys/gateway.jwk' };
-    expect(configIssues(SCHEMAS.users, swapped, podFileReader(objects, 'Deployment', 'gateway'))).not.toEqual(
-      [],
-    );
+    expect(
+      configProblems(SCHEMAS.users, swapped, podFileReader(objects, 'Deployment', 'gateway')),
+    ).not.toEqual([]);
   });
 
   it('no private key material in the manifests', () => {

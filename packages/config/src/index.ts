@@ -86,3 +86,18 @@ export const baseSchema = z.object({
 export type BaseConfig = z.infer<typeof baseSchema>;
 
 export { z };
+
+/** The problems `loadConfig` would report for this environment, without throwing: for checks and tests. */
+export function configProblems<S extends z.ZodType>(
+  schema: S,
+  env: Env,
+  readFile?: (path: string) => string,
+): string[] {
+  try {
+    loadConfig(schema, env, readFile);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues;
+    throw err;
+  }
+}

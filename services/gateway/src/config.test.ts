@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type ConfigError, loadConfig } from '@cruddur/config';
+import { configProblems } from '@cruddur/config';
 import { generateServiceKey } from '@cruddur/service-auth';
 import { describe, expect, it } from 'vitest';
 import { gatewayConfigSchema } from './config.ts';
@@ -15,14 +15,7 @@ const env = (extra: Record<string, string>) => ({
   SERVICE_AUTH_PRIVATE_KEY: key,
   ...extra,
 });
-const issues = (extra: Record<string, string>) => {
-  try {
-    loadConfig(gatewayConfigSchema, env(extra));
-    return [];
-  } catch (err) {
-    return (err as ConfigError).issues;
-  }
-};
+const issues = (extra: Record<string, string>) => configProblems(gatewayConfigSchema, env(extra));
 
 describe('gateway config: production cannot be given local trust by accident', () => {
   it('trusts a Cognito user pool issuer, or the pool derived from the region, without local trust', () => {

@@ -1,4 +1,5 @@
 export * from './client.ts';
 export * from './cursor.ts';
+export * from './items/index.ts';
 export * from './keys.ts';
 export * from './table.ts';

@@ -1,11 +1,13 @@
 /**
- * Every key format of the messages table lives here, so no other module builds a `pk` by hand.
+ * Every key format of the messages table (and of the stream consumer's lease table) lives here, so no other
+ * module builds a `pk` by hand.
  * See the README's table design for why each item is shaped this way.
  */
 
-export interface ItemKey {
+/** A messages-table key; items with a fixed sort key (`META`, `PAIR`, ...) say which. */
+export interface ItemKey<Sk extends string = string> {
   pk: string;
-  sk: string;
+  sk: Sk;
 }
 
 /** LSI on inbox rows: newest-first listing of a user's conversations without moving the row's key. */
@@ -46,23 +48,38 @@ export const keys = {
     pk: `${prefixes.inbox}${ownerUuid}`,
     sk: groupUuid,
   }),
-  conversation: (groupUuid: string): ItemKey => ({ pk: `${prefixes.conversation}${groupUuid}`, sk: 'META' }),
+  conversation: (groupUuid: string): ItemKey<'META'> => ({
+    pk: `${prefixes.conversation}${groupUuid}`,
+    sk: 'META',
+  }),
   /** One lock per unordered pair of users: the sorted uuids make (a,b) and (b,a) the same item. */
-  pair: (userA: string, userB: string): ItemKey => {
+  pair: (userA: string, userB: string): ItemKey<'PAIR'> => {
     const [low, high] = [userA, userB].sort();
     return { pk: `${prefixes.pair}${low}#${high}`, sk: 'PAIR' };
   },
-  user: (userUuid: string): ItemKey => ({ pk: `${prefixes.user}${userUuid}`, sk: 'PROFILE' }),
+  user: (userUuid: string): ItemKey<'PROFILE'> => ({ pk: `${prefixes.user}${userUuid}`, sk: 'PROFILE' }),
   /** Scoped by sender so one user's key can never collide with, or reveal, another user's message. */
-  idempotency: (senderUuid: string, idempotencyKey: string): ItemKey => ({
+  idempotency: (senderUuid: string, idempotencyKey: string): ItemKey<'IDEM'> => ({
     pk: `${prefixes.idempotency}${senderUuid}#${idempotencyKey}`,
     sk: 'IDEM',
   }),
   /** The seed's fixed "now", stored once so a second seed run writes the same message keys. */
-  seedAnchor: (): ItemKey => ({ pk: `${prefixes.seed}anchor`, sk: 'SEED' }),
+  seedAnchor: (): ItemKey<'SEED'> => ({ pk: `${prefixes.seed}anchor`, sk: 'SEED' }),
 };
 
 export type ItemKind = keyof typeof prefixes;
+
+/**
+ * The lease table's key (`lease_key`) of a shard lease: `<stream label>#<shard id>`. Shard ids are only unique
+ * within one stream, and a table's stream can be replaced.
+ */
+export function shardLeaseKey(streamArn: string, shardId: string): string {
+  const label = streamArn.split('/stream/')[1] ?? streamArn;
+  return `${label}#${shardId}`;
+}
+
+/** The lease table's key of a worker's heartbeat item. */
+export const workerKey = (workerId: string) => `worker#${workerId}`;
 
 /** Which kind of item a partition key belongs to; stream handlers use it to pick records. */
 export function itemKindOf(pk: string): ItemKind | undefined {

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { keys } from '../keys.ts';
+import { isMessagePartition, messageItem, messageItemSchema, type NewMessage } from './message.ts';
+import { MalformedItemError, parseItem, safeParseItem } from './parse.ts';
+
+const A = '00000000-0000-4000-8000-00000000000a';
+const B = '00000000-0000-4000-8000-00000000000b';
+const G = '00000000-0000-4000-8000-0000000000aa';
+const M = '00000000-0000-4000-8000-0000000000ff';
+const at = '2026-11-25T10:00:00.000Z';
+const m: NewMessage = {
+  groupUuid: G,
+  messageUuid: M,
+  senderUuid: A,
+  text: 'hi',
+  createdAt: at,
+  members: [A, B],
+};
+
+describe('message item', () => {
+  it('is built under the key its fields give, with the attribute names stored today', () => {
+    const item = messageItem(m);
+    expect(item).toEqual({
+      ...keys.message(G, at, M),
+      type: 'message',
+      message_uuid: M,
+      message_group_uuid: G,
+      sender_uuid: A,
+      message: 'hi',
+      created_at: at,
+      members: [A, B],
+    });
+    expect(parseItem(messageItemSchema, item)).toEqual(item);
+  });
+
+  it('reads members stored as a string set as a list', () => {
+    const stored = { ...messageItem(m), members: new Set([A, B]) };
+    expect(parseItem(messageItemSchema, stored).members).toEqual([A, B]);
+  });
+
+  it('refuses an item whose key, sender or members do not hold together, saying which', () => {
+    const reasons = (over: Record<string, unknown>) => {
+      const parsed = safeParseItem(messageItemSchema, { ...messageItem(m), ...over });
+      return parsed.ok ? '' : parsed.error.detail;
+    };
+    expect(reasons({ sk: 'wrong' })).toMatch(/sk does not match/);
+    expect(reasons({ pk: keys.messagePartition(B) })).toMatch(/pk does not match/);
+    expect(reasons({ sender_uuid: '00000000-0000-4000-8000-00000000000c' })).toMatch(/sender/);
+    expect(reasons({ members: 'x' })).toMatch(/members/);
+    expect(reasons({ created_at: '2026-11-25' })).toMatch(/created_at/);
+    expect(() => parseItem(messageItemSchema, { ...messageItem(m), type: 'inbox' })).toThrow(
+      MalformedItemError,
+    );
+  });
+
+  it('tells message partitions from the others', () => {
+    expect(isMessagePartition(keys.messagePartition(G))).toBe(true);
+    expect(isMessagePartition(keys.inboxPartition(A))).toBe(false);
+  });
+});

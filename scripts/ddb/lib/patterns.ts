@@ -91,11 +91,12 @@ export async function listConversationsPage(
   );
   const response = await query(doc, input, limit);
   const items = (response.Items ?? []) as InboxItem[];
-  const profiles = await new MessageStore(doc, table).getProfiles(items.map((i) => i.other_user_uuid));
+  const others = items.flatMap((i) => (i.other_user_uuid ? [i.other_user_uuid] : []));
+  const profiles = await new MessageStore(doc, table).getProfiles(others);
   return {
     rows: items.map((i) => ({
       last_message_at: i.last_message_at,
-      with: profiles.get(i.other_user_uuid)?.handle ?? i.other_user_uuid,
+      with: (i.other_user_uuid && profiles.get(i.other_user_uuid)?.handle) ?? i.other_user_uuid ?? '',
       unread: i.unread_count,
       last_message: i.last_message_text,
       message_group_uuid: i.message_group_uuid,

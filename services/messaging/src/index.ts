@@ -1,6 +1,22 @@
+// The item types and builders live in @cruddur/ddb; re-exported here, as before they moved.
+export {
+  type ConversationItem,
+  type IdempotencyItem,
+  type InboxItem,
+  idempotencyItem,
+  inboxItem,
+  type MessageItem,
+  messageItem,
+  type NewIdempotency,
+  type NewMessage,
+  type PairItem,
+  sortedMembers,
+  type TableItem,
+  type UserItem,
+  userItem,
+} from '@cruddur/ddb';
 export { buildMessagingApp } from './app.ts';
 export { type MessagingConfig, messagingConfigSchema } from './config.ts';
-export type * from './data/items.ts';
 export * from './data/requests.ts';
 export { MessageStore, type ProfileRow } from './data/store.ts';
 export {

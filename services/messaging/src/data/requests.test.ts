@@ -1,4 +1,4 @@
-import { INBOX_BY_ACTIVITY_INDEX } from '@cruddur/ddb';
+import { INBOX_BY_ACTIVITY_INDEX, type NewIdempotency, type NewMessage } from '@cruddur/ddb';
 import { describe, expect, it } from 'vitest';
 import {
   buildAppendMessage,
@@ -9,8 +9,6 @@ import {
   buildPutProfile,
   buildStartConversation,
   inboxCursorKey,
-  type NewIdempotency,
-  type NewMessage,
   requestHash,
 } from './requests.ts';
 

@@ -8,101 +8,33 @@ import type {
   UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { UserSnapshot } from '@cruddur/contracts';
-import { INBOX_BY_ACTIVITY_INDEX, type Key, keys } from '@cruddur/ddb';
-import type {
-  ConversationItem,
-  IdempotencyItem,
-  InboxItem,
-  MessageItem,
-  PairItem,
-  UserItem,
-} from './items.ts';
+import {
+  conversationItem,
+  INBOX_BY_ACTIVITY_INDEX,
+  type InboxItem,
+  idempotencyItem,
+  inboxItem,
+  type Key,
+  keys,
+  type MessageItem,
+  messageItem,
+  type NewIdempotency,
+  type NewMessage,
+  pairItem,
+  sortedMembers,
+  userItem,
+  userItemFields,
+} from '@cruddur/ddb';
+import type { z } from 'zod';
 
 /**
  * Pure request builders: every DynamoDB request this service sends is built here from plain input,
- * so conditions and key formats are unit-tested without a database (STYLE.md habit 8).
+ * so conditions and key formats are unit-tested without a database (STYLE.md habit 8). The items
+ * themselves are built by their modules in `@cruddur/ddb`.
  */
-
-export interface NewMessage {
-  groupUuid: string;
-  messageUuid: string;
-  senderUuid: string;
-  text: string;
-  createdAt: string;
-  /** Both members of the conversation. */
-  members: readonly string[];
-}
-
-export interface NewIdempotency {
-  senderUuid: string;
-  key: string;
-  requestHash: string;
-  createdConversation: boolean;
-  createdAt: string;
-  expiresAt: number;
-}
 
 /** Idempotency keys are honoured for a day: long enough for any client retry, short enough to stay small. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
-
-/** Members are stored sorted, so the item does not depend on who started the conversation. */
-export function sortedMembers(a: string, b: string): [string, string] {
-  return a < b ? [a, b] : [b, a];
-}
-
-export function messageItem(m: NewMessage): MessageItem {
-  return {
-    ...keys.message(m.groupUuid, m.createdAt, m.messageUuid),
-    type: 'message',
-    message_uuid: m.messageUuid,
-    message_group_uuid: m.groupUuid,
-    sender_uuid: m.senderUuid,
-    message: m.text,
-    created_at: m.createdAt,
-    members: [...m.members],
-  };
-}
-
-/**
- * An inbox row pointing at `m`. `lastReadKey` follows the stream consumer's unread rule: `unread_count` is
- * the number of the other member's messages with a key above it, so a recount gives the same number.
- */
-export function inboxItem(
-  owner: string,
-  other: string,
-  m: NewMessage,
-  unreadCount: number,
-  lastReadKey?: string,
-): InboxItem {
-  const message = keys.message(m.groupUuid, m.createdAt, m.messageUuid);
-  return {
-    ...keys.inbox(owner, m.groupUuid),
-    type: 'inbox',
-    owner_uuid: owner,
-    message_group_uuid: m.groupUuid,
-    other_user_uuid: other,
-    last_message_key: message.sk,
-    last_message_uuid: m.messageUuid,
-    last_message_text: m.text,
-    last_message_at: m.createdAt,
-    last_sender_uuid: m.senderUuid,
-    unread_count: unreadCount,
-    ...(lastReadKey ? { last_read_key: lastReadKey } : {}),
-  };
-}
-
-export function idempotencyItem(i: NewIdempotency, groupUuid: string, messageSk: string): IdempotencyItem {
-  return {
-    ...keys.idempotency(i.senderUuid, i.key),
-    type: 'idempotency',
-    message_group_uuid: groupUuid,
-    message_sk: messageSk,
-    request_hash: i.requestHash,
-    created_conversation: i.createdConversation,
-    created_at: i.createdAt,
-    expires_at: i.expiresAt,
-  } as IdempotencyItem;
-}
 
 /** What an idempotent request asked for. The same key with a different hash is a client bug (409). */
 export function requestHash(parts: readonly string[]): string {
@@ -125,19 +57,13 @@ export function buildStartConversation(
   const { message: m, recipientUuid } = input;
   const members = sortedMembers(m.senderUuid, recipientUuid);
   const start = { ...m, members };
-  const pair: PairItem = {
-    ...keys.pair(m.senderUuid, recipientUuid),
-    type: 'pair',
-    message_group_uuid: m.groupUuid,
-    created_at: m.createdAt,
-  } as PairItem;
-  const conversation: ConversationItem = {
-    ...keys.conversation(m.groupUuid),
-    type: 'conversation',
-    message_group_uuid: m.groupUuid,
-    members,
-    created_at: m.createdAt,
-  } as ConversationItem;
+  const pair = pairItem({
+    userA: m.senderUuid,
+    userB: recipientUuid,
+    groupUuid: m.groupUuid,
+    createdAt: m.createdAt,
+  });
+  const conversation = conversationItem({ groupUuid: m.groupUuid, members, createdAt: m.createdAt });
   const msg = messageItem(start);
   const put = (Item: object) => ({ Put: { TableName: table, Item, ConditionExpression: NOT_EXISTS } });
   return {
@@ -276,6 +202,10 @@ export const buildGetProfile = (table: string, userUuid: string): GetCommandInpu
   Key: keys.user(userUuid),
 });
 
+/** The replica's fields that buildBatchGetProfiles projects: what lists and threads show of a user. */
+export const profileRowSchema = userItemFields.pick({ uuid: true, handle: true, display_name: true });
+export type ProfileRow = z.infer<typeof profileRowSchema>;
+
 /** BatchGetItem takes at most 100 keys: one request per 100 distinct users. */
 export function buildBatchGetProfiles(table: string, userUuids: readonly string[]): BatchGetCommandInput[] {
   const unique = [...new Set(userUuids)];
@@ -292,18 +222,6 @@ export function buildBatchGetProfiles(table: string, userUuids: readonly string[
     });
   }
   return requests;
-}
-
-export function userItem(user: UserSnapshot): UserItem {
-  return {
-    ...keys.user(user.uuid),
-    type: 'user',
-    uuid: user.uuid,
-    handle: user.handle,
-    display_name: user.display_name,
-    bio: user.bio,
-    version: user.version,
-  } as UserItem;
 }
 
 /**

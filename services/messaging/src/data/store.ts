@@ -12,8 +12,25 @@ import {
 import { isAwsOutage } from '@cruddur/aws';
 import type { UserSnapshot } from '@cruddur/contracts';
 import { AppError } from '@cruddur/contracts';
-import type { Key } from '@cruddur/ddb';
-import type { ConversationItem, IdempotencyItem, InboxItem, MessageItem, PairItem } from './items.ts';
+import {
+  type ConversationItem,
+  conversationItemSchema,
+  type IdempotencyItem,
+  type InboxItem,
+  idempotencyItemSchema,
+  inboxItemSchema,
+  type Key,
+  type MessageItem,
+  messageItemSchema,
+  type NewIdempotency,
+  type NewMessage,
+  type PairItem,
+  pairItemSchema,
+  parseItem,
+  parseOptionalItem,
+  type UserItem,
+  userItemSchema,
+} from '@cruddur/ddb';
 import {
   APPEND_ITEMS,
   buildAppendMessage,
@@ -28,16 +45,12 @@ import {
   buildMarkRead,
   buildPutProfile,
   buildStartConversation,
-  type NewIdempotency,
-  type NewMessage,
+  type ProfileRow,
+  profileRowSchema,
   START_ITEMS,
 } from './requests.ts';
 
-export interface ProfileRow {
-  uuid: string;
-  handle: string;
-  display_name: string;
-}
+export type { ProfileRow };
 
 /**
  * Rethrows DynamoDB outages (unreachable, throttled, the table missing) as a retryable 503
@@ -122,39 +135,36 @@ export class MessageStore {
     }
   }
 
+  // Reads parse what DynamoDB returns with the item's schema; a malformed item throws MalformedItemError (a 500).
+
   async getPair(a: string, b: string): Promise<PairItem | undefined> {
-    return (await this.ddb.send(new GetCommand(buildGetPair(this.table, a, b))).catch(rethrowUnavailable))
-      .Item as PairItem | undefined;
+    return parseOptionalItem(pairItemSchema, await this.get(buildGetPair(this.table, a, b)));
   }
 
   async getConversation(groupUuid: string): Promise<ConversationItem | undefined> {
-    return (
-      await this.ddb
-        .send(new GetCommand(buildGetConversation(this.table, groupUuid)))
-        .catch(rethrowUnavailable)
-    ).Item as ConversationItem | undefined;
+    return parseOptionalItem(
+      conversationItemSchema,
+      await this.get(buildGetConversation(this.table, groupUuid)),
+    );
   }
 
   async getIdempotency(senderUuid: string, key: string): Promise<IdempotencyItem | undefined> {
-    return (
-      await this.ddb
-        .send(new GetCommand(buildGetIdempotency(this.table, senderUuid, key)))
-        .catch(rethrowUnavailable)
-    ).Item as IdempotencyItem | undefined;
+    return parseOptionalItem(
+      idempotencyItemSchema,
+      await this.get(buildGetIdempotency(this.table, senderUuid, key)),
+    );
   }
 
   async getMessage(groupUuid: string, sk: string): Promise<MessageItem | undefined> {
-    return (
-      await this.ddb
-        .send(new GetCommand(buildGetMessage(this.table, groupUuid, sk)))
-        .catch(rethrowUnavailable)
-    ).Item as MessageItem | undefined;
+    return parseOptionalItem(messageItemSchema, await this.get(buildGetMessage(this.table, groupUuid, sk)));
   }
 
-  async getProfile(userUuid: string): Promise<ProfileRow | undefined> {
-    return (
-      await this.ddb.send(new GetCommand(buildGetProfile(this.table, userUuid))).catch(rethrowUnavailable)
-    ).Item as ProfileRow | undefined;
+  async getProfile(userUuid: string): Promise<UserItem | undefined> {
+    return parseOptionalItem(userItemSchema, await this.get(buildGetProfile(this.table, userUuid)));
+  }
+
+  private async get(input: ConstructorParameters<typeof GetCommand>[0]) {
+    return (await this.ddb.send(new GetCommand(input)).catch(rethrowUnavailable)).Item;
   }
 
   async listConversations(
@@ -165,8 +175,12 @@ export class MessageStore {
     const out = await this.ddb
       .send(new QueryCommand(buildListConversations(this.table, ownerUuid, limit, startKey)))
       .catch(rethrowUnavailable);
-    const items = (out.Items ?? []) as InboxItem[];
-    return { items: items.slice(0, limit), more: items.length > limit };
+    const items = out.Items ?? [];
+    // The look-ahead item only says whether there is more; it is not parsed.
+    return {
+      items: items.slice(0, limit).map((i) => parseItem(inboxItemSchema, i)),
+      more: items.length > limit,
+    };
   }
 
   async listMessages(
@@ -177,8 +191,11 @@ export class MessageStore {
     const out = await this.ddb
       .send(new QueryCommand(buildListMessages(this.table, groupUuid, limit, startKey)))
       .catch(rethrowUnavailable);
-    const items = (out.Items ?? []) as MessageItem[];
-    return { items: items.slice(0, limit), more: items.length > limit };
+    const items = out.Items ?? [];
+    return {
+      items: items.slice(0, limit).map((i) => parseItem(messageItemSchema, i)),
+      more: items.length > limit,
+    };
   }
 
   /** Returns undefined when the caller has no inbox row for the group (not a member, or no such group). */
@@ -187,7 +204,7 @@ export class MessageStore {
       const out = await this.ddb
         .send(new UpdateCommand(buildMarkRead(this.table, ownerUuid, groupUuid)))
         .catch(rethrowUnavailable);
-      return out.Attributes as InboxItem;
+      return parseItem(inboxItemSchema, out.Attributes);
     } catch (err) {
       if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return undefined;
       throw err;
@@ -199,7 +216,7 @@ export class MessageStore {
     const found = new Map<string, ProfileRow>();
     for (const request of buildBatchGetProfiles(this.table, userUuids)) {
       for (const item of await this.batchGetAll(request)) {
-        const row = item as unknown as ProfileRow;
+        const row = parseItem(profileRowSchema, item);
         found.set(row.uuid, row);
       }
     }

@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, toTimestamp } from '@cruddur/contracts';
-import { type CursorShape, cursorShapes, decodeCursor, encodeCursor, type Key } from '@cruddur/ddb';
-import type { Logger } from '@cruddur/logger';
-import type { IdempotencyItem, InboxItem, MessageItem } from '../data/items.ts';
 import {
-  IDEMPOTENCY_TTL_SECONDS,
-  inboxCursorKey,
-  messageCursorKey,
+  type CursorShape,
+  cursorShapes,
+  decodeCursor,
+  encodeCursor,
+  type IdempotencyItem,
+  type InboxItem,
+  type Key,
+  type MessageItem,
   type NewIdempotency,
   type NewMessage,
-  requestHash,
   sortedMembers,
-} from '../data/requests.ts';
+} from '@cruddur/ddb';
+import type { Logger } from '@cruddur/logger';
+import { IDEMPOTENCY_TTL_SECONDS, inboxCursorKey, messageCursorKey, requestHash } from '../data/requests.ts';
 import type { MessageStore, ProfileRow, WriteOutcome } from '../data/store.ts';
 import { MembersCache } from './members-cache.ts';
 
@@ -82,7 +85,9 @@ export class Messaging {
     const start = this.cursor(cursor, cursorShapes.inbox(userUuid));
     const page = await this.store.listConversations(userUuid, limit, start);
     const profiles = await this.store.getProfiles(
-      page.items.flatMap((i) => [i.other_user_uuid, i.last_sender_uuid]),
+      page.items.flatMap((i) =>
+        i.other_user_uuid ? [i.other_user_uuid, i.last_sender_uuid] : [i.last_sender_uuid],
+      ),
     );
     const last = page.items.at(-1);
     return {
@@ -318,7 +323,8 @@ function view(m: NewMessage, sender: ProfileRow | undefined): MessageView {
 function toConversation(row: InboxItem, profiles: Map<string, ProfileRow>): ConversationView {
   return {
     message_group_uuid: row.message_group_uuid,
-    other_user: profileOf(row.other_user_uuid, profiles),
+    // Only a row the stream consumer made for a message naming no other member lacks it; this service never does.
+    other_user: profileOf(row.other_user_uuid ?? '', profiles),
     last_message: {
       uuid: row.last_message_uuid,
       message: row.last_message_text,

@@ -35,8 +35,19 @@ const idem: NewIdempotency = {
 };
 
 describe('buildStartConversation', () => {
-  const input = buildStartConversation('t', { message, recipientUuid: A, idempotency: idem });
+  const { input, roles } = buildStartConversation('t', { message, recipientUuid: A, idempotency: idem });
   const puts = input.TransactItems!.map((i) => i.Put!);
+
+  it('names the role of every item, in the order DynamoDB reports cancellation reasons', () => {
+    expect(roles).toEqual(['pair', 'conversation', 'inbox', 'inbox', 'message', 'idempotency']);
+    expect(buildStartConversation('t', { message, recipientUuid: A }).roles).toEqual([
+      'pair',
+      'conversation',
+      'inbox',
+      'inbox',
+      'message',
+    ]);
+  });
 
   it('writes pair lock, conversation, both inbox rows, message and idempotency record, each only if new', () => {
     expect(puts.map((p) => p.Item?.type)).toEqual([
@@ -80,13 +91,13 @@ describe('buildStartConversation', () => {
   });
 
   it('leaves the idempotency record out when no key was given', () => {
-    expect(buildStartConversation('t', { message, recipientUuid: A }).TransactItems).toHaveLength(5);
+    expect(buildStartConversation('t', { message, recipientUuid: A }).input.TransactItems).toHaveLength(5);
   });
 });
 
 describe('buildAppendMessage', () => {
   it('checks membership on the conversation in the same transaction as the put', () => {
-    const items = buildAppendMessage('t', { message, idempotency: idem }).TransactItems!;
+    const items = buildAppendMessage('t', { message, idempotency: idem }).input.TransactItems!;
     expect(items[0]?.ConditionCheck).toMatchObject({
       Key: { pk: `CONV#${G}`, sk: 'META' },
       ConditionExpression: 'contains(members, :me)',
@@ -95,6 +106,14 @@ describe('buildAppendMessage', () => {
     expect(items[1]?.Put?.Item?.type).toBe('message');
     expect(items[2]?.Put?.Item?.type).toBe('idempotency');
     expect(items.some((i) => i.Put?.Item?.type === 'inbox')).toBe(false);
+  });
+  it('names the role of every item, with or without an idempotency record', () => {
+    expect(buildAppendMessage('t', { message, idempotency: idem }).roles).toEqual([
+      'membership',
+      'message',
+      'idempotency',
+    ]);
+    expect(buildAppendMessage('t', { message }).roles).toEqual(['membership', 'message']);
   });
 });
 

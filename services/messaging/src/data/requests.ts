@@ -43,8 +43,25 @@ export function requestHash(parts: readonly string[]): string {
 
 const NOT_EXISTS = 'attribute_not_exists(pk)';
 
-/** Positions of the items in the start transaction, for reading its cancellation reasons. */
-export const START_ITEMS = { pair: 0, conversation: 1, message: 4, idempotency: 5 } as const;
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * A TransactWriteItems request and the role of each of its items, in order. DynamoDB answers a cancelled
+ * transaction with one reason per item; the roles say which item each reason is about, however many items
+ * the transaction has (see `failedRoles`).
+ */
+export interface Transaction<Role extends string> {
+  input: TransactWriteCommandInput;
+  roles: readonly Role[];
+}
+
+function transaction<Role extends string>(
+  items: readonly { role: Role; item: TransactItem }[],
+): Transaction<Role> {
+  return { input: { TransactItems: items.map((i) => i.item) }, roles: items.map((i) => i.role) };
+}
+
+export type StartRole = 'pair' | 'conversation' | 'inbox' | 'message' | 'idempotency';
 
 /**
  * Starting a conversation: one transaction, so it happens completely or not at all. The pair lock's
@@ -53,7 +70,7 @@ export const START_ITEMS = { pair: 0, conversation: 1, message: 4, idempotency: 
 export function buildStartConversation(
   table: string,
   input: { message: NewMessage; recipientUuid: string; idempotency?: NewIdempotency | undefined },
-): TransactWriteCommandInput {
+): Transaction<StartRole> {
   const { message: m, recipientUuid } = input;
   const members = sortedMembers(m.senderUuid, recipientUuid);
   const start = { ...m, members };
@@ -65,21 +82,24 @@ export function buildStartConversation(
   });
   const conversation = conversationItem({ groupUuid: m.groupUuid, members, createdAt: m.createdAt });
   const msg = messageItem(start);
-  const put = (Item: object) => ({ Put: { TableName: table, Item, ConditionExpression: NOT_EXISTS } });
-  return {
-    TransactItems: [
-      put(pair),
-      put(conversation),
-      // The sender has read their own message; the recipient has one unread.
-      put(inboxItem(m.senderUuid, recipientUuid, start, 0, msg.sk)),
-      put(inboxItem(recipientUuid, m.senderUuid, start, 1)),
-      put(msg),
-      ...(input.idempotency ? [put(idempotencyItem(input.idempotency, m.groupUuid, msg.sk))] : []),
-    ],
-  };
+  const put = <Role extends StartRole>(role: Role, Item: object) => ({
+    role,
+    item: { Put: { TableName: table, Item, ConditionExpression: NOT_EXISTS } },
+  });
+  return transaction([
+    put('pair', pair),
+    put('conversation', conversation),
+    // The sender has read their own message; the recipient has one unread.
+    put('inbox', inboxItem(m.senderUuid, recipientUuid, start, 0, msg.sk)),
+    put('inbox', inboxItem(recipientUuid, m.senderUuid, start, 1)),
+    put('message', msg),
+    ...(input.idempotency
+      ? [put('idempotency', idempotencyItem(input.idempotency, m.groupUuid, msg.sk))]
+      : []),
+  ]);
 }
 
-export const APPEND_ITEMS = { membership: 0, message: 1, idempotency: 2 } as const;
+export type AppendRole = 'membership' | 'message' | 'idempotency';
 
 /**
  * A message in an existing conversation: the sender must be a member (checked in the same transaction,
@@ -89,11 +109,16 @@ export const APPEND_ITEMS = { membership: 0, message: 1, idempotency: 2 } as con
 export function buildAppendMessage(
   table: string,
   input: { message: NewMessage; idempotency?: NewIdempotency | undefined },
-): TransactWriteCommandInput {
+): Transaction<AppendRole> {
   const msg = messageItem(input.message);
-  return {
-    TransactItems: [
-      {
+  const put = <Role extends AppendRole>(role: Role, Item: object) => ({
+    role,
+    item: { Put: { TableName: table, Item, ConditionExpression: NOT_EXISTS } },
+  });
+  return transaction<AppendRole>([
+    {
+      role: 'membership',
+      item: {
         ConditionCheck: {
           TableName: table,
           Key: keys.conversation(input.message.groupUuid),
@@ -101,20 +126,12 @@ export function buildAppendMessage(
           ExpressionAttributeValues: { ':me': input.message.senderUuid },
         },
       },
-      { Put: { TableName: table, Item: msg, ConditionExpression: NOT_EXISTS } },
-      ...(input.idempotency
-        ? [
-            {
-              Put: {
-                TableName: table,
-                Item: idempotencyItem(input.idempotency, input.message.groupUuid, msg.sk),
-                ConditionExpression: NOT_EXISTS,
-              },
-            },
-          ]
-        : []),
-    ],
-  };
+    },
+    put('message', msg),
+    ...(input.idempotency
+      ? [put('idempotency', idempotencyItem(input.idempotency, input.message.groupUuid, msg.sk))]
+      : []),
+  ]);
 }
 
 /** Marks the caller's own inbox row read up to its last message; fails if the caller has no such row. */

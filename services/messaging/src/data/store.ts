@@ -6,7 +6,6 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { isAwsOutage } from '@cruddur/aws';
@@ -31,8 +30,8 @@ import {
   type UserItem,
   userItemSchema,
 } from '@cruddur/ddb';
+import { cancellationReasons, failedRoles } from './cancellation.ts';
 import {
-  APPEND_ITEMS,
   buildAppendMessage,
   buildBatchGetProfiles,
   buildGetConversation,
@@ -47,7 +46,7 @@ import {
   buildStartConversation,
   type ProfileRow,
   profileRowSchema,
-  START_ITEMS,
+  type Transaction,
 } from './requests.ts';
 
 export type { ProfileRow };
@@ -66,20 +65,6 @@ export type WriteOutcome =
   | { ok: true }
   | { ok: false; reason: 'pair_exists' | 'not_member' | 'idempotency_key_exists' | 'conflict' };
 
-interface CancellationReason {
-  Code?: string;
-}
-
-function cancellationReasons(err: unknown): CancellationReason[] | undefined {
-  if (err instanceof Error && err.name === 'TransactionCanceledException') {
-    return (err as Error & { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
-  }
-  return undefined;
-}
-
-const failed = (reasons: CancellationReason[], index: number) =>
-  reasons[index]?.Code === 'ConditionalCheckFailed';
-
 /**
  * Thin senders: each method sends one built request and turns DynamoDB's answer into a value.
  * Expected outcomes (a lost race, a non-member) are values; anything else is thrown.
@@ -95,9 +80,9 @@ export class MessageStore {
     recipientUuid: string;
     idempotency?: NewIdempotency | undefined;
   }): Promise<WriteOutcome> {
-    return this.transact(buildStartConversation(this.table, input), (reasons) => {
-      if (input.idempotency && failed(reasons, START_ITEMS.idempotency)) return 'idempotency_key_exists';
-      if (failed(reasons, START_ITEMS.pair)) return 'pair_exists';
+    return this.transact(buildStartConversation(this.table, input), (failed) => {
+      if (failed.has('idempotency')) return 'idempotency_key_exists';
+      if (failed.has('pair')) return 'pair_exists';
       return undefined;
     });
   }
@@ -106,19 +91,20 @@ export class MessageStore {
     message: NewMessage;
     idempotency?: NewIdempotency | undefined;
   }): Promise<WriteOutcome> {
-    return this.transact(buildAppendMessage(this.table, input), (reasons) => {
-      if (failed(reasons, APPEND_ITEMS.membership)) return 'not_member';
-      if (input.idempotency && failed(reasons, APPEND_ITEMS.idempotency)) return 'idempotency_key_exists';
+    return this.transact(buildAppendMessage(this.table, input), (failed) => {
+      if (failed.has('membership')) return 'not_member';
+      if (failed.has('idempotency')) return 'idempotency_key_exists';
       return undefined;
     });
   }
 
-  private async transact(
-    request: TransactWriteCommandInput,
-    classify: (reasons: CancellationReason[]) => Exclude<WriteOutcome, { ok: true }>['reason'] | undefined,
+  /** Sends a transaction; a cancellation is classified by the roles of the items whose condition failed. */
+  private async transact<Role extends string>(
+    request: Transaction<Role>,
+    classify: (failed: Set<Role>) => Exclude<WriteOutcome, { ok: true }>['reason'] | undefined,
   ): Promise<WriteOutcome> {
     try {
-      await this.ddb.send(new TransactWriteCommand(request)).catch(rethrowUnavailable);
+      await this.ddb.send(new TransactWriteCommand(request.input)).catch(rethrowUnavailable);
       return { ok: true };
     } catch (err) {
       const reasons = cancellationReasons(err);
@@ -128,7 +114,7 @@ export class MessageStore {
           return { ok: false, reason: 'conflict' };
         throw err;
       }
-      const reason = classify(reasons);
+      const reason = classify(failedRoles(reasons, request.roles));
       if (reason) return { ok: false, reason };
       if (reasons.some((r) => r.Code === 'TransactionConflict')) return { ok: false, reason: 'conflict' };
       throw err;

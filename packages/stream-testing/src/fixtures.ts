@@ -3,7 +3,7 @@ import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '@cruddur/config';
-import { keys, messageSortKey } from '@cruddur/ddb';
+import { messageItem as buildMessageItem, inboxItem, type MessageItem, type NewMessage } from '@cruddur/ddb';
 import type { LocalStackEndpoints } from '@cruddur/local-stack';
 import {
   leaseTableDefinition,
@@ -67,52 +67,39 @@ export interface Conversation {
   b: string;
 }
 
+/** A message item as the messaging service writes it (its builder), at a strictly increasing time by default. */
 export function messageItem(
   conversation: Conversation,
   sender: string,
   text: string,
   createdAt = nextTimestamp(),
-) {
-  const uuid = randomUUID();
-  return {
-    ...keys.message(conversation.group, createdAt, uuid),
-    type: 'message',
-    message_uuid: uuid,
-    message_group_uuid: conversation.group,
-    sender_uuid: sender,
-    message: text,
-    created_at: createdAt,
-    members: [conversation.a, conversation.b],
-  };
+): MessageItem {
+  return buildMessageItem(newMessage(conversation, sender, text, createdAt));
 }
-export type MessageItemValue = ReturnType<typeof messageItem>;
 
-function inboxRow(owner: string, other: string, message: MessageItemValue) {
+function newMessage(conversation: Conversation, sender: string, text: string, createdAt: string): NewMessage {
   return {
-    ...keys.inbox(owner, message.message_group_uuid),
-    type: 'inbox',
-    owner_uuid: owner,
-    message_group_uuid: message.message_group_uuid,
-    other_user_uuid: other,
-    last_message_key: messageSortKey(message.created_at, message.message_uuid),
-    last_message_uuid: message.message_uuid,
-    last_message_text: message.message,
-    last_message_at: message.created_at,
-    last_sender_uuid: message.sender_uuid,
-    unread_count: owner === message.sender_uuid ? 0 : 1,
+    groupUuid: conversation.group,
+    messageUuid: randomUUID(),
+    senderUuid: sender,
+    text,
+    createdAt,
+    members: [conversation.a, conversation.b],
   };
 }
 
 /** What the messaging service does to start a conversation: the first message and both inbox rows, atomically. */
 export async function startConversation(ddb: DynamoDBDocumentClient, table: string, text = 'hello') {
   const conversation: Conversation = { group: randomUUID(), a: randomUUID(), b: randomUUID() };
-  const first = messageItem(conversation, conversation.a, text);
+  const sent = newMessage(conversation, conversation.a, text, nextTimestamp());
+  const first = buildMessageItem(sent);
+  // Unlike the service, no read mark on the sender's row: the stream consumer's tests start from unread counts only.
   await ddb.send(
     new TransactWriteCommand({
       TransactItems: [
         { Put: { TableName: table, Item: first } },
-        { Put: { TableName: table, Item: inboxRow(conversation.a, conversation.b, first) } },
-        { Put: { TableName: table, Item: inboxRow(conversation.b, conversation.a, first) } },
+        { Put: { TableName: table, Item: inboxItem(conversation.a, conversation.b, sent, 0) } },
+        { Put: { TableName: table, Item: inboxItem(conversation.b, conversation.a, sent, 1) } },
       ],
     }),
   );

@@ -1,4 +1,5 @@
 import { isAwsOutage, PERMANENT_AWS_ERRORS } from '@cruddur/aws';
+import { MalformedItemError } from '@cruddur/ddb';
 
 /**
  * Why a record could not be handled. `retryable` decides its fate: a retryable failure is tried again (up to
@@ -35,9 +36,14 @@ export class AbortedError extends Error {
   }
 }
 
-/** Wraps anything thrown while handling a record: AWS errors by name, our own by their flag, the rest as retryable. */
+/**
+ * Wraps anything thrown while handling a record: AWS errors by name, our own by their flag (a malformed item read
+ * back from the table is permanent, like a malformed record), the rest as retryable.
+ */
 export function toRecordError(err: unknown): RecordError {
   if (err instanceof RecordError) return err;
+  if (err instanceof MalformedItemError)
+    return new RecordError(err.message, { retryable: false, cause: err });
   const name = err instanceof Error ? err.name : 'Error';
   const message = err instanceof Error ? err.message : String(err);
   return new RecordError(`${name}: ${message}`, {

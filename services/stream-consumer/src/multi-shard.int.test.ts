@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '@cruddur/ddb';
+import { keys, SHARD_END, shardLeaseKey } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
 import {
   type Conversation,
@@ -11,7 +11,7 @@ import {
 } from '@cruddur/stream-testing';
 import { testStack } from '@cruddur/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LeaseStore, SHARD_END, shardLeaseKey } from './leases/lease-store.ts';
+import { LeaseStore } from './leases/lease-store.ts';
 import { type RunningStreamConsumer, startStreamConsumer } from './service.ts';
 
 let world: TestWorld;

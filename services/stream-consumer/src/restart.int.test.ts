@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '@cruddur/ddb';
+import { keys, SHARD_END } from '@cruddur/ddb';
 import { type LocalStack, startLocalStack } from '@cruddur/local-stack';
 import { silentLogger } from '@cruddur/logger';
 import { createWorld, sendMessage, startConversation, type TestWorld } from '@cruddur/stream-testing';
 import { dynamoClient } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeaseStore, SHARD_END } from './leases/lease-store.ts';
+import { LeaseStore } from './leases/lease-store.ts';
 import { type RunningStreamConsumer, startStreamConsumer } from './service.ts';
 
 // This file kills DynamoDB Local, so it runs its own stack (on disk, so the data outlives the crash).

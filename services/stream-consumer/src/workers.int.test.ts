@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '@cruddur/ddb';
+import { keys, type MessageItem, TRIM_HORIZON } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
 import {
   type Conversation,
   createWorld,
-  type MessageItemValue,
   messageItem,
   sendMessage,
   startConversation,
@@ -14,7 +13,7 @@ import {
 } from '@cruddur/stream-testing';
 import { testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeaseStore, TRIM_HORIZON } from './leases/lease-store.ts';
+import { LeaseStore } from './leases/lease-store.ts';
 import { type RunningStreamConsumer, startStreamConsumer } from './service.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -74,12 +73,12 @@ async function shardLease() {
 
 describe('workers as real processes and as in-process replicas', () => {
   it('loses no inbox update when the worker is killed with SIGKILL mid-backlog and another one restarts', async () => {
-    const chats: { c: Conversation; messages: MessageItemValue[] }[] = [];
+    const chats: { c: Conversation; messages: MessageItem[] }[] = [];
     for (let i = 0; i < 8; i++) {
       const { conversation, first } = await startConversation(world.ddb, world.table);
       chats.push({ c: conversation, messages: [first] });
     }
-    const backlog: MessageItemValue[] = [];
+    const backlog: MessageItem[] = [];
     for (let n = 0; n < 240; n++) {
       const chat = chats[n % chats.length]!;
       const item = messageItem(chat.c, n % 3 === 0 ? chat.c.a : chat.c.b, `m${n}`);

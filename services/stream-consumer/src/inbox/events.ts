@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { z } from '@cruddur/config';
-import { createEvent, type EventEnvelope, timestamp } from '@cruddur/contracts';
-import type { MessageItem } from '../records/message-record.ts';
+import { createEvent, type EventEnvelope } from '@cruddur/contracts';
+import type { InboxItem, MessageItem } from '@cruddur/ddb';
 
 /**
  * A UUID-shaped id derived from what the event is about, so handling a record twice (a replay after a crash,
@@ -31,31 +30,11 @@ export function messageCreatedEvent(message: MessageItem, traceId: string): Even
   );
 }
 
-/** The fields of an inbox row that an `inbox.updated` event carries; rows are written by two services, so checked. */
-const inboxRow = z.object({
-  owner_uuid: z.uuid(),
-  message_group_uuid: z.uuid(),
-  other_user_uuid: z.uuid().nullish(),
-  last_message_key: z.string(),
-  last_message_uuid: z.uuid(),
-  last_message_text: z.string(),
-  last_message_at: timestamp,
-  last_sender_uuid: z.uuid(),
-  unread_count: z.number().int().nonnegative().default(0),
-  last_read_key: z.string().optional(),
-});
-export type InboxRow = z.infer<typeof inboxRow>;
-
-export function parseInboxRow(item: unknown): InboxRow | undefined {
-  const parsed = inboxRow.safeParse(item);
-  return parsed.success ? parsed.data : undefined;
-}
-
 /**
  * `inbox.updated` for one member's row as it now stands. The id covers the row's head and unread count: the same
  * state always gives the same id, a different state (a recount) a new one.
  */
-export function inboxUpdatedEvent(row: InboxRow, traceId: string): EventEnvelope<'inbox.updated'> {
+export function inboxUpdatedEvent(row: InboxItem, traceId: string): EventEnvelope<'inbox.updated'> {
   return createEvent(
     'inbox.updated',
     {

@@ -1,30 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { keys } from '@cruddur/ddb';
+import { keys, messageItem } from '@cruddur/ddb';
 import { describe, expect, it } from 'vitest';
-import type { MessageItem } from '../records/message-record.ts';
 import { buildAdvanceInbox, buildSetUnread, buildUnreadQuery } from './inbox-requests.ts';
 
 const [a, b, g, m] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
 const at = '2026-05-01T10:00:00.000Z';
-const item = {
-  ...keys.message(g, at, m),
-  type: 'message',
-  message_uuid: m,
-  message_group_uuid: g,
-  sender_uuid: a,
-  message: 'hi',
-  created_at: at,
+const message = messageItem({
+  groupUuid: g,
+  messageUuid: m,
+  senderUuid: a,
+  text: 'hi',
+  createdAt: at,
   members: [a, b],
-};
-const message: MessageItem = {
-  message_uuid: m,
-  message_group_uuid: g,
-  sender_uuid: a,
-  message: 'hi',
-  created_at: at,
-  members: [a, b],
-  key: item.sk,
-};
+});
 
 describe('inbox request builders', () => {
   it('moves a recipient forward only, counting the message unless already read', () => {
@@ -35,7 +23,7 @@ describe('inbox request builders', () => {
     );
     expect(input.UpdateExpression).toContain('unread_count = if_not_exists(unread_count, :zero) + :inc');
     expect(input.UpdateExpression).toContain('other_user_uuid = if_not_exists(other_user_uuid, :other)');
-    expect(input.ExpressionAttributeValues).toMatchObject({ ':key': item.sk, ':other': a, ':sender': a });
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':key': message.sk, ':other': a, ':sender': a });
   });
   it('leaves the sender count alone', () => {
     const input = buildAdvanceInbox({ table: 't', owner: a, message, unreadIncrement: 0 });

@@ -1,6 +1,5 @@
 import type { GetCommandInput, QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { keys } from '@cruddur/ddb';
-import type { MessageItem } from '../records/message-record.ts';
+import { INBOX_ITEM_TYPE, keys, type MessageItem, messageItemFields } from '@cruddur/ddb';
 
 /**
  * Pure request builders for the inbox rows (`GRP#<owner>` / `<group>`), kept apart from the code that sends them.
@@ -15,8 +14,6 @@ import type { MessageItem } from '../records/message-record.ts';
  *   the head and `last_read_key` are still what the query saw. Setting a computed value is idempotent, so replays
  *   of old records are harmless too; they only cost a query.
  */
-
-export const INBOX_ITEM_TYPE = 'inbox';
 
 export interface AdvanceInboxInput {
   table: string;
@@ -37,7 +34,7 @@ export function buildAdvanceInbox({
   owner,
   message,
   unreadIncrement,
-  behindKey = message.key,
+  behindKey = message.sk,
 }: AdvanceInboxInput): UpdateCommandInput {
   const other = message.members.find((m) => m !== owner);
   const sets = [
@@ -57,7 +54,7 @@ export function buildAdvanceInbox({
     ':type': INBOX_ITEM_TYPE,
     ':owner': owner,
     ':group': message.message_group_uuid,
-    ':key': message.key,
+    ':key': message.sk,
     ':uuid': message.message_uuid,
     ':text': message.message,
     ':at': message.created_at,
@@ -90,6 +87,9 @@ export function buildAdvanceInbox({
 export function buildGetInbox(table: string, owner: string, groupUuid: string): GetCommandInput {
   return { TableName: table, Key: keys.inbox(owner, groupUuid), ConsistentRead: true };
 }
+
+/** What buildUnreadQuery projects of each message: its key and sender. */
+export const unreadProjection = messageItemFields.pick({ sk: true, sender_uuid: true });
 
 /** One page of the conversation's messages above the read marker up to the row's head: keys and senders only. */
 export function buildUnreadQuery(

@@ -1,10 +1,35 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type InboxItem,
+  inboxItemSchema,
+  type MalformedItemError,
+  type MessageItem,
+  parseItem,
+  parseOptionalItem,
+  safeParseItem,
+} from '@cruddur/ddb';
 import { isConditionalCheckFailed, RecordError } from '../errors.ts';
-import type { MessageItem } from '../records/message-record.ts';
-import { buildAdvanceInbox, buildGetInbox, buildSetUnread, buildUnreadQuery } from './inbox-requests.ts';
+import {
+  buildAdvanceInbox,
+  buildGetInbox,
+  buildSetUnread,
+  buildUnreadQuery,
+  unreadProjection,
+} from './inbox-requests.ts';
 
 /** What one member's row did: moved to this message, already showed it, is past it (maybe recounted), or neither. */
 export type MemberOutcome = 'advanced' | 'current' | 'recounted' | 'past';
+
+/**
+ * A member's row as an update returned it (ALL_NEW), parsed once: the row, or why it does not match the inbox
+ * item schema. The update has happened either way; only the row's event depends on it.
+ */
+export type UpdatedRow = InboxItem | MalformedItemError;
+
+export interface MemberResult {
+  outcome: MemberOutcome;
+  row: UpdatedRow | undefined;
+}
 
 // A row that changes under us this many times in a row is left to the record's next attempt.
 const MAX_ROW_ROUNDS = 5;
@@ -13,9 +38,7 @@ const MAX_ROW_ROUNDS = 5;
 export class InboxUpdater {
   constructor(private readonly options: { ddb: DynamoDBDocumentClient; table: string }) {}
 
-  async apply(
-    message: MessageItem,
-  ): Promise<{ owner: string; outcome: MemberOutcome; row: Record<string, unknown> | undefined }[]> {
+  async apply(message: MessageItem): Promise<({ owner: string } & MemberResult)[]> {
     return Promise.all(
       message.members.map(async (owner) => ({ owner, ...(await this.applyForMember(owner, message)) })),
     );
@@ -26,11 +49,9 @@ export class InboxUpdater {
    * to the newest, adding the count of the others' messages, provided the row is still below the oldest of them
    * (so none of them was counted yet) and nothing was read past it. Rows that are not get the one-by-one path.
    */
-  async applyMany(
-    messages: MessageItem[],
-  ): Promise<{ owner: string; outcome: MemberOutcome; row: Record<string, unknown> | undefined }[]> {
+  async applyMany(messages: MessageItem[]): Promise<({ owner: string } & MemberResult)[]> {
     const { table } = this.options;
-    const byKey = [...messages].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    const byKey = [...messages].sort((x, y) => (x.sk < y.sk ? -1 : x.sk > y.sk ? 1 : 0));
     const oldest = byKey[0]!;
     const newest = byKey.at(-1)!;
     return Promise.all(
@@ -42,7 +63,7 @@ export class InboxUpdater {
             owner,
             message: newest,
             unreadIncrement: unread,
-            behindKey: oldest.key,
+            behindKey: oldest.sk,
           }),
         );
         if (moved) return { owner, outcome: 'advanced' as const, row: moved };
@@ -56,28 +77,21 @@ export class InboxUpdater {
    * message written with its rows). Messages above the row's head still go in one update; one recount covers all
    * older ones, which cannot move the row.
    */
-  private async applyManyForMember(
-    owner: string,
-    byKey: MessageItem[],
-  ): Promise<{ outcome: MemberOutcome; row: Record<string, unknown> | undefined }> {
-    const { ddb, table } = this.options;
+  private async applyManyForMember(owner: string, byKey: MessageItem[]): Promise<MemberResult> {
+    const { table } = this.options;
     const newest = byKey.at(-1)!;
-    const row = (await ddb.send(new GetCommand(buildGetInbox(table, owner, newest.message_group_uuid)))).Item;
-    const head = typeof row?.last_message_key === 'string' ? row.last_message_key : undefined;
-    const readKey = typeof row?.last_read_key === 'string' ? row.last_read_key : undefined;
-    if (!row || head === undefined) return this.oneByOne(owner, byKey);
-    let result: { outcome: MemberOutcome; row: Record<string, unknown> | undefined } = {
-      outcome: byKey.some((m) => m.key === head) ? 'current' : 'past',
-      row,
-    };
+    const row = await this.getRow(owner, newest.message_group_uuid);
+    if (!row) return this.oneByOne(owner, byKey);
+    const { last_message_key: head, last_read_key: readKey } = row;
+    let result: MemberResult = { outcome: byKey.some((m) => m.sk === head) ? 'current' : 'past', row };
     const late = byKey.find(
-      (m) => m.key < head && m.sender_uuid !== owner && (readKey === undefined || m.key > readKey),
+      (m) => m.sk < head && m.sender_uuid !== owner && (readKey === undefined || m.sk > readKey),
     );
     if (late) {
       const recount = await this.applyForMember(owner, late);
       if (recount.outcome === 'recounted') result = recount;
     }
-    const newer = byKey.filter((m) => m.key > head);
+    const newer = byKey.filter((m) => m.sk > head);
     if (newer.length === 0) return result;
     const moved = await this.tryUpdate(
       buildAdvanceInbox({
@@ -85,20 +99,14 @@ export class InboxUpdater {
         owner,
         message: newest,
         unreadIncrement: newer.filter((m) => m.sender_uuid !== owner).length,
-        behindKey: newer[0]!.key,
+        behindKey: newer[0]!.sk,
       }),
     );
     return moved ? { outcome: 'advanced', row: moved } : this.oneByOne(owner, newer);
   }
 
-  private async oneByOne(
-    owner: string,
-    byKey: MessageItem[],
-  ): Promise<{ outcome: MemberOutcome; row: Record<string, unknown> | undefined }> {
-    let last: { outcome: MemberOutcome; row: Record<string, unknown> | undefined } = {
-      outcome: 'past',
-      row: undefined,
-    };
+  private async oneByOne(owner: string, byKey: MessageItem[]): Promise<MemberResult> {
+    let last: MemberResult = { outcome: 'past', row: undefined };
     for (const message of byKey) {
       const result = await this.applyForMember(owner, message);
       if (result.outcome !== 'past' || last.row === undefined) last = result;
@@ -106,30 +114,25 @@ export class InboxUpdater {
     return last;
   }
 
-  private async applyForMember(
-    owner: string,
-    message: MessageItem,
-  ): Promise<{ outcome: MemberOutcome; row: Record<string, unknown> | undefined }> {
-    const { ddb, table } = this.options;
+  private async applyForMember(owner: string, message: MessageItem): Promise<MemberResult> {
+    const { table } = this.options;
     const recipient = owner !== message.sender_uuid;
     for (let round = 0; round < MAX_ROW_ROUNDS; round++) {
       const advanced = await this.tryUpdate(
         buildAdvanceInbox({ table, owner, message, unreadIncrement: recipient ? 1 : 0 }),
       );
       if (advanced) return { outcome: 'advanced', row: advanced };
-      const row = (await ddb.send(new GetCommand(buildGetInbox(table, owner, message.message_group_uuid))))
-        .Item;
+      const row = await this.getRow(owner, message.message_group_uuid);
       if (!row) continue; // deleted between the two calls: the next round creates it
-      const head = typeof row.last_message_key === 'string' ? row.last_message_key : undefined;
-      const readKey = typeof row.last_read_key === 'string' ? row.last_read_key : undefined;
-      if (head === undefined || head < message.key) {
+      const { last_message_key: head, last_read_key: readKey } = row;
+      if (head < message.sk) {
         // Behind, but the owner already read past this message: move forward without counting it.
         const moved = await this.tryUpdate(buildAdvanceInbox({ table, owner, message, unreadIncrement: 0 }));
         if (moved) return { outcome: 'advanced', row: moved };
         continue;
       }
-      if (head === message.key) return { outcome: 'current', row };
-      if (!recipient || (readKey !== undefined && readKey >= message.key)) return { outcome: 'past', row };
+      if (head === message.sk) return { outcome: 'current', row };
+      if (!recipient || (readKey !== undefined && readKey >= message.sk)) return { outcome: 'past', row };
       const unread = await this.countUnread(owner, message.message_group_uuid, readKey, head);
       if (unread === row.unread_count) return { outcome: 'past', row };
       const recounted = await this.tryUpdate(
@@ -147,9 +150,25 @@ export class InboxUpdater {
     throw new RecordError(`inbox row of ${owner} kept changing`, { retryable: true });
   }
 
-  private async tryUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]) {
+  /**
+   * The row as it stands, to decide what to do with it: a malformed one throws MalformedItemError (a permanent
+   * record failure), since no decision can be made on it.
+   */
+  private async getRow(owner: string, groupUuid: string): Promise<InboxItem | undefined> {
+    const { ddb, table } = this.options;
+    const out = await ddb.send(new GetCommand(buildGetInbox(table, owner, groupUuid)));
+    return parseOptionalItem(inboxItemSchema, out.Item);
+  }
+
+  /** The row after the update, or undefined when its condition failed. */
+  private async tryUpdate(
+    input: ConstructorParameters<typeof UpdateCommand>[0],
+  ): Promise<UpdatedRow | undefined> {
     try {
-      return (await this.options.ddb.send(new UpdateCommand(input))).Attributes;
+      const row = (await this.options.ddb.send(new UpdateCommand(input))).Attributes;
+      if (!row) return undefined;
+      const parsed = safeParseItem(inboxItemSchema, row);
+      return parsed.ok ? parsed.item : parsed.error;
     } catch (err) {
       if (isConditionalCheckFailed(err)) return undefined;
       throw err;
@@ -169,7 +188,8 @@ export class InboxUpdater {
         new QueryCommand(buildUnreadQuery(this.options.table, groupUuid, readKey, head, startKey)),
       );
       for (const item of page.Items ?? []) {
-        if (item.sk !== readKey && item.sender_uuid !== owner) count++;
+        const message = parseItem(unreadProjection, item);
+        if (message.sk !== readKey && message.sender_uuid !== owner) count++;
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);

@@ -1,11 +1,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '@cruddur/contracts';
+import { MalformedItemError, type MessageItem } from '@cruddur/ddb';
 import type { Logger } from '@cruddur/logger';
 import { RecordError, toRecordError } from '../errors.ts';
-import { classifyRecord, type MessageItem } from '../records/message-record.ts';
+import { classifyRecord } from '../records/message-record.ts';
 import type { StreamRecord } from '../records/stream-record.ts';
-import { inboxUpdatedEvent, messageCreatedEvent, parseInboxRow } from './events.ts';
-import { InboxUpdater, type MemberOutcome } from './inbox-updater.ts';
+import { inboxUpdatedEvent, messageCreatedEvent } from './events.ts';
+import { InboxUpdater, type MemberOutcome, type UpdatedRow } from './inbox-updater.ts';
 
 export type HandleResult =
   | { status: 'skipped'; reason: string }
@@ -59,10 +60,8 @@ export class RecordHandler {
     const traceId = records.at(-1)!.eventId || messages.at(-1)!.message_uuid;
     for (const { owner, outcome, row } of results) {
       if (outcome === 'past') continue;
-      const parsed = parseInboxRow(row);
-      if (!parsed)
-        this.logger.warn({ owner }, 'inbox row does not match the event contract; no inbox.updated');
-      else events.push(inboxUpdatedEvent(parsed, traceId));
+      const event = this.inboxEvent(owner, messages.at(-1)!, row, traceId);
+      if (event) events.push(event);
     }
     return { messages, events };
   }
@@ -84,19 +83,33 @@ export class RecordHandler {
     for (const { owner, outcome, row } of results) {
       outcomes[owner] = outcome;
       if (outcome === 'past') continue;
-      const parsed = parseInboxRow(row);
-      // The row is updated; only its event is lost, and a later message's event will carry the whole state.
-      if (!parsed)
-        this.logger.warn(
-          { owner, message_group_uuid: message.message_group_uuid },
-          'inbox row does not match the event contract; no inbox.updated',
-        );
-      else events.push(inboxUpdatedEvent(parsed, traceId));
+      const event = this.inboxEvent(owner, message, row, traceId);
+      if (event) events.push(event);
     }
     this.logger.debug(
       { message_uuid: message.message_uuid, outcomes, events: events.map((e) => e.id) },
       'message applied',
     );
     return { status: 'applied', message, events, outcomes };
+  }
+
+  /**
+   * `inbox.updated` for a member's row as the update left it. A row that does not match the inbox item schema is
+   * updated all the same; only its event is lost, and a later message's event will carry the whole state.
+   */
+  private inboxEvent(
+    owner: string,
+    message: MessageItem,
+    row: UpdatedRow | undefined,
+    traceId: string,
+  ): EventEnvelope | undefined {
+    if (row instanceof MalformedItemError) {
+      this.logger.warn(
+        { owner, message_group_uuid: message.message_group_uuid, issues: row.detail },
+        'inbox row does not match the inbox item schema; no inbox.updated',
+      );
+      return undefined;
+    }
+    return row ? inboxUpdatedEvent(row, traceId) : undefined;
   }
 }

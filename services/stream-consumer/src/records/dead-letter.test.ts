@@ -1,22 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { keys } from '@cruddur/ddb';
+import { messageItem } from '@cruddur/ddb';
 import { describe, expect, it } from 'vitest';
 import { buildDeadLetter } from './dead-letter.ts';
 import type { StreamRecord } from './stream-record.ts';
 
 const [a, b, g, m] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
 const at = '2026-05-01T10:00:00.000Z';
-const item = {
-  ...keys.message(g, at, m),
-  type: 'message',
-  message_uuid: m,
-  message_group_uuid: g,
-  sender_uuid: a,
-  message: 'hi',
-  created_at: at,
+const item = messageItem({
+  groupUuid: g,
+  messageUuid: m,
+  senderUuid: a,
+  text: 'hi',
+  createdAt: at,
   members: [a, b],
-};
+});
 const record = (over: Partial<StreamRecord> = {}, image: Record<string, unknown> = item): StreamRecord => ({
   eventId: 'e1',
   eventName: 'INSERT',

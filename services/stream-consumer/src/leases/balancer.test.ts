@@ -1,31 +1,35 @@
+import {
+  newShardLease,
+  SHARD_END,
+  type ShardLease,
+  shardLeaseKey,
+  type WorkerItem,
+  workerItem,
+} from '@cruddur/ddb';
 import { describe, expect, it } from 'vitest';
 import { parentsDone, planTakes, workableLeases } from './balancer.ts';
-import { SHARD_END, type ShardLease, shardLeaseKey, TRIM_HORIZON, type WorkerItem } from './lease-store.ts';
 
 const ARN = 'arn:aws:dynamodb:r:0:table/t/stream/label';
 const NOW = 1_000_000;
 
+const AT = '2026-05-01T10:00:00.000Z';
+
 function lease(shard: string, over: Partial<ShardLease> = {}): ShardLease {
   return {
-    lease_key: shardLeaseKey(ARN, shard),
-    kind: 'shard',
-    stream_arn: ARN,
-    shard_id: shard,
+    ...newShardLease({ streamArn: ARN, shardId: shard }, AT),
     lease_counter: 1,
     expires_at: NOW + 5_000,
-    checkpoint: TRIM_HORIZON,
     ...over,
   };
 }
-const worker = (id: string, alive = true): WorkerItem => ({
-  lease_key: `worker#${id}`,
-  kind: 'worker',
-  worker_id: id,
-  expires_at: alive ? NOW + 5_000 : NOW - 1,
-  last_heartbeat: '',
-  started_at: '',
-  leases_held: 0,
-});
+const worker = (id: string, alive = true): WorkerItem =>
+  workerItem({
+    worker_id: id,
+    expires_at: alive ? NOW + 5_000 : NOW - 1,
+    last_heartbeat: AT,
+    started_at: AT,
+    leases_held: 0,
+  });
 const noRandom = () => 0;
 
 describe('planTakes', () => {

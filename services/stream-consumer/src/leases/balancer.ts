@@ -1,4 +1,4 @@
-import { SHARD_END, type ShardLease, shardLeaseKey, type WorkerItem } from './lease-store.ts';
+import { SHARD_END, type ShardLease, shardLeaseKey, type WorkerItem } from '@cruddur/ddb';
 
 export interface TakePlan {
   /** Free or expired leases to take, expired ones being all there is to take before any stealing. */

@@ -1,4 +1,4 @@
-import type { ShardLease } from './lease-store.ts';
+import type { ShardLease } from '@cruddur/ddb';
 
 /** A lease this worker holds. Writes to one lease are serialized so a renewal and a checkpoint never fence each other. */
 export class HeldLease {

@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
 import { toTimestamp } from '@cruddur/contracts';
+import { SHARD_END, type ShardLease } from '@cruddur/ddb';
 import type { Logger } from '@cruddur/logger';
 import { LeaseLostError } from '../errors.ts';
 import type { ConsumerMetrics } from '../metrics.ts';
 import { planTakes } from './balancer.ts';
 import { HeldLease } from './held-lease.ts';
-import { type LeaseStore, SHARD_END, type ShardLease } from './lease-store.ts';
+import type { LeaseStore } from './lease-store.ts';
 
 export interface LeaseCoordinatorOptions {
   store: LeaseStore;
@@ -148,6 +149,11 @@ export class LeaseCoordinator {
   private async takeCycle(): Promise<void> {
     const { store, workerId } = this.options;
     const snapshot = await store.snapshot();
+    for (const bad of snapshot.malformed)
+      this.logger.warn(
+        { lease: bad.leaseKey, issues: bad.detail },
+        'lease table item is malformed; left alone',
+      );
     for (const stored of snapshot.leases) {
       const mine = this.held.get(stored.lease_key);
       // Stolen since our last renewal: stop now rather than at the next renewal.

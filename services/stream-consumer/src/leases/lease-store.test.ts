@@ -1,15 +1,12 @@
+import { newShardLease, type ShardLease } from '@cruddur/ddb';
 import { describe, expect, it } from 'vitest';
-import { buildCheckpoint, buildReleaseLease, buildTakeLease, type ShardLease } from './lease-store.ts';
+import { buildCheckpoint, buildReleaseLease, buildTakeLease } from './lease-store.ts';
 
 describe('lease request builders', () => {
   const held: ShardLease = {
-    lease_key: 'l#s',
-    kind: 'shard',
-    stream_arn: 'arn',
-    shard_id: 's',
+    ...newShardLease({ streamArn: 'arn', shardId: 's' }, '2026-05-01T10:00:00.000Z'),
     owner: 'old',
     lease_counter: 7,
-    expires_at: 0,
     checkpoint: '5',
   };
   it('fences every write on the counter (and the owner for the holder)', () => {

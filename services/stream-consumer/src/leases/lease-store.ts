@@ -8,72 +8,30 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { toTimestamp } from '@cruddur/contracts';
+import {
+  leaseWorkerSchema,
+  type MalformedItemError,
+  newShardLease,
+  parseItem,
+  SHARD_END,
+  type ShardLease,
+  safeParseItem,
+  shardLeaseSchema,
+  type WorkerItem,
+  workerItem,
+  workerKey,
+} from '@cruddur/ddb';
 import { isConditionalCheckFailed } from '../errors.ts';
 
-/** Where a shard is read from next: the start, after a sequence number, or nowhere (the closed shard is done). */
-export const TRIM_HORIZON = 'TRIM_HORIZON';
-export const SHARD_END = 'SHARD_END';
-
-/** A shard lease as stored (KCL's lease, in our names). Every write to it is conditional on `lease_counter`. */
-export interface ShardLease {
-  lease_key: string;
-  kind: 'shard';
-  stream_arn: string;
-  shard_id: string;
-  parent_shard_id?: string;
-  owner?: string;
-  /** Fencing token: bumped on every take, renew and release; a write expecting an older value fails. */
-  lease_counter: number;
-  /** Epoch ms after which the lease counts as abandoned and may be taken. */
-  expires_at: number;
-  last_heartbeat?: string;
-  checkpoint: string;
-  /** Time of the newest record at the checkpoint (epoch ms): stream-status computes lag from it. */
-  checkpoint_record_at?: number;
-  checkpointed_at?: string;
-  owner_switches?: number;
-  created_at?: string;
-}
-
-/** One per live worker: how the balancer knows the fleet size and stream-status lists the workers. */
-export interface WorkerItem {
-  lease_key: string;
-  kind: 'worker';
-  worker_id: string;
-  expires_at: number;
-  last_heartbeat: string;
-  started_at: string;
-  leases_held: number;
-  host?: string;
-  pid?: number;
-}
-
-export const workerKey = (workerId: string) => `worker#${workerId}`;
-
-/** `<stream label>#<shard id>`: shard ids are only unique within one stream, and a table's stream can be replaced. */
-export function shardLeaseKey(streamArn: string, shardId: string): string {
-  const label = streamArn.split('/stream/')[1] ?? streamArn;
-  return `${label}#${shardId}`;
-}
+// The lease table's items, their schemas and keys live in @cruddur/ddb (items/shard-lease.ts, lease-worker.ts).
 
 export function buildCreateLease(
   table: string,
   shard: { streamArn: string; shardId: string; parentShardId?: string | undefined },
   now: number,
 ): PutCommandInput {
-  const item: ShardLease = {
-    lease_key: shardLeaseKey(shard.streamArn, shard.shardId),
-    kind: 'shard',
-    stream_arn: shard.streamArn,
-    shard_id: shard.shardId,
-    ...(shard.parentShardId ? { parent_shard_id: shard.parentShardId } : {}),
-    lease_counter: 0,
-    expires_at: 0,
-    // A new shard is read from its oldest record: nothing written before the worker first ran is missed.
-    checkpoint: TRIM_HORIZON,
-    owner_switches: 0,
-    created_at: toTimestamp(now),
-  };
+  // A new shard is read from its oldest record: nothing written before the worker first ran is missed.
+  const item = newShardLease(shard, toTimestamp(now));
   return { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(lease_key)' };
 }
 
@@ -182,6 +140,8 @@ export function buildReleaseLease(
 export interface LeaseTableSnapshot {
   leases: ShardLease[];
   workers: WorkerItem[];
+  /** Shard and worker items that do not match their schema: left out of the plan, for the caller to report. */
+  malformed: MalformedItemError[];
 }
 
 /** Sends the lease table's requests. Fenced writes answer `false` when the condition fails, other errors throw. */
@@ -195,18 +155,27 @@ export class LeaseStore {
   async snapshot(): Promise<LeaseTableSnapshot> {
     const leases: ShardLease[] = [];
     const workers: WorkerItem[] = [];
+    const malformed: MalformedItemError[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.options.ddb.send(
         new ScanCommand({ TableName: this.options.table, ConsistentRead: true, ExclusiveStartKey: startKey }),
       );
       for (const item of page.Items ?? []) {
-        if (item.kind === 'shard') leases.push(item as ShardLease);
-        else if (item.kind === 'worker') workers.push(item as WorkerItem);
+        // One bad item must not stop every worker from taking the other shards.
+        if (item.kind === 'shard') {
+          const parsed = safeParseItem(shardLeaseSchema, item);
+          if (parsed.ok) leases.push(parsed.item);
+          else malformed.push(parsed.error);
+        } else if (item.kind === 'worker') {
+          const parsed = safeParseItem(leaseWorkerSchema, item);
+          if (parsed.ok) workers.push(parsed.item);
+          else malformed.push(parsed.error);
+        }
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return { leases, workers };
+    return { leases, workers, malformed };
   }
 
   async createLease(shard: {
@@ -228,7 +197,7 @@ export class LeaseStore {
       const out = await this.options.ddb.send(
         new UpdateCommand(buildTakeLease(this.options.table, lease, workerId, Date.now(), durationMs)),
       );
-      return out.Attributes as ShardLease;
+      return parseItem(shardLeaseSchema, out.Attributes);
     } catch (err) {
       if (isConditionalCheckFailed(err)) return undefined;
       throw err;
@@ -256,8 +225,7 @@ export class LeaseStore {
   }
 
   async heartbeat(worker: Omit<WorkerItem, 'lease_key' | 'kind'>): Promise<void> {
-    const item: WorkerItem = { lease_key: workerKey(worker.worker_id), kind: 'worker', ...worker };
-    await this.options.ddb.send(new PutCommand({ TableName: this.options.table, Item: item }));
+    await this.options.ddb.send(new PutCommand({ TableName: this.options.table, Item: workerItem(worker) }));
   }
 
   async removeWorker(workerId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Shard } from '@aws-sdk/client-dynamodb-streams';
+import { SHARD_END, shardLeaseKey } from '@cruddur/ddb';
 import type { Logger } from '@cruddur/logger';
-import { type LeaseStore, SHARD_END, shardLeaseKey } from '../leases/lease-store.ts';
+import type { LeaseStore } from '../leases/lease-store.ts';
 import type { StreamsApi } from './streams-api.ts';
 
 export interface DiscoveredShard {

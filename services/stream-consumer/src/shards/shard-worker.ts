@@ -1,10 +1,10 @@
 import type { GetShardIteratorInput } from '@aws-sdk/client-dynamodb-streams';
+import { SHARD_END, TRIM_HORIZON } from '@cruddur/ddb';
 import { backoffMs, sleep } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
 import { AbortedError, LeaseLostError } from '../errors.ts';
 import type { HeldLease } from '../leases/held-lease.ts';
 import type { LeaseCoordinator } from '../leases/lease-coordinator.ts';
-import { SHARD_END, TRIM_HORIZON } from '../leases/lease-store.ts';
 import type { ConsumerMetrics } from '../metrics.ts';
 import { fromSdkRecord } from '../records/stream-record.ts';
 import type { BatchProcessor } from './batch-processor.ts';

@@ -1,12 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SHARD_END, type ShardLease, shardLeaseKey, TRIM_HORIZON } from '@cruddur/ddb';
 import { isExpired, workableLeases } from '../leases/balancer.ts';
-import {
-  LeaseStore,
-  SHARD_END,
-  type ShardLease,
-  shardLeaseKey,
-  TRIM_HORIZON,
-} from '../leases/lease-store.ts';
+import { LeaseStore } from '../leases/lease-store.ts';
 import { classifyRecord } from '../records/message-record.ts';
 import { fromSdkRecord } from '../records/stream-record.ts';
 import { describeTableShards } from '../shards/shard-discovery.ts';

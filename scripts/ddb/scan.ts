@@ -1,3 +1,4 @@
+import { type MalformedItemError, parseStoredItem } from '@cruddur/ddb';
 import { Command } from 'commander';
 import { fail } from '../lib/script-env.ts';
 import { ddbScriptContext, positiveInt } from './lib/config.ts';
@@ -15,13 +16,21 @@ const opts = program.opts<{ limit?: number; pageSize: number; prod?: boolean }>(
 const ctx = ddbScriptContext({ prod: opts.prod ?? false });
 const table = program.args[0] ?? ctx.config.DDB_MESSAGE_TABLE;
 try {
+  // Items are printed as stored, malformed ones too; the ones that do not match their item schema are counted.
+  const malformed: MalformedItemError[] = [];
   const { items, pages } = await scanTable(ctx.doc, table, {
     ...(opts.limit ? { limit: opts.limit } : {}),
     pageSize: opts.pageSize,
-    onItem: (item) => process.stdout.write(`${JSON.stringify(item)}\n`),
+    onItem: (item) => {
+      process.stdout.write(`${JSON.stringify(item)}\n`);
+      const parsed = parseStoredItem(item);
+      if (!parsed.ok) malformed.push(parsed.error);
+    },
   });
   // On stderr, so stdout stays pure JSON lines for jq.
   console.error(`${items} items in ${pages} pages from ${table} (${ctx.target})`);
+  if (malformed.length > 0)
+    console.error(`${malformed.length} do not match their item schema; the first: ${malformed[0]!.message}`);
 } catch (err) {
   fail(`could not scan ${table} on ${ctx.target}`, err);
 } finally {

@@ -1,12 +1,14 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { type CursorShape, cursorShapes, decodeCursor, encodeCursor } from '@cruddur/ddb';
 import {
-  buildListConversations,
-  buildListMessages,
-  type InboxItem,
-  type MessageItem,
-  MessageStore,
-} from '@cruddur/messaging';
+  type CursorShape,
+  cursorShapes,
+  decodeCursor,
+  encodeCursor,
+  inboxItemSchema,
+  messageItemSchema,
+  parseItem,
+} from '@cruddur/ddb';
+import { buildListConversations, buildListMessages, MessageStore } from '@cruddur/messaging';
 
 /**
  * The two read access patterns, exactly as the service sends them (same builders), plus what an operator
@@ -53,7 +55,7 @@ export async function getConversationPage(
 ): Promise<PatternPage<MessageRow>> {
   const input = buildListMessages(table, groupUuid, limit, startKey(cursor, cursorShapes.thread(groupUuid)));
   const response = await query(doc, input, limit);
-  const items = (response.Items ?? []) as MessageItem[];
+  const items = (response.Items ?? []).map((i) => parseItem(messageItemSchema, i));
   const profiles = await new MessageStore(doc, table).getProfiles(items.map((m) => m.sender_uuid));
   return {
     rows: items
@@ -90,7 +92,7 @@ export async function listConversationsPage(
     startKey(cursor, cursorShapes.inbox(userUuid)),
   );
   const response = await query(doc, input, limit);
-  const items = (response.Items ?? []) as InboxItem[];
+  const items = (response.Items ?? []).map((i) => parseItem(inboxItemSchema, i));
   const others = items.flatMap((i) => (i.other_user_uuid ? [i.other_user_uuid] : []));
   const profiles = await new MessageStore(doc, table).getProfiles(others);
   return {

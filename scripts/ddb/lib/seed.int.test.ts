@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '@cruddur/ddb';
+import { keys, pairItem, parseStoredItem } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
 import { messagingConfigSchema, startMessagingService } from '@cruddur/messaging';
 import {
@@ -96,6 +96,17 @@ describe('ddb seed', () => {
     expect(messages).toBe(MAIN_DIALOGUE.length);
   });
 
+  it('writes only items that parse with their shared item schema', async () => {
+    const malformed: string[] = [];
+    await scanTable(doc, table.name, {
+      onItem: (item) => {
+        const parsed = parseStoredItem(item);
+        if (!parsed.ok) malformed.push(parsed.error.message);
+      },
+    });
+    expect(malformed).toEqual([]);
+  });
+
   it('makes every inbox row match its conversation’s real last message and the unread rule', async () => {
     for (const plan of planSeed(users.users, firstRun)) {
       const last = await newestMessage(plan.groupUuid);
@@ -150,11 +161,12 @@ describe('ddb seed', () => {
       await doc.send(
         new PutCommand({
           TableName: other.name,
-          Item: {
-            ...keys.pair(a, b),
-            type: 'pair',
-            message_group_uuid: 'f00dbabe-0000-4000-8000-000000000000',
-          },
+          Item: pairItem({
+            userA: a,
+            userB: b,
+            groupUuid: 'f00dbabe-0000-4000-8000-000000000000',
+            createdAt: '2026-11-25T10:00:00.000Z',
+          }),
         }),
       );
       const result = await seedConversations({

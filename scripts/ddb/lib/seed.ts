@@ -4,8 +4,23 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { keys } from '@cruddur/ddb';
-import { type InboxItem, inboxItem, messageItem, type NewMessage, sortedMembers } from '@cruddur/messaging';
+import {
+  type ConversationItem,
+  conversationItem,
+  type InboxItem,
+  inboxItem,
+  keys,
+  type MessageItem,
+  messageItem,
+  type NewMessage,
+  type PairItem,
+  pairItem,
+  parseItem,
+  seedAnchorItem,
+  seedAnchorItemSchema,
+  sortedMembers,
+  userItem,
+} from '@cruddur/ddb';
 import { bearer, createServiceSigner, type PrivateServiceKey } from '@cruddur/service-auth';
 import { v5 as uuidv5 } from 'uuid';
 import { batchPutAll } from './batch-write.ts';
@@ -65,9 +80,9 @@ export function usersServiceResolver(usersUrl: string, opsKey: PrivateServiceKey
 export interface PlannedConversation {
   groupUuid: string;
   between: readonly [SeedUser, SeedUser];
-  pair: Record<string, unknown>;
+  pair: PairItem;
   /** Conversation record and messages, for BatchWriteItem. */
-  items: Record<string, unknown>[];
+  items: (ConversationItem | MessageItem)[];
   /** One row per member, pointing at the conversation's real last message. */
   inbox: InboxItem[];
   messages: number;
@@ -110,21 +125,10 @@ export function planSeed(
     return {
       groupUuid,
       between,
-      pair: {
-        ...keys.pair(members[0], members[1]),
-        type: 'pair',
-        message_group_uuid: groupUuid,
-        created_at: first.createdAt,
-      },
+      pair: pairItem({ userA: members[0], userB: members[1], groupUuid, createdAt: first.createdAt }),
       items: [
-        {
-          ...keys.conversation(groupUuid),
-          type: 'conversation',
-          message_group_uuid: groupUuid,
-          members,
-          created_at: first.createdAt,
-        },
-        ...messages.map((m) => messageItem(m) as unknown as Record<string, unknown>),
+        conversationItem({ groupUuid, members, createdAt: first.createdAt }),
+        ...messages.map((m) => messageItem(m)),
       ],
       // Read marks consistent with the stream consumer's unread rule: the last sender has read everything,
       // the other member everything before the last sender's final run of messages.
@@ -245,20 +249,20 @@ export async function seedConversations(options: SeedOptions): Promise<SeedResul
 async function seedAnchor(doc: DynamoDBDocumentClient, table: string, now: Date): Promise<Date> {
   await putUnless(doc, {
     TableName: table,
-    Item: { ...keys.seedAnchor(), type: 'seed', anchor: now.toISOString() },
+    Item: seedAnchorItem(now.toISOString()),
     ConditionExpression: 'attribute_not_exists(pk)',
   });
   const out = await doc.send(
     new GetCommand({ TableName: table, Key: keys.seedAnchor(), ConsistentRead: true }),
   );
-  return new Date(String(out.Item?.anchor));
+  return new Date(parseItem(seedAnchorItemSchema, out.Item).anchor);
 }
 
 /** So lists show names before the first users-events arrive; version 0 loses to any real event. */
 async function putReplicaIfMissing(doc: DynamoDBDocumentClient, table: string, user: SeedUser) {
   await putUnless(doc, {
     TableName: table,
-    Item: { ...keys.user(user.uuid), type: 'user', ...user, bio: null, version: 0 },
+    Item: userItem({ ...user, bio: null, version: 0 }),
     ConditionExpression: 'attribute_not_exists(pk)',
   });
 }

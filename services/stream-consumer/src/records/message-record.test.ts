@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { keys, messageItem } from '@cruddur/ddb';
+import { inboxItem, messageItem, type NewMessage } from '@cruddur/ddb';
 import { describe, expect, it } from 'vitest';
 import { classifyRecord } from './message-record.ts';
 import type { StreamRecord } from './stream-record.ts';
 
 const [a, b, g, m] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
 const at = '2026-05-01T10:00:00.000Z';
-const item = messageItem({
+const sent: NewMessage = {
   groupUuid: g,
   messageUuid: m,
   senderUuid: a,
   text: 'hi',
   createdAt: at,
   members: [a, b],
-});
+};
+const item = messageItem(sent);
 const record = (over: Partial<StreamRecord> = {}, image: Record<string, unknown> = item): StreamRecord => ({
   eventId: 'e1',
   eventName: 'INSERT',
@@ -37,7 +38,7 @@ describe('classifyRecord', () => {
   it('skips edits, deletes and other items (reference bug 6)', () => {
     expect(classifyRecord(record({ eventName: 'MODIFY' }))).toMatchObject({ kind: 'skip' });
     expect(classifyRecord(record({ eventName: 'REMOVE' }))).toMatchObject({ kind: 'skip' });
-    const inbox = { ...keys.inbox(a, g), type: 'inbox' };
+    const inbox = inboxItem(a, b, sent, 0);
     expect(classifyRecord(record({}, inbox))).toMatchObject({ kind: 'skip', reason: 'not a message item' });
   });
   it('rejects malformed message items with a reason', () => {

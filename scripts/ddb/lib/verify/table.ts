@@ -1,0 +1,59 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { checkInboxRows } from './inbox.ts';
+import { checkMembers } from './members.ts';
+import {
+  checkAccepted,
+  checkIdempotency,
+  checkMessageCopies,
+  checkMessagesInConversations,
+  newestMessageByGroup,
+} from './messages.ts';
+import { scanTableFacts } from './table-scan.ts';
+import { type ExpectedMessage, type Violation, Violations } from './violations.ts';
+
+export interface TableVerification {
+  table: string;
+  items: number;
+  pages: number;
+  conversations: number;
+  messages: number;
+  inboxRows: number;
+  profiles: number;
+  /** Messages whose text starts with `textPrefix` (the fault suite's own traffic). */
+  storedWithPrefix: number;
+  violations: Violation[];
+}
+
+/**
+ * Scans the whole table (every page, strongly consistent) and checks, per conversation: each message is
+ * stored once under the key its fields give; it has a conversation, with the same two members, and the
+ * sender is one of them; every member has an inbox row, and every inbox row points at the conversation's
+ * newest message; the pair lock exists and points back; idempotency records point at a stored message;
+ * every member has a profile in the replica. With `expected`, every accepted message exists exactly once.
+ */
+export async function verifyTable(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  options: { expected?: readonly ExpectedMessage[]; textPrefix?: string; now?: Date } = {},
+): Promise<TableVerification> {
+  const violations = new Violations();
+  const facts = await scanTableFacts(doc, table, violations, options);
+  checkMessageCopies(facts, violations);
+  checkMembers(facts, violations);
+  const newestByGroup = newestMessageByGroup(facts);
+  checkMessagesInConversations(facts, violations);
+  checkInboxRows(facts, violations, newestByGroup);
+  checkIdempotency(facts, violations, options.now ?? new Date());
+  checkAccepted(facts, violations, options.expected ?? []);
+  return {
+    table,
+    items: facts.items,
+    pages: facts.pages,
+    conversations: facts.conversations.size,
+    messages: facts.messages,
+    inboxRows: facts.inboxRows.length,
+    profiles: facts.profiles.size,
+    storedWithPrefix: facts.storedWithPrefix,
+    violations: violations.list,
+  };
+}

@@ -5,7 +5,15 @@ import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createSnsClient, createSqsClient, createStreamsClient } from '@cruddur/aws';
 import { loadConfig } from '@cruddur/config';
-import { createDocumentClient, keys, messageTableDefinition } from '@cruddur/ddb';
+import {
+  createDocumentClient,
+  inboxItemSchema,
+  keys,
+  messageTableDefinition,
+  parseOptionalItem,
+  shardLeaseKey,
+  shardLeaseSchema,
+} from '@cruddur/ddb';
 import { sleep } from '@cruddur/http';
 import { type LocalStack, startLocalStack } from '@cruddur/local-stack';
 import { silentLogger } from '@cruddur/logger';
@@ -158,8 +166,10 @@ export async function measureFreshness(
     await waitUntil(() => consumer.leases().length === 1, 30_000, 20);
     const consumerMs: number[] = [];
     const shows = async (owner: string, group: string, uuid: string) =>
-      (await ddb.send(new GetCommand({ TableName: real.table, Key: keys.inbox(owner, group) }))).Item
-        ?.last_message_uuid === uuid;
+      parseOptionalItem(
+        inboxItemSchema,
+        (await ddb.send(new GetCommand({ TableName: real.table, Key: keys.inbox(owner, group) }))).Item,
+      )?.last_message_uuid === uuid;
     for (let i = 0; i < samples; i++) {
       const chat = chats[i % chats.length]!;
       const item = messageItem(chat, i % 2 ? chat.a : chat.b, `fresh ${i}`);
@@ -253,10 +263,10 @@ export async function measureCatchUp(
         const lease = await leaseDdb.send(
           new GetCommand({
             TableName: leaseTable,
-            Key: { lease_key: `${streamArn.split('/stream/')[1]}#${await shardId(bench, streamArn)}` },
+            Key: { lease_key: shardLeaseKey(streamArn, await shardId(bench, streamArn)) },
           }),
         );
-        const checkpoint = lease.Item?.checkpoint as string | undefined;
+        const checkpoint = parseOptionalItem(shardLeaseSchema, lease.Item)?.checkpoint;
         return (
           checkpoint !== undefined &&
           /^\d+$/.test(checkpoint) &&

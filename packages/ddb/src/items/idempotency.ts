@@ -7,8 +7,8 @@ import { timestamp } from './fields.ts';
  * names, so a retried send returns that message. DynamoDB's TTL removes it after `expires_at`.
  */
 
-/** The attributes alone, for projections. */
-export const idempotencyItemFields = z.object({
+/** No rule ties its attributes together (the key names a sender not stored otherwise), so picks work on it directly. */
+export const idempotencyItemSchema = z.object({
   pk: z.string().startsWith(prefixes.idempotency),
   sk: z.literal('IDEM'),
   type: z.literal('idempotency'),
@@ -23,9 +23,6 @@ export const idempotencyItemFields = z.object({
   /** Epoch seconds for DynamoDB TTL (`MESSAGE_TTL_ATTRIBUTE`): a key protects against retries, not forever. */
   expires_at: z.number().int(),
 });
-
-// The key names the sender, who is not stored otherwise: nothing to tie it to.
-export const idempotencyItemSchema = idempotencyItemFields;
 
 export type IdempotencyItem = z.infer<typeof idempotencyItemSchema>;
 

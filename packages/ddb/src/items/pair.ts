@@ -7,17 +7,14 @@ import { timestamp } from './fields.ts';
  * two users have at most one conversation even when both start one at once; it names that conversation.
  */
 
-/** The attributes alone, for projections. */
-export const pairItemFields = z.object({
+/** No rule ties its attributes together (the lock holds no user uuids beyond its key), so picks work on it directly. */
+export const pairItemSchema = z.object({
   pk: z.string().startsWith(prefixes.pair),
   sk: z.literal('PAIR'),
   type: z.literal('pair'),
   message_group_uuid: z.uuid(),
   created_at: timestamp,
 });
-
-// The lock holds no user uuids beyond its key, so there is no rule tying the key to other fields.
-export const pairItemSchema = pairItemFields;
 
 export type PairItem = z.infer<typeof pairItemSchema>;
 

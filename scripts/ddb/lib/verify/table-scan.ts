@@ -2,12 +2,12 @@ import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { z } from '@cruddur/config';
 import {
   conversationItemFields,
-  idempotencyItemFields,
+  idempotencyItemSchema,
   inboxItemFields,
   itemKindOf,
   keys,
   messageItemFields,
-  pairItemFields,
+  pairItemSchema,
   safeParseItem,
   userItemFields,
 } from '@cruddur/ddb';
@@ -43,21 +43,21 @@ const inboxFacts = inboxItemFields
   })
   // A row without a head shows no message: `inbox_stale`, not malformed.
   .partial({ last_message_key: true });
-const pairFacts = pairItemFields.pick({ pk: true, message_group_uuid: true });
+const pairFacts = pairItemSchema.pick({ pk: true, message_group_uuid: true });
 const userFacts = userItemFields.pick({ uuid: true });
-const idempotencyFacts = idempotencyItemFields
+const idempotencyFacts = idempotencyItemSchema
   .pick({ pk: true, sk: true, message_group_uuid: true, message_sk: true, expires_at: true })
   .partial({ expires_at: true });
 
-export interface StoredMessage {
+interface StoredMessage {
   sk: string;
   uuid: string;
   sender: string;
   members: string[];
 }
 
-export type InboxFacts = z.infer<typeof inboxFacts> & { unread_count: unknown; unreadValid: boolean };
-export type IdempotencyFacts = z.infer<typeof idempotencyFacts>;
+type InboxFacts = z.infer<typeof inboxFacts> & { unread_count: unknown; unreadValid: boolean };
+type IdempotencyFacts = z.infer<typeof idempotencyFacts>;
 
 /** What the scan found, by kind, for the invariant checks. */
 export interface TableFacts {

@@ -1,3 +1,5 @@
+import { regexes } from 'zod';
+
 /**
  * Input rules more than one service enforces (the gateway at the edge, the owning service again behind
  * it), kept in one place so the two can never disagree.
@@ -7,7 +9,11 @@
 export const MAX_MESSAGE_CHARS = 1024;
 /** Handles as the users service stores them (case-insensitively unique). */
 export const HANDLE_PATTERN = /^[A-Za-z0-9_]{1,32}$/;
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * Uuids as zod's `z.uuid()` accepts them (RFC 9562: a version and variant, or the nil and max uuids), the
+ * rule every stored item's schema uses: an input that passes here can always be stored.
+ */
+export const UUID_PATTERN = regexes.uuid();
 /** Display names and bios as the users service stores them. */
 export const DISPLAY_NAME_MAX = 64;
 export const BIO_MAX = 1024;

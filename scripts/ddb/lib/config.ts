@@ -5,9 +5,9 @@ import { privateKeyEnv } from '@cruddur/service-auth';
 import { InvalidArgumentError } from 'commander';
 import { loadScriptConfig } from '../../lib/script-env.ts';
 
-export const DEFAULT_LEASE_TABLE = 'cruddur-stream-leases';
+const DEFAULT_LEASE_TABLE = 'cruddur-stream-leases';
 /** DynamoDB Local's port in `scripts/up`; the ddb scripts never fall through to AWS unless told `--prod`. */
-export const LOCAL_DDB_ENDPOINT = 'http://127.0.0.1:8000';
+const LOCAL_DDB_ENDPOINT = 'http://127.0.0.1:8000';
 
 export const ddbScriptSchema = baseSchema.extend({
   DDB_MESSAGE_TABLE: z.string().min(3).default(DEFAULT_MESSAGE_TABLE),
@@ -16,7 +16,7 @@ export const ddbScriptSchema = baseSchema.extend({
   /** The operators' signing key, for the scripts that look users up in the users service (`scripts/up` writes it). */
   OPS_SERVICE_AUTH_PRIVATE_KEY: privateKeyEnv.optional(),
 });
-export type DdbScriptConfig = z.infer<typeof ddbScriptSchema>;
+type DdbScriptConfig = z.infer<typeof ddbScriptSchema>;
 
 export interface DdbScriptContext {
   config: DdbScriptConfig;

@@ -115,7 +115,7 @@ export async function groupOfPair(doc: DynamoDBDocumentClient, table: string, a:
 }
 
 /** A plain text table; long cells are cut with an ellipsis so every row stays on one line. */
-export function formatTable(
+function formatTable(
   rows: readonly Record<string, unknown>[],
   columns: { key: string; width: number }[],
 ): string {

@@ -27,7 +27,7 @@ import { batchPutAll } from './batch-write.ts';
 import { SEED_CONVERSATIONS, type SeedConversation } from './dialogue.ts';
 
 /** Fixed namespace for the seed's uuid v5 ids: the same pair and line always get the same ids. */
-export const SEED_NAMESPACE = '8d3c5a52-4f0e-4c5b-9a63-2f1d7e0b9c41';
+const SEED_NAMESPACE = '8d3c5a52-4f0e-4c5b-9a63-2f1d7e0b9c41';
 
 export interface SeedUser {
   uuid: string;

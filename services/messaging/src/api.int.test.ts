@@ -3,7 +3,7 @@ import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
 import { documentClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServiceFixture, startServiceFixture } from './test-helpers.ts';
+import { type ServiceFixture, startServiceFixture } from '../test/service-fixture.ts';
 
 const stack = testStack();
 let f: ServiceFixture;

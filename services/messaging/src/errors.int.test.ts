@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { silentLogger } from '@cruddur/logger';
 import { testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServiceFixture, startServiceFixture } from '../test/service-fixture.ts';
 import { startMessagingService } from './service.ts';
-import { type ServiceFixture, startServiceFixture } from './test-helpers.ts';
 
 const stack = testStack();
 let f: ServiceFixture;

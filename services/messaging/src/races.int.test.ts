@@ -4,9 +4,9 @@ import { keys } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
 import { callJson, documentClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServiceFixture, startServiceFixture } from '../test/service-fixture.ts';
 import { Messaging } from './domain/messaging.ts';
 import { type RunningMessagingService, startMessagingService } from './service.ts';
-import { type ServiceFixture, startServiceFixture } from './test-helpers.ts';
 
 const stack = testStack();
 let f: ServiceFixture;

@@ -1,8 +1,8 @@
 import { callJson, createTestDatabase, createTestQueue, sqsClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentialFor, receiveAllEvents, testConfig } from '../test/service-fixture.ts';
 import { migrateUsersDatabase } from './migrate.ts';
 import { startUsersService, type UsersService } from './service.ts';
-import { credentialFor, receiveAllEvents, testConfig } from './test-helpers.ts';
 
 const stack = testStack();
 let service: UsersService;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, createTestQueue, testStack } from '@cruddur/test-kit';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { testKeys } from './test-helpers.ts';
+import { testKeys } from '../test/service-fixture.ts';
 
 const stack = testStack();
 const cleanups: (() => Promise<void>)[] = [];

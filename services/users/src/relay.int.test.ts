@@ -4,11 +4,11 @@ import { silentLogger } from '@cruddur/logger';
 import { createTestDatabase, createTestQueue, sqsClient, testStack, uniqueName } from '@cruddur/test-kit';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { receiveAllEvents } from '../test/service-fixture.ts';
 import { createPool } from './data/db.ts';
 import { countPendingEvents } from './data/outbox.ts';
 import { migrateUsersDatabase } from './migrate.ts';
 import { OutboxRelay, type OutboxRelayOptions } from './relay.ts';
-import { receiveAllEvents } from './test-helpers.ts';
 import { registerUser } from './users.ts';
 
 const stack = testStack();

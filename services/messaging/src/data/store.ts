@@ -55,7 +55,7 @@ export type { ProfileRow };
  * Rethrows DynamoDB outages (unreachable, throttled, the table missing) as a retryable 503
  * `dependency_unavailable`, so the gateway and its clients retry instead of seeing a 500.
  */
-export function rethrowUnavailable(err: unknown): never {
+function rethrowUnavailable(err: unknown): never {
   if (isAwsOutage(err)) throw AppError.unavailable(err);
   throw err;
 }

@@ -59,7 +59,7 @@ export interface MessagingOptions {
 }
 
 /** A profile the replica has not received yet: shown, never an error (the event may be seconds away). */
-export function unknownUser(uuid: string): UserShort {
+function unknownUser(uuid: string): UserShort {
   return { uuid, handle: '', display_name: 'Unknown user' };
 }
 

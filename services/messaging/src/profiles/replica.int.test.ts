@@ -4,7 +4,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
 import { documentClient, sqsClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServiceFixture, startServiceFixture } from '../test-helpers.ts';
+import { type ServiceFixture, startServiceFixture } from '../../test/service-fixture.ts';
 
 const stack = testStack();
 const sqs = sqsClient(stack);

@@ -2,8 +2,8 @@ import { silentLogger } from '@cruddur/logger';
 import { bearer, createServiceSigner, generateServiceKey, publicKeysEnv } from '@cruddur/service-auth';
 import { callJson, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServiceFixture, startServiceFixture } from '../../test/service-fixture.ts';
 import { startMessagingService } from '../service.ts';
-import { type ServiceFixture, startServiceFixture } from '../test-helpers.ts';
 
 /** The messaging service acts only for the user the gateway's signed assertion names, on every route. */
 const stack = testStack();

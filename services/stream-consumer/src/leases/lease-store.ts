@@ -25,7 +25,7 @@ import { isConditionalCheckFailed } from '../errors.ts';
 
 // The lease table's items, their schemas and keys live in @cruddur/ddb (items/shard-lease.ts, lease-worker.ts).
 
-export function buildCreateLease(
+function buildCreateLease(
   table: string,
   shard: { streamArn: string; shardId: string; parentShardId?: string | undefined },
   now: number,
@@ -65,7 +65,7 @@ export function buildTakeLease(
 
 const ours = 'lease_counter = :counter AND #owner = :me';
 
-export function buildRenewLease(
+function buildRenewLease(
   table: string,
   key: string,
   workerId: string,

@@ -48,7 +48,7 @@ function toDiscovered(streamArn: string, shard: Shard): DiscoveredShard {
 }
 
 /** Parents before children, so a child lease never exists while its parent's lease is still to be created. */
-export function parentsFirst(shards: readonly DiscoveredShard[]): DiscoveredShard[] {
+function parentsFirst(shards: readonly DiscoveredShard[]): DiscoveredShard[] {
   const byKey = new Map(shards.map((s) => [shardLeaseKey(s.streamArn, s.shardId), s]));
   const out: DiscoveredShard[] = [];
   const seen = new Set<string>();

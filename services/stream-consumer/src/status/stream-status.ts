@@ -25,7 +25,7 @@ export interface ShardStatus {
   lag_ms: number | null;
 }
 
-export interface WorkerStatus {
+interface WorkerStatus {
   worker_id: string;
   alive: boolean;
   last_heartbeat: string;

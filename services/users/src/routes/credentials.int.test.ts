@@ -1,8 +1,8 @@
 import { bearer, createServiceSigner, generateServiceKey } from '@cruddur/service-auth';
 import { callJson, createTestDatabase, createTestQueue, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testConfig, testKeys } from '../../test/service-fixture.ts';
 import { startUsersService, type UsersService } from '../service.ts';
-import { testConfig, testKeys } from '../test-helpers.ts';
 
 /** Every internal route of the users service refuses callers that cannot prove who they are. */
 const stack = testStack();

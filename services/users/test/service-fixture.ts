@@ -2,7 +2,7 @@ import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { loadConfig } from '@cruddur/config';
 import { type EventEnvelope, parseEventJson } from '@cruddur/contracts';
 import { createTestServiceKeys, type testStack } from '@cruddur/test-kit';
-import { type UsersConfig, usersConfigSchema } from './config.ts';
+import { type UsersConfig, usersConfigSchema } from '../src/config.ts';
 
 /** The callers' keys for this test file; the service trusts their public halves. */
 export const testKeys = await createTestServiceKeys();

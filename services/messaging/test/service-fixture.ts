@@ -16,9 +16,9 @@ import {
   type TestTable,
 } from '@cruddur/test-kit';
 import { startUsersService, type UsersService, usersConfigSchema } from '@cruddur/users';
-import { type MessagingConfig, messagingConfigSchema } from './config.ts';
-import { MessageStore } from './data/store.ts';
-import { type RunningMessagingService, startMessagingService } from './service.ts';
+import { type MessagingConfig, messagingConfigSchema } from '../src/config.ts';
+import { MessageStore } from '../src/data/store.ts';
+import { type RunningMessagingService, startMessagingService } from '../src/service.ts';
 
 interface FixtureCallOptions extends CallJsonOptions {
   /** The user the gateway's assertion acts for; without it the call carries no credential at all. */

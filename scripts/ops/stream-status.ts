@@ -4,6 +4,7 @@ import { createDocumentClient } from '@cruddur/ddb';
 import { type StreamStatus, sdkStreamsApi, streamStatus } from '@cruddur/stream-consumer';
 import { Command, InvalidArgumentError } from 'commander';
 import { fail, loadScriptConfig } from '../lib/script-env.ts';
+import { textTable } from '../lib/table.ts';
 import { watch } from '../lib/watch.ts';
 
 const schema = baseSchema.extend({
@@ -124,26 +125,13 @@ function render(status: StreamStatus): string {
   return [
     `stream of ${status.table} (${streamsSeen.size} stream${streamsSeen.size === 1 ? '' : 's'}), leases in ${status.lease_table}, at ${status.generated_at}`,
     '',
-    table_(
+    textTable(
       ['SHARD', 'PARENT', 'SHARD STATE', 'LEASE', 'OWNER', 'LEASE AGE', 'CHECKPOINT', 'PENDING', 'LAG'],
       shardRows,
     ),
     '',
     `workers: ${status.workers.filter((w) => w.alive).length} alive`,
-    table_(['WORKER', 'STATUS', 'HEARTBEAT AGE', 'LEASES', 'HOST:PID'], workerRows),
+    textTable(['WORKER', 'STATUS', 'HEARTBEAT AGE', 'LEASES', 'HOST:PID'], workerRows),
     '',
   ].join('\n');
-}
-
-function table_(header: string[], rows: string[][]): string {
-  if (rows.length === 0) return `${header.join('  ')}\n(none)`;
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }

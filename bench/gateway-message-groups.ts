@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { bearer, createServiceSigner, privateKeyEnv } from '@cruddur/service-auth';
-import autocannon from 'autocannon';
 import { signInByHandle } from '../scripts/auth/sign-in.ts';
 import { opsAuthorization } from '../scripts/lib/ops-credential.ts';
 import { SEED_PASSWORD } from '../scripts/lib/seed-users.ts';
 import { startSystem } from '../scripts/lib/system.ts';
-import { type Benchmark, figure } from './lib.ts';
+import { autocannonWithLatencies, type Benchmark, chartSamples, figure } from './lib.ts';
 
 const CONNECTIONS = 32;
 const HANDLE = 'andrewbrown';
@@ -16,6 +15,7 @@ interface Load {
   requests: number;
   non2xx: number;
   errors: number;
+  latenciesMs: number[];
 }
 
 async function load(
@@ -24,7 +24,7 @@ async function load(
   seconds: number,
   body?: string,
 ): Promise<Load> {
-  const result = await autocannon({
+  const result = await autocannonWithLatencies({
     url,
     headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { method: 'POST' as const, body }),
@@ -38,6 +38,7 @@ async function load(
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    latenciesMs: result.latenciesMs,
   };
 }
 
@@ -165,6 +166,11 @@ export const benchmark: Benchmark = {
           },
           higherIsBetter: false,
           params,
+          samples: {
+            label: 'GET /api/message_groups latency, every round',
+            value: chartSamples(through.flatMap((l) => l.latenciesMs)),
+            baseline: chartSamples(direct.flatMap((l) => l.latenciesMs)),
+          },
         }),
         figure({
           name: 'authenticated POST /api/messages per second through the gateway',

@@ -1,3 +1,11 @@
+import autocannon from 'autocannon';
+
+/** One sample of something measured over a run, `atSeconds` after its start. */
+export interface TimePoint {
+  atSeconds: number;
+  value: number;
+}
+
 /**
  * The shape every benchmark returns, so `pnpm bench` can put each figure beside its same-run baseline.
  * Figures are never asserted anywhere: shared machines are noisy, so reports compare ratios.
@@ -13,8 +21,21 @@ export interface BenchFigure {
   /** Whether a higher value is better (throughput) or lower (latency). */
   higherIsBetter: boolean;
   params: Record<string, string | number | boolean>;
-  /** Optional samples over the run (e.g. the soak's RSS every 10 s), printed as a table in the report. */
-  series?: { atSeconds: number; value: number }[];
+  /**
+   * Optional samples over the run (e.g. the soak's RSS every 10 s), in `unit` unless `seriesUnit` says
+   * otherwise: a table and a line chart in the report.
+   */
+  series?: TimePoint[];
+  /** The baseline's samples over its own run, drawn beside `series` (e.g. a raw reader's progress). */
+  baselineSeries?: TimePoint[];
+  /** What `series` counts when it is not `unit` (e.g. "records done" beside a records/s figure). */
+  seriesUnit?: string;
+  /**
+   * The individual measurements behind value and baseline, in `unit`, in the order they were taken (each
+   * message's freshness, each request's latency): a distribution chart in the report. When several
+   * figures come from the same measurements (p50 and p99), only one of them carries them.
+   */
+  samples?: { label: string; value: number[]; baseline: number[] };
 }
 
 export interface BenchContext {
@@ -32,6 +53,19 @@ export interface Benchmark {
 
 export function figure(f: Omit<BenchFigure, 'ratio'>): BenchFigure {
   return { ...f, ratio: f.baseline.value === 0 ? Number.NaN : f.value / f.baseline.value };
+}
+
+/** The most samples a figure keeps per side: plenty for a chart, small in the JSON report. */
+export const MAX_SAMPLES = 2_000;
+
+/** At most `max` of `values`, evenly spread over the run and in their order, rounded to 0.01. */
+export function chartSamples(values: readonly number[], max = MAX_SAMPLES): number[] {
+  const step = Math.max(1, values.length / max);
+  const out: number[] = [];
+  for (let i = 0; i < values.length && out.length < max; i += step) {
+    out.push(Math.round(values[Math.floor(i)]! * 100) / 100);
+  }
+  return out;
 }
 
 export function percentile(sortedOrUnsorted: number[], p: number): number {
@@ -90,4 +124,23 @@ export async function closedLoop(
     perSecond: latenciesMs.length / seconds,
     latenciesMs,
   };
+}
+
+/**
+ * autocannon, also collecting each 2xx response's latency (ms, in order), so the report can chart the
+ * distribution behind autocannon's percentiles. The callback form is the one that hands back the
+ * instance whose `response` events carry the latencies.
+ */
+export function autocannonWithLatencies(
+  options: autocannon.Options,
+): Promise<autocannon.Result & { latenciesMs: number[] }> {
+  return new Promise((resolve, reject) => {
+    const latenciesMs: number[] = [];
+    const instance = autocannon(options, (err: unknown, result: autocannon.Result) =>
+      err ? reject(err) : resolve({ ...result, latenciesMs }),
+    );
+    instance.on('response', (_client, statusCode, _bytes, ms) => {
+      if (statusCode >= 200 && statusCode < 300) latenciesMs.push(ms);
+    });
+  });
 }

@@ -15,7 +15,14 @@ import {
 import { bearer, createServiceSigner } from '@cruddur/service-auth';
 import { createTestServiceKeys } from '@cruddur/test-kit';
 import autocannon from 'autocannon';
-import { type Benchmark, closedLoop, figure, percentile } from './lib.ts';
+import {
+  autocannonWithLatencies,
+  type Benchmark,
+  chartSamples,
+  closedLoop,
+  figure,
+  percentile,
+} from './lib.ts';
 
 const IN_FLIGHT = 16;
 const REGION = 'us-east-1';
@@ -211,7 +218,7 @@ export const benchmark: Benchmark = {
       let next = 0;
       const ownerAssertions = await assertions(owners.map((o) => o.uuid));
       const listLoad = (ms: number) =>
-        autocannon({
+        autocannonWithLatencies({
           url: service.url,
           connections: IN_FLIGHT,
           pipelining: 1,
@@ -263,6 +270,11 @@ export const benchmark: Benchmark = {
           },
           higherIsBetter: false,
           params: listParams,
+          samples: {
+            label: 'list-conversations latency',
+            value: chartSamples(svcList.latenciesMs),
+            baseline: chartSamples(rawList.latenciesMs),
+          },
         }),
         figure({
           name: 'list-conversations p99 through the messaging service',

@@ -37,6 +37,7 @@ const report: BenchReport = {
           higherIsBetter: true,
           params: { inFlight: 16 },
           series: [{ atSeconds: 0, value: 1 }],
+          samples: { label: 'op latency', value: [1, 2, 3], baseline: [1, 1, 2] },
         }),
         figure({
           name: 'empty',
@@ -75,13 +76,26 @@ describe('bench report', () => {
     expect(md).toContain('<summary>ops through the service: 1 samples</summary>');
   });
 
-  it('writes the timestamped markdown and JSON and latest.md', () => {
+  it('writes the timestamped markdown and JSON and latest.md, with the charts beside them and linked', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
     try {
-      const paths = writeReport(report, dir);
+      const paths = await writeReport(report, dir, { warn: (m) => expect.fail(m) });
       expect(paths.markdown).toBe(join(dir, '2026-11-25T14-00-00Z.md'));
       expect(readFileSync(paths.latest, 'utf8')).toBe(readFileSync(paths.markdown, 'utf8'));
       expect(JSON.parse(readFileSync(paths.json, 'utf8')).results[0].figures[0].ratio).toBe(0.25);
+      expect(paths.charts).toEqual([
+        join(dir, '2026-11-25T14-00-00Z-fast-op-latency.svg'),
+        join(dir, '2026-11-25T14-00-00Z-fast-ops-through-the-service.svg'),
+      ]);
+      for (const chart of paths.charts) expect(readFileSync(chart, 'utf8')).toMatch(/^<svg[^>]*>/);
+      const md = readFileSync(paths.markdown, 'utf8');
+      expect(md).toContain('![op latency](2026-11-25T14-00-00Z-fast-op-latency.svg)');
+      expect(md).toContain(
+        '![ops through the service over the run](2026-11-25T14-00-00Z-fast-ops-through-the-service.svg)',
+      );
+      expect(md).toContain(
+        '<sub>every sample behind the ops/s figures above: measured, against the baseline (same run)</sub>',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

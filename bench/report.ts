@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type PlannedChart, planCharts, renderSvg } from './lib/charts.ts';
 import type { MachineFacts } from './lib/machine.ts';
 import type { BenchFigure } from './lib.ts';
 
@@ -47,7 +48,8 @@ function ratioText(f: BenchFigure): string {
   return `${fmt(f.ratio)}× (${f.higherIsBetter ? 'higher' : 'lower'} is better)`;
 }
 
-export function renderMarkdown(report: BenchReport): string {
+/** The markdown report; `charts` (drawn beside it) are embedded under their benchmark's figures. */
+export function renderMarkdown(report: BenchReport, charts: readonly PlannedChart[] = []): string {
   const m = report.machine;
   const lines: string[] = [
     `# Benchmark report ${report.startedAt}`,
@@ -104,11 +106,18 @@ export function renderMarkdown(report: BenchReport): string {
         ),
         '',
       );
+      for (const c of charts.filter((x) => x.resultId === r.id)) {
+        lines.push(
+          `![${cell(c.title)}](${c.file})`,
+          '',
+          ...(c.caption ? [`<sub>${cell(c.caption)}</sub>`, ''] : []),
+        );
+      }
       for (const f of r.figures.filter((x) => x.series && x.series.length > 0)) {
         lines.push(
           `<details><summary>${cell(f.name)}: ${f.series!.length} samples</summary>`,
           '',
-          `| at (s) | ${cell(f.unit)} |`,
+          `| at (s) | ${cell(f.seriesUnit ?? f.unit)} |`,
           '|---|---|',
           ...f.series!.map((s) => `| ${fmt(s.atSeconds)} | ${fmt(s.value)} |`),
           '',
@@ -146,19 +155,33 @@ export function renderMarkdown(report: BenchReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes `<dir>/<timestamp>.md`, `<dir>/<timestamp>.json` and `<dir>/latest.md`; returns their paths. */
-export function writeReport(
+/**
+ * Writes `<dir>/<timestamp>.md`, `<dir>/<timestamp>.json`, `<dir>/latest.md` and the charts beside them
+ * (`<timestamp>-<benchmark>-<chart>.svg`, linked from both markdown files); returns their paths. A chart that
+ * cannot be drawn is left out with a warning: the figures matter more than their pictures.
+ */
+export async function writeReport(
   report: BenchReport,
   dir: string,
-): { markdown: string; json: string; latest: string } {
+  { warn = (m: string) => console.error(m) }: { warn?: (message: string) => void } = {},
+): Promise<{ markdown: string; json: string; latest: string; charts: string[] }> {
   mkdirSync(dir, { recursive: true });
   const stamp = report.startedAt.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
   const markdown = join(dir, `${stamp}.md`);
   const json = join(dir, `${stamp}.json`);
   const latest = join(dir, 'latest.md');
-  const text = renderMarkdown(report);
+  const drawn: PlannedChart[] = [];
+  for (const chart of planCharts(report.results, stamp)) {
+    try {
+      writeFileSync(join(dir, chart.file), await renderSvg(chart.spec));
+      drawn.push(chart);
+    } catch (err) {
+      warn(`chart ${chart.file} not drawn: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const text = renderMarkdown(report, drawn);
   writeFileSync(markdown, text);
   writeFileSync(latest, text);
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-  return { markdown, json, latest };
+  return { markdown, json, latest, charts: drawn.map((c) => join(dir, c.file)) };
 }

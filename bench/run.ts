@@ -143,9 +143,9 @@ const report: BenchReport = {
   skipped,
   results,
 };
-const paths = writeReport(report, RESULTS_DIR);
+const paths = await writeReport(report, RESULTS_DIR, { warn: log });
 const failed = results.filter((r) => r.status === 'failed');
-log(`report: ${paths.markdown} (also ${paths.json}, ${paths.latest})`);
+log(`report: ${paths.markdown} (also ${paths.json}, ${paths.latest}, ${paths.charts.length} charts)`);
 log(`${results.length - failed.length} passed, ${failed.length} failed`);
 // Exit explicitly: a benchmark's leftover timers or sockets must not keep the run alive.
 process.exit(failed.length > 0 || results.length === 0 ? 1 : 0);

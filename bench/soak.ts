@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { SERVICE_NAMES } from '../scripts/lib/service-process.ts';
 import { startSystem } from '../scripts/lib/system.ts';
 import { getJson, rssBytes, type SignedInUser, sendMessage, signInSeedUsers } from './lib/traffic.ts';
-import { type BenchFigure, type Benchmark, figure, percentile } from './lib.ts';
+import { type BenchFigure, type Benchmark, chartSamples, figure, percentile } from './lib.ts';
 
 const MB = 1024 * 1024;
 
@@ -190,6 +190,11 @@ export const benchmark: Benchmark = {
           baseline: { name: 'p99 latency in the first tenth after warm-up', value: percentile(early, 99) },
           higherIsBetter: false,
           params: traffic,
+          samples: {
+            label: 'request latency, last tenth against first tenth',
+            value: chartSamples(late),
+            baseline: chartSamples(early),
+          },
         }),
       ];
       for (const [name, series] of samples) {

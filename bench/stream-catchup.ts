@@ -27,6 +27,10 @@ export const benchmark: Benchmark = {
           },
           higherIsBetter: true,
           params: { messages, conversations: conversationCount, batch_size: 1000, record_concurrency: 16 },
+          // Catch-up over time: records behind the consumer's checkpoint, beside records the raw loop read.
+          series: result.consumerProgress,
+          baselineSeries: result.rawProgress,
+          seriesUnit: 'stream records done',
         }),
       ];
     } finally {

@@ -1,5 +1,5 @@
 import { measureFreshness, StreamBench } from '@cruddur/stream-testing';
-import { type Benchmark, figure, percentile } from './lib.ts';
+import { type Benchmark, chartSamples, figure, percentile } from './lib.ts';
 
 const POLL_INTERVAL_MS = 100;
 
@@ -30,6 +30,16 @@ export const benchmark: Benchmark = {
           },
           higherIsBetter: false,
           params,
+          // Each message's freshness, in the order sent, on one of the two figures they share.
+          ...(p === 50
+            ? {
+                samples: {
+                  label: 'inbox freshness per message',
+                  value: chartSamples(consumerMs),
+                  baseline: chartSamples(rawMs),
+                },
+              }
+            : {}),
         }),
       );
     } finally {

@@ -1,9 +1,15 @@
 import { startLocalStack } from '@cruddur/local-stack';
 import { createTestServiceKeys } from '@cruddur/test-kit';
 import { migrateUsersDatabase, startUsersService, usersConfigSchema } from '@cruddur/users';
-import autocannon from 'autocannon';
 import pg from 'pg';
-import { type Benchmark, closedLoop, figure, percentile } from './lib.ts';
+import {
+  autocannonWithLatencies,
+  type Benchmark,
+  chartSamples,
+  closedLoop,
+  figure,
+  percentile,
+} from './lib.ts';
 
 const IN_FLIGHT = 16;
 // The exact statement the service runs for GET /internal/users/by-cognito/:sub.
@@ -78,7 +84,7 @@ export const benchmark: Benchmark = {
       ctx.log(`users service: ${IN_FLIGHT} connections for ${durationMs} ms`);
       let next = 0;
       const load = (duration: number) =>
-        autocannon({
+        autocannonWithLatencies({
           url: service.url,
           connections: IN_FLIGHT,
           pipelining: 1,
@@ -124,6 +130,11 @@ export const benchmark: Benchmark = {
           baseline: { name: 'raw pg query p99', value: percentile(baseline.latenciesMs, 99) },
           higherIsBetter: false,
           params,
+          samples: {
+            label: 'identity resolution latency',
+            value: chartSamples(http.latenciesMs),
+            baseline: chartSamples(baseline.latenciesMs),
+          },
         }),
         figure({
           name: 'identity resolution p50 latency through the users service',

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -13,7 +14,7 @@ import {
   testStack,
   uniqueName,
 } from '@cruddur/test-kit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('./stream-status', import.meta.url));
@@ -24,7 +25,9 @@ afterAll(async () => {
 });
 
 describe('scripts/ops/stream-status', () => {
-  it('prints the shard, its lease owner and checkpoint, and the live worker, as a table and as JSON', async () => {
+  let childEnv: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
     const [table, topic, dlq] = await Promise.all([
       createTestTable(stack),
       createTestTopic(stack),
@@ -62,9 +65,11 @@ describe('scripts/ops/stream-status', () => {
       () => consumer.stop(),
       async () => ddb.destroy(),
     );
-    await expect.poll(() => consumer.leases().length, { timeout: 10_000 }).toBe(1);
+    await vi.waitFor(() => expect(consumer.leases().length).toBe(1), { timeout: 10_000 });
+    childEnv = { ...process.env, ...env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+  });
 
-    const childEnv = { ...process.env, ...env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+  it('prints the shard, its lease owner and checkpoint, and the live worker, as a table and as JSON', async () => {
     const json = JSON.parse((await run(SCRIPT, ['--json'], { env: childEnv })).stdout);
     expect(json.shards).toEqual([
       expect.objectContaining({
@@ -84,5 +89,53 @@ describe('scripts/ops/stream-status', () => {
     );
     expect(text).toContain('status-test-worker');
     expect(text).toContain('workers: 1 alive');
+  });
+
+  /** Starts `--watch` off a terminal, waits until `frames` refreshes are out, then sends Ctrl-C. */
+  async function watchUntil(args: string[], done: (stdout: string) => boolean) {
+    const child = spawn(SCRIPT, ['--watch', '--interval', '0.2', ...args], { env: childEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
+    const exited = once(child, 'exit');
+    await expect.poll(() => done(stdout), { timeout: 20_000 }).toBe(true);
+    child.kill('SIGINT');
+    const [code, signal] = await exited;
+    return { code, signal, stdout, stderr };
+  }
+
+  it('--watch off a terminal prints one table per refresh and exits cleanly on Ctrl-C', async () => {
+    const frames = (s: string) => s.match(/^stream of /gm)?.length ?? 0;
+    const out = await watchUntil([], (s) => frames(s) >= 2);
+    expect({ code: out.code, signal: out.signal, stderr: out.stderr }).toEqual({
+      code: 0,
+      signal: null,
+      stderr: '',
+    });
+    expect(out.stdout).not.toContain('\x1b[');
+    expect(out.stdout.split(/\n\nstream of /)[1]).toContain('workers: 1 alive');
+  });
+
+  it('--watch --json prints one JSON document per line', async () => {
+    const out = await watchUntil(['--json'], (s) => s.split('\n').length >= 3);
+    expect(out.code).toBe(0);
+    const docs = out.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(docs.length).toBeGreaterThanOrEqual(2);
+    expect(docs[1].workers).toEqual([expect.objectContaining({ worker_id: 'status-test-worker' })]);
+  });
+
+  it('refuses --interval without --watch in one line', async () => {
+    await expect(run(SCRIPT, ['--interval', '1'], { env: childEnv })).rejects.toMatchObject({
+      code: 1,
+      stderr: 'error: --interval needs --watch\n',
+    });
   });
 });

@@ -4,6 +4,8 @@ import { createDocumentClient } from '@cruddur/ddb';
 import { type StreamStatus, sdkStreamsApi, streamStatus } from '@cruddur/stream-consumer';
 import { Command, InvalidArgumentError } from 'commander';
 import { fail, loadScriptConfig } from '../lib/script-env.ts';
+import { textTable } from '../lib/table.ts';
+import { watch } from '../lib/watch.ts';
 
 const schema = baseSchema.extend({
   DDB_MESSAGE_TABLE: z.string().min(3).default('cruddur-messages'),
@@ -16,11 +18,23 @@ const positiveInt = (value: string) => {
   return n;
 };
 
+const positiveSeconds = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0.1)
+    throw new InvalidArgumentError('must be a number of seconds, at least 0.1');
+  return n;
+};
+
 const program = new Command('ops/stream-status')
   .description(
     'Show every shard of the messages table stream with its parent, lease owner, lease age, checkpoint, pending records and lag, and the stream-consumer workers.',
   )
-  .option('--json', 'print one JSON document instead of tables')
+  .option('--json', 'print one JSON document instead of tables (with --watch: one JSON document per line)')
+  .option(
+    '--watch',
+    'refresh until Ctrl-C: in place on a terminal; elsewhere (a pipe, a file) one table per refresh, each with its time. A failed refresh is shown and retried.',
+  )
+  .option('--interval <seconds>', 'with --watch: seconds between refreshes', positiveSeconds, 2)
   .option('--table <name>', 'messages table (default DDB_MESSAGE_TABLE)')
   .option('--lease-table <name>', 'lease table (default DDB_LEASE_TABLE)')
   .option(
@@ -33,11 +47,15 @@ const program = new Command('ops/stream-status')
   .parse();
 const opts = program.opts<{
   json?: boolean;
+  watch?: boolean;
+  interval: number;
   table?: string;
   leaseTable?: string;
   maxPages: number;
   prod?: boolean;
 }>();
+
+if (!opts.watch && program.getOptionValueSource('interval') === 'cli') fail('--interval needs --watch');
 
 const config = loadScriptConfig(schema, { prod: opts.prod ?? false });
 const endpoint = opts.prod ? undefined : (config.DDB_ENDPOINT ?? 'http://127.0.0.1:8000');
@@ -46,17 +64,38 @@ const ddb = createDocumentClient({ region: config.AWS_REGION, endpoint });
 const table = opts.table ?? config.DDB_MESSAGE_TABLE;
 const leaseTable = opts.leaseTable ?? config.DDB_LEASE_TABLE;
 
-try {
-  const status = await streamStatus({
-    streams: sdkStreamsApi(streams),
-    ddb,
-    table,
-    leaseTable,
-    maxPages: opts.maxPages,
+const read = () =>
+  streamStatus({ streams: sdkStreamsApi(streams), ddb, table, leaseTable, maxPages: opts.maxPages });
+const what = `the stream status of ${table} (leases in ${leaseTable})`;
+
+if (opts.watch) {
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  await watch({
+    frame: async () => {
+      const status = await read().catch((err: unknown) => {
+        throw new Error(`could not read ${what}: ${err instanceof Error ? err.message : String(err)}`);
+      });
+      return opts.json ? `${JSON.stringify(status)}\n` : render(status);
+    },
+    intervalMs: opts.interval * 1000,
+    signal: stop.signal,
+    out: process.stdout,
+    err: process.stderr,
+    separator: opts.json ? '' : '\n',
   });
+  streams.destroy();
+  ddb.destroy();
+  // A refresh cut short by Ctrl-C may still hold SDK timers; they must not delay the exit.
+  process.exit(0);
+}
+
+try {
+  const status = await read();
   process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : render(status));
 } catch (err) {
-  fail(`could not read the stream status of ${table} (leases in ${leaseTable})`, err);
+  fail(`could not read ${what}`, err);
 } finally {
   streams.destroy();
   ddb.destroy();
@@ -86,26 +125,13 @@ function render(status: StreamStatus): string {
   return [
     `stream of ${status.table} (${streamsSeen.size} stream${streamsSeen.size === 1 ? '' : 's'}), leases in ${status.lease_table}, at ${status.generated_at}`,
     '',
-    table_(
+    textTable(
       ['SHARD', 'PARENT', 'SHARD STATE', 'LEASE', 'OWNER', 'LEASE AGE', 'CHECKPOINT', 'PENDING', 'LAG'],
       shardRows,
     ),
     '',
     `workers: ${status.workers.filter((w) => w.alive).length} alive`,
-    table_(['WORKER', 'STATUS', 'HEARTBEAT AGE', 'LEASES', 'HOST:PID'], workerRows),
+    textTable(['WORKER', 'STATUS', 'HEARTBEAT AGE', 'LEASES', 'HOST:PID'], workerRows),
     '',
   ].join('\n');
-}
-
-function table_(header: string[], rows: string[][]): string {
-  if (rows.length === 0) return `${header.join('  ')}\n(none)`;
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }

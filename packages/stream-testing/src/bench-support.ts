@@ -195,6 +195,26 @@ export interface CatchUpResult {
   rawRecords: number;
   rawSeconds: number;
   consumerSeconds: number;
+  /** Stream records read by the raw loop, seconds after it started. */
+  rawProgress: { atSeconds: number; value: number }[];
+  /** Stream records the consumer has done (its `stream_consumer_records_total`), seconds after it started. */
+  consumerProgress: { atSeconds: number; value: number }[];
+}
+
+/** How often the consumer's progress is read during catch-up: often enough for a curve, rarely enough to cost nothing. */
+const PROGRESS_EVERY_MS = 200;
+
+/** Seconds since a `performance.now()` reading, to the millisecond. */
+const secondsSince = (start: number) => Math.round(performance.now() - start) / 1000;
+
+/** Stream records a running consumer has done, every outcome, from its own /metrics. */
+async function recordsDone(consumerUrl: string): Promise<number> {
+  const text = await (await fetch(`${consumerUrl}/metrics`)).text();
+  let done = 0;
+  for (const m of text.matchAll(/^stream_consumer_records_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)$/gm)) {
+    done += Number(m[1]);
+  }
+  return done;
 }
 
 /**
@@ -237,7 +257,9 @@ export async function measureCatchUp(
     const rawStart = performance.now();
     let rawEnd = 0;
     const total = messages + conversationCount * 3;
-    reader.start(() => {
+    const rawProgress = [{ atSeconds: 0, value: 0 }];
+    reader.start((records) => {
+      if (records.length > 0) rawProgress.push({ atSeconds: secondsSince(rawStart), value: reader.count });
       if (reader.count >= total && rawEnd === 0) rawEnd = performance.now();
     });
     await waitUntil(() => rawEnd > 0, 300_000, 5);
@@ -258,8 +280,16 @@ export async function measureCatchUp(
       { logger: silentLogger },
     );
     const leaseDdb = bench.ddb();
+    const consumerProgress = [{ atSeconds: 0, value: 0 }];
+    let nextProgress = 0;
     await waitUntil(
       async () => {
+        const now = performance.now();
+        if (now >= nextProgress) {
+          nextProgress = now + PROGRESS_EVERY_MS;
+          const value = await recordsDone(consumer.url);
+          consumerProgress.push({ atSeconds: secondsSince(consumerStart), value });
+        }
         const lease = await leaseDdb.send(
           new GetCommand({
             TableName: leaseTable,
@@ -277,9 +307,17 @@ export async function measureCatchUp(
       50,
     );
     const consumerSeconds = (performance.now() - consumerStart) / 1000;
+    consumerProgress.push({ atSeconds: secondsSince(consumerStart), value: await recordsDone(consumer.url) });
     await consumer.stop();
     leaseDdb.destroy();
-    return { messages, rawRecords: reader.count, rawSeconds: (rawEnd - rawStart) / 1000, consumerSeconds };
+    return {
+      messages,
+      rawRecords: reader.count,
+      rawSeconds: (rawEnd - rawStart) / 1000,
+      consumerSeconds,
+      rawProgress,
+      consumerProgress,
+    };
   } finally {
     ddb.destroy();
   }

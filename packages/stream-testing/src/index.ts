@@ -8,3 +8,4 @@ export * from './bench-support.ts';
 export * from './fixtures.ts';
 export * from './in-memory-stream.ts';
 export * from './raw-reader.ts';
+export * from './records.ts';

@@ -8,4 +8,5 @@ export * from './resources.ts';
 export function testStack(): LocalStackEndpoints {
   return inject('stack');
 }
+export * from './samples.ts';
 export * from './service-keys.ts';

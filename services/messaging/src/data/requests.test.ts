@@ -1,4 +1,5 @@
-import { INBOX_BY_ACTIVITY_INDEX, type NewIdempotency, type NewMessage } from '@cruddur/ddb';
+import { INBOX_BY_ACTIVITY_INDEX, type NewIdempotency } from '@cruddur/ddb';
+import { SAMPLE, sampleMessage } from '@cruddur/test-kit';
 import { describe, expect, it } from 'vitest';
 import {
   buildAppendMessage,
@@ -12,19 +13,8 @@ import {
   requestHash,
 } from './requests.ts';
 
-const A = '00000000-0000-4000-8000-00000000000a';
-const B = '00000000-0000-4000-8000-00000000000b';
-const G = '00000000-0000-4000-8000-0000000000aa';
-const M = '00000000-0000-4000-8000-0000000000ff';
-const at = '2026-11-25T10:00:00.000Z';
-const message: NewMessage = {
-  groupUuid: G,
-  messageUuid: M,
-  senderUuid: B,
-  text: 'hi',
-  createdAt: at,
-  members: [A, B],
-};
+const { a: A, b: B, group: G, message: M, at } = SAMPLE;
+const message = sampleMessage({ senderUuid: B });
 const idem: NewIdempotency = {
   senderUuid: B,
   key: 'k1',

@@ -1,25 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import {
-  inboxItem,
-  inboxItemSchema,
-  messageItem,
-  type NewMessage,
-  parseItem,
-  safeParseItem,
-} from '@cruddur/ddb';
+import { inboxItem, inboxItemSchema, messageItem, parseItem, safeParseItem } from '@cruddur/ddb';
+import { SAMPLE, sampleMessage } from '@cruddur/test-kit';
 import { describe, expect, it } from 'vitest';
 import { deterministicEventId, inboxUpdatedEvent, messageCreatedEvent } from './events.ts';
 
-const [a, b, g, m] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-const at = '2026-05-01T10:00:00.000Z';
-const sent: NewMessage = {
-  groupUuid: g,
-  messageUuid: m,
-  senderUuid: a,
-  text: 'hi',
-  createdAt: at,
-  members: [a, b],
-};
+const { a, b } = SAMPLE;
+const sent = sampleMessage();
 const message = messageItem(sent);
 
 describe('events', () => {

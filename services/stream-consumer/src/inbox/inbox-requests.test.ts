@@ -1,18 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { keys, messageItem } from '@cruddur/ddb';
+import { SAMPLE, sampleMessage } from '@cruddur/test-kit';
 import { describe, expect, it } from 'vitest';
 import { buildAdvanceInbox, buildSetUnread, buildUnreadQuery } from './inbox-requests.ts';
 
-const [a, b, g, m] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-const at = '2026-05-01T10:00:00.000Z';
-const message = messageItem({
-  groupUuid: g,
-  messageUuid: m,
-  senderUuid: a,
-  text: 'hi',
-  createdAt: at,
-  members: [a, b],
-});
+const { a, b, group: g } = SAMPLE;
+const sent = sampleMessage();
+const message = messageItem(sent);
 
 describe('inbox request builders', () => {
   it('moves a recipient forward only, counting the message unless already read', () => {

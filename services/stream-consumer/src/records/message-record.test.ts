@@ -1,30 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import { inboxItem, messageItem, type NewMessage } from '@cruddur/ddb';
+import { inboxItem, messageItem } from '@cruddur/ddb';
+import { streamRecordOf } from '@cruddur/stream-testing';
+import { SAMPLE, sampleMessage } from '@cruddur/test-kit';
 import { describe, expect, it } from 'vitest';
 import { classifyRecord } from './message-record.ts';
 import type { StreamRecord } from './stream-record.ts';
 
-const [a, b, g, m] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-const at = '2026-05-01T10:00:00.000Z';
-const sent: NewMessage = {
-  groupUuid: g,
-  messageUuid: m,
-  senderUuid: a,
-  text: 'hi',
-  createdAt: at,
-  members: [a, b],
-};
+const { a, b } = SAMPLE;
+const sent = sampleMessage();
 const item = messageItem(sent);
-const record = (over: Partial<StreamRecord> = {}, image: Record<string, unknown> = item): StreamRecord => ({
-  eventId: 'e1',
-  eventName: 'INSERT',
-  sequenceNumber: '100',
-  approximateCreatedAtMs: undefined,
-  keys: marshall({ pk: image.pk, sk: image.sk }),
-  newImage: marshall(image),
-  ...over,
-});
+const record = (over: Partial<StreamRecord> = {}, image: Record<string, unknown> = item) =>
+  streamRecordOf(image, over);
 
 describe('classifyRecord', () => {
   it('accepts a message INSERT, with members as a list or a set', () => {

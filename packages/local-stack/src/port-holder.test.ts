@@ -2,7 +2,13 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StartupError } from './errors.ts';
-import { assertPortsFree, findPortHolder, listeningSockets, portsTakenError } from './port-holder.ts';
+import {
+  assertPortsFree,
+  findPortHolder,
+  listeningSockets,
+  portsTakenError,
+  shortCommand,
+} from './port-holder.ts';
 import { freePort } from './ports.ts';
 
 const servers: Server[] = [];
@@ -76,7 +82,29 @@ describe('assertPortsFree', () => {
   });
 });
 
+describe('shortCommand', () => {
+  it('keeps a command line on one short line', () => {
+    expect(shortCommand(['/usr/lib/jvm/bin/java', '-jar', 'DynamoDBLocal.jar'])).toBe(
+      'java -jar DynamoDBLocal.jar',
+    );
+    expect(shortCommand(['python3', '-c', 'import x\nx.run()'])).toBe('python3 -c import x x.run()');
+    expect(shortCommand(['node', 'x'.repeat(200)])).toHaveLength(100);
+  });
+});
+
 describe('portsTakenError', () => {
+  it('names a holder of several ports once', () => {
+    const holder = { uid: 0, pid: 10, command: 'python3 hold.py' };
+    const err = portsTakenError([
+      { name: 'DynamoDB Local', port: 8000, holder },
+      { name: 'users service', port: 4571, holder },
+    ]);
+    expect(err.message).toBe(
+      'ports 8000 (DynamoDB Local), 4571 (users service) are taken by pid 10 (python3 hold.py)',
+    );
+    expect(err.hint).toBe('stop it (kill 10), then try again');
+  });
+
   it('says how to find a holder it could not see', () => {
     const err = portsTakenError([{ name: 'gateway', port: 4567, holder: { uid: 1001 } }]);
     expect(err.message).toBe(

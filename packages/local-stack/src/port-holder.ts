@@ -55,10 +55,16 @@ export async function findPortHolder(port: number): Promise<PortHolder | undefin
 }
 
 async function commandOf(pid: string): Promise<string> {
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  const command =
-    cmdline.split('\0').filter(Boolean).join(' ') ||
-    (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim();
+  const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
+  return shortCommand(
+    argv.length > 0 ? argv : [(await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim()],
+  );
+}
+
+/** A command line on one short line: the program's base name, its arguments with whitespace folded. */
+export function shortCommand(argv: readonly string[]): string {
+  const [program = '?', ...args] = argv;
+  const command = [program.split('/').at(-1), ...args].join(' ').replace(/\s+/g, ' ').trim();
   return command.length > MAX_COMMAND ? `${command.slice(0, MAX_COMMAND - 1)}…` : command;
 }
 
@@ -111,12 +117,14 @@ export function portsTakenError(
         ? `a process of uid ${h.uid} that this user cannot inspect`
         : 'a process that could not be found';
   const [only] = held;
+  const ports = held.map((p) => `${p.port} (${p.name})`).join(', ');
+  const holders = new Set(held.map((p) => by(p.holder)));
   const message =
     held.length === 1 && only
-      ? `port ${only.port} (${only.name}) is taken by ${by(only.holder)}`
-      : `ports ${held.map((p) => `${p.port} (${p.name})`).join(', ')} are taken: ${held
-          .map((p) => `${p.port} by ${by(p.holder)}`)
-          .join(', ')}`;
+      ? `port ${ports} is taken by ${by(only.holder)}`
+      : holders.size === 1
+        ? `ports ${ports} are taken by ${[...holders][0]}`
+        : `ports ${ports} are taken: ${held.map((p) => `${p.port} by ${by(p.holder)}`).join(', ')}`;
   const pids = [...new Set(held.flatMap((p) => (p.holder?.pid === undefined ? [] : [p.holder.pid])))];
   const unknown = held.filter((p) => p.holder?.pid === undefined);
   const steps = [

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command } from 'commander';
-import { LOCAL_ENV_FILE, REPO_ROOT, readEnvFile } from './lib/script-env.ts';
+import { localEnvFile, REPO_ROOT, readEnvFile } from './lib/script-env.ts';
 import { SEED_PASSWORD, SEED_USERS } from './lib/seed-users.ts';
 import { DEFAULT_PORTS, startSystem, writeLocalEnv } from './lib/system.ts';
 import { createUpOutput } from './lib/up-output.ts';
@@ -20,7 +20,7 @@ const gatewayUrl = `http://127.0.0.1:${DEFAULT_PORTS.gateway}`;
 
 // Safe to run twice: a second `up` finds the running system and says so instead of failing on busy ports.
 if (await answers(`${gatewayUrl}/readyz`)) {
-  const env = readEnvFile(LOCAL_ENV_FILE);
+  const env = readEnvFile(localEnvFile());
   console.log(
     `Cruddur is already running: ${gatewayUrl} (pool ${env.COGNITO_USER_POOL_ID ?? '?'}). Stop it with Ctrl-C in its terminal.`,
   );

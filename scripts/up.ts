@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { localEnvFile, REPO_ROOT, readEnvFile } from './lib/script-env.ts';
 import { SEED_PASSWORD, SEED_USERS } from './lib/seed-users.ts';
@@ -30,8 +30,7 @@ if (await answers(`${gatewayUrl}/readyz`)) {
 const logDir = join(REPO_ROOT, '.data', 'logs');
 mkdirSync(logDir, { recursive: true });
 const servicesLog = join(logDir, 'services.log');
-const shown = (path: string) => relative(process.cwd(), path) || path;
-const out = createUpOutput({ stdout: process.stdout, stderr: process.stderr, logFile: shown(servicesLog) });
+const out = createUpOutput({ stdout: process.stdout, stderr: process.stderr, logFile: servicesLog });
 const logger = out.logger;
 const dataDir = opts.dataDir ?? (opts.persist ? join(REPO_ROOT, '.data') : undefined);
 const started = performance.now();

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { fail, LOCAL_ENV_FILE, readEnvFile } from './lib/script-env.ts';
+import { fail } from './lib/script-env.ts';
 import { runTsScript } from './lib/system.ts';
 
 /**
@@ -22,7 +22,6 @@ const program = new Command('setup')
   .parse();
 const opts = program.opts<{ prod?: boolean; skipSeed?: boolean }>();
 
-const env = opts.prod ? {} : readEnvFile(LOCAL_ENV_FILE);
 for (const [script, what] of STEPS) {
   // Demo users and their conversations are for local systems: production gets schemas only.
   if ((opts.skipSeed || opts.prod) && script.includes('seed')) {
@@ -31,7 +30,9 @@ for (const [script, what] of STEPS) {
     continue;
   }
   console.log(`==> ${script}: ${what}`);
-  await runTsScript(script, opts.prod ? ['--prod'] : [], env, 'inherit').catch((err) =>
+  // Nothing added to the env: each step reads .data/local.env itself under the caller's environment
+  // (loadScriptConfig), so a variable set by the caller wins in every step, and --prod ignores the file.
+  await runTsScript(script, opts.prod ? ['--prod'] : [], {}, 'inherit').catch((err) =>
     fail(`${script} failed`, err),
   );
 }

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger } from '@cruddur/logger';
 import { Command } from 'commander';
-import { fail, LOCAL_ENV_FILE, REPO_ROOT, readEnvFile } from './lib/script-env.ts';
+import { localEnvFile, REPO_ROOT, readEnvFile } from './lib/script-env.ts';
 import { SEED_PASSWORD, SEED_USERS } from './lib/seed-users.ts';
 import { DEFAULT_PORTS, startSystem, writeLocalEnv } from './lib/system.ts';
+import { createUpOutput } from './lib/up-output.ts';
 
 const program = new Command('up')
   .description(
@@ -16,12 +16,11 @@ const program = new Command('up')
   .parse();
 const opts = program.opts<{ persist?: boolean; dataDir?: string; verbose?: boolean }>();
 
-const logger = createLogger({ name: 'up', level: 'info', pretty: process.stdout.isTTY });
 const gatewayUrl = `http://127.0.0.1:${DEFAULT_PORTS.gateway}`;
 
 // Safe to run twice: a second `up` finds the running system and says so instead of failing on busy ports.
 if (await answers(`${gatewayUrl}/readyz`)) {
-  const env = readEnvFile(LOCAL_ENV_FILE);
+  const env = readEnvFile(localEnvFile());
   console.log(
     `Cruddur is already running: ${gatewayUrl} (pool ${env.COGNITO_USER_POOL_ID ?? '?'}). Stop it with Ctrl-C in its terminal.`,
   );
@@ -30,16 +29,25 @@ if (await answers(`${gatewayUrl}/readyz`)) {
 
 const logDir = join(REPO_ROOT, '.data', 'logs');
 mkdirSync(logDir, { recursive: true });
+const servicesLog = join(logDir, 'services.log');
+const out = createUpOutput({ stdout: process.stdout, stderr: process.stderr, logFile: servicesLog });
+const logger = out.logger;
 const dataDir = opts.dataDir ?? (opts.persist ? join(REPO_ROOT, '.data') : undefined);
 const started = performance.now();
 
+out.starting();
 const system = await startSystem({
   ports: 'fixed',
   dataDir,
   seed: true,
-  output: opts.verbose ? 'inherit' : { file: join(logDir, 'services.log') },
+  output: opts.verbose ? 'inherit' : { file: servicesLog },
+  logDir,
+  onStep: out.onStep,
   logger,
-}).catch((err) => fail('could not start the system', err));
+}).catch((err: unknown) => {
+  out.failed(err);
+  process.exit(1);
+});
 
 const envFile = writeLocalEnv(system.env);
 let stopping = false;
@@ -60,7 +68,7 @@ console.log(`
   Gateway:   ${system.gatewayUrl}          API docs: ${system.gatewayUrl}/docs
   Users:     ${system.env.USERS_URL}   Messaging: ${system.env.MESSAGING_URL}
   Settings:  ${envFile}
-  Logs:      ${opts.verbose ? 'this terminal' : join(logDir, 'services.log')}
+  Logs:      ${opts.verbose ? 'this terminal' : servicesLog} (dependencies: ${logDir}/<name>.log)
 
   Seeded users (password ${SEED_PASSWORD}): ${SEED_USERS.map((u) => u.handle).join(', ')}
   Get a token and call the API from another terminal:

@@ -5,7 +5,12 @@ import { loadConfig, type z } from '@cruddur/config';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Written by `scripts/up`: every endpoint, queue URL and pool id of the running local system. */
-export const LOCAL_ENV_FILE = join(REPO_ROOT, '.data', 'local.env');
+const LOCAL_ENV_FILE = join(REPO_ROOT, '.data', 'local.env');
+
+/** The local system's env file: `CRUDDUR_LOCAL_ENV` names another one (a second system, a test's). */
+export function localEnvFile(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CRUDDUR_LOCAL_ENV || LOCAL_ENV_FILE;
+}
 
 export function readEnvFile(path: string): Record<string, string> {
   if (!existsSync(path)) return {};
@@ -18,14 +23,22 @@ export function readEnvFile(path: string): Record<string, string> {
 }
 
 /**
- * Config for a script: the local system's values from `.data/local.env` as defaults, the real
- * environment on top. With `--prod` (or CRUDDUR_TARGET=aws) the local file is ignored and the emulator
- * endpoints are dropped, so the AWS SDK talks to AWS with the default credential chain.
+ * The environment a script runs with against the local system: `.data/local.env` as defaults and the
+ * explicit environment on top, so a variable the caller sets always wins over the file.
+ */
+export function scriptEnv(explicit: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = readEnvFile(localEnvFile(explicit));
+  for (const [key, value] of Object.entries(explicit)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+/**
+ * Config for a script: `scriptEnv()` (local.env under the explicit environment). With `--prod` the
+ * local file is ignored and the emulator endpoints are dropped, so the AWS SDK talks to AWS with the
+ * default credential chain.
  */
 export function loadScriptConfig<S extends z.ZodType>(schema: S, { prod = false } = {}): z.infer<S> {
-  const env: Record<string, string | undefined> = prod
-    ? { ...process.env }
-    : { ...readEnvFile(LOCAL_ENV_FILE), ...process.env };
+  const env: Record<string, string | undefined> = prod ? { ...process.env } : scriptEnv();
   if (prod) {
     for (const key of ['DDB_ENDPOINT', 'SQS_ENDPOINT', 'SNS_ENDPOINT', 'COGNITO_ENDPOINT']) delete env[key];
   } else {

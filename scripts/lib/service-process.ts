@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { stopChild, waitFor } from '@cruddur/local-stack';
+import { StartupError, stopChild, waitFor } from '@cruddur/local-stack';
 import { privateKeyFile } from '@cruddur/service-auth';
 import { REPO_ROOT } from './script-env.ts';
 
@@ -49,7 +49,10 @@ export class ServiceProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Starts the process and resolves once /readyz answers 200. */
+  /**
+   * Starts the process and resolves once /readyz answers 200; otherwise fails with a StartupError saying
+   * whether it exited or never got ready, and where its output went.
+   */
   async start(timeoutMs = 60_000): Promise<void> {
     const entry = join(REPO_ROOT, 'services', this.name, 'src', 'main.ts');
     const toFile = typeof this.output === 'object';
@@ -75,7 +78,19 @@ export class ServiceProcess {
         if (res.status !== 200) throw new Error(`readyz ${res.status}: ${await res.text()}`);
       },
       { timeoutMs, intervalMs: 200, isDead: () => !this.running },
-    );
+    ).catch((err: Error) => {
+      const why = this.running
+        ? `its /readyz did not answer 200 within ${Math.round(timeoutMs / 1000)} s (${err.message.split(': ').at(-1)})`
+        : `it exited${child.exitCode !== null ? ` with code ${child.exitCode}` : ` on ${child.signalCode}`} before it was ready`;
+      const output = this.output;
+      const hint =
+        typeof output === 'object'
+          ? `see its log: ${output.file}`
+          : output === 'inherit'
+            ? 'its output is above'
+            : 'its output was not kept; run it with scripts/service to see it';
+      throw new StartupError(`the ${this.name} service did not come up: ${why}`, hint, { cause: err });
+    });
   }
 
   /** SIGTERM and wait: the service drains and checkpoints. */

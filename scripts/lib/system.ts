@@ -1,10 +1,19 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { freePort, type LocalStack, startLocalStack } from '@cruddur/local-stack';
+import {
+  assertPortsFree,
+  DEPENDENCY_LABELS,
+  type DependencyName,
+  freePort,
+  type LocalStack,
+  lastLine,
+  StartupError,
+  startLocalStack,
+} from '@cruddur/local-stack';
 import { type Logger, silentLogger } from '@cruddur/logger';
 import { ensureServiceKeys } from '@cruddur/service-auth';
 import {
@@ -14,7 +23,7 @@ import {
   ensureTopicFanout,
   ensureUserPool,
 } from './provision.ts';
-import { REPO_ROOT } from './script-env.ts';
+import { localEnvFile, REPO_ROOT } from './script-env.ts';
 import { LOCAL_USER_POOL_NAME } from './seed-users.ts';
 import {
   type OutputMode,
@@ -36,6 +45,14 @@ export const DEFAULT_PORTS = {
   'stream-consumer': 4573,
 } as const;
 
+/** The steps of a start, in order; each dependency is a step of its own inside `dependencies`. */
+export type StepName = DependencyName | 'dependencies' | 'provision' | 'schemas' | 'services' | 'seed';
+
+/** A step finished (with its time, and its port for a dependency) or failed (with its error). */
+export type StepEvent =
+  | { step: StepName; state: 'done'; ms: number; port?: number }
+  | { step: StepName; state: 'failed'; error: unknown };
+
 export interface SystemOptions {
   /** Keep every dependency's data on disk here; unset = in-memory, gone on stop. */
   dataDir?: string | undefined;
@@ -46,6 +63,10 @@ export interface SystemOptions {
   seed?: boolean;
   /** Where service and script output goes. */
   output?: OutputMode;
+  /** Where each dependency's output goes (`<logDir>/<name>.log`); unset keeps only its tail, for errors. */
+  logDir?: string | undefined;
+  /** Told as each step finishes or fails, e.g. to print one line per step. */
+  onStep?: (event: StepEvent) => void;
   /** Where the services' signing keys live; default `.data/keys` for the developer stack, a temp dir otherwise. */
   keysDir?: string;
   /** Extra env for the services (e.g. shorter lease durations in tests). */
@@ -74,21 +95,33 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const fixed = options.ports === 'fixed';
   const output = options.output ?? 'ignore';
   const timings: Record<string, number> = {};
-  const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+  const phase = async <T>(name: StepName, fn: () => Promise<T>): Promise<T> => {
     const started = performance.now();
-    const result = await fn();
-    timings[name] = Math.round(performance.now() - started);
-    logger.info({ phase: name, ms: timings[name] }, 'phase done');
+    let result: T;
+    try {
+      result = await fn();
+    } catch (error) {
+      options.onStep?.({ step: name, state: 'failed', error });
+      throw error;
+    }
+    const ms = Math.round(performance.now() - started);
+    timings[name] = ms;
+    logger.info({ phase: name, ms }, 'phase done');
+    options.onStep?.({ step: name, state: 'done', ms });
     return result;
   };
 
-  const stack = await phase('dependencies', () =>
-    startLocalStack({
+  const stack = await phase('dependencies', async () => {
+    // Every fixed port at once, the services' too, so one line names all that are taken, before anything starts.
+    if (fixed) await assertPortsFree(namedPorts());
+    return startLocalStack({
       dataDir: options.dataDir ? join(options.dataDir, 'stack') : undefined,
       ports: fixed ? DEFAULT_PORTS : {},
+      logDir: options.logDir,
+      onReady: ({ name, ms, port }) => options.onStep?.({ step: name, state: 'done', ms, port }),
       logger,
-    }),
-  );
+    });
+  });
   Object.assign(
     timings,
     Object.fromEntries(Object.entries(stack.timings).map(([k, v]) => [`dependency:${k}`, v])),
@@ -160,6 +193,17 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   }
 }
 
+/** The fixed ports with what listens there, for the message when one is taken. */
+function namedPorts() {
+  return Object.entries(DEFAULT_PORTS).map(([name, port]) => ({
+    name: name in DEPENDENCY_LABELS ? DEPENDENCY_LABELS[name as DependencyName] : `${name} service`,
+    port,
+  }));
+}
+
+/** The reference frontend's dev server, under both of the names a browser may use for it. */
+export const LOCAL_CORS_ORIGINS = 'http://localhost:3000,http://127.0.0.1:3000';
+
 async function provision(stack: LocalStack): Promise<Record<string, string>> {
   const region = 'us-east-1';
   // Emulators accept any credentials; explicit ones keep a developer's real AWS profile out of it.
@@ -204,8 +248,7 @@ async function provision(stack: LocalStack): Promise<Record<string, string>> {
       COGNITO_ISSUER: `${stack.endpoints.cognitoEndpoint}/${pool.userPoolId}`,
       // The Cognito emulator's issuer is http and its signing key is published: trusted only here.
       AUTH_LOCAL_TRUST: 'true',
-      // The reference frontend's dev server, under both of the names a browser may use for it.
-      CORS_ORIGINS: 'http://localhost:3000,http://127.0.0.1:3000',
+      CORS_ORIGINS: LOCAL_CORS_ORIGINS,
     };
   } finally {
     sqs.destroy();
@@ -214,13 +257,18 @@ async function provision(stack: LocalStack): Promise<Record<string, string>> {
   }
 }
 
-/** Runs `scripts/<name>.ts` in a child Node process with `env`; rejects with its output on failure. */
+/**
+ * Runs `scripts/<name>.ts` in a child Node process with `env` over this process's environment (the
+ * system being started is the one its scripts must reach). Its output goes where `output` says; a
+ * failure is a StartupError with its last line, its output tail in `detail`.
+ */
 export function runTsScript(
   name: string,
   args: string[],
   env: Record<string, string>,
   output: OutputMode = 'ignore',
 ): Promise<void> {
+  const command = ['scripts/' + name, ...args].join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -231,30 +279,43 @@ export function runTsScript(
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    const log = typeof output === 'object' ? createWriteStream(output.file, { flags: 'a' }) : undefined;
+    log?.on('error', () => undefined);
     let captured = '';
     const keep = (chunk: Buffer) => {
-      captured += chunk.toString('utf8');
+      captured = (captured + chunk.toString('utf8')).slice(-20_000);
       if (output === 'inherit') process.stderr.write(chunk);
+      log?.write(chunk);
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new Error(`scripts/${name} ${args.join(' ')} failed (exit ${code}):\n${captured.slice(-3000)}`),
-          ),
-    );
+    child.once('close', (code) => {
+      log?.end();
+      if (code === 0) return resolve();
+      const hint =
+        typeof output === 'object'
+          ? `its output is in ${output.file}`
+          : output === 'inherit'
+            ? 'its output is above'
+            : `run it alone to see its output: scripts/run ${name} ${args.join(' ')}`.trim();
+      reject(
+        new StartupError(`${command} failed with exit code ${code}: ${lastLine(captured)}`, hint, {
+          detail: captured.slice(-3000),
+        }),
+      );
+    });
   });
 }
 
-/** Writes the running system's env to `.data/local.env` so scripts and `scripts/token` find it. */
+/** Writes the running system's env to `.data/local.env` (or CRUDDUR_LOCAL_ENV) so scripts and `scripts/token` find it. */
 export function writeLocalEnv(env: Record<string, string>): string {
-  const dir = join(REPO_ROOT, '.data');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'local.env');
+  const file = localEnvFile();
+  mkdirSync(dirname(file), { recursive: true });
   const lines = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  writeFileSync(file, `# Written by scripts/up; read by scripts/* as defaults.\n${lines.join('\n')}\n`);
+  writeFileSync(
+    file,
+    `# Written by scripts/up; read by scripts/* as defaults (the caller's environment wins).\n${lines.join('\n')}\n`,
+  );
   return file;
 }

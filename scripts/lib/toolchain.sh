@@ -40,7 +40,7 @@ ensure_pnpm() {
 }
 
 ensure_java() {
-  command -v java >/dev/null 2>&1 || die "Java 17+ is required for DynamoDB Local. On Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless"
+  command -v java >/dev/null 2>&1 || die "Java is not installed (no java on PATH); DynamoDB Local needs Java 17; install the package openjdk-17-jre-headless with: sudo apt-get install -y openjdk-17-jre-headless"
 }
 
 ensure_deps() {

@@ -1,6 +1,8 @@
-export type { DependencyName } from './emulators/dependency.ts';
-export { assertJava } from './emulators/dynamodb.ts';
+export { DEPENDENCY_LABELS, type DependencyName } from './emulators/dependency.ts';
 export { POSTGRES_ADMIN } from './emulators/postgres.ts';
+export { StartupError } from './errors.ts';
+export { assertJava } from './java.ts';
+export { assertPortsFree, findPortHolder } from './port-holder.ts';
 export { freePort, httpAnswers, waitFor } from './ports.ts';
-export { stopChild } from './process.ts';
+export { lastLine, stopChild } from './process.ts';
 export * from './stack.ts';

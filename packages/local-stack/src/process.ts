@@ -1,6 +1,9 @@
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Logger } from '@cruddur/logger';
+import { StartupError } from './errors.ts';
 import { httpAnswers, waitFor } from './ports.ts';
 
 /** SIGTERM, then SIGKILL if the child has not exited within `graceMs`; resolves once it has exited. */
@@ -13,44 +16,83 @@ export async function stopChild(child: ChildProcess, graceMs: number): Promise<v
   clearTimeout(timer);
 }
 
+export interface ManagedProcessOptions {
+  /** The name people read in messages, e.g. "DynamoDB Local"; defaults to the name. */
+  label?: string;
+  /** Append the process's output here (as well as keeping its tail for error messages). */
+  logFile?: string | undefined;
+  /** How long startAndWait waits for the ready URL. */
+  readyTimeoutMs?: number;
+}
+
+/** The last non-empty line of some output, for a one-line message. */
+export function lastLine(output: string): string {
+  return (
+    output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .at(-1) ?? '(no output)'
+  );
+}
+
 /** A child process we started and must stop; keeps the tail of its output for error messages. */
 export class ManagedProcess {
   private child: ChildProcess | undefined;
   private output: string[] = [];
+  private log: WriteStream | undefined;
+  private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private spawnError: Error | undefined;
   exited = false;
 
   constructor(
     readonly name: string,
     private readonly logger: Logger,
+    private readonly options: ManagedProcessOptions = {},
   ) {}
 
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
+  get label(): string {
+    return this.options.label ?? this.name;
+  }
+
   spawn(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
     this.exited = false;
+    this.exit = undefined;
+    this.spawnError = undefined;
     this.output = [];
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     this.child = child;
+    const log = this.openLog();
+    log?.write(`--- ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
     const keep = (chunk: Buffer) => {
       this.output.push(chunk.toString('utf8'));
       if (this.output.length > 50) this.output.shift();
+      // Output can still arrive after stop() closed the log; it is dropped rather than crash us.
+      if (log && !log.writableEnded) log.write(chunk);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     child.once('exit', (code, signal) => {
       this.exited = true;
+      this.exit = { code, signal };
       this.logger.debug({ dependency: this.name, code, signal }, 'process exited');
     });
     child.once('error', (err) => {
       this.exited = true;
+      this.spawnError = err;
       this.output.push(String(err));
     });
     return child;
   }
 
-  /** Spawns and waits until `readyUrl` answers HTTP; a failure carries the process's last output. */
+  /**
+   * Spawns and waits until `readyUrl` answers HTTP. A failure is a StartupError naming the process,
+   * why (exited, could not run, no answer in time) and where its log is.
+   */
   async startAndWait(
     command: string,
     args: string[],
@@ -58,11 +100,25 @@ export class ManagedProcess {
     readyUrl: string,
   ): Promise<void> {
     this.spawn(command, args, options);
-    await waitFor(this.name, () => httpAnswers(readyUrl), { isDead: () => this.exited }).catch(
+    const timeoutMs = this.options.readyTimeoutMs ?? 60_000;
+    await waitFor(this.name, () => httpAnswers(readyUrl), { timeoutMs, isDead: () => this.exited }).catch(
       (err: Error) => {
-        throw new Error(`${err.message}\n${this.recentOutput()}`);
+        throw this.notUp(command, readyUrl, timeoutMs, err);
       },
     );
+  }
+
+  private notUp(command: string, readyUrl: string, timeoutMs: number, cause: Error): StartupError {
+    const why = this.spawnError
+      ? `could not run ${command} (${this.spawnError.message})`
+      : this.exited
+        ? `it exited${this.exit?.code != null ? ` with code ${this.exit.code}` : this.exit?.signal ? ` on ${this.exit.signal}` : ''} before it answered`
+        : `it did not answer ${readyUrl} within ${Math.round(timeoutMs / 1000)} s`;
+    const output = this.recentOutput();
+    const hint = this.options.logFile
+      ? `see its log: ${this.options.logFile}`
+      : `its last output: ${lastLine(output)}`;
+    return new StartupError(`${this.label} did not come up: ${why}`, hint, { detail: output, cause });
   }
 
   recentOutput(): string {
@@ -72,6 +128,7 @@ export class ManagedProcess {
   /** SIGTERM, then SIGKILL if it has not gone within `graceMs`. */
   async stop(graceMs = 5_000): Promise<void> {
     if (this.child && !this.exited) await stopChild(this.child, graceMs);
+    this.closeLog();
   }
 
   /** kill -9, as a crash would: for fault-injection tests. */
@@ -81,5 +138,22 @@ export class ManagedProcess {
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
     await exited;
+  }
+
+  private openLog(): WriteStream | undefined {
+    const file = this.options.logFile;
+    if (!file) return undefined;
+    if (!this.log) {
+      mkdirSync(dirname(file), { recursive: true });
+      this.log = createWriteStream(file, { flags: 'a' });
+      // A log that cannot be written (disk full) must not take the launcher down with it.
+      this.log.on('error', (err) => this.logger.warn({ err, file }, 'cannot write log file'));
+    }
+    return this.log;
+  }
+
+  private closeLog(): void {
+    this.log?.end();
+    this.log = undefined;
   }
 }

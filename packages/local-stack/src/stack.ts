@@ -5,10 +5,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Logger, silentLogger } from '@cruddur/logger';
 import { CognitoEmulator } from './emulators/cognito.ts';
-import type { Dependency, DependencyName } from './emulators/dependency.ts';
+import { DEPENDENCY_LABELS, type Dependency, type DependencyName } from './emulators/dependency.ts';
 import { DynamoDbLocal } from './emulators/dynamodb.ts';
 import { PostgresServer } from './emulators/postgres.ts';
 import { SqsEmulator } from './emulators/sqs.ts';
+import { assertJava } from './java.ts';
+import { assertPortsFree } from './port-holder.ts';
 import { freePort } from './ports.ts';
 
 export interface LocalStackOptions {
@@ -18,7 +20,18 @@ export interface LocalStackOptions {
   ports?: Partial<Record<DependencyName, number>>;
   /** Start only some dependencies. */
   only?: DependencyName[];
+  /** Append each dependency's output to `<logDir>/<name>.log`; unset keeps only its tail, for errors. */
+  logDir?: string | undefined;
+  /** Called as each dependency starts answering requests. */
+  onReady?: (event: DependencyReady) => void;
   logger?: Logger;
+}
+
+export interface DependencyReady {
+  name: DependencyName;
+  port: number;
+  /** Milliseconds from launch to answering requests. */
+  ms: number;
 }
 
 export interface LocalStackEndpoints {
@@ -69,11 +82,18 @@ function installExitHook() {
 
 /**
  * Starts PostgreSQL, DynamoDB Local (with streams), an SQS/SNS emulator and a Cognito emulator, all
- * from npm packages plus the machine's Java, in parallel, and waits until each answers.
+ * from npm packages plus the machine's Java, in parallel, and waits until each answers. Expected
+ * failures (a fixed port taken, no Java, a dependency that does not come up) are StartupErrors, found
+ * before anything starts where they can be.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const logger = options.logger ?? silentLogger;
   const wanted = new Set(options.only ?? ALL);
+  const fixedPorts = ALL.filter((n) => wanted.has(n) && options.ports?.[n]).map((n) => ({
+    name: DEPENDENCY_LABELS[n],
+    port: options.ports![n]!,
+  }));
+  await Promise.all([assertPortsFree(fixedPorts), wanted.has('dynamodb') ? assertJava() : undefined]);
   const persistent = options.dataDir !== undefined;
   const root = persistent
     ? resolve(options.dataDir!)
@@ -84,13 +104,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const port = async (name: DependencyName) => options.ports?.[name] || (await freePort());
   const [pgPort, ddbPort, sqsPort, cognitoPort] = await Promise.all(ALL.map(port));
-  const postgres = new PostgresServer(pgPort!, { dir: join(root, 'postgres'), logger });
+  const logFile = (name: DependencyName) =>
+    options.logDir ? join(options.logDir, `${name}.log`) : undefined;
+  const postgres = new PostgresServer(pgPort!, {
+    dir: join(root, 'postgres'),
+    logger,
+    logFile: logFile('postgres'),
+  });
   const dynamodb = new DynamoDbLocal(ddbPort!, {
     dataDir: persistent ? join(root, 'dynamodb') : undefined,
     logger,
+    logFile: logFile('dynamodb'),
   });
-  const sqs = new SqsEmulator(sqsPort!, { dataDir: persistent ? join(root, 'sqs') : undefined, logger });
-  const cognito = new CognitoEmulator(cognitoPort!, { stateDir: join(root, 'cognito'), logger });
+  const sqs = new SqsEmulator(sqsPort!, {
+    dataDir: persistent ? join(root, 'sqs') : undefined,
+    logger,
+    logFile: logFile('sqs'),
+  });
+  const cognito = new CognitoEmulator(cognitoPort!, {
+    stateDir: join(root, 'cognito'),
+    logger,
+    logFile: logFile('cognito'),
+  });
   const deps: Record<DependencyName, Dependency> = { postgres, dynamodb, sqs, cognito };
   const active = ALL.filter((n) => wanted.has(n)).map((n) => deps[n]);
 
@@ -149,6 +184,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           { dependency: dep.name, port: dep.port, pid: dep.pid, ms: timings[dep.name] },
           'dependency ready',
         );
+        options.onReady?.({ name: dep.name, port: dep.port, ms: timings[dep.name]! });
       }),
     );
   } catch (err) {

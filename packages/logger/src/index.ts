@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
-export type { Logger } from 'pino';
+export type { DestinationStream, Logger } from 'pino';
 
 /** What travels with one unit of work (an HTTP request, an SQS message, a stream batch). */
 export interface RequestContext {
@@ -31,14 +31,21 @@ export interface LoggerOptions {
   name: string;
   level?: string;
   pretty?: boolean;
+  /** Write the JSON lines to each of these instead of stdout (e.g. a log file and stdout); not with `pretty`. */
+  destinations?: DestinationStream[];
+}
+
+/** An append-only log file written synchronously, so the last lines before process.exit() are kept. */
+export function fileDestination(path: string): DestinationStream {
+  return pino.destination({ dest: path, append: true, mkdir: true, sync: true });
 }
 
 /**
  * JSON logger whose every line carries the request id of the current context. `pretty` is for a
  * developer's terminal only; production and tests keep JSON.
  */
-export function createLogger({ name, level = 'info', pretty = false }: LoggerOptions): Logger {
-  return pino({
+export function createLogger({ name, level = 'info', pretty = false, destinations }: LoggerOptions): Logger {
+  const options: pino.LoggerOptions = {
     name,
     level,
     base: { service: name },
@@ -47,8 +54,11 @@ export function createLogger({ name, level = 'info', pretty = false }: LoggerOpt
       const requestId = currentRequestId();
       return requestId ? { request_id: requestId } : {};
     },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-  });
+    ...(pretty && !destinations ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
+  };
+  return destinations
+    ? pino(options, pino.multistream(destinations.map((stream) => ({ stream, level: 'trace' as const }))))
+    : pino(options);
 }
 
 /** A logger that drops everything: for tests and library defaults. */

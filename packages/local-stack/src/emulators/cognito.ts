@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@cruddur/logger';
 import { ManagedProcess } from '../process.ts';
-import type { Dependency } from './dependency.ts';
+import { DEPENDENCY_LABELS, type Dependency } from './dependency.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -18,9 +18,12 @@ export class CognitoEmulator implements Dependency {
 
   constructor(
     readonly port: number,
-    private readonly options: { stateDir: string; logger: Logger },
+    private readonly options: { stateDir: string; logger: Logger; logFile?: string | undefined },
   ) {
-    this.process = new ManagedProcess('cognito', options.logger);
+    this.process = new ManagedProcess('cognito', options.logger, {
+      label: DEPENDENCY_LABELS.cognito,
+      logFile: options.logFile,
+    });
   }
 
   get pid() {

@@ -11,3 +11,11 @@ export interface Dependency {
 }
 
 export type DependencyName = 'postgres' | 'dynamodb' | 'sqs' | 'cognito';
+
+/** What each dependency is called in messages for people. */
+export const DEPENDENCY_LABELS: Record<DependencyName, string> = {
+  postgres: 'PostgreSQL',
+  dynamodb: 'DynamoDB Local',
+  sqs: 'SQS and SNS (fauxqs)',
+  cognito: 'Cognito (cognito-local)',
+};

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@cruddur/logger';
 import { ManagedProcess } from '../process.ts';
-import type { Dependency } from './dependency.ts';
+import { DEPENDENCY_LABELS, type Dependency } from './dependency.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -21,29 +20,18 @@ function dynamoLocalDir(): string {
   return join(lib, dir);
 }
 
-/** Fails with an install hint when there is no usable Java, instead of a cryptic spawn error. */
-export function assertJava(): void {
-  try {
-    const out = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    void out;
-  } catch {
-    throw new Error(
-      'Java 17 or newer is required to run DynamoDB Local, and `java` was not found on PATH.\n' +
-        '  Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless\n' +
-        '  macOS:         brew install openjdk@17',
-    );
-  }
-}
-
 export class DynamoDbLocal implements Dependency {
   readonly name = 'dynamodb' as const;
   private readonly process: ManagedProcess;
 
   constructor(
     readonly port: number,
-    private readonly options: { dataDir?: string | undefined; logger: Logger },
+    private readonly options: { dataDir?: string | undefined; logger: Logger; logFile?: string | undefined },
   ) {
-    this.process = new ManagedProcess('dynamodb', options.logger);
+    this.process = new ManagedProcess('dynamodb', options.logger, {
+      label: DEPENDENCY_LABELS.dynamodb,
+      logFile: options.logFile,
+    });
   }
 
   get pid() {
@@ -53,8 +41,8 @@ export class DynamoDbLocal implements Dependency {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** Needs Java 17 on PATH; the stack checks that (assertJava) before it starts anything. */
   async start(): Promise<void> {
-    assertJava();
     const dir = dynamoLocalDir();
     // -sharedDb: one database whatever the access key or region, so scripts and services agree.
     const storage = this.options.dataDir ? ['-dbPath', this.options.dataDir] : ['-inMemory'];

@@ -3,11 +3,13 @@ import {
   chmodSync,
   chownSync,
   cpSync,
+  createWriteStream,
   existsSync,
   mkdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  type WriteStream,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,8 +17,10 @@ import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@cruddur/logger';
 import pg from 'pg';
+import { StartupError } from '../errors.ts';
 import { waitFor } from '../ports.ts';
-import type { Dependency } from './dependency.ts';
+import { lastLine } from '../process.ts';
+import { DEPENDENCY_LABELS, type Dependency } from './dependency.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -78,11 +82,14 @@ export class PostgresServer implements Dependency {
   readonly name = 'postgres' as const;
   private child: ChildProcess | undefined;
   private output = '';
+  private log: WriteStream | undefined;
+  /** Why the last launch failed, without the retry loop's wording around it. */
+  private launchFailure: string | undefined;
   private readonly dataDir: string;
 
   constructor(
     readonly port: number,
-    private readonly options: { dir: string; logger: Logger },
+    private readonly options: { dir: string; logger: Logger; logFile?: string | undefined },
   ) {
     this.dataDir = join(options.dir, 'data');
   }
@@ -96,14 +103,37 @@ export class PostgresServer implements Dependency {
     return `postgres://${POSTGRES_ADMIN.user}:${POSTGRES_ADMIN.password}@127.0.0.1:${this.port}/postgres`;
   }
 
+  /** Fails with a StartupError saying why and where the log is. */
   async start(): Promise<void> {
-    const runAs = postgresUser();
-    const native = binaries(runAs);
-    mkdirSync(this.options.dir, { recursive: true, mode: 0o755 });
-    if (runAs) chownSync(this.options.dir, runAs.uid, runAs.gid);
-    if (!existsSync(join(this.dataDir, 'PG_VERSION'))) this.initdb(native, runAs);
-    // After a kill -9 the old backends may hold shared memory for a moment; retry the start briefly.
-    await waitFor('PostgreSQL', () => this.launch(native, runAs), { timeoutMs: 30_000, intervalMs: 250 });
+    this.launchFailure = undefined;
+    try {
+      const runAs = postgresUser();
+      const native = binaries(runAs);
+      mkdirSync(this.options.dir, { recursive: true, mode: 0o755 });
+      if (runAs) chownSync(this.options.dir, runAs.uid, runAs.gid);
+      if (!existsSync(join(this.dataDir, 'PG_VERSION'))) this.initdb(native, runAs);
+      // After a kill -9 the old backends may hold shared memory for a moment; retry the start briefly.
+      await waitFor('PostgreSQL', () => this.launch(native, runAs), { timeoutMs: 30_000, intervalMs: 250 });
+    } catch (err) {
+      const logFile = this.options.logFile;
+      throw new StartupError(
+        `${DEPENDENCY_LABELS.postgres} did not come up: ${this.launchFailure ?? (err as Error).message.split('\n')[0]}`,
+        logFile ? `see its log: ${logFile}` : `its last output: ${lastLine(this.output)}`,
+        { detail: this.output, cause: err },
+      );
+    }
+  }
+
+  private write(text: string): void {
+    this.output = (this.output + text).slice(-4000);
+    const file = this.options.logFile;
+    if (!file) return;
+    if (!this.log) {
+      mkdirSync(dirname(file), { recursive: true });
+      this.log = createWriteStream(file, { flags: 'a' });
+      this.log.on('error', (err) => this.options.logger.warn({ err, file }, 'cannot write log file'));
+    }
+    if (!this.log.writableEnded) this.log.write(text);
   }
 
   private initdb(native: string, runAs: RunAs | undefined): void {
@@ -124,11 +154,13 @@ export class PostgresServer implements Dependency {
       { ...runAs, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } },
     );
     rmSync(pwfile, { force: true });
-    if (result.status !== 0) throw new Error(`initdb failed: ${result.error?.message ?? ''}${result.stderr}`);
+    this.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
+    if (result.status !== 0)
+      throw new Error(`initdb failed: ${result.error?.message ?? lastLine(result.stderr ?? '')}`);
   }
 
   private async launch(native: string, runAs: RunAs | undefined): Promise<void> {
-    this.output = '';
+    this.write(`--- ${new Date().toISOString()} postgres -p ${this.port}\n`);
     const child = spawn(
       join(native, 'bin', 'postgres'),
       [
@@ -154,9 +186,7 @@ export class PostgresServer implements Dependency {
       { ...runAs, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
     );
     this.child = child;
-    child.stderr?.on('data', (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString('utf8')).slice(-4000);
-    });
+    child.stderr?.on('data', (chunk: Buffer) => this.write(chunk.toString('utf8')));
     const exited = () => child.exitCode !== null || child.signalCode !== null;
     try {
       await waitFor(
@@ -170,7 +200,10 @@ export class PostgresServer implements Dependency {
       );
     } catch (err) {
       if (!exited()) child.kill('SIGKILL');
-      throw new Error(`${(err as Error).message}\n${this.output}`);
+      const code = child.exitCode;
+      this.launchFailure =
+        code !== null ? `it exited with code ${code}: ${lastLine(this.output)}` : (err as Error).message;
+      throw new Error(this.launchFailure);
     }
     this.options.logger.debug({ dependency: 'postgres', pid: child.pid }, 'postmaster ready');
   }
@@ -184,6 +217,8 @@ export class PostgresServer implements Dependency {
     child.kill('SIGINT');
     await done;
     clearTimeout(timer);
+    this.log?.end();
+    this.log = undefined;
   }
 
   async kill9(): Promise<void> {

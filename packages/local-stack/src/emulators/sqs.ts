@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@cruddur/logger';
 import { ManagedProcess } from '../process.ts';
-import type { Dependency } from './dependency.ts';
+import { DEPENDENCY_LABELS, type Dependency } from './dependency.ts';
 
 const ENTRY = fileURLToPath(new URL('./fauxqs-entry.mjs', import.meta.url));
 
@@ -13,9 +13,12 @@ export class SqsEmulator implements Dependency {
 
   constructor(
     readonly port: number,
-    private readonly options: { dataDir?: string | undefined; logger: Logger },
+    private readonly options: { dataDir?: string | undefined; logger: Logger; logFile?: string | undefined },
   ) {
-    this.process = new ManagedProcess('sqs', options.logger);
+    this.process = new ManagedProcess('sqs', options.logger, {
+      label: DEPENDENCY_LABELS.sqs,
+      logFile: options.logFile,
+    });
   }
 
   get pid() {

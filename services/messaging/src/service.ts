@@ -4,6 +4,7 @@ import { createSqsClient } from '@cruddur/aws';
 import { createDocumentClient } from '@cruddur/ddb';
 import {
   assembleService,
+  createMetricsRegistry,
   createServiceClient,
   type RunningService,
   type ShutdownRegistry,
@@ -84,10 +85,12 @@ async function assemble(
   await replica.start();
   shutdown.register('users-events consumer', () => replica.stop());
 
+  const metrics = createMetricsRegistry('messaging');
   const app = buildMessagingApp({
     logger,
     messaging,
     verifier,
+    metrics,
     readiness: {
       dynamodb: () => ddb.send(new DescribeTableCommand({ TableName: config.DDB_MESSAGE_TABLE })),
       'users-events queue': () =>

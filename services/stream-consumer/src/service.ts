@@ -133,14 +133,12 @@ export async function startStreamConsumer(
 
   const app = createApp({
     logger,
+    metrics: registry,
     readiness: {
       dynamodb: () => ddb.send(new DescribeTableCommand({ TableName: config.DDB_MESSAGE_TABLE })),
       'lease table': () => ddb.send(new DescribeTableCommand({ TableName: config.DDB_LEASE_TABLE })),
     },
   });
-  app.get('/metrics', async (c) =>
-    c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }),
-  );
   // One registry stops every part, newest first: discovery and the lease timers, then the shard
   // workers (each finishes its batch and checkpoints), then the leases are released, then the server
   // and the clients. A failed start runs the same steps for what it had started.

@@ -1,6 +1,6 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '@cruddur/aws';
+import { createSqsClient, registerDeadLetterDepth } from '@cruddur/aws';
 import { createDocumentClient } from '@cruddur/ddb';
 import {
   assembleService,
@@ -86,6 +86,14 @@ async function assemble(
   shutdown.register('users-events consumer', () => replica.stop());
 
   const metrics = createMetricsRegistry('messaging');
+  // Poisoned user events wait there for an operator; its depth is what to alert on.
+  if (config.USERS_EVENTS_DLQ_URL) {
+    registerDeadLetterDepth({
+      sqs,
+      queues: { 'users-events-dlq': config.USERS_EVENTS_DLQ_URL },
+      registry: metrics,
+    });
+  }
   const app = buildMessagingApp({
     logger,
     messaging,

@@ -6,6 +6,7 @@ import {
   createStreamsClient,
   createTopicPublisher,
   type EventPublisher,
+  registerDeadLetterDepth,
 } from '@cruddur/aws';
 import { createDocumentClient } from '@cruddur/ddb';
 import {
@@ -79,6 +80,8 @@ export async function startStreamConsumer(
   const registry = createMetricsRegistry('stream-consumer');
   registry.setDefaultLabels({ service: 'stream-consumer', worker_id: workerId });
   const metrics = new ConsumerMetrics(registry);
+  // Records given up on wait in stream-dlq for an operator; every worker reports the same depth.
+  registerDeadLetterDepth({ sqs, queues: { 'stream-dlq': config.STREAM_DLQ_URL }, registry });
 
   const processor = new BatchProcessor({
     handler: new RecordHandler({ ddb, table: config.DDB_MESSAGE_TABLE, logger }),

@@ -2,7 +2,7 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** The metric names the collector exports. */
-export const DEAD_LETTER_METRICS = {
+const DEAD_LETTER_METRICS = {
   depth: 'dead_letter_queue_messages',
   readFailures: 'dead_letter_queue_read_failures_total',
 } as const;

@@ -12,13 +12,13 @@ export function createMetricsRegistry(service: string): Registry {
 }
 
 /** The HTTP metric names every service exports (createApp records them when given a registry). */
-export const HTTP_METRICS = {
+const HTTP_METRICS = {
   requests: 'http_requests_total',
   duration: 'http_request_duration_seconds',
 } as const;
 
 /** The route label of a request that matched no route (404 route_not_found, or a method the path lacks). */
-export const UNMATCHED_ROUTE = 'unmatched';
+const UNMATCHED_ROUTE = 'unmatched';
 
 // Internal calls answer in a few milliseconds, public ones in tens: the low buckets keep both readable.
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

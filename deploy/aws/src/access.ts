@@ -49,7 +49,10 @@ export function grantMessaging(role: iam.IGrantable, data: MessagingData) {
       [data.usersEvents.queue.queueArn],
     ),
   );
-  role.grantPrincipal.addToPrincipalPolicy(statement(['sqs:SendMessage'], [data.usersEvents.dlq.queueArn]));
+  // Poisoned events are set aside there; its depth is read for /metrics (dead_letter_queue_messages).
+  role.grantPrincipal.addToPrincipalPolicy(
+    statement(['sqs:SendMessage', 'sqs:GetQueueAttributes'], [data.usersEvents.dlq.queueArn]),
+  );
 }
 
 /**

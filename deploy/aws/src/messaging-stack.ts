@@ -19,6 +19,7 @@ import {
   grantUsers,
   onlyUsersSendUserEvents,
 } from './access.ts';
+import { operationsDashboard } from './dashboard.ts';
 import { MessagingData } from './data.ts';
 
 /**
@@ -63,6 +64,7 @@ export class CruddurMessagingStack extends Stack {
   readonly roles: Partial<Record<ServiceRoleName, iam.Role>> = {};
   streamFunction?: lambda.Function;
   workerService?: ecs.FargateService;
+  readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: CruddurMessagingStackProps) {
     super(scope, id, props);
@@ -140,6 +142,14 @@ export class CruddurMessagingStack extends Stack {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
+
+    this.dashboard = operationsDashboard(this, 'OperationsDashboard', {
+      data,
+      streamFunction: this.streamFunction,
+      workerService: this.workerService,
+      lagMetric: LAG_METRIC,
+    });
+    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboardName });
 
     new CfnOutput(this, 'MessageTableName', { value: data.table.tableName });
     new CfnOutput(this, 'MessageTableStreamArn', { value: data.table.tableStreamArn! });

@@ -9,6 +9,7 @@ import { LAG_METRIC, MAX_RECORD_ATTEMPTS } from '../src/messaging-stack.ts';
 import {
   actionsOf,
   allStatements,
+  dashboardWidgets,
   nagFindings,
   requiredKeys,
   resourcesText,
@@ -71,6 +72,17 @@ describe('stream consumer as a container service (ECS Fargate)', () => {
       'StepScaling',
       'TargetTrackingScaling',
     ]);
+  });
+
+  it('the CloudWatch dashboard shows the lag the workers scale on, their CPU and memory, and no Lambda', () => {
+    const metrics = dashboardWidgets(template).flatMap((w) => w.metrics);
+    expect(metrics).toContain(`${LAG_METRIC.namespace} ${LAG_METRIC.metricName}`);
+    expect(metrics.filter((m) => m.startsWith('AWS/ECS ')).map((m) => m.split(' ')[1])).toEqual([
+      'CPUUtilization',
+      'MemoryUtilization',
+    ]);
+    expect(metrics.filter((m) => m.startsWith('AWS/Lambda '))).toEqual([]);
+    expect(metrics.filter((m) => m.includes('ApproximateNumberOfMessagesVisible'))).toHaveLength(3);
   });
 
   it('the worker role adds the lease table and the stream to the record handler permissions, nothing more', () => {

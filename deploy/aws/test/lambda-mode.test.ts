@@ -23,6 +23,7 @@ import { MAX_RECORD_ATTEMPTS } from '../src/messaging-stack.ts';
 import {
   actionsOf,
   allStatements,
+  dashboardWidgets,
   deniedTo,
   nagFindings,
   queuePolicyStatements,
@@ -205,6 +206,11 @@ describe('user events: only the users service can put them on users-events', () 
 
   it('messaging may set poisoned user events aside in the DLQ, but cannot send user events', () => {
     expect(sendsTo(stack.roles.messaging!)).toContain(usersEventsDlqId);
+    // ...and may read its depth, which it reports on /metrics.
+    const reads = roleStatements(template, stack, stack.roles.messaging!).filter((s) =>
+      [s.Action].flat().includes('sqs:GetQueueAttributes'),
+    );
+    expect(resourcesText(reads)).toContain(usersEventsDlqId);
     expect(sendsTo(stack.roles.messaging!)).not.toContain(`"${usersEventsId}"`);
     expect(sendsTo(stack.roles.gateway!)).toBe('[]');
     const outputs = template.findOutputs('UsersEventsDlqUrl');
@@ -283,6 +289,38 @@ describe('operations', () => {
     for (const id of queueIds) expect(JSON.stringify(dlqAlarms), id).toContain(id);
     expect(dlqAlarms.every((a) => a.Threshold === 0)).toBe(true);
     expect(alarms.some((a) => a.MetricName === 'IteratorAge' && a.Namespace === 'AWS/Lambda')).toBe(true);
+  });
+
+  it('has a CloudWatch dashboard: iterator age, Lambda errors and throttles, every dead-letter queue, table throttles', () => {
+    const metrics = dashboardWidgets(template).flatMap((w) => w.metrics);
+    const fn = `FunctionName=ref:${ref(stack.streamFunction!.node.defaultChild as never)}`;
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        `AWS/Lambda IteratorAge ${fn}`,
+        `AWS/Lambda Errors ${fn}`,
+        `AWS/Lambda Throttles ${fn}`,
+        ...[tableId, leaseTableId].flatMap((id) => [
+          `AWS/DynamoDB ReadThrottleEvents TableName=ref:${id}`,
+          `AWS/DynamoDB WriteThrottleEvents TableName=ref:${id}`,
+        ]),
+      ]),
+    );
+    // Every queue that has a dead-letter alarm is on the dashboard too, and nothing else under that metric.
+    const alarmed = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties)
+      .filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')
+      .map(
+        (a) =>
+          `AWS/SQS ApproximateNumberOfMessagesVisible QueueName=ref:${a.Dimensions[0].Value['Fn::GetAtt'].join('.')}`,
+      );
+    expect(alarmed).toHaveLength(3);
+    expect(metrics.filter((m) => m.includes('ApproximateNumberOfMessagesVisible')).sort()).toEqual(
+      alarmed.sort(),
+    );
+    const outputs = template.findOutputs('DashboardName');
+    expect(Object.values(outputs)[0]?.Value).toEqual({
+      Ref: ref(stack.dashboard.node.defaultChild as never),
+    });
   });
 });
 

@@ -96,3 +96,47 @@ export function deniedTo(statements: ResourceStatement[], principalArn: unknown,
     );
   });
 }
+
+/** One widget of a CloudWatch dashboard, with its metrics as `namespace name dimension=value` lines. */
+export interface DashboardWidget {
+  title: string;
+  metrics: string[];
+}
+
+/**
+ * The widgets of the stack's one CloudWatch dashboard. Its body is a JSON text joined around tokens
+ * (`Ref`, `Fn::GetAtt`); each token is written as `ref:<logical id>` (`.attribute` for GetAtt) so the
+ * text parses and a test can tell which resource a metric is about.
+ */
+export function dashboardWidgets(template: Template): DashboardWidget[] {
+  const [dashboard, ...more] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+  if (!dashboard || more.length > 0) throw new Error('expected exactly one dashboard');
+  const body = dashboard.Properties.DashboardBody as string | { 'Fn::Join': [string, unknown[]] };
+  const text =
+    typeof body === 'string'
+      ? body
+      : body['Fn::Join'][1]
+          .map((part) => {
+            if (typeof part === 'string') return part;
+            const token = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+            if (token.Ref) return `ref:${token.Ref}`;
+            if (token['Fn::GetAtt']) return `ref:${token['Fn::GetAtt'].join('.')}`;
+            throw new Error(`unexpected token ${JSON.stringify(part)}`);
+          })
+          .join(body['Fn::Join'][0]);
+  const parsed = JSON.parse(text) as {
+    widgets: { properties: { title?: string; markdown?: string; metrics?: unknown[][] } }[];
+  };
+  return parsed.widgets.map(({ properties }) => ({
+    title: properties.title ?? properties.markdown ?? '',
+    // A row is [namespace, name, dim, value, ..., {options}]; "." repeats the row above's field.
+    metrics: (properties.metrics ?? []).map((row, i, rows) => {
+      const fields = row.filter((f) => typeof f === 'string') as string[];
+      const resolved = fields.map((f, j) => (f === '.' ? (rows[i - 1]?.[j] as string) : f));
+      const [namespace, name, ...dims] = resolved;
+      const pairs = [];
+      for (let j = 0; j < dims.length; j += 2) pairs.push(`${dims[j]}=${dims[j + 1]}`);
+      return [namespace, name, ...pairs].join(' ');
+    }),
+  }));
+}

@@ -1,4 +1,5 @@
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Job } from 'kubernetes-models/batch/v1';
@@ -20,8 +21,9 @@ interface Model {
 type ModelClass = new (data: never) => Model;
 
 /**
- * The schema of every kind these manifests use: the Kubernetes OpenAPI schemas (kubernetes-models) and KEDA's
- * CRD schemas (@kubernetes-models/keda), compiled validators shipped in the npm packages, so this runs offline.
+ * The schema of every kind these manifests use: the Kubernetes OpenAPI schemas (kubernetes-models) and the CRD
+ * schemas of KEDA and the Prometheus Operator (@kubernetes-models/keda, /prometheus-operator), compiled
+ * validators shipped in the npm packages, so this runs offline.
  */
 const MODELS: Record<string, ModelClass> = {
   'v1/Namespace': Namespace,
@@ -37,6 +39,8 @@ const MODELS: Record<string, ModelClass> = {
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'keda.sh/v1alpha1/ScaledObject': ScaledObject,
   'keda.sh/v1alpha1/TriggerAuthentication': TriggerAuthentication,
+  'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 } as unknown as Record<string, ModelClass>;
 
 /** Schema errors of one object (empty when valid); an unknown apiVersion/kind is an error too. */

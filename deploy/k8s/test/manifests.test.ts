@@ -589,6 +589,56 @@ describe('autoscaling (base: production)', () => {
   });
 });
 
+describe('monitoring (base: production)', () => {
+  const objects = rendered.base;
+
+  it('one PodMonitor scrapes /metrics on the named port of every service pod', () => {
+    const monitor = find(objects, 'PodMonitor', 'cruddur');
+    const [endpoint, ...more] = monitor.spec.podMetricsEndpoints;
+    expect(more).toEqual([]);
+    expect(endpoint).toMatchObject({ port: 'http', path: '/metrics' });
+    const [selector] = monitor.spec.selector.matchExpressions;
+    expect(selector).toMatchObject({ key: 'app.kubernetes.io/name', operator: 'In' });
+    for (const name of SERVICES) {
+      const labels = find(objects, 'Deployment', name).spec.template.metadata.labels;
+      expect(selector.values, name).toContain(labels[selector.key]);
+      const ports = containerOf(objects, name).ports.map((p: Any) => p.name);
+      expect(ports, name).toContain(endpoint.port);
+    }
+  });
+
+  it('the alert rules are one PrometheusRule in the base, every alert with a severity and a summary', () => {
+    const rule = find(objects, 'PrometheusRule', 'cruddur');
+    const alerts = rule.spec.groups.flatMap((g: Any) => g.rules);
+    expect(alerts.map((a: Any) => a.alert).sort()).toEqual([
+      'DeadLetterDepthUnreadable',
+      'DeadLetterQueueNotEmpty',
+      'HttpErrorRatioHigh',
+      'OutboxBacklogGrowing',
+      'OutboxPublishFailing',
+      'StreamConsumerLagHigh',
+      'StreamWorkersAbsent',
+    ]);
+    for (const alert of alerts) {
+      expect(['warning', 'critical'], alert.alert).toContain(alert.labels.severity);
+      expect(alert.annotations.summary, alert.alert).toBeTruthy();
+    }
+  });
+});
+
+describe.each(VARIANTS)('%s: scrape annotations', (variant) => {
+  it('every service pod is annotated for annotation-based scrapers, on its own port', () => {
+    for (const name of SERVICES) {
+      const annotations = find(rendered[variant], 'Deployment', name).spec.template.metadata.annotations;
+      expect(annotations, name).toEqual({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(PORTS[name]),
+        'prometheus.io/path': '/metrics',
+      });
+    }
+  });
+});
+
 describe('local overlay', () => {
   const objects = rendered.local;
   const compose = loadCompose();
@@ -638,6 +688,8 @@ describe('local overlay', () => {
         ['ScaledObject', 'HorizontalPodAutoscaler', 'TriggerAuthentication'].includes(o.kind),
       ),
     ).toEqual([]);
+    // Nor the Prometheus Operator's kinds, which a local cluster would refuse.
+    expect(objects.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/'))).toEqual([]);
     expect(find(objects, 'Deployment', 'stream-consumer').spec.replicas).toBe(2);
   });
 });
@@ -653,5 +705,8 @@ describe('the checks can fail', () => {
     const so = structuredClone(find(rendered.base, 'ScaledObject', 'stream-consumer'));
     delete so.spec.scaleTargetRef;
     expect(schemaErrors(so).join()).toMatch(/scaleTargetRef/);
+    const rule = structuredClone(find(rendered.base, 'PrometheusRule', 'cruddur'));
+    delete rule.spec.groups[0].rules[0].expr;
+    expect(schemaErrors(rule).join()).toMatch(/expr/);
   });
 });

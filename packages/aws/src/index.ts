@@ -1,4 +1,5 @@
 export * from './clients.ts';
 export * from './consumer.ts';
+export * from './dead-letter-depth.ts';
 export * from './outage.ts';
 export * from './publisher.ts';

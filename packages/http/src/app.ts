@@ -9,13 +9,17 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Registry } from 'prom-client';
 import { limitBody } from './body.ts';
 import { AppError, codeForStatus, type ErrorCode, statusOf } from './errors.ts';
+import { httpMetrics } from './metrics.ts';
 import { type ReadinessChecks, runReadinessChecks } from './readiness.ts';
 import { validationHook } from './validation.ts';
 
 export interface AppVariables {
   requestId: string;
+  /** Set by the not-found answer, so the request metrics count it under one route label. */
+  routeUnmatched?: boolean;
 }
 export interface AppEnv {
   Variables: AppVariables;
@@ -27,6 +31,11 @@ export interface CreateAppOptions {
   readiness?: ReadinessChecks;
   /** The largest request body any route accepts (413 beyond, connection closed). */
   bodyLimitBytes?: number;
+  /**
+   * The service's registry (createMetricsRegistry): when given, every request is counted and timed by
+   * route pattern, and the registry is served at GET /metrics.
+   */
+  metrics?: Registry;
 }
 
 // Accept a caller's id only if it is short and plain, so it is safe to log and echo back.
@@ -48,12 +57,14 @@ export function createRouter<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
 
 /**
  * The one app factory every service and its tests use: request ids, access logs, validation errors as
- * 422 with every code, one error mapping, /healthz and /readyz.
+ * 422 with every code, one error mapping, /healthz and /readyz, and with a registry request metrics and
+ * /metrics.
  */
 export function createApp<E extends AppEnv = AppEnv>({
   logger,
   readiness = {},
   bodyLimitBytes = 64 * 1024,
+  metrics,
 }: CreateAppOptions): OpenAPIHono<E> {
   // Services may add their own variables (E); the factory itself only ever touches AppEnv's.
   const app = new OpenAPIHono<E>({ defaultHook: validationHook() });
@@ -81,6 +92,8 @@ export function createApp<E extends AppEnv = AppEnv>({
     );
   });
 
+  // Before the body limit, so the requests it refuses (413) are counted too.
+  if (metrics) base.use(httpMetrics(metrics));
   base.use(limitBody(bodyLimitBytes));
 
   base.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -93,7 +106,16 @@ export function createApp<E extends AppEnv = AppEnv>({
     );
   });
 
-  base.notFound((c) => errorResponse(c, ['route_not_found']));
+  if (metrics) {
+    base.get('/metrics', async (c) =>
+      c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }),
+    );
+  }
+
+  base.notFound((c) => {
+    c.set('routeUnmatched', true);
+    return errorResponse(c, ['route_not_found']);
+  });
   base.onError((err, c) => {
     if (err instanceof AppError) {
       const status = statusOf(err.codes);

@@ -39,6 +39,8 @@ export interface E2eSystem {
   topicArn: string;
   usersUrl: string;
   messagingUrl: string;
+  /** The stream consumer's HTTP server (/healthz, /readyz, /metrics). */
+  streamConsumerUrl: string;
   gatewayConfig: GatewayConfig;
   /** The signing keys the services trust, to call users and messaging directly as one of them. */
   keys: TestServiceKeys;
@@ -109,6 +111,8 @@ export async function startE2eSystem(): Promise<E2eSystem> {
         ...common,
         DDB_MESSAGE_TABLE: table.name,
         USERS_EVENTS_QUEUE_URL: usersQueue.url,
+        // As deployed: poisoned events go to the queue's own dead-letter queue.
+        USERS_EVENTS_DLQ_URL: usersQueue.dlqUrl,
         USERS_URL: users.url,
         SERVICE_AUTH_PRIVATE_KEY: keys.privateKeyJson('messaging'),
         SERVICE_AUTH_PUBLIC_KEYS: keys.publicKeysJson,
@@ -155,6 +159,7 @@ export async function startE2eSystem(): Promise<E2eSystem> {
       topicArn: topic.arn,
       usersUrl: users.url,
       messagingUrl: messaging.url,
+      streamConsumerUrl: consumer.url,
       gatewayConfig,
       keys,
       tableName: table.name,

@@ -1,6 +1,7 @@
 import { createApp, type ReadinessChecks } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Registry } from 'prom-client';
 import type { IdentityResolver } from './auth/identity.ts';
 import { authenticate } from './auth/middleware.ts';
 import type { AccessTokenVerifier } from './auth/verifier.ts';
@@ -33,6 +34,8 @@ export interface GatewayAppDeps {
   authFailures: { capacity: number; refillPerSecond: number };
   heartbeatMs: number;
   readiness?: ReadinessChecks;
+  /** The replica's registry: request metrics are recorded in it and it is served at /metrics. */
+  metrics: Registry;
 }
 
 /** The whole public API as one Hono app; startGateway serves it, tests may call app.request(). */
@@ -42,6 +45,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
     logger: deps.logger,
     readiness: deps.readiness ?? {},
     bodyLimitBytes: deps.bodyLimitBytes,
+    metrics: deps.metrics,
   });
 
   app.use('/api/*', corsForOrigins(deps.corsOrigins));

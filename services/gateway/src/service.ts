@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createSnsClient, createSqsClient } from '@cruddur/aws';
 import {
   assembleService,
+  createMetricsRegistry,
   createServiceClient,
   type RunningService,
   type ServiceClient,
@@ -75,7 +76,8 @@ async function assemble(
     maxEntries: config.IDENTITY_CACHE_SIZE,
     unknownTtlMs: config.UNKNOWN_SUBJECT_TTL_MS,
   });
-  const hub = new SseHub({ maxStreamsPerUser: config.SSE_MAX_STREAMS_PER_USER });
+  const metrics = createMetricsRegistry('gateway');
+  const hub = new SseHub({ maxStreamsPerUser: config.SSE_MAX_STREAMS_PER_USER, metrics });
 
   const sqs = createSqsClient({ region: config.AWS_REGION, endpoint: config.SQS_ENDPOINT });
   const sns = createSnsClient({
@@ -117,6 +119,7 @@ async function assemble(
     },
     authFailures: { capacity: config.AUTH_FAILURE_BURST, refillPerSecond: config.AUTH_FAILURE_PER_SECOND },
     heartbeatMs: config.SSE_HEARTBEAT_MS,
+    metrics,
     readiness: {
       users: () => upstreamReady(usersHttp),
       messaging: () => upstreamReady(messagingHttp),

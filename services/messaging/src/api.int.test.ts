@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
-import { documentClient, testStack } from '@cruddur/test-kit';
+import { documentClient, sqsClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceFixture, startServiceFixture } from '../test/service-fixture.ts';
 
@@ -197,6 +198,26 @@ describe('service surface', () => {
     ]);
     expect((await f.call('/readyz')).status).toBe(200);
     expect((await f.call('/healthz')).status).toBe(200);
+  });
+
+  it('serves /metrics: requests by route pattern, and the depth of the users-events dead-letter queue', async () => {
+    const [ann, bob] = await Promise.all([f.addUser('metrics_ann'), f.addUser('metrics_bob')]);
+    const started = await start(ann.uuid, bob.uuid, 'counted');
+    await f.call(`/internal/conversations/${started.body.message.message_group_uuid}/messages`, {
+      as: bob.uuid,
+    });
+    const sqs = sqsClient(stack);
+    await sqs.send(new SendMessageCommand({ QueueUrl: f.deadLetters.url, MessageBody: 'poisoned' }));
+    sqs.destroy();
+    const scrape = async () => (await fetch(`${f.service.url}/metrics`)).text();
+    await expect
+      .poll(scrape, { timeout: 10_000 })
+      .toMatch(/^dead_letter_queue_messages\{queue="users-events-dlq",service="messaging"\} 1$/m);
+    const text = await scrape();
+    expect(text).toMatch(
+      /^http_requests_total\{method="GET",route="\/internal\/conversations\/:group_uuid\/messages",status_class="2xx",service="messaging"\} [1-9]/m,
+    );
+    expect(text).toMatch(/^process_resident_memory_bytes\{service="messaging"\} /m);
   });
 
   it('never leaves an orphan item behind a refused write', async () => {

@@ -1,6 +1,7 @@
 import { createApp, type ReadinessChecks, rejectInvalidUtf8 } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
 import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
+import type { Registry } from 'prom-client';
 import type { Messaging } from './domain/messaging.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { messageRoutes } from './routes/messages.ts';
@@ -11,11 +12,13 @@ export interface MessagingAppDeps {
   /** Checks the gateway's assertion on every internal call. */
   verifier: ServiceVerifier;
   readiness?: ReadinessChecks;
+  /** The service's registry: request metrics are recorded in it and it is served at /metrics. */
+  metrics: Registry;
 }
 
-/** The messaging service's HTTP app: shared middleware from createApp, our routes, and /openapi.json. */
-export function buildMessagingApp({ logger, messaging, verifier, readiness }: MessagingAppDeps) {
-  const app = createApp<ServiceAuthEnv>({ logger, ...(readiness ? { readiness } : {}) });
+/** The messaging service's HTTP app: shared middleware from createApp (with /metrics), our routes, and /openapi.json. */
+export function buildMessagingApp({ logger, messaging, verifier, readiness, metrics }: MessagingAppDeps) {
+  const app = createApp<ServiceAuthEnv>({ logger, metrics, ...(readiness ? { readiness } : {}) });
   // Every route acts for a user, and only the gateway may say which one.
   app.use('/internal/*', requireServiceCredential(verifier, { callers: ['gateway'], user: 'required' }));
   app.use('/internal/*', rejectInvalidUtf8());

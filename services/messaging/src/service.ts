@@ -1,9 +1,10 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '@cruddur/aws';
+import { createSqsClient, registerDeadLetterDepth } from '@cruddur/aws';
 import { createDocumentClient } from '@cruddur/ddb';
 import {
   assembleService,
+  createMetricsRegistry,
   createServiceClient,
   type RunningService,
   type ShutdownRegistry,
@@ -84,10 +85,20 @@ async function assemble(
   await replica.start();
   shutdown.register('users-events consumer', () => replica.stop());
 
+  const metrics = createMetricsRegistry('messaging');
+  // Poisoned user events wait there for an operator; its depth is what to alert on.
+  if (config.USERS_EVENTS_DLQ_URL) {
+    registerDeadLetterDepth({
+      sqs,
+      queues: { 'users-events-dlq': config.USERS_EVENTS_DLQ_URL },
+      registry: metrics,
+    });
+  }
   const app = buildMessagingApp({
     logger,
     messaging,
     verifier,
+    metrics,
     readiness: {
       dynamodb: () => ddb.send(new DescribeTableCommand({ TableName: config.DDB_MESSAGE_TABLE })),
       'users-events queue': () =>

@@ -290,6 +290,10 @@ describe('stream consumer against DynamoDB Local', () => {
     await expect
       .poll(async () => (await inbox(c.b, c.group))?.last_message_uuid, { timeout: 15_000 })
       .toBe(after.message_uuid);
+    // Before anyone reads it, the dead letter shows as the stream-dlq depth on every worker's /metrics.
+    await expect
+      .poll(async () => (await fetch(`${consumer.url}/metrics`)).text(), { timeout: 10_000 })
+      .toMatch(/^dead_letter_queue_messages\{queue="stream-dlq",service="stream-consumer",[^}]*\} 1$/m);
     const letters: string[] = [];
     await expect
       .poll(async () => {

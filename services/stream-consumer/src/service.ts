@@ -6,6 +6,7 @@ import {
   createStreamsClient,
   createTopicPublisher,
   type EventPublisher,
+  registerDeadLetterDepth,
 } from '@cruddur/aws';
 import { createDocumentClient } from '@cruddur/ddb';
 import {
@@ -79,6 +80,8 @@ export async function startStreamConsumer(
   const registry = createMetricsRegistry('stream-consumer');
   registry.setDefaultLabels({ service: 'stream-consumer', worker_id: workerId });
   const metrics = new ConsumerMetrics(registry);
+  // Records given up on wait in stream-dlq for an operator; every worker reports the same depth.
+  registerDeadLetterDepth({ sqs, queues: { 'stream-dlq': config.STREAM_DLQ_URL }, registry });
 
   const processor = new BatchProcessor({
     handler: new RecordHandler({ ddb, table: config.DDB_MESSAGE_TABLE, logger }),
@@ -133,14 +136,12 @@ export async function startStreamConsumer(
 
   const app = createApp({
     logger,
+    metrics: registry,
     readiness: {
       dynamodb: () => ddb.send(new DescribeTableCommand({ TableName: config.DDB_MESSAGE_TABLE })),
       'lease table': () => ddb.send(new DescribeTableCommand({ TableName: config.DDB_LEASE_TABLE })),
     },
   });
-  app.get('/metrics', async (c) =>
-    c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }),
-  );
   // One registry stops every part, newest first: discovery and the lease timers, then the shard
   // workers (each finishes its batch and checkpoints), then the leases are released, then the server
   // and the clients. A failed start runs the same steps for what it had started.

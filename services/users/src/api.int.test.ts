@@ -307,6 +307,8 @@ describe('users service API', () => {
     expect(metrics).toMatch(/^users_outbox_oldest_pending_seconds\{service="users"\} [\d.e+-]+$/m);
     const published = /^users_outbox_published_total\{service="users"\} (\d+)$/m.exec(metrics);
     expect(Number(published?.[1])).toBeGreaterThan(0);
+    // The shared request metrics, by route pattern (the registrations above).
+    expect(metrics).toMatch(/^http_requests_total\{[^}]*route="\/internal\/users"[^}]*\} [1-9]\d*$/m);
     expect(await call('GET', '/readyz')).toMatchObject({ status: 200, body: { checks: { postgres: 'ok' } } });
   });
 });

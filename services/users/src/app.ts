@@ -11,18 +11,13 @@ export interface UsersAppDeps {
   logger: Logger;
   /** Checks the credential of every internal call. */
   verifier: ServiceVerifier;
-  /** Served at /metrics when given. */
-  metrics?: Registry;
+  /** The service's registry (createUsersMetrics): request metrics are recorded in it and it is served at /metrics. */
+  metrics: Registry;
 }
 
 /** The users service's HTTP app: internal API, /openapi.json, /healthz, /readyz (PostgreSQL reachable), /metrics. */
 export function createUsersApp({ pool, logger, verifier, metrics }: UsersAppDeps) {
-  const app = createApp({ logger, readiness: { postgres: () => pool.query('SELECT 1') } });
-  if (metrics) {
-    app.get('/metrics', async (c) =>
-      c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }),
-    );
-  }
+  const app = createApp({ logger, metrics, readiness: { postgres: () => pool.query('SELECT 1') } });
   app.route('/', identityRoutes({ pool, verifier }));
   app.route('/', profileRoutes({ pool, verifier }));
   app.doc31('/openapi.json', {

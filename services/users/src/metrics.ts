@@ -22,11 +22,21 @@ export function createUsersMetrics(pool: pg.Pool): UsersMetrics {
   const registry = createMetricsRegistry('users');
   const registers = [registry];
   let backlog: Promise<{ pending: number; oldestSeconds: number }> | undefined;
-  // One query per scrape for both gauges.
+  let last = { pending: 0, oldestSeconds: 0 };
+  // One query per scrape for both gauges. With PostgreSQL down the last values stand: a failed query
+  // must not fail the whole scrape, which would hide the process and request metrics with it.
   const readBacklog = () => {
-    backlog ??= outboxBacklog(pool).finally(() => {
-      backlog = undefined;
-    });
+    backlog ??= outboxBacklog(pool)
+      .then(
+        (read) => {
+          last = read;
+          return read;
+        },
+        () => last,
+      )
+      .finally(() => {
+        backlog = undefined;
+      });
     return backlog;
   };
   new Gauge({

@@ -144,6 +144,12 @@ describe('GET /api/events across gateway replicas', () => {
     const second = await call(capped.url, '/api/events', { token: bob.accessToken });
     expect([second.status, second.body]).toEqual([429, { errors: ['rate_limited'] }]);
     await connect(capped, alice);
+    // What an operator sees on this replica: two streams open, one refused under the route's pattern.
+    const metrics = await (await fetch(`${capped.url}/metrics`)).text();
+    expect(metrics).toMatch(/^gateway_sse_connections_open\{service="gateway"\} 2$/m);
+    expect(metrics).toMatch(
+      /^http_requests_total\{method="GET",route="\/api\/events",status_class="4xx",service="gateway"\} 1$/m,
+    );
   });
 
   it('ends its streams and deletes its own queue on stop', async () => {

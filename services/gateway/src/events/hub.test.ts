@@ -1,4 +1,5 @@
 import { createEvent } from '@cruddur/contracts';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { type ClientEvent, type EventSink, SseHub } from './hub.ts';
 
@@ -99,5 +100,19 @@ describe('SseHub', () => {
     hub.closeAll();
     expect(second.closed()).toBe(true);
     expect(hub.register(alice, sink())).toEqual({ ok: false, reason: 'closed' });
+  });
+
+  it('reports its open streams to the registry at scrape time', async () => {
+    const metrics = new Registry();
+    const hub = new SseHub({ maxStreamsPerUser: 4, metrics });
+    const open = async () => /^gateway_sse_connections_open (\d+)$/m.exec(await metrics.metrics())?.[1];
+    expect(await open()).toBe('0');
+    const first = hub.register(alice, sink());
+    hub.register(bob, sink());
+    expect(await open()).toBe('2');
+    if (first.ok) first.unregister();
+    expect(await open()).toBe('1');
+    hub.closeAll();
+    expect(await open()).toBe('0');
   });
 });

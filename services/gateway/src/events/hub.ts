@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '@cruddur/contracts';
+import { Gauge, type Registry } from 'prom-client';
 import { TtlCache } from '../auth/ttl-cache.ts';
 
 /** One server-sent event as written on the wire. */
@@ -63,7 +64,22 @@ export class SseHub {
   private readonly seen = new TtlCache<string, true>({ ttlMs: 5 * 60_000, maxEntries: 10_000 });
   private closed = false;
 
-  constructor(private readonly options: { maxStreamsPerUser: number }) {}
+  constructor(
+    private readonly options: {
+      maxStreamsPerUser: number;
+      /** Where the open-streams gauge is registered; it is read at scrape time, nothing is counted per event. */
+      metrics?: Registry;
+    },
+  ) {
+    if (options.metrics) {
+      const gauge: Gauge = new Gauge({
+        name: 'gateway_sse_connections_open',
+        help: 'Event streams (GET /api/events) open on this replica',
+        registers: [options.metrics],
+        collect: () => gauge.set(this.streamCount),
+      });
+    }
+  }
 
   /** Adds a stream; refused when the user already has the most allowed, or the hub is shutting down. */
   register(

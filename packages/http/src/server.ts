@@ -37,3 +37,17 @@ export async function startHttpServer(
       }),
   };
 }
+
+/**
+ * Starts the service's HTTP server and registers its graceful close with the service's shutdown
+ * registry, so no composition root can forget either half.
+ */
+export async function serveHttp(
+  shutdown: { register(name: string, stop: () => Promise<void>): void },
+  app: FetchApp,
+  options: { port: number; host?: string; logger: Logger },
+): Promise<{ url: string; port: number }> {
+  const server = await startHttpServer(app, options);
+  shutdown.register('http server', () => server.close());
+  return { url: server.url, port: server.port };
+}

@@ -8,7 +8,7 @@ import {
   createServiceClient,
   type RunningService,
   type ShutdownRegistry,
-  startHttpServer,
+  serveHttp,
 } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
 import { createServiceSigner, createServiceVerifier } from '@cruddur/service-auth';
@@ -110,12 +110,14 @@ async function assemble(
         ),
     },
   });
-  const server = await startHttpServer(app, { port: config.PORT, host: options.host ?? config.HOST, logger });
-  shutdown.register('http server', () => server.close());
-
+  const { url, port } = await serveHttp(shutdown, app, {
+    port: config.PORT,
+    host: options.host ?? config.HOST,
+    logger,
+  });
   return {
-    url: server.url,
-    port: server.port,
+    url,
+    port,
     messaging,
     store,
   };

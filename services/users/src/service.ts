@@ -1,5 +1,5 @@
 import { createQueuePublisher, createSqsClient } from '@cruddur/aws';
-import { assembleService, type RunningService, startHttpServer } from '@cruddur/http';
+import { assembleService, type RunningService, serveHttp } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
 import { createServiceVerifier } from '@cruddur/service-auth';
 import type pg from 'pg';
@@ -71,16 +71,14 @@ export async function startUsersService(
       publicKeys: config.SERVICE_AUTH_PUBLIC_KEYS,
     });
     const app = createUsersApp({ pool, logger, verifier, metrics: metrics.registry });
-    const server = await startHttpServer(app, {
+    const { url, port } = await serveHttp(shutdown, app, {
       port: config.PORT,
       host: options.host ?? config.HOST,
       logger,
     });
-    shutdown.register('http server', () => server.close());
-
     return {
-      url: server.url,
-      port: server.port,
+      url,
+      port,
       pool,
       relay,
       app,

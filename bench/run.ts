@@ -28,9 +28,12 @@ const { values } = parseArgs({
   strict: true,
 });
 if (values.help) {
-  console.log(`usage: pnpm bench [--quick] [--only <id,...>] [--soak]
+  const ids = readdirSync(BENCH_DIR)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !NOT_BENCHMARKS.has(f))
+    .map((f) => f.replace(/\.ts$/, ''));
+  console.log(`usage: scripts/bench [--quick] [--only <id,...>] [--soak]   (pnpm bench, with the toolchain on PATH)
   --quick   CI smoke test of the benchmark code: tiny sizes, a 20 s soak; figures are not meaningful
-  --only    run only these benchmark ids (comma-separated; "soak" selects the soak)
+  --only    run only these benchmark ids (comma-separated): ${ids.join(', ')}
   --soak    also run the soak benchmark (10 minutes of mixed traffic; 20 s with --quick)`);
   process.exit(0);
 }

@@ -122,4 +122,14 @@ describe('scripts/service gateway', () => {
     expect(await allowedOrigin(url, 'http://my-host:3000')).toBe('http://my-host:3000');
     expect(await allowedOrigin(url, 'http://localhost:3000')).toBeNull();
   });
+
+  it('drains and exits 0 on a SIGINT sent to it, not only on Ctrl-C in a terminal', async () => {
+    const url = await gateway();
+    const child = children.at(-1)!;
+    const exited = once(child, 'exit');
+    child.kill('SIGINT');
+    const [code] = await exited;
+    expect(code).toBe(0);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
 });

@@ -35,9 +35,11 @@ const child = spawn(
       ...(opts.workerId ? { WORKER_ID: opts.workerId } : {}),
     },
     stdio: 'inherit',
+    // Its own process group, so a terminal's Ctrl-C reaches it once, through us, like a `kill -INT` would.
+    detached: true,
   },
 );
-// The child gets Ctrl-C from the terminal itself; SIGTERM sent to us is passed on so it drains too.
+// Ctrl-C, `kill -INT` and SIGTERM sent to us are passed on, so the service drains and exits by itself.
 process.on('SIGTERM', () => child.kill('SIGTERM'));
-process.on('SIGINT', () => undefined);
+process.on('SIGINT', () => child.kill('SIGINT'));
 child.on('exit', (code) => process.exit(code ?? 1));

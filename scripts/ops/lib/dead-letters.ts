@@ -11,6 +11,7 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { readQueueCounts } from '@cruddur/aws';
 
 /** A dead-letter queue of the system and the queue its letters came from (none for the stream's). */
 export interface DeadLetterQueueSpec {
@@ -105,21 +106,8 @@ export interface QueueDepth {
 }
 
 export async function queueDepth(sqs: SQSClient, url: string): Promise<QueueDepth> {
-  const { Attributes: a = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  return {
-    visible: Number(a.ApproximateNumberOfMessages ?? 0),
-    in_flight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
-  };
+  const { visible, inFlight, delayed } = await readQueueCounts(sqs, url);
+  return { visible, in_flight: inFlight, delayed };
 }
 
 export interface DeadLetter {

@@ -1,4 +1,5 @@
-import { GetQueueAttributesCommand, paginateListQueues, type SQSClient } from '@aws-sdk/client-sqs';
+import { paginateListQueues, type SQSClient } from '@aws-sdk/client-sqs';
+import { readQueueCounts } from '@cruddur/aws';
 import type { Violation } from './violations.ts';
 
 export interface QueueDepth {
@@ -49,16 +50,7 @@ export async function verifyQueues(
 
 async function queueDepth(sqs: SQSClient, url: string, notConsumed: readonly string[]): Promise<QueueDepth> {
   const name = url.slice(url.lastIndexOf('/') + 1);
-  const { Attributes: a = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
+  const counts = await readQueueCounts(sqs, url);
   const role: QueueDepth['role'] =
     name.endsWith('-dlq') || name === 'stream-dlq'
       ? 'dead-letter'
@@ -68,9 +60,7 @@ async function queueDepth(sqs: SQSClient, url: string, notConsumed: readonly str
   return {
     name,
     url,
-    visible: Number(a.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
+    ...counts,
     role,
   };
 }

@@ -1,21 +1,11 @@
+import { SAMPLE, sampleMessage } from '@cruddur/test-kit';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../keys.ts';
-import { isMessagePartition, messageItem, messageItemSchema, type NewMessage } from './message.ts';
+import { isMessagePartition, messageItem, messageItemSchema } from './message.ts';
 import { MalformedItemError, parseItem, safeParseItem } from './parse.ts';
 
-const A = '00000000-0000-4000-8000-00000000000a';
-const B = '00000000-0000-4000-8000-00000000000b';
-const G = '00000000-0000-4000-8000-0000000000aa';
-const M = '00000000-0000-4000-8000-0000000000ff';
-const at = '2026-11-25T10:00:00.000Z';
-const m: NewMessage = {
-  groupUuid: G,
-  messageUuid: M,
-  senderUuid: A,
-  text: 'hi',
-  createdAt: at,
-  members: [A, B],
-};
+const { a: A, b: B, group: G, message: M, at } = SAMPLE;
+const m = sampleMessage();
 
 describe('message item', () => {
   it('is built under the key its fields give, with the attribute names stored today', () => {

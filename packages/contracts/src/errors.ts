@@ -32,6 +32,11 @@ export const errorCodes = [
   'cognito_user_id_invalid',
   'idempotency_key_invalid',
   'query_invalid',
+  'handles_invalid',
+  'title_invalid',
+  'group_too_small',
+  'group_too_large',
+  'not_a_group',
   // authentication and authorisation (401/403)
   'unauthorized',
   'forbidden',
@@ -69,7 +74,12 @@ export function isErrorCode(value: string): value is ErrorCode {
 
 export interface ErrorBody {
   errors: ErrorCode[];
+  /** With `user_not_found` for a list of handles: every handle no user has. */
+  unknown_handles?: string[];
 }
+
+/** Facts beside the codes that a client needs to fix its request; each is a field of the error body. */
+export type ErrorDetails = Omit<ErrorBody, 'errors'>;
 
 /** Codes that mean "our side or a dependency failed": trying again later can help. */
 const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -87,14 +97,19 @@ const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 export class AppError extends Error {
   readonly codes: ErrorCode[];
   readonly retryable: boolean;
+  readonly details: ErrorDetails | undefined;
 
-  constructor(codes: ErrorCode | ErrorCode[], options: { retryable?: boolean; cause?: unknown } = {}) {
+  constructor(
+    codes: ErrorCode | ErrorCode[],
+    options: { retryable?: boolean; cause?: unknown; details?: ErrorDetails } = {},
+  ) {
     const list = Array.isArray(codes) ? codes : [codes];
     if (list.length === 0) throw new TypeError('AppError needs at least one code');
     super(list.join(','), { cause: options.cause });
     this.name = 'AppError';
     this.codes = list;
     this.retryable = options.retryable ?? list.some((code) => RETRYABLE_CODES.has(code));
+    this.details = options.details;
   }
 
   /** A dependency (DynamoDB, a queue, another service) cannot be reached right now. */
@@ -103,6 +118,6 @@ export class AppError extends Error {
   }
 
   toBody(): ErrorBody {
-    return { errors: this.codes };
+    return { ...this.details, errors: this.codes };
   }
 }

@@ -21,6 +21,18 @@ export const userSnapshot = z.object({
 });
 export type UserSnapshot = z.infer<typeof userSnapshot>;
 
+/** What a group message adds to its events (absent on direct conversations' events). */
+const groupFields = {
+  conversation_kind: z.enum(['direct', 'group']).optional(),
+  title: z.string().nullable().optional(),
+};
+
+export const systemEvent = z.object({
+  action: z.enum(['added', 'left', 'renamed']),
+  user_uuids: z.array(z.uuid()),
+  title: z.string().nullable().optional(),
+});
+
 export const lastMessage = z.object({
   uuid: z.uuid(),
   text: z.string(),
@@ -44,6 +56,9 @@ export const eventCatalog = {
       members: z.array(z.uuid()).min(1),
       message: z.string(),
       created_at: timestamp,
+      kind: z.enum(['text', 'system']).optional(),
+      system: systemEvent.optional(),
+      ...groupFields,
     }),
   },
   'inbox.updated': {
@@ -54,6 +69,8 @@ export const eventCatalog = {
       other_user_uuid: z.uuid().nullable(),
       last_message: lastMessage,
       unread_count: z.number().int().nonnegative(),
+      member_count: z.number().int().nonnegative().optional(),
+      ...groupFields,
     }),
   },
 } as const;

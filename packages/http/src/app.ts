@@ -11,7 +11,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Registry } from 'prom-client';
 import { limitBody } from './body.ts';
-import { AppError, codeForStatus, type ErrorCode, statusOf } from './errors.ts';
+import { AppError, codeForStatus, type ErrorCode, type ErrorDetails, statusOf } from './errors.ts';
 import { httpMetrics } from './metrics.ts';
 import { type ReadinessChecks, runReadinessChecks } from './readiness.ts';
 import { validationHook } from './validation.ts';
@@ -46,8 +46,9 @@ export function errorResponse(
   c: Context,
   codes: ErrorCode[],
   status: ContentfulStatusCode = statusOf(codes),
+  details?: ErrorDetails,
 ) {
-  return c.json({ errors: codes }, status);
+  return c.json({ ...details, errors: codes }, status);
 }
 
 /** A route group (mounted with `app.route()`) with the same 422 validation answers as `createApp`. */
@@ -120,7 +121,7 @@ export function createApp<E extends AppEnv = AppEnv>({
     if (err instanceof AppError) {
       const status = statusOf(err.codes);
       if (status >= 500) logger.error({ err, request_id: currentRequestId() }, 'request failed');
-      return errorResponse(c, err.codes, status);
+      return errorResponse(c, err.codes, status, err.details);
     }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;

@@ -1,7 +1,14 @@
 import type { AppError, ErrorCode } from '@cruddur/contracts';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-export { AppError, type ErrorBody, type ErrorCode, errorCodes, isErrorCode } from '@cruddur/contracts';
+export {
+  AppError,
+  type ErrorBody,
+  type ErrorCode,
+  type ErrorDetails,
+  errorCodes,
+  isErrorCode,
+} from '@cruddur/contracts';
 
 /**
  * The one place a code becomes an HTTP status. Typed as a full record, so a code added to the closed
@@ -34,6 +41,11 @@ const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   cognito_user_id_invalid: 422,
   idempotency_key_invalid: 422,
   query_invalid: 422,
+  handles_invalid: 422,
+  title_invalid: 422,
+  group_too_small: 422,
+  group_too_large: 422,
+  not_a_group: 422,
   unauthorized: 401,
   forbidden: 403,
   service_credential_missing: 401,

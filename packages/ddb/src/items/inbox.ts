@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { keys, messageSortKey } from '../keys.ts';
-import { timestamp } from './fields.ts';
+import { groupTitle, MEMBER_SAMPLE_SIZE, timestamp } from './fields.ts';
 import type { NewMessage } from './message.ts';
 
 /**
@@ -30,6 +30,13 @@ export const inboxItemFields = z.object({
   unread_count: z.number().int().nonnegative(),
   /** The key of the newest message the owner has read; absent until they read one. */
   last_read_key: z.string().optional(),
+  /** Group rows only; the list entry's fields, all as of the row's head message. */
+  kind: z.literal('group').optional(),
+  title: groupTitle.optional(),
+  member_count: z.number().int().nonnegative().optional(),
+  member_sample: z.array(z.uuid()).max(MEMBER_SAMPLE_SIZE).optional(),
+  /** Group rows only: the key of the message at which the owner joined; nothing older counts for them. */
+  joined_key: z.string().optional(),
 });
 
 export const inboxItemSchema = inboxItemFields.refine((row) => {
@@ -39,23 +46,18 @@ export const inboxItemSchema = inboxItemFields.refine((row) => {
 
 export type InboxItem = z.infer<typeof inboxItemSchema>;
 
-/**
- * An inbox row pointing at `m`. `lastReadKey` follows the stream consumer's unread rule: `unread_count` is
- * the number of the other member's messages with a key above it, so a recount gives the same number.
- */
-export function inboxItem(
+/** A row pointing at `m`, with what every row has (direct and group alike). */
+function rowAt(
   owner: string,
-  other: string,
   m: NewMessage,
   unreadCount: number,
-  lastReadKey?: string,
+  lastReadKey: string | undefined,
 ): InboxItem {
   return {
     ...keys.inbox(owner, m.groupUuid),
     type: INBOX_ITEM_TYPE,
     owner_uuid: owner,
     message_group_uuid: m.groupUuid,
-    other_user_uuid: other,
     last_message_key: messageSortKey(m.createdAt, m.messageUuid),
     last_message_uuid: m.messageUuid,
     last_message_text: m.text,
@@ -64,4 +66,42 @@ export function inboxItem(
     unread_count: unreadCount,
     ...(lastReadKey ? { last_read_key: lastReadKey } : {}),
   };
+}
+
+/**
+ * A direct conversation's row pointing at `m`. `lastReadKey` follows the stream consumer's unread rule:
+ * `unread_count` is the number of the other member's messages with a key above it, so a recount gives the same number.
+ */
+export function inboxItem(
+  owner: string,
+  other: string,
+  m: NewMessage,
+  unreadCount: number,
+  lastReadKey?: string,
+): InboxItem {
+  return { ...rowAt(owner, m, unreadCount, lastReadKey), other_user_uuid: other };
+}
+
+/** The list-entry fields a group row takes from the message it shows (the stream consumer sets the same). */
+export function groupRowFields(m: Pick<NewMessage, 'members' | 'group'>) {
+  return {
+    kind: 'group' as const,
+    ...(m.group?.title !== undefined ? { title: m.group.title } : {}),
+    member_count: m.members.length,
+    member_sample: m.members.slice(0, MEMBER_SAMPLE_SIZE),
+  };
+}
+
+/**
+ * A group member's row pointing at `m`, written by the transaction that made them a member (the start, or the
+ * add): `joinedKey` is that message's key, so nothing older ever counts as unread for them.
+ */
+export function groupInboxItem(
+  owner: string,
+  m: NewMessage,
+  unreadCount: number,
+  joinedKey: string,
+  lastReadKey?: string,
+): InboxItem {
+  return { ...rowAt(owner, m, unreadCount, lastReadKey), ...groupRowFields(m), joined_key: joinedKey };
 }

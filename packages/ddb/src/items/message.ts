@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { itemKindOf, keys, messageSortKey } from '../keys.ts';
-import { memberList, timestamp } from './fields.ts';
+import { groupTitle, memberList, timestamp } from './fields.ts';
 
 /**
  * A message: `MSG#<group>` / `<created_at>#<message_uuid>`. Written by the messaging service, read by it and by the
@@ -8,6 +8,15 @@ import { memberList, timestamp } from './fields.ts';
  */
 
 export const MESSAGE_ITEM_TYPE = 'message';
+
+/** What a system message records: who did it is its sender; `user_uuids` are who was added, or who left. */
+export const systemEventFields = z.object({
+  action: z.enum(['added', 'left', 'renamed']),
+  user_uuids: z.array(z.uuid()).max(100),
+  /** The title after a rename (null: removed); absent for other actions. */
+  title: groupTitle.nullable().optional(),
+});
+export type SystemEvent = z.infer<typeof systemEventFields>;
 
 /** The attributes alone, for projections; `messageItemSchema` adds the rules that tie them together. */
 export const messageItemFields = z.object({
@@ -20,8 +29,19 @@ export const messageItemFields = z.object({
   sender_uuid: z.uuid(),
   message: z.string(),
   created_at: timestamp,
-  /** Every member, so the stream consumer can update each inbox row without another read. */
+  /**
+   * The members it was sent to: the conversation's membership when the message was committed (for a system
+   * message, the membership after its change). The stream consumer updates exactly these members' rows.
+   */
   members: memberList,
+  /** Absent: a text message. */
+  kind: z.enum(['text', 'system']).optional(),
+  /** System messages only. */
+  system: systemEventFields.optional(),
+  /** `group` for a group's messages; absent for direct ones. */
+  conversation_kind: z.literal('group').optional(),
+  /** A group's title when the message was committed; absent when untitled. */
+  title: groupTitle.optional(),
 });
 
 /** A stored message: its key is the one its fields give, and its sender is one of its members. */
@@ -31,7 +51,19 @@ export const messageItemSchema = messageItemFields
     (m) => m.sk === messageSortKey(m.created_at, m.message_uuid),
     'sk does not match created_at#message_uuid',
   )
-  .refine((m) => m.members.includes(m.sender_uuid), 'the sender is not a member');
+  .refine(
+    (m) => (m.kind === 'system') === (m.system !== undefined),
+    'a system message, and only one, carries system',
+  )
+  // A leave is sent to the members who stay, so its sender (the one who left) is not among them.
+  .refine(
+    (m) => m.members.includes(m.sender_uuid) || m.system?.action === 'left',
+    'the sender is not a member',
+  )
+  .refine(
+    (m) => m.conversation_kind === 'group' || (m.members.length === 2 && m.kind !== 'system'),
+    'a direct message has two members and no system event',
+  );
 
 export type MessageItem = z.infer<typeof messageItemSchema>;
 
@@ -44,8 +76,10 @@ export interface NewMessage {
   senderUuid: string;
   text: string;
   createdAt: string;
-  /** Every member of the conversation. */
+  /** The members it is sent to (see the item's `members`). */
   members: readonly string[];
+  /** Group messages only. */
+  group?: { title: string | undefined; system?: SystemEvent | undefined } | undefined;
 }
 
 export function messageItem(m: NewMessage): MessageItem {
@@ -58,5 +92,15 @@ export function messageItem(m: NewMessage): MessageItem {
     message: m.text,
     created_at: m.createdAt,
     members: [...m.members],
+    ...(m.group
+      ? {
+          conversation_kind: 'group' as const,
+          ...(m.group.title !== undefined ? { title: m.group.title } : {}),
+          ...(m.group.system ? { kind: 'system' as const, system: m.group.system } : {}),
+        }
+      : {}),
   };
 }
+
+export const isGroupMessage = (m: Pick<MessageItem, 'conversation_kind'>): boolean =>
+  m.conversation_kind === 'group';

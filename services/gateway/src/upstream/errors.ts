@@ -11,7 +11,14 @@ export function upstreamFailure(service: string, response: ServiceResponse): App
   if (response.status >= 400 && response.status < 500 && response.status !== 401) {
     const parsed = errorBody.safeParse(response.body);
     const codes = parsed.success ? parsed.data.errors.filter(isErrorCode) : [];
-    return new AppError(codes.length > 0 ? codes : [codeForStatus(response.status)]);
+    const details =
+      parsed.success && parsed.data.unknown_handles
+        ? { unknown_handles: parsed.data.unknown_handles }
+        : undefined;
+    return new AppError(
+      codes.length > 0 ? codes : [codeForStatus(response.status)],
+      details ? { details } : {},
+    );
   }
   return AppError.unavailable(new Error(`${service} answered ${response.status}`));
 }

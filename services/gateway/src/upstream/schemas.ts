@@ -43,4 +43,7 @@ export const startConversationResult = z.object({ created: z.boolean(), message 
 
 export const readResult = z.object({ message_group_uuid: z.uuid(), unread_count: z.number().int() });
 
-export const errorBody = z.object({ errors: z.array(z.string()) });
+export const errorBody = z.object({
+  errors: z.array(z.string()),
+  unknown_handles: z.array(z.string()).max(100).optional(),
+});

@@ -1,7 +1,7 @@
 import type { ServiceClient } from '@cruddur/http';
 import { bearer, type ServiceSigner } from '@cruddur/service-auth';
 import { parseUpstream, upstreamFailure } from './errors.ts';
-import { conversation, message, page, readResult, startConversationResult } from './schemas.ts';
+import { conversationPage, message, messagePage, readResult, startConversationResult } from './schemas.ts';
 
 export interface PageQuery {
   limit?: number | undefined;
@@ -29,7 +29,7 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
         headers: await actingFor(userUuid),
       });
       if (res.status !== 200) throw upstreamFailure('messaging', res);
-      return parseUpstream('messaging', page(conversation), res.body);
+      return parseUpstream('messaging', conversationPage, res.body);
     },
 
     async listMessages(userUuid: string, groupUuid: string, { limit, cursor }: PageQuery) {
@@ -38,7 +38,7 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
         { headers: await actingFor(userUuid) },
       );
       if (res.status !== 200) throw upstreamFailure('messaging', res);
-      return parseUpstream('messaging', page(message), res.body);
+      return parseUpstream('messaging', messagePage, res.body);
     },
 
     async postMessage(input: {

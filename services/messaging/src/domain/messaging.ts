@@ -126,7 +126,7 @@ export class Messaging {
   }): Promise<{ message: MessageView; replayed: boolean }> {
     const hash = requestHash(['group', input.groupUuid, input.text]);
     // The sender's profile is only needed for the answer, so it is read while the write runs.
-    const senderProfile = this.store.getProfile(input.userUuid);
+    const senderProfile = this.store.getProfileRow(input.userUuid);
     senderProfile.catch(() => undefined);
     const members = await this.membersOf(input.groupUuid);
     // Checked here for a fast 404 and for the members the message item carries; the transaction

@@ -50,6 +50,11 @@ export const gatewayConfigSchema = baseSchema
     SSE_HEARTBEAT_MS: positiveInt(15_000),
     SSE_MAX_STREAMS_PER_USER: positiveInt(8),
     /**
+     * The most members a group may have besides its creator. At most 90, so every membership
+     * transaction (a row per member, the group and its message) stays under DynamoDB's 100 items.
+     */
+    GROUP_MAX_MEMBERS: z.coerce.number().int().min(2).max(90).default(50),
+    /**
      * Local development only: trust the Cognito emulator (an http issuer, and its signing key, which is
      * published in its npm package). Off, the gateway refuses to start with any issuer but a Cognito one.
      */

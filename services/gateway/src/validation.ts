@@ -50,7 +50,7 @@ export function checkNewMessage(body: unknown): NewMessageCheck {
 }
 
 /** The longest group title, in Unicode code points after trimming. */
-const MAX_TITLE_CHARS = 100;
+export const MAX_TITLE_CHARS = 100;
 
 export type TitleCheck = { ok: true; title: string } | { ok: false; codes: ['title_invalid'] };
 

@@ -54,8 +54,8 @@ export class RecordHandler {
     } catch (err) {
       throw toRecordError(err);
     }
-    const events: EventEnvelope[] = messages.map((m, i) =>
-      messageCreatedEvent(m, records[i]!.eventId || m.message_uuid),
+    const events: EventEnvelope[] = messages.flatMap(
+      (m, i) => messageCreatedEvent(m, records[i]!.eventId || m.message_uuid) ?? [],
     );
     const traceId = records.at(-1)!.eventId || messages.at(-1)!.message_uuid;
     for (const { owner, outcome, row } of results) {
@@ -78,7 +78,8 @@ export class RecordHandler {
       throw toRecordError(err);
     }
     const traceId = record.eventId || message.message_uuid;
-    const events: EventEnvelope[] = [messageCreatedEvent(message, traceId)];
+    const created = messageCreatedEvent(message, traceId);
+    const events: EventEnvelope[] = created ? [created] : [];
     const outcomes: Record<string, MemberOutcome> = {};
     for (const { owner, outcome, row } of results) {
       outcomes[owner] = outcome;

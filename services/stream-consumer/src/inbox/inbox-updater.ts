@@ -40,7 +40,13 @@ const MAX_ROW_ROUNDS = 5;
 
 /** Applies one message to every member's inbox row; see inbox-requests.ts for the forward-only and unread rules. */
 export class InboxUpdater {
-  constructor(private readonly options: { ddb: DynamoDBDocumentClient; table: string }) {}
+  constructor(
+    private readonly options: {
+      ddb: DynamoDBDocumentClient;
+      table: string;
+      onWriteUnits?: ((units: number) => void) | undefined;
+    },
+  ) {}
 
   async apply(message: MessageItem): Promise<({ owner: string } & MemberResult)[]> {
     return Promise.all(
@@ -175,12 +181,20 @@ export class InboxUpdater {
     input: ConstructorParameters<typeof UpdateCommand>[0],
   ): Promise<UpdatedRow | undefined> {
     try {
-      const row = (await this.options.ddb.send(new UpdateCommand(input))).Attributes;
+      const out = await this.options.ddb.send(
+        new UpdateCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' }),
+      );
+      this.options.onWriteUnits?.(out.ConsumedCapacity?.CapacityUnits ?? 0);
+      const row = out.Attributes;
       if (!row) return undefined;
       const parsed = safeParseItem(inboxItemSchema, row);
       return parsed.ok ? parsed.item : parsed.error;
     } catch (err) {
-      if (isConditionalCheckFailed(err)) return undefined;
+      // AWS charges a failed conditional write too (by item size, at least one unit); the error carries no count.
+      if (isConditionalCheckFailed(err)) {
+        this.options.onWriteUnits?.(1);
+        return undefined;
+      }
       throw err;
     }
   }

@@ -26,7 +26,13 @@ export class RecordHandler {
   private readonly inbox: InboxUpdater;
   private readonly logger: Logger;
 
-  constructor(options: { ddb: DynamoDBDocumentClient; table: string; logger: Logger }) {
+  constructor(options: {
+    ddb: DynamoDBDocumentClient;
+    table: string;
+    logger: Logger;
+    /** Told the write capacity units of every inbox update (the cost metric). */
+    onWriteUnits?: (units: number) => void;
+  }) {
     this.inbox = new InboxUpdater(options);
     this.logger = options.logger;
   }

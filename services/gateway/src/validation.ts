@@ -1,7 +1,12 @@
-import { CONTROL_CHARS, checkMessageText, HANDLE_PATTERN, UUID_PATTERN } from '@cruddur/contracts';
+import { checkGroupTitle, checkMessageText, HANDLE_PATTERN, UUID_PATTERN } from '@cruddur/contracts';
 import type { ErrorCode } from '@cruddur/http';
 
-export { IDEMPOTENCY_KEY_PATTERN, MAX_MESSAGE_CHARS, UUID_PATTERN } from '@cruddur/contracts';
+export {
+  GROUP_TITLE_MAX,
+  IDEMPOTENCY_KEY_PATTERN,
+  MAX_MESSAGE_CHARS,
+  UUID_PATTERN,
+} from '@cruddur/contracts';
 
 /** Every code that applies to a message text (the same rules the messaging service applies again). */
 export function messageTextCodes(raw: unknown): ErrorCode[] {
@@ -47,21 +52,6 @@ export function checkNewMessage(body: unknown): NewMessageCheck {
 
   if (codes.length > 0 || !target) return { ok: false, codes };
   return { ok: true, message: message as string, target };
-}
-
-/** The longest group title, in Unicode code points after trimming. */
-export const MAX_TITLE_CHARS = 100;
-
-export type TitleCheck = { ok: true; title: string } | { ok: false; codes: ['title_invalid'] };
-
-/** A group title: trimmed, 1..100 code points, no control characters (so no newlines) and no lone surrogates. */
-export function checkTitle(raw: unknown): TitleCheck {
-  if (typeof raw !== 'string') return { ok: false, codes: ['title_invalid'] };
-  const title = raw.trim();
-  const length = [...title].length;
-  if (length === 0 || length > MAX_TITLE_CHARS || CONTROL_CHARS.test(title) || !title.isWellFormed())
-    return { ok: false, codes: ['title_invalid'] };
-  return { ok: true, title };
 }
 
 export type HandleListCheck = { ok: true; handles: string[] } | { ok: false; codes: ['handles_invalid'] };
@@ -113,7 +103,7 @@ export function checkNewGroup(body: unknown, limits: GroupLimits): NewGroupCheck
   const codes: ErrorCode[] = members.ok
     ? sizeCodes(members.handles.length, 2, limits.maxMembers)
     : members.codes;
-  const title = present(fields.title) ? checkTitle(fields.title) : undefined;
+  const title = present(fields.title) ? checkGroupTitle(fields.title) : undefined;
   if (title && !title.ok) codes.push(...title.codes);
   codes.push(...messageTextCodes(fields.message));
   if (codes.length > 0 || !members.ok) return { ok: false, codes };
@@ -156,5 +146,5 @@ export function checkRename(body: unknown): RenameCheck {
   const fields = asRecord(body);
   if (!fields) return { ok: false, codes: ['body_invalid'] };
   if (fields.title === null) return { ok: true, title: null };
-  return checkTitle(fields.title);
+  return checkGroupTitle(fields.title);
 }

@@ -11,10 +11,10 @@ import {
   checkAddMembers,
   checkNewGroup,
   checkRename,
+  GROUP_TITLE_MAX,
   type GroupLimits,
   IDEMPOTENCY_KEY_PATTERN,
   MAX_MESSAGE_CHARS,
-  MAX_TITLE_CHARS,
 } from '../validation.ts';
 import { createGatewayRouter, type RouteDeps } from './router.ts';
 import {
@@ -35,7 +35,7 @@ const handlesField = z
   .openapi({ description: 'Members by handle; duplicates (in any case) and your own handle are ignored' });
 const titleField = z
   .string({ error: 'title_invalid' })
-  .openapi({ description: `1..${MAX_TITLE_CHARS} characters, trimmed, no control characters` });
+  .openapi({ description: `1..${GROUP_TITLE_MAX} characters, trimmed, no control characters` });
 
 const newGroupBody = z
   .object({

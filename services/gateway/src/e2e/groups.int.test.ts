@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   call,
   type E2eSystem,
@@ -7,6 +8,7 @@ import {
   startE2eSystem,
   type TestUser,
 } from '@cruddur/system-testing';
+import { documentClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../service.ts';
 
@@ -23,6 +25,7 @@ describe('gateway end to end: group conversations', () => {
   let eve: TestUser;
   let fay: TestUser;
   const streams: EventStreamClient[] = [];
+  const ddb = documentClient(testStack());
   const api = (path: string, options: Parameters<typeof call>[2] = {}) => call(gateway.url, path, options);
   const short = (u: TestUser) => ({ uuid: u.uuid, handle: u.handle, display_name: u.display_name });
 
@@ -56,9 +59,27 @@ describe('gateway end to end: group conversations', () => {
       system.createUser('gr_eve'),
       system.createUser('gr_fay'),
     ]);
+    // Messaging shows names from its replica, fed by users-events: wait until it has every user, as it would
+    // have for anyone who did not sign up a moment ago.
+    await vi.waitFor(
+      async () => {
+        for (const user of [ann, bo, cy, dee, eve, fay]) {
+          const { Item } = await ddb.send(
+            new GetCommand({
+              TableName: system.tableName,
+              Key: { pk: `USER#${user.uuid}`, sk: 'PROFILE' },
+              ConsistentRead: true,
+            }),
+          );
+          if (!Item || Item.version < 1) throw new Error(`messaging has no profile of ${user.handle} yet`);
+        }
+      },
+      { timeout: 20_000, interval: 100 },
+    );
   });
   afterAll(async () => {
     for (const stream of streams) stream.close();
+    ddb.destroy();
     await system?.stop();
   });
 
@@ -421,6 +442,41 @@ describe('gateway end to end: group conversations', () => {
     const ofGroup = (stream: EventStreamClient) =>
       stream.events.filter((e) => (e.data as { message_group_uuid?: string })?.message_group_uuid === group);
     expect(ofGroup(fayStream)).toEqual([]);
+  });
+
+  it('documents the group routes in /openapi.json with their bodies and answers', async () => {
+    const doc = (await api('/openapi.json')).body;
+    const start = doc.paths['/api/message_groups'].post;
+    expect(Object.keys(start.responses).sort()).toEqual([
+      '200',
+      '201',
+      '401',
+      '404',
+      '409',
+      '413',
+      '415',
+      '422',
+      '429',
+    ]);
+    expect(start.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/NewGroup',
+    });
+    expect(doc.components.schemas.NewGroup.required.sort()).toEqual(['handles', 'message']);
+    expect(JSON.stringify(start.responses['404'])).toContain('UnknownHandles');
+    expect(JSON.stringify(doc.components.schemas.UnknownHandles)).toContain('"unknown_handles"');
+    const one = doc.paths['/api/message_groups/{message_group_uuid}'];
+    expect(Object.keys(one).sort()).toEqual(['get', 'patch']);
+    expect(one.patch.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/RenameGroup',
+    });
+    expect(Object.keys(doc.paths['/api/message_groups/{message_group_uuid}/members'])).toEqual(['post']);
+    expect(Object.keys(doc.paths['/api/message_groups/{message_group_uuid}/leave'])).toEqual(['post']);
+    expect(Object.keys(doc.components.schemas.Message.properties)).toEqual(
+      expect.arrayContaining(['kind', 'system']),
+    );
+    expect(Object.keys(doc.components.schemas.MessageGroup.properties)).toEqual(
+      expect.arrayContaining(['kind', 'title', 'member_count', 'members']),
+    );
   });
 
   it('needs a token and JSON bodies on every group route, like the other routes', async () => {

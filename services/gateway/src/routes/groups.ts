@@ -67,16 +67,9 @@ const idempotencyHeader = z.object({
 const params = z.object({ message_group_uuid: groupUuidParam });
 const GROUP_PARAM = { message_group_uuid: 'message_group_uuid_invalid' } as const;
 
-const withMessage = groupViewSchema
-  .extend({ message: messageItemSchema.openapi({ description: 'The first message' }) })
-  .openapi('StartedGroup');
-const withChange = groupViewSchema
-  .extend({
-    message: messageItemSchema
-      .nullable()
-      .openapi({ description: 'The system message saying what changed; null when nothing did' }),
-  })
-  .openapi('ChangedGroup');
+// The message's own description is the shared Message component's, so what it is here goes in the answers' descriptions.
+const withMessage = groupViewSchema.extend({ message: messageItemSchema }).openapi('StartedGroup');
+const withChange = groupViewSchema.extend({ message: messageItemSchema.nullable() }).openapi('ChangedGroup');
 
 const notJson = {
   415: { description: 'Not JSON', content: { 'application/json': { schema: errorsSchema } } },
@@ -136,7 +129,10 @@ export function groupRoutes({ users, messaging, guards, groupMaxMembers }: Route
         body: { required: true, content: { 'application/json': { schema: newGroupBody } } },
       },
       responses: {
-        201: { description: 'A new group', content: { 'application/json': { schema: withMessage } } },
+        201: {
+          description: 'A new group, and its first message',
+          content: { 'application/json': { schema: withMessage } },
+        },
         200: {
           description: 'An idempotent retry: the group and message of the first request',
           content: { 'application/json': { schema: withMessage } },
@@ -211,7 +207,8 @@ export function groupRoutes({ users, messaging, guards, groupMaxMembers }: Route
       },
       responses: {
         200: {
-          description: 'The group afterwards, and the system message',
+          description:
+            'The group afterwards, and the system message saying what changed (null when nothing did)',
           content: { 'application/json': { schema: withChange } },
         },
         ...unknownHandlesResponse,
@@ -287,7 +284,8 @@ export function groupRoutes({ users, messaging, guards, groupMaxMembers }: Route
       },
       responses: {
         200: {
-          description: 'The group afterwards, and the system message',
+          description:
+            'The group afterwards, and the system message saying what changed (null when nothing did)',
           content: { 'application/json': { schema: withChange } },
         },
         ...notFound,

@@ -15,6 +15,7 @@ import { createServiceSigner, createServiceVerifier } from '@cruddur/service-aut
 import { buildMessagingApp } from './app.ts';
 import type { MessagingConfig } from './config.ts';
 import { MessageStore } from './data/store.ts';
+import { Groups } from './domain/groups.ts';
 import { Messaging } from './domain/messaging.ts';
 import { ProfileReplica } from './profiles/replica.ts';
 import { usersServiceProfiles } from './profiles/source.ts';
@@ -31,6 +32,7 @@ export interface StartMessagingOptions {
 
 export interface RunningMessagingService extends RunningService {
   messaging: Messaging;
+  groups: Groups;
   store: MessageStore;
 }
 
@@ -70,6 +72,12 @@ async function assemble(
 
   const store = new MessageStore(ddb, config.DDB_MESSAGE_TABLE);
   const messaging = new Messaging({ store, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const groups = new Groups({
+    store,
+    drafts: messaging.drafts,
+    membership: messaging.membership,
+    maxMembers: config.GROUP_MAX_MEMBERS,
+  });
 
   const replica = new ProfileReplica({
     store,
@@ -97,6 +105,7 @@ async function assemble(
   const app = buildMessagingApp({
     logger,
     messaging,
+    groups,
     verifier,
     metrics,
     readiness: {
@@ -119,6 +128,7 @@ async function assemble(
     url,
     port,
     messaging,
+    groups,
     store,
   };
 }

@@ -34,6 +34,7 @@ import { cancellationReasons, failedRoles } from './cancellation.ts';
 import {
   buildAppendMessage,
   buildBatchGetProfiles,
+  buildChangeGroup,
   buildGetConversation,
   buildGetIdempotency,
   buildGetMessage,
@@ -44,6 +45,8 @@ import {
   buildMarkRead,
   buildPutProfile,
   buildStartConversation,
+  buildStartGroup,
+  type GroupChange,
   type ProfileRow,
   profileRowSchema,
   type Transaction,
@@ -63,7 +66,10 @@ function rethrowUnavailable(err: unknown): never {
 /** Why a write transaction did not happen, read from its cancellation reasons. */
 export type WriteOutcome =
   | { ok: true }
-  | { ok: false; reason: 'pair_exists' | 'not_member' | 'idempotency_key_exists' | 'conflict' };
+  | {
+      ok: false;
+      reason: 'pair_exists' | 'not_member' | 'idempotency_key_exists' | 'state_moved' | 'conflict';
+    };
 
 /**
  * Thin senders: each method sends one built request and turns DynamoDB's answer into a value.
@@ -87,8 +93,27 @@ export class MessageStore {
     });
   }
 
+  async startGroup(input: {
+    message: NewMessage;
+    title: string | undefined;
+    idempotency?: NewIdempotency | undefined;
+  }): Promise<WriteOutcome> {
+    return this.transact(buildStartGroup(this.table, input), (failed) =>
+      failed.has('idempotency') ? 'idempotency_key_exists' : undefined,
+    );
+  }
+
+  /** An add, leave or rename; `state_moved` when another change (or a leave) got there first. */
+  async changeGroup(change: GroupChange): Promise<WriteOutcome> {
+    return this.transact(buildChangeGroup(this.table, change), (failed) =>
+      failed.has('state') ? 'state_moved' : undefined,
+    );
+  }
+
+  /** `not_member` also when a group's state moved since `stateKey` was read: the caller re-reads to tell. */
   async appendMessage(input: {
     message: NewMessage;
+    stateKey?: string | undefined;
     idempotency?: NewIdempotency | undefined;
   }): Promise<WriteOutcome> {
     return this.transact(buildAppendMessage(this.table, input), (failed) => {
@@ -169,18 +194,28 @@ export class MessageStore {
     };
   }
 
+  /**
+   * A page of messages, newest first. With `viewer` (a group), only those sent to them; the filter is applied
+   * after DynamoDB's limit, so pages are read until full or the partition ends.
+   */
   async listMessages(
     groupUuid: string,
     limit: number,
     startKey?: Key,
+    viewer?: { uuid: string; joinedKey: string },
   ): Promise<{ items: MessageItem[]; more: boolean }> {
-    const out = await this.ddb
-      .send(new QueryCommand(buildListMessages(this.table, groupUuid, limit, startKey)))
-      .catch(rethrowUnavailable);
-    const items = out.Items ?? [];
+    const items: Record<string, unknown>[] = [];
+    let from = startKey;
+    do {
+      const out = await this.ddb
+        .send(new QueryCommand(buildListMessages(this.table, groupUuid, limit, from, viewer)))
+        .catch(rethrowUnavailable);
+      items.push(...(out.Items ?? []));
+      from = viewer ? (out.LastEvaluatedKey as Key | undefined) : undefined;
+    } while (from && items.length <= limit);
     return {
       items: items.slice(0, limit).map((i) => parseItem(messageItemSchema, i)),
-      more: items.length > limit,
+      more: items.length > limit || (from !== undefined && items.length === limit),
     };
   }
 

@@ -1,4 +1,4 @@
-import { keys, type SystemEvent } from '@cruddur/ddb';
+import { keys, parseMessageSortKey, type SystemEvent } from '@cruddur/ddb';
 import { sameMembers } from './messages.ts';
 import type { GroupFacts, StoredMessage, TableFacts } from './table-scan.ts';
 import type { Violations } from './violations.ts';
@@ -9,7 +9,22 @@ import type { Violations } from './violations.ts';
  * exactly that membership (a system message the one after its change), and was sent by a member (a leave by
  * the one who left). META is where the replay ends: the same members, a join for each of them at the message
  * where they last joined, and `state_key` at the newest system message (the first message while there is none).
+ *
+ * Changes are serialised by `state_key`, so system messages are keyed in the order they were committed; a text
+ * message is not. A change's key is its time when it was drafted, and a send that read the same state can
+ * commit after that draft, with a later key, before the change commits: it was sent to the membership before
+ * the change, correctly, yet sits above it in key order. So a text message may also name the membership before
+ * the newest changes below it, as long as those changes are keyed at most `IN_FLIGHT_MS` before it.
  */
+
+/**
+ * How long a write can be in flight between taking its time and committing: the document client's 10 s request
+ * timeout times its 5 attempts, and some (packages/ddb `createDocumentClient`). Older than that, a change must
+ * have committed before the message, and a message naming the membership before it was sent on a stale state.
+ */
+const IN_FLIGHT_MS = 60_000;
+
+const timeOf = (sk: string) => Date.parse(parseMessageSortKey(sk)?.createdAt ?? '');
 
 /** A group's messages in key order: the order the membership rule is defined in. */
 export function inKeyOrder(messages: readonly StoredMessage[]): StoredMessage[] {
@@ -30,6 +45,31 @@ interface Replayed {
   stateKey: string;
 }
 
+/**
+ * The memberships a text message keyed at `sk` may have been committed under: the one in force at its key, and
+ * the ones before each of the newest changes that were still in flight when it took its time.
+ */
+function inForceAt(
+  sk: string,
+  current: readonly string[],
+  changes: readonly Change[],
+): (readonly string[])[] {
+  const candidates = [current];
+  const at = timeOf(sk);
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const change = changes[i]!;
+    if (!(at - change.at <= IN_FLIGHT_MS)) break;
+    candidates.push(change.before);
+  }
+  return candidates;
+}
+
+/** A membership change in key order: when it was keyed, and the membership before it. */
+interface Change {
+  at: number;
+  before: readonly string[];
+}
+
 function replayMessages(group: string, sorted: readonly StoredMessage[], violations: Violations) {
   const first = sorted[0];
   if (!first) return undefined;
@@ -39,10 +79,12 @@ function replayMessages(group: string, sorted: readonly StoredMessage[], violati
     joins: new Map(first.members.map((m) => [m, first.sk])),
     stateKey: first.sk,
   };
+  const changes: Change[] = [];
   for (const [i, m] of sorted.entries()) {
-    const before = replayed.members;
+    let before: readonly string[] = replayed.members;
     const event = m.system;
-    if (i > 0) {
+    if (i > 0 && event) {
+      changes.push({ at: timeOf(m.sk), before });
       replayed.members = afterEvent(before, event);
       for (const u of replayed.members) if (!before.includes(u)) replayed.joins.set(u, m.sk);
       for (const u of before) if (!replayed.members.includes(u)) replayed.joins.delete(u);
@@ -64,12 +106,16 @@ function replayMessages(group: string, sorted: readonly StoredMessage[], violati
           : `message ${m.uuid} has a system event but is not kind "system"`,
         at,
       );
-    if (i > 0 && !sameMembers(m.members, replayed.members))
+    const candidates = event ? [replayed.members] : inForceAt(m.sk, replayed.members, changes);
+    const inForce = candidates.find((c) => sameMembers(m.members, c));
+    if (i > 0 && !inForce)
       violations.add(
         'message_members_mismatch',
         `message ${m.uuid} names members [${m.members.join(', ')}]; replaying the system messages gives [${replayed.members.join(', ')}]`,
         at,
       );
+    // A text message's sender was a member of the state it was committed under.
+    if (!event && inForce) before = inForce;
     const leaver = event?.action !== 'left' || event.user_uuids.includes(m.sender);
     if (!before.includes(m.sender) || !leaver)
       violations.add(

@@ -24,7 +24,7 @@ const D = '00000000-0000-4000-8000-00000000000d';
 const G = '00000000-0000-4000-8000-0000000000a1';
 const DIRECT = '00000000-0000-4000-8000-0000000000d1';
 
-/** Message `n` of the group, one second apart, sent to `members` under `title`. */
+/** Message `n` of the group, a minute apart, sent to `members` under `title`. */
 function groupMessage(
   n: number,
   sender: string,
@@ -37,7 +37,7 @@ function groupMessage(
     messageUuid: `00000000-0000-4000-8000-0000000001${String(n).padStart(2, '0')}`,
     senderUuid: sender,
     text: system ? `${system.action} ${system.user_uuids.join(' ')}` : `message ${n}`,
-    createdAt: `2026-11-25T10:00:0${n}.000Z`,
+    createdAt: `2026-11-25T10:0${n}:00.000Z`,
     members,
     group: { title, ...(system ? { system } : {}) },
   };
@@ -238,9 +238,19 @@ describe('verifyTable on a group conversation', () => {
     expect(await kinds()).toEqual(['group_state_key_wrong']);
   });
 
+  it('finds nothing wrong with a send keyed just above a change it committed before', async () => {
+    await consistentTable();
+    // A read the state before C's leave and committed while the leave, drafted 300 ms earlier, was in
+    // flight: sent to C too, correctly, though its key is above the leave's.
+    const raced = { ...groupMessage(8, A, [A, B, C, D], 'Trip'), createdAt: '2026-11-25T10:05:00.300Z' };
+    await put(messageItem(raced));
+    await put({ ...rows.d, unread_count: 5 });
+    expect(await kinds()).toEqual([]);
+  });
+
   it('message_members_mismatch: a message committed with a membership no longer in force', async () => {
     await consistentTable();
-    // Sent on the state before C left: the send's state_key check should have failed it.
+    // Sent two minutes after C left, on the state before: the send's state_key check should have failed it.
     const stale = { ...m7, members: [A, B, C, D] };
     await put(messageItem(stale));
     // The rows follow their head, as the stream consumer would have moved them.

@@ -121,7 +121,13 @@ export interface PlannedGroup {
   inbox: InboxItem[];
 }
 
-const handleList = (users: readonly SeedUser[]) => users.map((u) => u.handle).join(', ');
+/**
+ * `@a`, `@a and @b`, `@a, @b and @c`: a system message's text as the messaging service renders it (its
+ * `systemText`), which shows it as a message from whoever made the change.
+ */
+function listed(names: readonly string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
 
 /**
  * The seeded groups as data (pure, deterministic like `planSeed`). Each line is committed with the membership
@@ -149,7 +155,7 @@ export function planGroups(
     let stateKey = '';
     const messages = g.lines.map((line, i): NewMessage => {
       const sender = person(line[0]);
-      const change = applyLine(line, sender, members, person);
+      const change = applyLine(line, members, person);
       members = change.members;
       if (change.title !== undefined) title = change.title;
       const m: NewMessage = {
@@ -196,7 +202,6 @@ export function planGroups(
 
 function applyLine(
   [, line]: GroupLine,
-  sender: SeedUser,
   before: readonly SeedUser[],
   person: (i: number) => SeedUser,
 ): { text: string; members: SeedUser[]; title?: string; system?: SystemEvent } {
@@ -204,13 +209,13 @@ function applyLine(
   if ('added' in line) {
     const added = line.added.map(person).filter((u) => !before.includes(u));
     return {
-      text: `${sender.handle} added ${handleList(added)}`,
+      text: `added ${listed(added.map((u) => `@${u.handle}`))}`,
       members: [...before, ...added],
       system: { action: 'added', user_uuids: added.map((u) => u.uuid) },
     };
   }
   return {
-    text: `${sender.handle} renamed the group to "${line.title}"`,
+    text: `renamed the group to "${line.title}"`,
     members: [...before],
     title: line.title,
     system: { action: 'renamed', user_uuids: [], title: line.title },

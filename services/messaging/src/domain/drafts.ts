@@ -16,7 +16,7 @@ import { type MessageView, toMessage } from './views.ts';
  * means someone else made progress. Bounded by time, not a count, so a burst of group changes cannot exhaust
  * a send, and it stays inside the gateway's upstream timeout (3 s by default).
  */
-export const RETRY_BUDGET_MS = 2_500;
+const RETRY_BUDGET_MS = 2_500;
 
 export interface DraftOptions {
   store: MessageStore;

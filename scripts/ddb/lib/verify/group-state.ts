@@ -19,8 +19,10 @@ import type { Violations } from './violations.ts';
 
 /**
  * How long a write can be in flight between taking its time and committing: the document client's 10 s request
- * timeout times its 5 attempts, and some (packages/ddb `createDocumentClient`). Older than that, a change must
- * have committed before the message, and a message naming the membership before it was sent on a stale state.
+ * timeout times its 5 attempts, and some (packages/ddb `createDocumentClient`); replicas' clocks must also agree
+ * within what is left. Older than that, a change must have committed before the message, and a message naming
+ * the membership before it was sent on a stale state (a cached membership, say). The contract only asks for a
+ * state below the message's key; this bound is what lets the check still catch a stale one.
  */
 const IN_FLIGHT_MS = 60_000;
 

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
-import { documentClient, testStack } from '@cruddur/test-kit';
+import { silentLogger } from '@cruddur/logger';
+import { callJson, documentClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceFixture, startServiceFixture } from '../test/service-fixture.ts';
+import { startMessagingService } from './service.ts';
 
 /** Groups through the messaging service's internal API, against DynamoDB Local (the inbox rows it writes itself). */
 const stack = testStack();
@@ -208,6 +210,29 @@ describe('changing a group', () => {
     });
   });
 
+  it('refuses a leaver on another replica at once, even one that served them a moment before', async () => {
+    const other = await startMessagingService(f.config, { logger: silentLogger, usersEventsWaitSeconds: 1 });
+    try {
+      const [ann, bob, cat] = await users('replica', 3);
+      const group = (await startGroup(ann!, [bob!, cat!])).body.group.message_group_uuid;
+      const onOther = async (path: string, init: { method?: string; body?: unknown } = {}) =>
+        callJson(`${other.url}${path}`, { ...init, headers: await f.keys.asUser('messaging', bob!.uuid) });
+      expect((await onOther(`/internal/conversations/${group}/messages`)).status).toBe(200);
+      expect(
+        (await onOther(`/internal/conversations/${group}/messages`, { body: { message: 'still in' } }))
+          .status,
+      ).toBe(201);
+      await f.call(`/internal/conversations/${group}/leave`, { as: bob!.uuid, method: 'POST' });
+      expect((await onOther(`/internal/conversations/${group}/messages`)).status).toBe(404);
+      expect(
+        (await onOther(`/internal/conversations/${group}/messages`, { body: { message: 'gone?' } })).status,
+      ).toBe(404);
+      expect((await onOther(`/internal/conversations/${group}`)).status).toBe(404);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('renames, removes the title, and does nothing for the same title; a direct conversation is not a group', async () => {
     const [ann, bob, cat] = await users('rename', 3);
     const group = (await startGroup(ann!, [bob!, cat!])).body.group.message_group_uuid;
@@ -258,27 +283,47 @@ describe('changing a group', () => {
   it('keeps every send and every change when they race, each message carrying the membership at its commit', async () => {
     const [ann, bob, cat, ...extras] = await users('race', 10);
     const group = (await startGroup(ann!, [bob!, cat!])).body.group.message_group_uuid;
-    const changes = extras.flatMap((u) => [
-      () =>
+    // As a client does: a retryable 409 conflict is sent again (a send with its idempotency key).
+    const retrying = async (call: () => ReturnType<typeof f.call>) => {
+      for (let attempt = 1; ; attempt++) {
+        const res = await call();
+        if (res.status !== 409 || attempt === 10) return res;
+      }
+    };
+    // Each extra user is added by ann, and every second one leaves again at once, racing the sends.
+    const changes = extras.map((u, i) => async () => {
+      const added = await retrying(() =>
         f.call(`/internal/conversations/${group}/members`, { as: ann!.uuid, body: { members: [member(u)] } }),
-    ]);
-    const sends = Array.from(
-      { length: 30 },
-      (_, i) => () =>
-        f.call(`/internal/conversations/${group}/messages`, {
-          as: [ann, bob, cat][i % 3]!.uuid,
-          body: { message: `m${i}` },
-        }),
-    );
+      );
+      if (i % 2 === 1 || added.status !== 200) return added;
+      return retrying(() => f.call(`/internal/conversations/${group}/leave`, { as: u.uuid, method: 'POST' }));
+    });
+    const sends = Array.from({ length: 30 }, (_, i) => () => {
+      const body = { message: `m${i}`, idempotency_key: `race-${group}-${i}` };
+      return retrying(() =>
+        f.call(`/internal/conversations/${group}/messages`, { as: [ann, bob, cat][i % 3]!.uuid, body }),
+      );
+    });
     const results = await Promise.all([...changes, ...sends].map((run) => run()));
-    expect(results.map((r) => r.status).filter((s) => s !== 200 && s !== 201)).toEqual([]);
-    // Replaying the system messages in key order gives every message's members exactly.
+    expect(
+      results.filter((r) => r.status !== 200 && r.status !== 201).map((r) => JSON.stringify(r.body)),
+    ).toEqual([]);
+    // Replaying the changes in key order: each change applies to the state before it, and each message was sent
+    // to one of the states so far (keys are times, so a send committed just before a change may sort after it).
     const messages = (await items(keys.messagePartition(group))).sort((x, y) => (x.sk < y.sk ? -1 : 1));
     let members: string[] = messages[0]!.members;
+    const states = [members.join()];
     for (const m of messages) {
       if (m.system?.action === 'added') members = [...members, ...m.system.user_uuids];
-      expect(m.members, m.message).toEqual(members);
+      if (m.system?.action === 'left') members = members.filter((u) => !m.system.user_uuids.includes(u));
+      if (m.kind === 'system') {
+        expect(m.members, m.message).toEqual(members);
+        states.push(members.join());
+      } else expect(states, m.message).toContain(m.members.join());
     }
-    expect(members).toHaveLength(10);
+    expect(members).toHaveLength(3 + 3);
+    const [meta] = await items(keys.conversation(group).pk);
+    expect(meta?.members).toEqual(members);
+    expect(meta?.state_key).toBe(messages.filter((m) => m.kind === 'system').at(-1)?.sk);
   });
 });

@@ -188,6 +188,7 @@ export function buildChangeGroup(table: string, change: GroupChange): Transactio
           UpdateExpression: update,
           ConditionExpression: 'state_key = :seen AND contains(members, :actor)',
           ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
     },
@@ -234,6 +235,8 @@ export function buildAppendMessage(
         ConditionCheck: {
           TableName: table,
           Key: keys.conversation(input.message.groupUuid),
+          // A lost race answers with the group as it now stands, so the send is retried without another read.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ...(input.stateKey === undefined
             ? {
                 ConditionExpression: 'contains(members, :me)',

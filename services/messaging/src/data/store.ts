@@ -27,10 +27,11 @@ import {
   pairItemSchema,
   parseItem,
   parseOptionalItem,
+  safeParseItem,
   type UserItem,
   userItemSchema,
 } from '@cruddur/ddb';
-import { cancellationReasons, failedRoles } from './cancellation.ts';
+import { cancellationReasons, failedItem, failedRoles } from './cancellation.ts';
 import {
   buildAppendMessage,
   buildBatchGetProfiles,
@@ -69,6 +70,8 @@ export type WriteOutcome =
   | {
       ok: false;
       reason: 'pair_exists' | 'not_member' | 'idempotency_key_exists' | 'state_moved' | 'conflict';
+      /** With `not_member` and `state_moved`: the conversation as the winner left it, when DynamoDB returned it. */
+      current?: ConversationItem | undefined;
     };
 
 /**
@@ -105,8 +108,10 @@ export class MessageStore {
 
   /** An add, leave or rename; `state_moved` when another change (or a leave) got there first. */
   async changeGroup(change: GroupChange): Promise<WriteOutcome> {
-    return this.transact(buildChangeGroup(this.table, change), (failed) =>
-      failed.has('state') ? 'state_moved' : undefined,
+    return this.transact(
+      buildChangeGroup(this.table, change),
+      (failed) => (failed.has('state') ? 'state_moved' : undefined),
+      'state',
     );
   }
 
@@ -116,17 +121,23 @@ export class MessageStore {
     stateKey?: string | undefined;
     idempotency?: NewIdempotency | undefined;
   }): Promise<WriteOutcome> {
-    return this.transact(buildAppendMessage(this.table, input), (failed) => {
-      if (failed.has('membership')) return 'not_member';
-      if (failed.has('idempotency')) return 'idempotency_key_exists';
-      return undefined;
-    });
+    return this.transact(
+      buildAppendMessage(this.table, input),
+      (failed) => {
+        if (failed.has('membership')) return 'not_member';
+        if (failed.has('idempotency')) return 'idempotency_key_exists';
+        return undefined;
+      },
+      'membership',
+    );
   }
 
   /** Sends a transaction; a cancellation is classified by the roles of the items whose condition failed. */
   private async transact<Role extends string>(
     request: Transaction<Role>,
     classify: (failed: Set<Role>) => Exclude<WriteOutcome, { ok: true }>['reason'] | undefined,
+    /** The role of the conversation's META, whose current state a failed check returns. */
+    conversationRole?: Role,
   ): Promise<WriteOutcome> {
     try {
       await this.ddb.send(new TransactWriteCommand(request.input)).catch(rethrowUnavailable);
@@ -140,7 +151,11 @@ export class MessageStore {
         throw err;
       }
       const reason = classify(failedRoles(reasons, request.roles));
-      if (reason) return { ok: false, reason };
+      if (reason) {
+        const item = conversationRole && failedItem(reasons, request.roles, conversationRole);
+        const current = item ? safeParseItem(conversationItemSchema, item) : undefined;
+        return { ok: false, reason, ...(current?.ok ? { current: current.item } : {}) };
+      }
       if (reasons.some((r) => r.Code === 'TransactionConflict')) return { ok: false, reason: 'conflict' };
       throw err;
     }

@@ -10,9 +10,13 @@ import { type MessageView, toMessage } from './views.ts';
  * rounds a lost race is retried in. Used by direct conversations and groups alike.
  */
 
-// Lost races (another writer on the same items) are retried a few times before giving up with a
-// retryable 409; each round re-reads what the winner wrote.
-export const MAX_ROUNDS = 8;
+/**
+ * How long a write keeps trying after lost races (another writer on the same items, a group change between the
+ * read and the write) before a retryable 409: each round re-reads what the winner wrote, so every lost round
+ * means someone else made progress. Bounded by time, not a count, so a burst of group changes cannot exhaust
+ * a send, and it stays inside the gateway's upstream timeout (3 s by default).
+ */
+const RETRY_BUDGET_MS = 2_500;
 
 export interface DraftOptions {
   store: MessageStore;
@@ -82,8 +86,36 @@ export class Drafts {
   }
 }
 
-/** Jittered exponential pause before round `round` of a retried write. */
-export function backoff(round: number): Promise<void> {
-  const ms = Math.random() * 10 * 2 ** Math.min(round, 7);
+/** Jittered exponential pause before round `round` of a retried write, at most 160 ms. */
+function backoff(round: number): Promise<void> {
+  const ms = Math.random() * 10 * 2 ** Math.min(round, 4);
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The rounds of a retried write: the first at once, each later one after a backoff (or at once, when the last one
+ * lost to a change whose result is already known), until the budget is spent; then the caller answers 409 conflict.
+ * `for (const rounds = new WriteRounds(); await rounds.next(); ) { ... }`
+ */
+export class WriteRounds {
+  private round = 0;
+  private atOnce = false;
+  private readonly deadline: number;
+
+  constructor(budgetMs = RETRY_BUDGET_MS) {
+    this.deadline = performance.now() + budgetMs;
+  }
+
+  async next(): Promise<boolean> {
+    if (this.round++ === 0) return true;
+    if (performance.now() >= this.deadline) return false;
+    if (!this.atOnce) await backoff(this.round);
+    this.atOnce = false;
+    return true;
+  }
+
+  /** The next round starts without a pause: the write lost to a change it has already read the result of. */
+  retryAtOnce(): void {
+    this.atOnce = true;
+  }
 }

@@ -9,7 +9,7 @@ import {
 } from '@cruddur/ddb';
 import { requestHash } from '../data/requests.ts';
 import type { MessageStore, ProfileRow } from '../data/store.ts';
-import { backoff, type Drafts } from './drafts.ts';
+import { type Drafts, WriteRounds } from './drafts.ts';
 import type { Membership } from './membership.ts';
 import { systemText } from './system-text.ts';
 import { type GroupView, type MessageView, toGroup, toNewMessageView } from './views.ts';
@@ -28,10 +28,6 @@ export interface GroupsOptions {
   /** Members besides the creator (`GROUP_MAX_MEMBERS`). */
   maxMembers: number;
 }
-
-// Membership changes of one group are serialised by its state key, so under a burst of changes most rounds are
-// lost to another change; more rounds than a send gets, each short enough to stay inside the gateway's timeout.
-const MAX_CHANGE_ROUNDS = 12;
 
 /**
  * Group conversations: starting one, and the changes that are recorded in it as system messages (add, leave,
@@ -59,8 +55,7 @@ export class Groups {
     ]);
     const profiles = await this.knownProfiles(input.userUuid, others);
     const members = [input.userUuid, ...others.map((m) => m.uuid)];
-    for (let round = 0; round < MAX_CHANGE_ROUNDS; round++) {
-      if (round > 0) await backoff(round);
+    for (const rounds = new WriteRounds(); await rounds.next(); ) {
       if (input.idempotencyKey) {
         const replay = await drafts.replay(input.userUuid, input.idempotencyKey, hash);
         if (replay) {
@@ -193,9 +188,9 @@ export class Groups {
     >,
   ): Promise<{ group: GroupView; message: MessageView | null }> {
     const { store, drafts, membership } = this.options;
-    for (let round = 0; round < MAX_CHANGE_ROUNDS; round++) {
-      if (round > 0) await backoff(round);
-      const seen = await membership.ofMember(groupUuid, userUuid);
+    let seen: ConversationItem | undefined;
+    for (const rounds = new WriteRounds(); await rounds.next(); ) {
+      seen ??= await membership.ofMember(groupUuid, userUuid);
       if (seen.kind !== 'group') throw new AppError('not_a_group');
       const planned = await plan(seen);
       if (!planned) return { group: await this.view(groupUuid, userUuid), message: null };
@@ -218,6 +213,12 @@ export class Groups {
         };
       }
       drafts.logRetry('change group', outcome);
+      // Another change won: plan again on the state it left, which the failed check returned (or read it again).
+      seen = outcome.current;
+      if (seen) {
+        if (!seen.members.includes(userUuid)) throw new AppError('message_group_not_found');
+        rounds.retryAtOnce();
+      }
     }
     throw new AppError('conflict');
   }

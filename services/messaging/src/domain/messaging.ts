@@ -11,7 +11,7 @@ import {
 import type { Logger } from '@cruddur/logger';
 import { inboxCursorKey, messageCursorKey, requestHash } from '../data/requests.ts';
 import type { MessageStore } from '../data/store.ts';
-import { backoff, Drafts, MAX_ROUNDS } from './drafts.ts';
+import { Drafts, WriteRounds } from './drafts.ts';
 import { groupPart, Membership } from './membership.ts';
 import {
   type ConversationView,
@@ -104,8 +104,7 @@ export class Messaging {
     // checks membership (and, in a group, the state read here) again, so the message gets exactly the
     // membership in force when it is committed.
     let conversation = await this.membership.ofMember(input.groupUuid, input.userUuid);
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      if (round > 0) await backoff(round);
+    for (const rounds = new WriteRounds(); await rounds.next(); ) {
       if (input.idempotencyKey) {
         const replay = await this.drafts.replay(input.userUuid, input.idempotencyKey, hash);
         if (replay) return { message: replay.message, replayed: true };
@@ -128,8 +127,11 @@ export class Messaging {
       if (outcome.ok) return { message: toNewMessageView(message, await senderProfile), replayed: false };
       if (outcome.reason === 'not_member') {
         if (conversation.kind !== 'group') throw new AppError('message_group_not_found');
-        // The group changed since it was read (or the sender left): send under its new state, or 404.
-        conversation = await this.membership.ofMember(input.groupUuid, input.userUuid);
+        // The group changed since it was read (or the sender left): send under its new state, or 404. The
+        // failed check returned that state, so no read and no pause is needed.
+        conversation = outcome.current ?? (await this.membership.ofMember(input.groupUuid, input.userUuid));
+        if (!conversation.members.includes(input.userUuid)) throw new AppError('message_group_not_found');
+        rounds.retryAtOnce();
         continue;
       }
       this.drafts.logRetry('create message', outcome);
@@ -162,8 +164,7 @@ export class Messaging {
       await this.store.putProfile(placeholder);
       recipient = await this.store.getProfile(input.recipientUuid);
     }
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      if (round > 0) await backoff(round);
+    for (const rounds = new WriteRounds(); await rounds.next(); ) {
       const [replay, pair] = await Promise.all([
         input.idempotencyKey ? this.drafts.replay(input.userUuid, input.idempotencyKey, hash) : undefined,
         this.store.getPair(input.userUuid, input.recipientUuid),

@@ -10,7 +10,13 @@ import {
   parseItem,
   type SystemEvent,
 } from '@cruddur/ddb';
-import { buildListConversations, buildListMessages, MessageStore, type ProfileRow } from '@cruddur/messaging';
+import {
+  buildListConversations,
+  buildListMessages,
+  MessageStore,
+  type ProfileRow,
+  systemText,
+} from '@cruddur/messaging';
 
 /**
  * The two read access patterns, exactly as the service sends them (same builders), plus what an operator
@@ -56,10 +62,8 @@ type Profiles = ReadonlyMap<string, ProfileRow>;
 const handleOf = (uuid: string, profiles: Profiles) => profiles.get(uuid)?.handle ?? uuid;
 
 function describeEvent(event: SystemEvent, profiles: Profiles): string {
-  const users = event.user_uuids.map((u) => `@${handleOf(u, profiles)}`).join(', ');
-  if (event.action === 'added') return `* added ${users}`;
-  if (event.action === 'left') return '* left the group';
-  return event.title ? `* renamed the group to "${event.title}"` : '* removed the title';
+  const handles = new Map(event.user_uuids.map((u) => [u, handleOf(u, profiles)]));
+  return `* ${systemText(event, handles)}`;
 }
 
 const messageRow = (m: MessageItem, profiles: Profiles): MessageRow => ({

@@ -14,6 +14,7 @@ import {
   type SystemEvent,
   sortedMembers,
 } from '@cruddur/ddb';
+import { systemText } from '@cruddur/messaging';
 import { v5 as uuidv5 } from 'uuid';
 import {
   type GroupLine,
@@ -122,14 +123,6 @@ export interface PlannedGroup {
 }
 
 /**
- * `@a`, `@a and @b`, `@a, @b and @c`: a system message's text as the messaging service renders it (its
- * `systemText`), which shows it as a message from whoever made the change.
- */
-function listed(names: readonly string[]): string {
-  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
-}
-
-/**
  * The seeded groups as data (pure, deterministic like `planSeed`). Each line is committed with the membership
  * and title in force (the add and the rename are system messages that change them), so META, messages and
  * rows are what the messaging service and the stream consumer would have written.
@@ -208,18 +201,12 @@ function applyLine(
   if (typeof line === 'string') return { text: line, members: [...before] };
   if ('added' in line) {
     const added = line.added.map(person).filter((u) => !before.includes(u));
-    return {
-      text: `added ${listed(added.map((u) => `@${u.handle}`))}`,
-      members: [...before, ...added],
-      system: { action: 'added', user_uuids: added.map((u) => u.uuid) },
-    };
+    const system: SystemEvent = { action: 'added', user_uuids: added.map((u) => u.uuid) };
+    const handles = new Map(added.map((u) => [u.uuid, u.handle]));
+    return { text: systemText(system, handles), members: [...before, ...added], system };
   }
-  return {
-    text: `renamed the group to "${line.title}"`,
-    members: [...before],
-    title: line.title,
-    system: { action: 'renamed', user_uuids: [], title: line.title },
-  };
+  const system: SystemEvent = { action: 'renamed', user_uuids: [], title: line.title };
+  return { text: systemText(system, new Map()), members: [...before], title: line.title, system };
 }
 
 /**

@@ -34,6 +34,8 @@ const doc = documentClient(stack);
 const serviceKeys = await createTestServiceKeys();
 const teardown: (() => Promise<unknown>)[] = [];
 let messagingUrl: string;
+/** A second messaging replica on the same table: the issue's races happen across replicas too. */
+let otherReplicaUrl: string;
 let table: string;
 
 beforeAll(async () => {
@@ -61,19 +63,25 @@ beforeAll(async () => {
     SNS_ENDPOINT: stack.sqsEndpoint,
     DDB_MESSAGE_TABLE: table,
   };
-  const messaging = await startMessagingService(
-    messagingConfigSchema.parse({
-      ...common,
-      USERS_EVENTS_QUEUE_URL: usersQueue.url,
-      // Group members come resolved in the request; nothing here calls the users service.
-      USERS_URL: 'http://127.0.0.1:9',
-      SERVICE_AUTH_PRIVATE_KEY: serviceKeys.privateKeyJson('messaging'),
-      SERVICE_AUTH_PUBLIC_KEYS: serviceKeys.publicKeysJson,
-    }),
-    { logger: silentLogger, usersEventsWaitSeconds: 1 },
+  const messagingConfig = messagingConfigSchema.parse({
+    ...common,
+    USERS_EVENTS_QUEUE_URL: usersQueue.url,
+    // Group members come resolved in the request; nothing here calls the users service.
+    USERS_URL: 'http://127.0.0.1:9',
+    SERVICE_AUTH_PRIVATE_KEY: serviceKeys.privateKeyJson('messaging'),
+    SERVICE_AUTH_PUBLIC_KEYS: serviceKeys.publicKeysJson,
+  });
+  const [messaging, other] = await Promise.all(
+    [1, 2].map(() =>
+      startMessagingService(messagingConfig, { logger: silentLogger, usersEventsWaitSeconds: 1 }),
+    ),
   );
-  teardown.push(() => messaging.stop());
-  messagingUrl = messaging.url;
+  teardown.push(
+    () => messaging!.stop(),
+    () => other!.stop(),
+  );
+  messagingUrl = messaging!.url;
+  otherReplicaUrl = other!.url;
   const consumer = await startStreamConsumer(
     loadConfig(streamConsumerConfigSchema, {
       ...common,
@@ -103,8 +111,8 @@ const [ann, bob, cat, dan, eve] = ['ann', 'bob', 'cat', 'dan', 'eve'].map(person
   ReturnType<typeof person>,
 ];
 
-async function call(path: string, as: string, body?: unknown, method?: string) {
-  return callJson(`${messagingUrl}${path}`, {
+async function call(path: string, as: string, body?: unknown, method?: string, replica = messagingUrl) {
+  return callJson(`${replica}${path}`, {
     headers: await serviceKeys.asUser('messaging', as),
     ...(body !== undefined ? { body } : {}),
     ...(method ? { method } : {}),
@@ -152,6 +160,71 @@ describe('verifyTable on a group the messaging service and the stream consumer w
         expect(result).toMatchObject({ groups: 1, inboxRows: 4 });
       },
       { timeout: 30_000, interval: 250 },
+    );
+  });
+
+  it('stays exact through 20 adds and leaves racing 100 sends on two replicas', {
+    timeout: 120_000,
+  }, async () => {
+    const founders = ['fa', 'fb', 'fc'].map(person);
+    const joiners = Array.from({ length: 10 }, (_, i) => person(`j${i}`));
+    for (const p of [...founders, ...joiners])
+      await doc.send(new PutCommand({ TableName: table, Item: userItem({ ...p, bio: null, version: 1 }) }));
+    const [fa, fb, fc] = founders as [
+      ReturnType<typeof person>,
+      ReturnType<typeof person>,
+      ReturnType<typeof person>,
+    ];
+    const started = await call('/internal/groups', fa.uuid, { members: [fb, fc], message: 'start' });
+    const group: string = started.body.group.message_group_uuid;
+    const replicaOf = (n: number) => (n % 2 === 0 ? messagingUrl : otherReplicaUrl);
+    // As a client does: 409 conflict is retryable (a send keeps its idempotency key, so a retry never doubles it).
+    const retrying = async (attempt: () => ReturnType<typeof call>) => {
+      for (let n = 1; ; n++) {
+        const res = await attempt();
+        if (res.status !== 409 || n === 10) return res;
+      }
+    };
+    // 10 joiners added one by one by a founder, each leaving again right after: 20 changes.
+    const changes = joiners.map(async (j, n) => {
+      const added = await retrying(() =>
+        call(
+          `/internal/conversations/${group}/members`,
+          founders[n % 3]!.uuid,
+          { members: [j] },
+          'POST',
+          replicaOf(n),
+        ),
+      );
+      const left = await retrying(() =>
+        call(`/internal/conversations/${group}/leave`, j.uuid, undefined, 'POST', replicaOf(n + 1)),
+      );
+      return [added.status, left.status];
+    });
+    const sends = Array.from({ length: 100 }, (_, n) =>
+      retrying(() =>
+        call(
+          `/internal/conversations/${group}/messages`,
+          founders[n % 3]!.uuid,
+          { message: `race ${n}`, idempotency_key: `race-${n}` },
+          'POST',
+          replicaOf(n),
+        ),
+      ),
+    );
+    const [changed, sent] = await Promise.all([Promise.all(changes), Promise.all(sends)]);
+    expect(changed).toEqual(joiners.map(() => [200, 200]));
+    expect(sent.map((s) => s.status).filter((s) => s !== 201 && s !== 200)).toEqual([]);
+    expect(new Set(sent.map((s) => s.body.uuid)).size).toBe(100);
+
+    await vi.waitFor(
+      async () => {
+        const result = await verifyTable(doc, table);
+        expect(result.violations).toEqual([]);
+        // The first test's group (4 rows) and this one's founders.
+        expect(result).toMatchObject({ groups: 2, inboxRows: 4 + 3 });
+      },
+      { timeout: 60_000, interval: 500 },
     );
   });
 });

@@ -384,9 +384,11 @@ describe('gateway end to end: group conversations', () => {
     });
   });
 
-  it("pushes message.created to the group's members over SSE, and not to a leaver or an outsider", async () => {
-    const connect = async (user: TestUser) => {
-      const stream = await openEventStream(`${gateway.url}/api/events`, {
+  it("pushes message.created and inbox.updated to the group's members on every replica, and not to a leaver or an outsider", async () => {
+    // bo and cy listen on a second gateway replica: each replica must deliver what concerns its own streams.
+    const second = await system.startGateway();
+    const connect = async (user: TestUser, via: RunningGateway = gateway) => {
+      const stream = await openEventStream(`${via.url}/api/events`, {
         authorization: `Bearer ${user.accessToken}`,
       });
       streams.push(stream);
@@ -397,8 +399,8 @@ describe('gateway end to end: group conversations', () => {
     const group = await startGroup(ann, [bo, cy], { title: 'Live' });
     const [annStream, boStream, cyStream, fayStream] = await Promise.all([
       connect(ann),
-      connect(bo),
-      connect(cy),
+      connect(bo, second),
+      connect(cy, second),
       connect(fay),
     ]);
     expect((await post(cy, `/api/message_groups/${group}/leave`)).status).toBe(200);
@@ -424,6 +426,25 @@ describe('gateway end to end: group conversations', () => {
     // One event, one replica: had cy or fay been among its recipients, they would have had it with bo.
     expect(created(cyStream, sent.body.uuid)).toBeUndefined();
     expect(created(fayStream, sent.body.uuid)).toBeUndefined();
+    // Each member's own inbox row, on their own stream only.
+    const inboxOf = (stream: EventStreamClient) =>
+      stream.events.filter(
+        (e) =>
+          e.event === 'inbox.updated' &&
+          (e.data as { last_message: { uuid: string } }).last_message.uuid === sent.body.uuid,
+      );
+    await vi.waitFor(
+      () => {
+        expect(inboxOf(annStream)).toHaveLength(1);
+        expect(inboxOf(boStream)).toHaveLength(1);
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    expect(inboxOf(boStream)[0]?.data).toMatchObject({
+      message_group_uuid: group,
+      unread_count: expect.any(Number),
+    });
+    expect([...inboxOf(cyStream), ...inboxOf(fayStream)]).toEqual([]);
     // The leave itself reached those who stayed, as a system message (events may arrive in any order).
     await vi.waitFor(
       () =>

@@ -2,7 +2,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { signInSeedUsers } from '../bench/lib/traffic.ts';
+import { type SignedInUser, signInSeedUsers } from '../bench/lib/traffic.ts';
+import { metricTotal } from '../packages/stream-testing/src/group-bench.ts';
 import {
   formatVerification,
   type MessageEventState,
@@ -15,14 +16,15 @@ import { opsAuthorization } from '../scripts/lib/ops-credential.ts';
 import type { ServiceName } from '../scripts/lib/service-process.ts';
 import { type RunningSystem, startSystem } from '../scripts/lib/system.ts';
 import { MessageLoad } from './message-load.ts';
-import { registerAndRename } from './user-churn.ts';
+import { registerAndRename, registerUsers } from './user-churn.ts';
 
 /**
  * While clients send messages through the gateway (retrying with the same Idempotency-Key), every part of
  * the system is killed with SIGKILL and started again, one after another: the four services, DynamoDB
  * Local, PostgreSQL and the SQS emulator. Afterwards the invariant checker must find every accepted
  * message stored exactly once, every inbox row at its conversation's newest message, every outbox event
- * sent and applied, and every consumed queue drained.
+ * sent and applied, and every consumed queue drained. Every third message goes to a group of 51 (the seed users
+ * and 47 more), and the stream consumer is killed while it is writing that group's 51 inbox rows.
  */
 
 const SERVICES: ServiceName[] = ['users', 'messaging', 'stream-consumer', 'gateway'];
@@ -69,6 +71,7 @@ describe('fault injection', () => {
   it('keeps every invariant through kill -9 of each service and dependency', async () => {
     const users = await signInSeedUsers(system.env);
     const prefix = `fault-${Date.now()}-`;
+    const group = await startBigGroup(users);
     const load = new MessageLoad({
       gatewayUrl: system.gatewayUrl,
       users,
@@ -77,6 +80,7 @@ describe('fault injection', () => {
       maxMessages: 5_000,
       deadline: Date.now() + 150_000,
       retryForMs: 60_000,
+      sharedGroup: group,
     });
     load.start();
 
@@ -108,6 +112,7 @@ describe('fault injection', () => {
       for (const name of SERVICES) {
         const service = system.services[name]!;
         await inject(`kill -9 ${name}`, async () => {
+          if (name === 'stream-consumer') await groupFanOutUnderway(load, group, service.url);
           await service.kill9();
           await service.start();
         });
@@ -199,4 +204,47 @@ describe('fault injection', () => {
     expect(violations()).toEqual([]);
     passed = true;
   }, 300_000);
+
+  /** The seed users' group with 47 more members (51 in all), started through the gateway. */
+  async function startBigGroup(users: SignedInUser[]): Promise<string> {
+    const deadline = Date.now() + 60_000;
+    const others = await registerUsers(system.env.USERS_URL!, 47, deadline, () =>
+      opsAuthorization(system.env, 'users'),
+    );
+    const res = await fetch(`${system.gatewayUrl}/api/message_groups`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${users[0]!.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        handles: [...users.slice(1).map((u) => u.handle), ...others],
+        title: 'Fault injection',
+        message: 'a group of 51',
+      }),
+    });
+    const body = (await res.json()) as { uuid?: string; member_count?: number };
+    expect([res.status, body.member_count]).toEqual([201, 51]);
+    return body.uuid!;
+  }
 });
+
+/**
+ * Returns once a group message has been accepted and the stream consumer has begun writing inbox rows after it
+ * (its write units rising): a kill then lands while that message's 51 rows are being written.
+ */
+async function groupFanOutUnderway(load: MessageLoad, group: string, consumerUrl: string): Promise<void> {
+  const toGroup = () => load.accepted.filter((m) => m.message_group_uuid === group).length;
+  const sent = toGroup();
+  await vi.waitFor(
+    () => {
+      if (toGroup() <= sent) throw new Error('no new group message yet');
+    },
+    { timeout: 30_000, interval: 5 },
+  );
+  const before = await metricTotal(consumerUrl, 'stream_consumer_inbox_write_units_total');
+  await vi.waitFor(
+    async () => {
+      if ((await metricTotal(consumerUrl, 'stream_consumer_inbox_write_units_total')) <= before)
+        throw new Error('the consumer has not started on it');
+    },
+    { timeout: 30_000, interval: 5 },
+  );
+}

@@ -12,13 +12,16 @@ export interface MessageLoadOptions {
   deadline: number;
   /** How long one message may be retried (same Idempotency-Key) before the client gives up. */
   retryForMs: number;
+  /** A group every one of `users` is in: every third message goes there, so its fan-out runs under the faults. */
+  sharedGroup?: string;
 }
 
 /**
  * A bounded load of direct messages through the gateway, as clients that retry would send them: each
  * logical message has its own Idempotency-Key and a unique text, and is retried with that same key on
  * 5xx, 429 and connection errors. That retry is what makes "accepted exactly once" worth checking.
- * Half the sends name the recipient's handle (start or reuse the conversation), half the known group.
+ * Half the sends name the recipient's handle (start or reuse the conversation), half the known group; with a
+ * shared group, every third message goes to it instead.
  */
 export class MessageLoad {
   sent = 0;
@@ -56,17 +59,21 @@ export class MessageLoad {
       const pairKey = [sender.handle, recipient.handle].sort().join('/');
       const known = this.groups.get(pairKey);
       const text = `${prefix}${i}`;
+      const shared = this.options.sharedGroup;
       const body =
-        known && i % 2 === 0
-          ? { message: text, message_group_uuid: known }
-          : { message: text, handle: recipient.handle };
+        shared && i % 3 === 0
+          ? { message: text, message_group_uuid: shared }
+          : known && i % 2 === 0
+            ? { message: text, message_group_uuid: known }
+            : { message: text, handle: recipient.handle };
       const outcome = await sendMessage(this.options.gatewayUrl, sender.token, body, {
         idempotencyKey: `${prefix}${i}`,
         deadline: Date.now() + this.options.retryForMs,
       });
       this.retries += outcome.attempts - 1;
       if (outcome.ok) {
-        this.groups.set(pairKey, outcome.message.message_group_uuid);
+        if (outcome.message.message_group_uuid !== shared)
+          this.groups.set(pairKey, outcome.message.message_group_uuid);
         this.acceptedAt.set(outcome.message.uuid, { at: Date.now(), attempts: outcome.attempts, text });
         this.accepted.push({
           message_uuid: outcome.message.uuid,

@@ -77,3 +77,33 @@ export async function registerAndRename(
   if (renamed.status !== 200) throw new Error(`renaming ${handle} answered ${renamed.status}`);
   return uuid;
 }
+
+/** Registers `n` users through the users service (as an operator would), retrying through outages; their handles. */
+export async function registerUsers(
+  usersUrl: string,
+  n: number,
+  deadline: number,
+  authorize: () => Promise<{ authorization: string }>,
+): Promise<string[]> {
+  const handles: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const handle = `member_${i}_${randomUUID().slice(0, 8)}`;
+    const created = await call(
+      `${usersUrl}/internal/users`,
+      {
+        method: 'POST',
+        authorize,
+        body: {
+          handle,
+          display_name: `Member ${i}`,
+          email: `${handle}@example.com`,
+          cognito_user_id: randomUUID(),
+        },
+      },
+      deadline,
+    );
+    if (created.status !== 201) throw new Error(`registering ${handle} answered ${created.status}`);
+    handles.push(handle);
+  }
+  return handles;
+}

@@ -109,7 +109,9 @@ export async function sendMessage(
       status = 'network';
       detail = err instanceof Error ? err.message : String(err);
     }
-    if (!isRetryable(status) || Date.now() + backoff > deadline)
+    // 409 conflict is a lost race the service could not settle in time (a group changing under the send): retryable.
+    const conflict = status === 409 && detail.includes('"conflict"');
+    if ((!isRetryable(status) && !conflict) || Date.now() + backoff > deadline)
       return { ok: false, status, detail, attempts };
     await delay(backoff);
     backoff = Math.min(1_000, backoff * 2);

@@ -3,15 +3,22 @@ import { Command } from 'commander';
 import { fail } from '../lib/script-env.ts';
 import { SEED_USERS } from '../lib/seed-users.ts';
 import { ddbScriptContext } from './lib/config.ts';
-import { SeedError, seedConversations, usersServiceResolver } from './lib/seed.ts';
+import { SeedError, usersServiceResolver } from './lib/resolve-user.ts';
+import { seedConversations } from './lib/seed.ts';
 
 const program = new Command('ddb/seed')
   .description(
-    'Seed conversations among the seed users (looked up in the users service): a 100+ message one between andrewbrown and bayko, and shorter ones. Safe to run again.',
+    'Seed conversations among the seed users (looked up in the users service): a 100+ message one between andrewbrown and bayko, shorter ones, and a group of all four with an add and a rename. Safe to run again.',
   )
   .option('--prod', 'target AWS instead of the local DynamoDB')
   .parse();
 const { prod = false } = program.opts<{ prod?: boolean }>();
+
+/** `@a and @b`, `@a, @b and @c`. */
+function who(handles: readonly string[]): string {
+  const at = handles.map((h) => `@${h}`);
+  return at.length > 1 ? `${at.slice(0, -1).join(', ')} and ${at.at(-1)}` : (at[0] ?? '');
+}
 
 const ctx = ddbScriptContext({ prod });
 const bar = process.stdout.isTTY
@@ -29,9 +36,12 @@ try {
   bar?.stop();
   for (const c of result.conversations)
     console.log(`@${c.handles[0]} and @${c.handles[1]}: ${c.messages} messages (group ${c.groupUuid})`);
-  for (const s of result.skipped) console.warn(`skipped @${s.handles[0]} and @${s.handles[1]}: ${s.reason}`);
+  for (const g of result.groups)
+    console.log(`group "${g.title}" of ${who(g.handles)}: ${g.messages} messages (group ${g.groupUuid})`);
+  for (const s of result.skipped)
+    console.warn(`skipped ${s.title ? `group "${s.title}" of ` : ''}${who(s.handles)}: ${s.reason}`);
   console.log(
-    `seeded ${result.messages} messages in ${result.conversations.length} conversations into ${ctx.config.DDB_MESSAGE_TABLE} (${ctx.target}); ` +
+    `seeded ${result.messages} messages in ${result.conversations.length} conversations and ${result.groups.length} group(s) into ${ctx.config.DDB_MESSAGE_TABLE} (${ctx.target}); ` +
       `inbox rows written ${result.inboxRowsWritten}, already newer ${result.inboxRowsNewer}; ` +
       `batch retries ${result.batchRetries}; time anchor ${result.anchor}`,
   );

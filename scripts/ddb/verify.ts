@@ -12,7 +12,7 @@ import { verifySystem } from './lib/verify/system.ts';
  * The invariant checker of the messages table (and, with `--system`, of the events around it).
  * Operators run it against a real table (`--prod`); the fault-injection suite calls the same functions
  * after killing every part of the system, and expects no violation. The checks live in lib/verify/, one
- * module per family (messages, members, inbox rows, outbox, queues, message events); this file is the
+ * module per family (messages, members, inbox rows, groups, outbox, queues, message events); this file is the
  * command and what callers import.
  */
 
@@ -49,7 +49,7 @@ function isMain(): boolean {
 async function main() {
   const program = new Command('ddb/verify')
     .description(
-      "Check the invariants of the messages table: each message stored once under its own key, every inbox row showing its conversation's newest message, members, pair locks and profiles consistent, no orphans. Exit 1 on any violation.",
+      "Check the invariants of the messages table: each message stored once under its own key, every inbox row showing its conversation's newest message (a group member's: the newest sent to them, with an exact unread count), members, pair locks and profiles consistent, a group's messages and META agreeing with its system messages, no orphans. Exit 1 on any violation.",
     )
     .argument('[table]', 'table name (default DDB_MESSAGE_TABLE)')
     .option('--system', 'also check the outbox (DATABASE_URL) and that every consumed SQS queue is drained')

@@ -49,3 +49,22 @@ export function checkMessageText(raw: unknown): MessageTextCheck {
 export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_PATTERN.test(value);
 }
+
+/** A group's title, in Unicode code points after trimming. */
+export const GROUP_TITLE_MAX = 100;
+/** How many members a group may have besides its creator, unless `GROUP_MAX_MEMBERS` says otherwise. */
+export const DEFAULT_GROUP_MAX_MEMBERS = 50;
+/** The setting's ceiling: with the creator, 91 members keep every membership transaction under 100 items. */
+export const GROUP_MAX_MEMBERS_CEILING = 90;
+
+export type GroupTitleCheck = { ok: true; title: string } | { ok: false; codes: ['title_invalid'] };
+
+/** Trims and checks a group title: 1..100 code points, no control characters, well-formed. */
+export function checkGroupTitle(raw: unknown): GroupTitleCheck {
+  if (typeof raw !== 'string') return { ok: false, codes: ['title_invalid'] };
+  const title = raw.trim();
+  const length = [...title].length;
+  if (length === 0 || length > GROUP_TITLE_MAX || CONTROL_CHARS.test(title) || !title.isWellFormed())
+    return { ok: false, codes: ['title_invalid'] };
+  return { ok: true, title };
+}

@@ -6,9 +6,16 @@ interface Issue {
   message: string;
   path: readonly PropertyKey[];
 }
-type HookResult = { success: true } | { success: false; data?: unknown; error: { issues: readonly Issue[] } };
+/** What zod-openapi hands a hook: `target` names the part checked (`json`, `query`, `param`, `header`). */
+type HookResult = { target?: string } & (
+  | { success: true }
+  | { success: false; data?: unknown; error: { issues: readonly Issue[] } }
+);
 
-/** Codes a route adds from the raw input when validation fails anyway, so the caller hears every one at once. */
+/**
+ * Codes a route adds from the raw body when validation fails anyway, so the caller hears every one at once.
+ * Only a failed body reaches it: a failed query or header is not the body.
+ */
 // biome-ignore lint/suspicious/noExplicitAny: a route's own Context type varies with its env
 export type ExtraCodes = (c: Context<any>, raw: Record<string, unknown>) => ErrorCode[];
 
@@ -40,7 +47,8 @@ export function validationHook(uuidParams: Record<string, ErrorCode> = {}, extra
     for (const [name, code] of Object.entries(uuidParams)) if (!isUuid(c.req.param(name))) codes.add(code);
     for (const code of codesFromIssues(result.error.issues)) codes.add(code);
     const raw = result.data;
-    if (extra && typeof raw === 'object' && raw !== null) {
+    const isBody = result.target === undefined || result.target === 'json';
+    if (extra && isBody && typeof raw === 'object' && raw !== null) {
       for (const code of extra(c, raw as Record<string, unknown>)) codes.add(code);
     }
     return c.json({ errors: [...codes] }, 422);

@@ -6,6 +6,7 @@
  */
 export * from './bench-support.ts';
 export * from './fixtures.ts';
+export * from './group-bench.ts';
 export * from './in-memory-stream.ts';
 export * from './raw-reader.ts';
 export * from './records.ts';

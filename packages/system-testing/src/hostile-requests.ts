@@ -15,6 +15,8 @@ export interface HostileContext {
   forgedTokens: readonly string[];
   /** Conversations that exist (none of them the valid tokens' users'). */
   groups: readonly string[];
+  /** Groups of the valid tokens' users: their writes may change these (add members, rename, leave). */
+  ownGroups: readonly string[];
   /** Handles a write may name: no seeded user's, so a valid token cannot change seeded data. */
   writableHandles: readonly string[];
   /** Handles only read: seeded users, looked up by their short profile. */
@@ -49,6 +51,7 @@ function tokens(ctx: HostileContext) {
 function pathPart(ctx: HostileContext) {
   return fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...ctx.groups) },
+    { weight: 2, arbitrary: fc.constantFrom(...ctx.ownGroups) },
     { weight: 2, arbitrary: fc.uuid() },
     { weight: 1, arbitrary: fc.string({ maxLength: 60 }).map(encodeURIComponent) },
     {
@@ -106,6 +109,35 @@ function target(ctx: HostileContext): fc.Arbitrary<[string, string]> {
         part.map((g) => `/api/message_groups/${g}/read`),
       ),
     },
+    { weight: 3, arbitrary: route('POST', fc.constant('/api/message_groups')) },
+    {
+      weight: 2,
+      arbitrary: route(
+        'GET',
+        part.map((g) => `/api/message_groups/${g}`),
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: route(
+        'POST',
+        part.map((g) => `/api/message_groups/${g}/members`),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: route(
+        'POST',
+        part.map((g) => `/api/message_groups/${g}/leave`),
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: route(
+        'PATCH',
+        part.map((g) => `/api/message_groups/${g}`),
+      ),
+    },
     {
       weight: 2,
       arbitrary: route(
@@ -142,6 +174,49 @@ function target(ctx: HostileContext): fc.Arbitrary<[string, string]> {
   );
 }
 
+/** A few of the writable handles, each spelt any way a client might: upper case, with `@`, padded, repeated. */
+function handleSpellings(ctx: HostileContext) {
+  return fc
+    .array(fc.constantFrom(...ctx.writableHandles), { minLength: 1, maxLength: 4 })
+    .chain((hs) => fc.array(fc.constantFrom(...hs.flatMap((h) => [h, h.toUpperCase(), `@${h}`, ` ${h} `]))));
+}
+
+/** A group body that is mostly well formed, so starts, adds and renames get past validation and succeed. */
+function plausibleGroup(ctx: HostileContext) {
+  return fc.record(
+    {
+      handles: handleSpellings(ctx),
+      title: fc.constantFrom('Plans', '  Trip  ', '🎉'.repeat(100), null, ''),
+      message: fc.constantFrom('hi all', 'x'),
+    },
+    { requiredKeys: ['handles', 'message'] },
+  );
+}
+
+/**
+ * Well-formed group requests of the valid tokens' users (start, view, add, rename, leave), so the run also
+ * drives group writes that succeed, at the same time as the hostile ones.
+ */
+function groupTraffic(ctx: HostileContext): fc.Arbitrary<HostileRequest> {
+  const group = fc.constantFrom(...ctx.ownGroups);
+  // Leaving is rare: once every holder of a valid token has left, their group answers them 404 only.
+  const request = fc.oneof(
+    { weight: 3, arbitrary: fc.constant(['POST', '/api/message_groups'] as const) },
+    { weight: 2, arbitrary: group.map((g) => ['GET', `/api/message_groups/${g}`] as const) },
+    { weight: 3, arbitrary: group.map((g) => ['POST', `/api/message_groups/${g}/members`] as const) },
+    { weight: 3, arbitrary: group.map((g) => ['PATCH', `/api/message_groups/${g}`] as const) },
+    { weight: 1, arbitrary: group.map((g) => ['POST', `/api/message_groups/${g}/leave`] as const) },
+  );
+  return fc
+    .tuple(request, fc.constantFrom(...ctx.validTokens), plausibleGroup(ctx))
+    .map(([[method, path], token, body]) => ({
+      method,
+      path,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(method === 'GET' ? {} : { body: JSON.stringify(body) }),
+    }));
+}
+
 function jsonBody(ctx: HostileContext) {
   const text = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 60 }),
@@ -151,17 +226,38 @@ function jsonBody(ctx: HostileContext) {
     fc.constant(null),
     fc.array(fc.string(), { maxLength: 3 }),
   );
+  const handle = fc.oneof(fc.constantFrom(...ctx.writableHandles), fc.string({ maxLength: 40 }));
+  // Member lists as a group start or add takes them: spellings of one person, too few, too many, not a list.
+  const spellings = handleSpellings(ctx);
+  const handles = fc.oneof(
+    { weight: 4, arbitrary: fc.array(handle, { maxLength: 6 }) },
+    { weight: 2, arbitrary: spellings },
+    {
+      weight: 1,
+      arbitrary: fc.array(fc.constantFrom(...ctx.writableHandles), { minLength: 51, maxLength: 120 }),
+    },
+    { weight: 1, arbitrary: fc.array(fc.string({ maxLength: 8 }), { minLength: 40, maxLength: 100 }) },
+    { weight: 1, arbitrary: text },
+  );
+  const title = fc.oneof(
+    text,
+    fc.string({ maxLength: 120 }),
+    fc.constantFrom('🎉'.repeat(100), '🎉'.repeat(101)),
+  );
   const target = fc.record(
     {
       message: text,
       message_group_uuid: fc.oneof(fc.constantFrom(...ctx.groups), fc.uuid(), fc.string({ maxLength: 40 })),
-      handle: fc.oneof(fc.constantFrom(...ctx.writableHandles), fc.string({ maxLength: 40 })),
+      handle,
+      handles,
+      title,
       user_uuid: fc.uuid(),
     },
     { requiredKeys: [] },
   );
   return fc.oneof(
     { weight: 4, arbitrary: target.map((b) => JSON.stringify(b)) },
+    { weight: 3, arbitrary: plausibleGroup(ctx).map((b) => JSON.stringify(b)) },
     { weight: 1, arbitrary: fc.json({ maxDepth: 4 }) },
     { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
     { weight: 1, arbitrary: fc.constant(`{"message":"${'x'.repeat(20_000)}"}`) },
@@ -189,7 +285,10 @@ function rawBytes() {
     });
 }
 
-/** The hostile request space: random paths, methods, headers, bodies, cursors and tokens. */
+/**
+ * The hostile request space: random paths, methods, headers, bodies, cursors and tokens, with one request in
+ * twenty a well-formed group request of a valid token, so group writes that succeed race the hostile ones.
+ */
 export function hostileRequests(ctx: HostileContext): fc.Arbitrary<HostileRequest> {
   const headers = fc.record(
     {
@@ -211,11 +310,12 @@ export function hostileRequests(ctx: HostileContext): fc.Arbitrary<HostileReques
     { requiredKeys: ['authorization'] },
   );
   const body = fc.oneof({ weight: 5, arbitrary: jsonBody(ctx) }, { weight: 1, arbitrary: rawBytes() });
-  return fc.tuple(target(ctx), headers, fc.option(body, { freq: 3 })).map(([[m, p], h, b]) => ({
+  const hostile = fc.tuple(target(ctx), headers, fc.option(body, { freq: 3 })).map(([[m, p], h, b]) => ({
     method: m,
     path: p,
     headers: Object.fromEntries(Object.entries(h).filter(([k, v]) => k !== 'authorization' || v !== '')),
     // fetch cannot send a body with GET or HEAD.
     ...(b !== null && m !== 'GET' && m !== 'HEAD' ? { body: b } : {}),
   }));
+  return fc.oneof({ weight: 19, arbitrary: hostile }, { weight: 1, arbitrary: groupTraffic(ctx) });
 }

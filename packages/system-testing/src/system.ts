@@ -55,12 +55,17 @@ export interface E2eSystem {
   stop(): Promise<void>;
 }
 
+export interface E2eSystemOptions {
+  /** GROUP_MAX_MEMBERS for messaging and every gateway replica (their default otherwise). */
+  groupMaxMembers?: number;
+}
+
 /**
  * The real system for one test file, in this process: its own database, table, queues, topic and user
  * pool on the shared local stack; the users, messaging and stream-consumer services through their own
  * start functions; and gateway replicas on top.
  */
-export async function startE2eSystem(): Promise<E2eSystem> {
+export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2eSystem> {
   const stack = testStack();
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
@@ -93,6 +98,8 @@ export async function startE2eSystem(): Promise<E2eSystem> {
       SNS_ENDPOINT: stack.sqsEndpoint,
       PORT: '0',
     };
+    const groupLimit =
+      options.groupMaxMembers === undefined ? {} : { GROUP_MAX_MEMBERS: String(options.groupMaxMembers) };
     const usersLog = captureLogger();
     const messagingLog = captureLogger();
     const users = await startUsersService(
@@ -116,6 +123,7 @@ export async function startE2eSystem(): Promise<E2eSystem> {
         USERS_URL: users.url,
         SERVICE_AUTH_PRIVATE_KEY: keys.privateKeyJson('messaging'),
         SERVICE_AUTH_PUBLIC_KEYS: keys.publicKeysJson,
+        ...groupLimit,
       }),
       { logger: messagingLog.logger, usersEventsWaitSeconds: 1 },
     );
@@ -148,6 +156,7 @@ export async function startE2eSystem(): Promise<E2eSystem> {
       // The test pool is the Cognito emulator's: an http issuer and its published key.
       AUTH_LOCAL_TRUST: 'true',
       SERVICE_AUTH_PRIVATE_KEY: keys.privateKeyJson('gateway'),
+      ...groupLimit,
     };
     const gatewayConfig = loadConfig(gatewayConfigSchema, gatewayEnv);
 

@@ -73,7 +73,10 @@ describe('ddb scripts as commands', () => {
     const seed = await script('seed', [], usersEnv);
     expect(seed.code).toBe(0);
     expect(seed.stdout).toMatch(/@andrewbrown and @bayko: 110 messages/);
-    expect(seed.stdout).toMatch(/seeded 129 messages in 4 conversations/);
+    expect(seed.stdout).toMatch(
+      /group "North dock, Saturday 8:00" of @andrewbrown, @bayko, @londo and @altbrown: 34 messages/,
+    );
+    expect(seed.stdout).toMatch(/seeded 163 messages in 4 conversations and 1 group\(s\)/);
 
     const thread = await script('patterns/get-conversation', ['--limit', '3'], usersEnv);
     expect(thread.code).toBe(0);
@@ -84,7 +87,23 @@ describe('ddb scripts as commands', () => {
     const list = await script('patterns/list-conversations', ['--handle', 'bayko', '--json'], usersEnv);
     expect(list.code).toBe(0);
     const raw = JSON.parse(list.stdout.slice(list.stdout.indexOf('{'), list.stdout.lastIndexOf('}') + 1));
-    expect(raw.Items).toHaveLength(2);
+    expect(raw.Items).toHaveLength(3);
+    const groupUuid = raw.Items.find((i: { kind?: string }) => i.kind === 'group').message_group_uuid;
+
+    const group = await script(
+      'patterns/get-conversation',
+      ['--group', groupUuid, '--limit', '20'],
+      usersEnv,
+    );
+    expect(group.code).toBe(0);
+    expect(group.stdout).toContain(
+      'group "North dock, Saturday 8:00", 4 members: @andrewbrown, @bayko, @londo, @altbrown',
+    );
+    expect(group.stdout).toMatch(/UTC\s+bayko\s+\* renamed the group to "North dock, Saturday 8:00"/);
+
+    const verify = await script('verify');
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toMatch(/5 conversations \(groups: 1\).*\ninvariant violations: 0/s);
     expect(raw.ConsumedCapacity.TableName).toBe(env.DDB_MESSAGE_TABLE);
 
     const scan = await script('scan', ['--limit', '3', '--page-size', '2']);

@@ -1,6 +1,6 @@
 /**
  * Seed conversations, written for this project. `0` is the first person of the pair, `1` the second.
- * The main one (andrewbrown and bayko) is long enough to page through several times.
+ * The main one (andrewbrown and bayko) is long enough to page through several times. Then one group.
  */
 export type Line = readonly [speaker: 0 | 1, text: string];
 
@@ -174,6 +174,68 @@ export const SEED_CONVERSATIONS: readonly SeedConversation[] = [
       [0, 'I am excellent at supervising.'],
       [1, 'We mostly need people who are excellent at carrying watering cans.'],
       [0, 'I shall consider the offer.'],
+    ],
+  },
+];
+
+/** A change a group member makes instead of a message: whom they add (speaker indexes), or the group's new title. */
+type GroupChange = { readonly added: readonly number[] } | { readonly title: string };
+/** A group's line: `speaker` indexes the group's `members`. */
+export type GroupLine = readonly [speaker: number, line: string | GroupChange];
+
+export interface SeedGroup {
+  /** Handles of everyone who is ever in the group, in join order; the first one starts it. */
+  members: readonly string[];
+  /** How many of `members` start it; the others join when a line adds them. */
+  founders: number;
+  /** The title it starts with. */
+  title: string;
+  lines: readonly GroupLine[];
+  spanMinutes: readonly [from: number, to: number];
+}
+
+/** One group among all four seed users: andrewbrown starts it, londo adds altbrown, bayko renames it. */
+export const SEED_GROUPS: readonly SeedGroup[] = [
+  {
+    members: ['andrewbrown', 'bayko', 'londo', 'altbrown'],
+    founders: 3,
+    title: 'Saturday on the lake',
+    spanMinutes: [5 * 60, 2 * 60],
+    lines: [
+      [0, 'One thread for Saturday, so nobody has to forward anything.'],
+      [1, 'Good idea. Two canoes are booked, the north dock at eight.'],
+      [2, 'I have been told there will be cushions.'],
+      [1, 'There will be a cushion. Singular. Yours.'],
+      [2, 'Then I am bringing my own as well.'],
+      [0, "Coffee is on Londo, sandwiches on me, cake on Bayko's neighbour."],
+      [2, 'The coffee will be excellent. It always is.'],
+      [1, 'Three people and two canoes: somebody rides in the middle.'],
+      [2, 'I volunteer to ride in the middle and supervise.'],
+      [0, 'Should we ask altbrown? She asked about the lake last week.'],
+      [1, 'Yes, then the canoes come out even.'],
+      [2, { added: [3] }],
+      [2, 'Welcome aboard. Literally, on Saturday.'],
+      [3, 'Hello all! Is this the boat trip I keep hearing about?'],
+      [0, 'It is. Eight at the north dock, back by early afternoon.'],
+      [3, 'Eight is fine. I am up early for the garden anyway.'],
+      [1, 'Someone who likes mornings. Finally.'],
+      [3, 'Shall I bring anything?'],
+      [0, 'A hat. The north shore has no shade at noon.'],
+      [3, 'Hat, sunscreen and a spare water bottle.'],
+      [2, 'And a cushion.'],
+      [3, 'I was warned about you.'],
+      [1, { title: 'North dock, Saturday 8:00' }],
+      [1, 'Renamed it so nobody goes to the south dock again.'],
+      [0, 'That happened once.'],
+      [1, 'Once was enough. The ferry people still remember us.'],
+      [2, 'Forecast says light wind until noon.'],
+      [3, 'Then we paddle out early and drift back?'],
+      [1, 'Exactly the plan. You two are in my canoe for the J-stroke lesson.'],
+      [0, 'I was promised the first lesson is free.'],
+      [1, 'It is. The second costs cake.'],
+      [3, 'I can bake. Does that count?'],
+      [1, 'That counts double.'],
+      [2, 'See you all at the dock. I will be the one with the chair.'],
     ],
   },
 ];

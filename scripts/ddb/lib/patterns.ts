@@ -5,10 +5,18 @@ import {
   decodeCursor,
   encodeCursor,
   inboxItemSchema,
+  type MessageItem,
   messageItemSchema,
   parseItem,
+  type SystemEvent,
 } from '@cruddur/ddb';
-import { buildListConversations, buildListMessages, MessageStore } from '@cruddur/messaging';
+import {
+  buildListConversations,
+  buildListMessages,
+  MessageStore,
+  type ProfileRow,
+  systemText,
+} from '@cruddur/messaging';
 
 /**
  * The two read access patterns, exactly as the service sends them (same builders), plus what an operator
@@ -44,8 +52,26 @@ async function query(
 export interface MessageRow {
   created_at: string;
   handle: string;
+  /** `system` for a group's add, leave or rename. */
+  kind: 'text' | 'system';
+  /** A system message as what happened (`* added @altbrown`), from its event rather than its stored sentence. */
   message: string;
 }
+
+type Profiles = ReadonlyMap<string, ProfileRow>;
+const handleOf = (uuid: string, profiles: Profiles) => profiles.get(uuid)?.handle ?? uuid;
+
+function describeEvent(event: SystemEvent, profiles: Profiles): string {
+  const handles = new Map(event.user_uuids.map((u) => [u, handleOf(u, profiles)]));
+  return `* ${systemText(event, handles)}`;
+}
+
+const messageRow = (m: MessageItem, profiles: Profiles): MessageRow => ({
+  created_at: m.created_at,
+  handle: handleOf(m.sender_uuid, profiles),
+  kind: m.kind ?? 'text',
+  message: m.system ? describeEvent(m.system, profiles) : m.message,
+});
 
 /** Pattern A: one page of a conversation, newest page first, printed oldest to newest. */
 export async function getConversationPage(
@@ -56,15 +82,11 @@ export async function getConversationPage(
   const input = buildListMessages(table, groupUuid, limit, startKey(cursor, cursorShapes.thread(groupUuid)));
   const response = await query(doc, input, limit);
   const items = (response.Items ?? []).map((i) => parseItem(messageItemSchema, i));
-  const profiles = await new MessageStore(doc, table).getProfiles(items.map((m) => m.sender_uuid));
+  const profiles = await new MessageStore(doc, table).getProfiles(
+    items.flatMap((m) => [m.sender_uuid, ...(m.system?.user_uuids ?? [])]),
+  );
   return {
-    rows: items
-      .map((m) => ({
-        created_at: m.created_at,
-        handle: profiles.get(m.sender_uuid)?.handle ?? m.sender_uuid,
-        message: m.message,
-      }))
-      .reverse(),
+    rows: items.map((m) => messageRow(m, profiles)).reverse(),
     nextCursor: encodeCursor(response.LastEvaluatedKey as Record<string, string> | undefined) ?? null,
     consumedCapacity: response.ConsumedCapacity?.CapacityUnits,
     response,
@@ -73,10 +95,51 @@ export async function getConversationPage(
 
 export interface ConversationRow {
   last_message_at: string;
+  kind: 'direct' | 'group';
+  /** The other member's handle; a group's title (its first members' handles when untitled). */
   with: string;
+  /** How many members the conversation has, as of its last message. */
+  member_count: number;
+  /** Handles of the first few members (a group row's `member_sample`; both members of a direct one). */
+  members: string[];
   unread: number;
   last_message: string;
   message_group_uuid: string;
+}
+
+/** A conversation, direct or group, as the operator reads it. */
+export interface ConversationSummary {
+  message_group_uuid: string;
+  kind: 'direct' | 'group';
+  title: string | undefined;
+  member_count: number;
+  /** Every member's handle, in join order (a direct conversation's sorted). */
+  members: string[];
+}
+
+/** A conversation's META as the operator reads it; undefined when there is none. */
+export async function describeConversation(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  groupUuid: string,
+): Promise<ConversationSummary | undefined> {
+  const store = new MessageStore(doc, table);
+  const meta = await store.getConversation(groupUuid);
+  if (!meta) return undefined;
+  const profiles = await store.getProfiles(meta.members);
+  return {
+    message_group_uuid: groupUuid,
+    kind: meta.kind ?? 'direct',
+    title: meta.title,
+    member_count: meta.members.length,
+    members: meta.members.map((u) => handleOf(u, profiles)),
+  };
+}
+
+/** `group "Title", 4 members: @a, @b, @c, @d` or `direct, 2 members: @a, @b`. */
+export function conversationHeadline(c: ConversationSummary): string {
+  const title = c.kind === 'group' ? ` ${c.title ? `"${c.title}"` : '(untitled)'}` : '';
+  return `${c.kind}${title}, ${c.member_count} members: ${c.members.map((h) => `@${h}`).join(', ')}`;
 }
 
 /** Pattern B: one page of a user's conversations, newest activity first. */
@@ -93,16 +156,35 @@ export async function listConversationsPage(
   );
   const response = await query(doc, input, limit);
   const items = (response.Items ?? []).map((i) => parseItem(inboxItemSchema, i));
-  const others = items.flatMap((i) => (i.other_user_uuid ? [i.other_user_uuid] : []));
-  const profiles = await new MessageStore(doc, table).getProfiles(others);
+  const profiles = await new MessageStore(doc, table).getProfiles(
+    items.flatMap((i) => [
+      userUuid,
+      ...(i.other_user_uuid ? [i.other_user_uuid] : []),
+      ...(i.member_sample ?? []),
+    ]),
+  );
   return {
-    rows: items.map((i) => ({
-      last_message_at: i.last_message_at,
-      with: (i.other_user_uuid && profiles.get(i.other_user_uuid)?.handle) ?? i.other_user_uuid ?? '',
-      unread: i.unread_count,
-      last_message: i.last_message_text,
-      message_group_uuid: i.message_group_uuid,
-    })),
+    rows: items.map((i) => {
+      const group = i.kind === 'group';
+      const sample = group
+        ? (i.member_sample ?? [])
+        : [userUuid, ...(i.other_user_uuid ? [i.other_user_uuid] : [])];
+      const handles = sample.map((u) => handleOf(u, profiles));
+      return {
+        last_message_at: i.last_message_at,
+        kind: group ? 'group' : 'direct',
+        with: group
+          ? (i.title ?? handles.join(', '))
+          : i.other_user_uuid
+            ? handleOf(i.other_user_uuid, profiles)
+            : '',
+        member_count: group ? (i.member_count ?? sample.length) : 2,
+        members: handles,
+        unread: i.unread_count,
+        last_message: i.last_message_text,
+        message_group_uuid: i.message_group_uuid,
+      };
+    }),
     nextCursor: encodeCursor(response.LastEvaluatedKey as Record<string, string> | undefined) ?? null,
     consumedCapacity: response.ConsumedCapacity?.CapacityUnits,
     response,

@@ -4,158 +4,22 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
-import {
-  type ConversationItem,
-  conversationItem,
-  type InboxItem,
-  inboxItem,
-  keys,
-  type MessageItem,
-  messageItem,
-  type NewMessage,
-  type PairItem,
-  pairItem,
-  parseItem,
-  seedAnchorItem,
-  seedAnchorItemSchema,
-  sortedMembers,
-  userItem,
-} from '@cruddur/ddb';
-import { bearer, createServiceSigner, type PrivateServiceKey } from '@cruddur/service-auth';
-import { v5 as uuidv5 } from 'uuid';
+import { keys, parseItem, seedAnchorItem, seedAnchorItemSchema, userItem } from '@cruddur/ddb';
 import { batchPutAll } from './batch-write.ts';
-import { SEED_CONVERSATIONS, type SeedConversation } from './dialogue.ts';
-
-/** Fixed namespace for the seed's uuid v5 ids: the same pair and line always get the same ids. */
-const SEED_NAMESPACE = '8d3c5a52-4f0e-4c5b-9a63-2f1d7e0b9c41';
-
-export interface SeedUser {
-  uuid: string;
-  handle: string;
-  display_name: string;
-}
-
-export type ResolveUser = (handle: string) => Promise<SeedUser | undefined>;
-
-/** A failure the operator can fix; the script prints its message as is. */
-export class SeedError extends Error {}
+import { type ResolveUser, SeedError, type SeedUser } from './resolve-user.ts';
+import { type PlannedConversation, type PlannedGroup, planGroups, planSeed } from './seed-plan.ts';
 
 /**
- * Looks users up through the users service's internal API, the owner of user identities, with the
- * operators' service credential.
+ * Writes the seed plan: users from the users service, the anchor, then each conversation and group unless
+ * real use has claimed it, its messages in batches, and its inbox rows last, never moving one backwards.
  */
-export function usersServiceResolver(usersUrl: string, opsKey: PrivateServiceKey | undefined): ResolveUser {
-  const root = usersUrl.replace(/\/$/, '');
-  const signer = opsKey ? createServiceSigner({ privateKey: opsKey }) : undefined;
-  return async (handle) => {
-    if (!signer) {
-      throw new SeedError(
-        'the users service needs a credential: set OPS_SERVICE_AUTH_PRIVATE_KEY_FILE to the ops key (scripts/up writes .data/keys/ops.jwk; scripts/ops/service-keys makes one)',
-      );
-    }
-    const authorization = bearer(await (await signer).forService('users'));
-    let res: Response;
-    try {
-      res = await fetch(`${root}/internal/users/by-handle/${encodeURIComponent(handle)}`, {
-        headers: authorization,
-        signal: AbortSignal.timeout(5_000),
-      });
-    } catch (err) {
-      throw new SeedError(
-        `the users service is not reachable at ${root} (${err instanceof Error ? err.message : String(err)}); start it (scripts/up) and run scripts/db/seed first`,
-      );
-    }
-    if (res.status === 404) return undefined;
-    if (res.status === 401 || res.status === 403) {
-      throw new SeedError(
-        `the users service refused the ops credential (${res.status}); is OPS_SERVICE_AUTH_PRIVATE_KEY_FILE the key whose public half the users service trusts?`,
-      );
-    }
-    if (!res.ok) throw new SeedError(`the users service answered ${res.status} for @${handle}`);
-    const body = (await res.json()) as SeedUser;
-    return { uuid: body.uuid.toLowerCase(), handle: body.handle, display_name: body.display_name };
-  };
-}
-
-export interface PlannedConversation {
-  groupUuid: string;
-  between: readonly [SeedUser, SeedUser];
-  pair: PairItem;
-  /** Conversation record and messages, for BatchWriteItem. */
-  items: (ConversationItem | MessageItem)[];
-  /** One row per member, pointing at the conversation's real last message. */
-  inbox: InboxItem[];
-  messages: number;
-}
-
-/**
- * The seed as data (pure): deterministic ids from the pair and line number, and timestamps relative
- * to `anchor`, so planning twice with the same anchor gives the very same items.
- */
-export function planSeed(
-  users: ReadonlyMap<string, SeedUser>,
-  anchor: Date,
-  conversations: readonly SeedConversation[] = SEED_CONVERSATIONS,
-): PlannedConversation[] {
-  return conversations.map((conversation) => {
-    const between = conversation.between.map((handle) => {
-      const user = users.get(handle);
-      if (!user) throw new SeedError(`no seed user @${handle}`);
-      return user;
-    }) as [SeedUser, SeedUser];
-    const members = sortedMembers(between[0].uuid, between[1].uuid);
-    const groupUuid = uuidv5(`conversation:${members.join(':')}`, SEED_NAMESPACE);
-    const [fromMin, toMin] = conversation.spanMinutes;
-    const n = conversation.lines.length;
-    const step = n > 1 ? ((fromMin - toMin) * 60_000) / (n - 1) : 0;
-    const messages: NewMessage[] = conversation.lines.map(([speaker, text], i) => ({
-      groupUuid,
-      messageUuid: uuidv5(`message:${groupUuid}:${i}`, SEED_NAMESPACE),
-      senderUuid: between[speaker].uuid,
-      text,
-      createdAt: new Date(Math.round(anchor.getTime() - fromMin * 60_000 + i * step)).toISOString(),
-      members,
-    }));
-    const first = messages[0]!;
-    const last = messages.at(-1)!;
-    // Unread for the other member: the last sender's run of messages at the end of the thread.
-    let trailing = 0;
-    for (let i = messages.length - 1; i >= 0 && messages[i]!.senderUuid === last.senderUuid; i--) trailing++;
-    const other = last.senderUuid === members[0] ? members[1] : members[0];
-    return {
-      groupUuid,
-      between,
-      pair: pairItem({ userA: members[0], userB: members[1], groupUuid, createdAt: first.createdAt }),
-      items: [
-        conversationItem({ groupUuid, members, createdAt: first.createdAt }),
-        ...messages.map((m) => messageItem(m)),
-      ],
-      // Read marks consistent with the stream consumer's unread rule: the last sender has read everything,
-      // the other member everything before the last sender's final run of messages.
-      inbox: [
-        inboxItem(last.senderUuid, other, last, 0, messageItem(last).sk),
-        inboxItem(
-          other,
-          last.senderUuid,
-          last,
-          trailing,
-          lastReadBefore(messages, messages.length - trailing),
-        ),
-      ],
-      messages: messages.length,
-    };
-  });
-}
-
-function lastReadBefore(messages: readonly NewMessage[], index: number): string | undefined {
-  const read = messages[index - 1];
-  return read ? messageItem(read).sk : undefined;
-}
 
 export interface SeedResult {
   anchor: string;
   conversations: { groupUuid: string; handles: [string, string]; messages: number }[];
-  skipped: { handles: [string, string]; reason: string }[];
+  groups: { groupUuid: string; title: string; handles: string[]; messages: number }[];
+  /** Pairs and groups left alone; `title` for a group. */
+  skipped: { handles: string[]; title?: string; reason: string }[];
   messages: number;
   inboxRowsWritten: number;
   /** Inbox rows left alone because real use has moved them past the seed's last message. */
@@ -175,8 +39,8 @@ export interface SeedOptions {
 }
 
 /**
- * Seeds conversations among the seed users. Safe to run twice: ids and timestamps are deterministic,
- * puts of identical items change nothing, and inbox rows never move backwards.
+ * Seeds conversations and a group among the seed users. Safe to run twice: ids and timestamps are
+ * deterministic, puts of identical items change nothing, and inbox rows never move backwards.
  */
 export async function seedConversations(options: SeedOptions): Promise<SeedResult> {
   const { doc, table } = options;
@@ -193,6 +57,7 @@ export async function seedConversations(options: SeedOptions): Promise<SeedResul
   const result: SeedResult = {
     anchor: anchor.toISOString(),
     conversations: [],
+    groups: [],
     skipped: [],
     messages: 0,
     inboxRowsWritten: 0,
@@ -222,8 +87,32 @@ export async function seedConversations(options: SeedOptions): Promise<SeedResul
     result.messages += c.messages;
   }
 
-  const items = kept.flatMap((c) => c.items);
-  const inbox = kept.flatMap((c) => c.inbox);
+  const keptGroups: PlannedGroup[] = [];
+  for (const g of planGroups(users, anchor)) {
+    const handles = g.members.map((u) => u.handle);
+    // META first, conditionally: a group whose members or title have changed through the app since it was
+    // seeded (its state_key moved) is the app's now; writing the seed's rows again could bring back a leaver's.
+    const claimed = await putUnless(doc, {
+      TableName: table,
+      Item: g.conversation,
+      ConditionExpression: 'attribute_not_exists(pk) OR state_key = :s',
+      ExpressionAttributeValues: { ':s': g.conversation.state_key },
+    });
+    if (!claimed) {
+      result.skipped.push({
+        handles,
+        title: g.title,
+        reason: 'the group has changed through the app since it was seeded',
+      });
+      continue;
+    }
+    keptGroups.push(g);
+    result.groups.push({ groupUuid: g.groupUuid, title: g.title, handles, messages: g.messages.length });
+    result.messages += g.messages.length;
+  }
+
+  const items = [...kept.flatMap((c) => c.items), ...keptGroups.flatMap((g) => g.messages)];
+  const inbox = [...kept.flatMap((c) => c.inbox), ...keptGroups.flatMap((g) => g.inbox)];
   options.onTotal?.(items.length + inbox.length);
   const written = await batchPutAll((input) => doc.send(new BatchWriteCommand(input)), table, items, {
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

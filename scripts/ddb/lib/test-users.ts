@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServiceVerifier, publicKeysEnv } from '@cruddur/service-auth';
-import type { SeedUser } from './seed.ts';
+import type { SeedUser } from './resolve-user.ts';
 
 /**
  * A stand-in for the users service's `GET /internal/users/by-handle/:handle`, the one call the ddb

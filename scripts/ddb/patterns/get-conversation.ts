@@ -1,12 +1,20 @@
 import { Command } from 'commander';
 import { fail } from '../../lib/script-env.ts';
 import { ddbScriptContext, positiveInt } from '../lib/config.ts';
-import { CursorError, getConversationPage, groupOfPair, printPage, shortTime } from '../lib/patterns.ts';
-import { SeedError, usersServiceResolver } from '../lib/seed.ts';
+import {
+  CursorError,
+  conversationHeadline,
+  describeConversation,
+  getConversationPage,
+  groupOfPair,
+  printPage,
+  shortTime,
+} from '../lib/patterns.ts';
+import { SeedError, usersServiceResolver } from '../lib/resolve-user.ts';
 
 const program = new Command('ddb/patterns/get-conversation')
   .description(
-    'Access pattern A: one page of a conversation, by --group or by the two users --handle and --with.',
+    'Access pattern A: one page of a conversation (direct or group), by --group or by the two users --handle and --with; a group\'s adds, leaves and renames show as "* ..." lines.',
   )
   .option('--group <uuid>', 'the conversation (message_group_uuid)')
   .option('--handle <handle>', 'one member, when --group is not given', 'andrewbrown')
@@ -38,6 +46,8 @@ try {
     if (!group) fail(`@${opts.handle} and @${opts.with} have no conversation`);
     console.log(`conversation of @${opts.handle} and @${opts.with}: ${group}`);
   }
+  const conversation = await describeConversation(ctx.doc, table, group);
+  console.log(conversation ? conversationHeadline(conversation) : `no conversation item for ${group}`);
   const page = await getConversationPage(ctx.doc, table, {
     groupUuid: group,
     limit: opts.limit,

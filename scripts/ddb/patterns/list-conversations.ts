@@ -2,10 +2,12 @@ import { Command } from 'commander';
 import { fail } from '../../lib/script-env.ts';
 import { ddbScriptContext, positiveInt } from '../lib/config.ts';
 import { CursorError, listConversationsPage, printPage, shortTime } from '../lib/patterns.ts';
-import { SeedError, usersServiceResolver } from '../lib/seed.ts';
+import { SeedError, usersServiceResolver } from '../lib/resolve-user.ts';
 
 const program = new Command('ddb/patterns/list-conversations')
-  .description("Access pattern B: one page of a user's conversations, newest activity first.")
+  .description(
+    "Access pattern B: one page of a user's conversations, direct and group, newest activity first.",
+  )
   .option('--handle <handle>', 'whose conversations (looked up in the users service)', 'andrewbrown')
   .option('--user <uuid>', 'a user uuid instead of --handle')
   .option('--limit <n>', 'conversations per page', positiveInt, 20)
@@ -42,12 +44,18 @@ try {
   });
   printPage(page, {
     json: opts.json,
-    cells: (r) => ({ ...r, last_message_at: shortTime(r.last_message_at) }),
+    cells: (r) => ({
+      ...r,
+      last_message_at: shortTime(r.last_message_at),
+      members: `${r.member_count}: ${r.members.join(', ')}`,
+    }),
     columns: [
       { key: 'last_message_at', width: 20 },
-      { key: 'with', width: 14 },
+      { key: 'kind', width: 6 },
+      { key: 'with', width: 26 },
+      { key: 'members', width: 28 },
       { key: 'unread', width: 6 },
-      { key: 'last_message', width: 44 },
+      { key: 'last_message', width: 30 },
       { key: 'message_group_uuid', width: 36 },
     ],
     noun: 'conversations',

@@ -13,6 +13,7 @@ import { requireJson } from './middleware/require-json.ts';
 import { TokenBuckets } from './middleware/token-bucket.ts';
 import { mountDocs } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
+import { groupRoutes } from './routes/groups.ts';
 import { messageGroupRoutes } from './routes/message-groups.ts';
 import { messageRoutes } from './routes/messages.ts';
 import type { Guards, RouteDeps } from './routes/router.ts';
@@ -33,6 +34,8 @@ export interface GatewayAppDeps {
   /** Failed sign-ins per client address. */
   authFailures: { capacity: number; refillPerSecond: number };
   heartbeatMs: number;
+  /** GROUP_MAX_MEMBERS. */
+  groupMaxMembers: number;
   readiness?: ReadinessChecks;
   /** The replica's registry: request metrics are recorded in it and it is served at /metrics. */
   metrics: Registry;
@@ -72,8 +75,10 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
     hub: deps.hub,
     guards,
     heartbeatMs: deps.heartbeatMs,
+    groupMaxMembers: deps.groupMaxMembers,
   };
   app.route('/', messageGroupRoutes(routeDeps));
+  app.route('/', groupRoutes(routeDeps));
   app.route('/', messageRoutes(routeDeps));
   app.route('/', userRoutes(routeDeps));
   app.route('/', eventRoutes(routeDeps));

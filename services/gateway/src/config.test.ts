@@ -54,3 +54,15 @@ describe('gateway config: production cannot be given local trust by accident', (
     ]);
   });
 });
+
+describe('gateway config: group size', () => {
+  it('takes GROUP_MAX_MEMBERS from 2 to 90, 50 by default', () => {
+    expect(gatewayConfigSchema.parse(env({})).GROUP_MAX_MEMBERS).toBe(50);
+    for (const ok of ['2', '90']) expect(issues({ GROUP_MAX_MEMBERS: ok }), ok).toEqual([]);
+    for (const bad of ['1', '91', '2.5', 'many']) {
+      expect(issues({ GROUP_MAX_MEMBERS: bad }), bad).toEqual([
+        expect.stringMatching(/^GROUP_MAX_MEMBERS: /),
+      ]);
+    }
+  });
+});

@@ -123,6 +123,7 @@ async function assemble(
     },
     authFailures: { capacity: config.AUTH_FAILURE_BURST, refillPerSecond: config.AUTH_FAILURE_PER_SECOND },
     heartbeatMs: config.SSE_HEARTBEAT_MS,
+    groupMaxMembers: config.GROUP_MAX_MEMBERS,
     metrics,
     readiness: {
       users: () => upstreamReady(usersHttp),

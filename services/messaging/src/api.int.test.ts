@@ -57,7 +57,14 @@ describe('starting a conversation and messaging in it', () => {
     expect(annList.body.items).toEqual([
       {
         message_group_uuid: group,
+        kind: 'direct',
         other_user: { uuid: bob.uuid, handle: 'bob', display_name: 'bob display' },
+        title: null,
+        member_count: 2,
+        members: [
+          { uuid: ann.uuid, handle: 'ann', display_name: 'ann display' },
+          { uuid: bob.uuid, handle: 'bob', display_name: 'bob display' },
+        ],
         // The start wrote the inbox rows; later messages move them only through the stream consumer.
         last_message: {
           uuid: first.body.message.uuid,
@@ -193,8 +200,12 @@ describe('service surface', () => {
     const doc = await f.call('/openapi.json');
     expect(Object.keys(doc.body.paths).sort()).toEqual([
       '/internal/conversations',
+      '/internal/conversations/{group_uuid}',
+      '/internal/conversations/{group_uuid}/leave',
+      '/internal/conversations/{group_uuid}/members',
       '/internal/conversations/{group_uuid}/messages',
       '/internal/conversations/{group_uuid}/read',
+      '/internal/groups',
     ]);
     expect((await f.call('/readyz')).status).toBe(200);
     expect((await f.call('/healthz')).status).toBe(200);

@@ -2,13 +2,16 @@ import { createApp, type ReadinessChecks, rejectInvalidUtf8 } from '@cruddur/htt
 import type { Logger } from '@cruddur/logger';
 import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
 import type { Registry } from 'prom-client';
+import type { Groups } from './domain/groups.ts';
 import type { Messaging } from './domain/messaging.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { groupRoutes } from './routes/groups.ts';
 import { messageRoutes } from './routes/messages.ts';
 
 export interface MessagingAppDeps {
   logger: Logger;
   messaging: Messaging;
+  groups: Groups;
   /** Checks the gateway's assertion on every internal call. */
   verifier: ServiceVerifier;
   readiness?: ReadinessChecks;
@@ -17,13 +20,21 @@ export interface MessagingAppDeps {
 }
 
 /** The messaging service's HTTP app: shared middleware from createApp (with /metrics), our routes, and /openapi.json. */
-export function buildMessagingApp({ logger, messaging, verifier, readiness, metrics }: MessagingAppDeps) {
+export function buildMessagingApp({
+  logger,
+  messaging,
+  groups,
+  verifier,
+  readiness,
+  metrics,
+}: MessagingAppDeps) {
   const app = createApp<ServiceAuthEnv>({ logger, metrics, ...(readiness ? { readiness } : {}) });
   // Every route acts for a user, and only the gateway may say which one.
   app.use('/internal/*', requireServiceCredential(verifier, { callers: ['gateway'], user: 'required' }));
   app.use('/internal/*', rejectInvalidUtf8());
   app.route('/', conversationRoutes(messaging));
   app.route('/', messageRoutes(messaging));
+  app.route('/', groupRoutes(groups));
   app.doc('/openapi.json', {
     openapi: '3.0.0',
     info: {

@@ -26,6 +26,7 @@ export {
   type Page,
   type UserShort,
 } from './domain/messaging.ts';
+export { systemText } from './domain/system-text.ts';
 export { applyProfileEvent, ProfileReplica } from './profiles/replica.ts';
 export { type ProfileSource, usersServiceProfiles } from './profiles/source.ts';
 export {

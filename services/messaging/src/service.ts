@@ -16,6 +16,7 @@ import { buildMessagingApp } from './app.ts';
 import type { MessagingConfig } from './config.ts';
 import { ProfileCache } from './data/profile-cache.ts';
 import { MessageStore } from './data/store.ts';
+import { Groups } from './domain/groups.ts';
 import { Messaging } from './domain/messaging.ts';
 import { ProfileReplica } from './profiles/replica.ts';
 import { usersServiceProfiles } from './profiles/source.ts';
@@ -32,6 +33,7 @@ export interface StartMessagingOptions {
 
 export interface RunningMessagingService extends RunningService {
   messaging: Messaging;
+  groups: Groups;
   store: MessageStore;
 }
 
@@ -76,6 +78,12 @@ async function assemble(
       : undefined;
   const store = new MessageStore(ddb, config.DDB_MESSAGE_TABLE, profiles);
   const messaging = new Messaging({ store, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const groups = new Groups({
+    store,
+    drafts: messaging.drafts,
+    membership: messaging.membership,
+    maxMembers: config.GROUP_MAX_MEMBERS,
+  });
 
   const replica = new ProfileReplica({
     store,
@@ -103,6 +111,7 @@ async function assemble(
   const app = buildMessagingApp({
     logger,
     messaging,
+    groups,
     verifier,
     metrics,
     readiness: {
@@ -125,6 +134,7 @@ async function assemble(
     url,
     port,
     messaging,
+    groups,
     store,
   };
 }

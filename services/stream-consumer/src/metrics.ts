@@ -11,6 +11,7 @@ export class ConsumerMetrics {
   readonly iteratorRenewals: Counter<'reason'>;
   readonly leaseChanges: Counter<'change'>;
   readonly batches: Counter;
+  readonly inboxWriteUnits: Counter;
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -58,6 +59,11 @@ export class ConsumerMetrics {
       name: 'stream_consumer_lease_changes_total',
       help: 'Lease changes of this worker: taken (expired or free), stolen (to balance), lost, released, ended',
       labelNames: ['change'],
+      registers,
+    });
+    this.inboxWriteUnits = new Counter({
+      name: 'stream_consumer_inbox_write_units_total',
+      help: 'DynamoDB write capacity units of inbox row updates (ReturnConsumedCapacity, LSI included; a failed conditional update counts 1)',
       registers,
     });
     this.batches = new Counter({

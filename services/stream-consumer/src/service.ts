@@ -84,7 +84,12 @@ export async function startStreamConsumer(
   registerDeadLetterDepth({ sqs, queues: { 'stream-dlq': config.STREAM_DLQ_URL }, registry });
 
   const processor = new BatchProcessor({
-    handler: new RecordHandler({ ddb, table: config.DDB_MESSAGE_TABLE, logger }),
+    handler: new RecordHandler({
+      ddb,
+      table: config.DDB_MESSAGE_TABLE,
+      logger,
+      onWriteUnits: (units) => metrics.inboxWriteUnits.inc(units),
+    }),
     deadLetters: new DeadLetterSink({ sqs, queueUrl: config.STREAM_DLQ_URL, workerId }),
     publisher: deps.publisher ?? createTopicPublisher({ sns, topicArn: config.MESSAGE_EVENTS_TOPIC_ARN }),
     metrics,

@@ -84,6 +84,46 @@ describe('users service API', () => {
     expect(lookup.body.users.map((u: { uuid: string }) => u.uuid)).toEqual([other.uuid, uuid]);
   });
 
+  it('looks users up by handle in any case, once each, in the order asked for, leaving unknown ones out', async () => {
+    const [first, second] = [newUser(), newUser()];
+    const a = (await call('POST', '/internal/users', first)).body;
+    const b = (await call('POST', '/internal/users', second)).body;
+    const lookup = await call('POST', '/internal/users/lookup', {
+      handles: [second.handle.toUpperCase(), 'nobody_here', first.handle, second.handle],
+    });
+    expect(lookup).toEqual({
+      status: 200,
+      body: {
+        users: [
+          { uuid: b.uuid, handle: second.handle, display_name: second.display_name },
+          { uuid: a.uuid, handle: first.handle, display_name: first.display_name },
+        ],
+      },
+    });
+    expect(await call('POST', '/internal/users/lookup', { handles: ['nobody_here'] })).toEqual({
+      status: 200,
+      body: { users: [] },
+    });
+  });
+
+  it('answers 422 to a lookup with bad handles, or with both or neither of uuids and handles', async () => {
+    for (const handles of [[], ['not a handle'], ['x'.repeat(33)], [42], Array(101).fill('bayko'), 'bayko']) {
+      expect(await call('POST', '/internal/users/lookup', { handles }), JSON.stringify(handles)).toEqual({
+        status: 422,
+        body: { errors: ['handles_invalid'] },
+      });
+    }
+    const both = await call('POST', '/internal/users/lookup', {
+      uuids: ['00000000-0000-4000-8000-000000000000'],
+      handles: ['bayko'],
+    });
+    expect(both).toEqual({ status: 422, body: { errors: ['body_invalid'] } });
+    expect(await call('POST', '/internal/users/lookup', {})).toEqual({
+      status: 422,
+      body: { errors: ['uuids_invalid'] },
+    });
+  });
+
   it('answers 404 user_not_found for unknown subs, handles and uuids, and for handles no one can have', async () => {
     for (const path of [
       '/internal/users/by-cognito/no-such-sub',

@@ -84,4 +84,30 @@ describe('profile patch and lookup input', () => {
       expect(codes(lookupBody, { uuids })).toEqual(['uuids_invalid']);
     }
   });
+
+  it('takes 1 to 100 handles that a user could have, in any case', () => {
+    expect(codes(lookupBody, { handles: ['Bayko', 'x'.repeat(32)] })).toEqual([]);
+    for (const handles of [
+      [],
+      ['no spaces'],
+      ['x'.repeat(33)],
+      [7],
+      Array(101).fill('bayko'),
+      'bayko',
+      null,
+    ]) {
+      expect(codes(lookupBody, { handles }), JSON.stringify(handles)).toEqual(['handles_invalid']);
+    }
+  });
+
+  it('takes exactly one of uuids or handles', () => {
+    const uuid = '6f1c2f7e-3b7a-4b8e-9a51-0c1d2e3f4a5b';
+    expect(codes(lookupBody, {})).toEqual(['uuids_invalid']);
+    expect(codes(lookupBody, { uuids: [uuid], handles: ['bayko'] })).toEqual(['body_invalid']);
+    expect(codes(lookupBody, { uuids: ['x'], handles: [] })).toEqual([
+      'body_invalid',
+      'handles_invalid',
+      'uuids_invalid',
+    ]);
+  });
 });

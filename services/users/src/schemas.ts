@@ -68,14 +68,43 @@ export const updateProfileBody = z
   .openapi('UpdateProfile');
 export type ProfilePatch = z.output<typeof updateProfileBody>;
 
+const LOOKUP_MAX = 100;
+
+/**
+ * Exactly one of `uuids` or `handles`, 1..100 of them. Handles match without regard to case; one no user
+ * could have (wrong characters, over 32) is refused rather than silently absent, so a caller's typo is
+ * never mistaken for an unknown user.
+ */
 export const lookupBody = z
   .object({
     uuids: z
       .array(z.uuid({ error: 'uuids_invalid' }), { error: 'uuids_invalid' })
       .min(1, { error: 'uuids_invalid' })
-      .max(100, { error: 'uuids_invalid' }),
+      .max(LOOKUP_MAX, { error: 'uuids_invalid' })
+      .optional(),
+    handles: z
+      .array(z.string({ error: 'handles_invalid' }).regex(HANDLE_PATTERN, { error: 'handles_invalid' }), {
+        error: 'handles_invalid',
+      })
+      .min(1, { error: 'handles_invalid' })
+      .max(LOOKUP_MAX, { error: 'handles_invalid' })
+      .optional(),
   })
-  .openapi('LookupUsers');
+  .superRefine(
+    (_value, ctx) => {
+      if (typeof ctx.value !== 'object' || ctx.value === null) return;
+      const given = ctx.value as { uuids?: unknown; handles?: unknown };
+      const uuids = given.uuids !== undefined;
+      const handles = given.handles !== undefined;
+      // Neither: the uuid form is the original one, so its code says what is missing.
+      if (!uuids && !handles) ctx.addIssue({ code: 'custom', message: 'uuids_invalid' });
+      if (uuids && handles) ctx.addIssue({ code: 'custom', message: 'body_invalid' });
+    },
+    { when: () => true },
+  )
+  .openapi('LookupUsers', {
+    description: 'Exactly one of `uuids` or `handles` (case-insensitive), 1..100 of them',
+  });
 
 export const userSchema = z
   .object({

@@ -2,7 +2,11 @@ import { keys } from '@cruddur/ddb';
 import type { TableFacts } from './table-scan.ts';
 import type { Violations } from './violations.ts';
 
-/** Inbox invariants: one row per member under its own key, each showing its conversation's newest message. */
+/**
+ * Inbox invariants: one row per member under its own key, none for anyone else; a direct conversation's row
+ * names the other member and shows the conversation's newest message (a group row's head, unread count and
+ * list fields are checked by `checkGroupInboxRows`).
+ */
 export function checkInboxRows(
   facts: TableFacts,
   violations: Violations,
@@ -25,6 +29,9 @@ export function checkInboxRows(
     }
     if (!members.includes(owner))
       violations.add('inbox_owner_not_member', `${owner} is not a member of ${group}`, row);
+    if (!row.unreadValid)
+      violations.add('inbox_unread_invalid', `unread_count is ${String(row.unread_count)}`, row);
+    if (facts.groups.has(group)) continue;
     const other = members.find((m) => m !== owner);
     if (other && row.other_user_uuid !== other)
       violations.add(
@@ -42,8 +49,6 @@ export function checkInboxRows(
         `shows ${shown || '(none)'}, newest message is ${newest}`,
         row,
       );
-    if (!row.unreadValid)
-      violations.add('inbox_unread_invalid', `unread_count is ${String(row.unread_count)}`, row);
   }
   for (const [group, members] of facts.conversations) {
     for (const member of members) {

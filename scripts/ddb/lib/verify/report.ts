@@ -4,7 +4,7 @@ import type { SystemVerification } from './system.ts';
 export function formatVerification(result: SystemVerification, limit = 50): string {
   const t = result.table;
   const lines = [
-    `table ${t.table}: ${t.items} items in ${t.pages} pages: ${t.conversations} conversations, ${t.messages} messages, ${t.inboxRows} inbox rows, ${t.profiles} profiles`,
+    `table ${t.table}: ${t.items} items in ${t.pages} pages: ${t.conversations} conversations (groups: ${t.groups}), ${t.messages} messages, ${t.inboxRows} inbox rows, ${t.profiles} profiles`,
   ];
   if (result.outbox) lines.push(`outbox: ${result.outbox.events} events, ${result.outbox.pending} not sent`);
   if (result.queues) {

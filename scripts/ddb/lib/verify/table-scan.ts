@@ -8,6 +8,7 @@ import {
   keys,
   messageItemFields,
   pairItemSchema,
+  type SystemEvent,
   safeParseItem,
   userItemFields,
 } from '@cruddur/ddb';
@@ -30,8 +31,18 @@ const messageFacts = messageItemFields.pick({
   message: true,
   created_at: true,
   members: true,
+  kind: true,
+  system: true,
+  conversation_kind: true,
+  title: true,
 });
-const conversationFacts = conversationItemFields.pick({ message_group_uuid: true });
+const conversationFacts = conversationItemFields.pick({
+  message_group_uuid: true,
+  kind: true,
+  title: true,
+  joined: true,
+  state_key: true,
+});
 const inboxFacts = inboxItemFields
   .pick({
     pk: true,
@@ -40,6 +51,12 @@ const inboxFacts = inboxItemFields
     message_group_uuid: true,
     other_user_uuid: true,
     last_message_key: true,
+    last_read_key: true,
+    kind: true,
+    title: true,
+    member_count: true,
+    member_sample: true,
+    joined_key: true,
   })
   // A row without a head shows no message: `inbox_stale`, not malformed.
   .partial({ last_message_key: true });
@@ -49,14 +66,27 @@ const idempotencyFacts = idempotencyItemSchema
   .pick({ pk: true, sk: true, message_group_uuid: true, message_sk: true, expires_at: true })
   .partial({ expires_at: true });
 
-interface StoredMessage {
+export interface StoredMessage {
   sk: string;
   uuid: string;
   sender: string;
   members: string[];
+  /** `conversation_kind: 'group'`. */
+  group: boolean;
+  /** `kind: 'system'`; `system` is its event, which a valid system message (and only one) carries. */
+  systemKind: boolean;
+  system: SystemEvent | undefined;
+  title: string | undefined;
 }
 
-type InboxFacts = z.infer<typeof inboxFacts> & { unread_count: unknown; unreadValid: boolean };
+/** What a group's META says beyond its members. */
+export interface GroupFacts {
+  title: string | undefined;
+  joined: Record<string, string> | undefined;
+  stateKey: string | undefined;
+}
+
+export type InboxFacts = z.infer<typeof inboxFacts> & { unread_count: unknown; unreadValid: boolean };
 type IdempotencyFacts = z.infer<typeof idempotencyFacts>;
 
 /** What the scan found, by kind, for the invariant checks. */
@@ -72,6 +102,8 @@ export interface TableFacts {
   storedWithPrefix: number;
   /** Members by conversation; `[]` when the attribute is not a valid member list. */
   conversations: Map<string, string[]>;
+  /** The conversations whose META says `kind: 'group'`, by group uuid. */
+  groups: Map<string, GroupFacts>;
   inboxRows: InboxFacts[];
   pairs: { pk: string; group: string }[];
   idempotency: IdempotencyFacts[];
@@ -98,6 +130,7 @@ export async function scanTableFacts(
     textCount: new Map(),
     storedWithPrefix: 0,
     conversations: new Map(),
+    groups: new Map(),
     inboxRows: [],
     pairs: [],
     idempotency: [],
@@ -144,6 +177,12 @@ function readItem(
       if (!conversation) break;
       const members = conversationItemFields.shape.members.safeParse(item.members);
       facts.conversations.set(conversation.message_group_uuid, members.success ? members.data : []);
+      if (conversation.kind === 'group')
+        facts.groups.set(conversation.message_group_uuid, {
+          title: conversation.title,
+          joined: conversation.joined,
+          stateKey: conversation.state_key,
+        });
       break;
     }
     case 'inbox': {
@@ -190,7 +229,16 @@ function readMessage(
     );
   facts.uuidCount.set(m.message_uuid, (facts.uuidCount.get(m.message_uuid) ?? 0) + 1);
   const list = facts.messagesByGroup.get(m.message_group_uuid) ?? [];
-  list.push({ sk: m.sk, uuid: m.message_uuid, sender: m.sender_uuid, members: m.members });
+  list.push({
+    sk: m.sk,
+    uuid: m.message_uuid,
+    sender: m.sender_uuid,
+    members: m.members,
+    group: m.conversation_kind === 'group',
+    systemKind: m.kind === 'system',
+    system: m.system,
+    title: m.title,
+  });
   facts.messagesByGroup.set(m.message_group_uuid, list);
   if (texts.expectedTexts.has(m.message))
     facts.textCount.set(m.message, (facts.textCount.get(m.message) ?? 0) + 1);

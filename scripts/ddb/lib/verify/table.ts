@@ -1,4 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { checkGroupInboxRows } from './group-inbox.ts';
+import { checkGroups } from './group-state.ts';
 import { checkInboxRows } from './inbox.ts';
 import { checkMembers } from './members.ts';
 import {
@@ -16,6 +18,8 @@ export interface TableVerification {
   items: number;
   pages: number;
   conversations: number;
+  /** Of `conversations`, the groups. */
+  groups: number;
   messages: number;
   inboxRows: number;
   profiles: number;
@@ -26,10 +30,12 @@ export interface TableVerification {
 
 /**
  * Scans the whole table (every page, strongly consistent) and checks, per conversation: each message is
- * stored once under the key its fields give; it has a conversation, with the same two members, and the
- * sender is one of them; every member has an inbox row, and every inbox row points at the conversation's
- * newest message; the pair lock exists and points back; idempotency records point at a stored message;
- * every member has a profile in the replica. With `expected`, every accepted message exists exactly once.
+ * stored once under the key its fields give; it has a conversation; every member has an inbox row and nobody
+ * else does; idempotency records point at a stored message; every member has a profile in the replica.
+ * A direct conversation's messages name its two members and were sent by one of them, its rows point at its
+ * newest message, and its pair lock exists and points back. A group's messages name the membership replayed
+ * from its system messages, its META ends where that replay ends, and each member's row shows the newest
+ * message sent to them with an exact unread count. With `expected`, every accepted message exists exactly once.
  */
 export async function verifyTable(
   doc: DynamoDBDocumentClient,
@@ -43,6 +49,8 @@ export async function verifyTable(
   const newestByGroup = newestMessageByGroup(facts);
   checkMessagesInConversations(facts, violations);
   checkInboxRows(facts, violations, newestByGroup);
+  checkGroups(facts, violations);
+  checkGroupInboxRows(facts, violations);
   checkIdempotency(facts, violations, options.now ?? new Date());
   checkAccepted(facts, violations, options.expected ?? []);
   return {
@@ -50,6 +58,7 @@ export async function verifyTable(
     items: facts.items,
     pages: facts.pages,
     conversations: facts.conversations.size,
+    groups: facts.groups.size,
     messages: facts.messages,
     inboxRows: facts.inboxRows.length,
     profiles: facts.profiles.size,

@@ -199,6 +199,9 @@ describe('gateway end to end: the frontend flows', () => {
     expect(Object.keys(doc.body.paths).sort()).toEqual([
       '/api/events',
       '/api/message_groups',
+      '/api/message_groups/{message_group_uuid}',
+      '/api/message_groups/{message_group_uuid}/leave',
+      '/api/message_groups/{message_group_uuid}/members',
       '/api/message_groups/{message_group_uuid}/read',
       '/api/messages',
       '/api/messages/{message_group_uuid}',

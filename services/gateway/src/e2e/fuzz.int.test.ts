@@ -125,13 +125,23 @@ describe('hostile-input run through the gateway', () => {
   it(`answers ${REQUESTS} hostile requests with no 5xx and no dropped connection, and changes no seeded data`, {
     timeout: DEADLINE_MS + 60_000,
   }, async () => {
-    const [fuzzer, fuzzerTwo] = await Promise.all([system.createUser('fz_one'), system.createUser('fz_two')]);
+    const [fuzzer, fuzzerTwo, fuzzerThree] = await Promise.all([
+      system.createUser('fz_one'),
+      system.createUser('fz_two'),
+      system.createUser('fz_three'),
+    ]);
+    // A group of the fuzzers' own, so adds, renames and leaves can succeed (until they have all left).
+    const own = await call(gateway.url, '/api/message_groups', {
+      token: fuzzer.accessToken,
+      body: { handles: [fuzzerTwo.handle, fuzzerThree.handle], message: 'our own group' },
+    });
+    expect(own.status).toBe(201);
     const claims = claimsOf(alice.accessToken);
     const now = Math.floor(Date.now() / 1000);
     const before = await seededState();
     const ctx = {
       // Only users outside the seeded conversation hold valid tokens, and they may write only to each other.
-      validTokens: [fuzzer.accessToken, fuzzerTwo.accessToken],
+      validTokens: [fuzzer.accessToken, fuzzerTwo.accessToken, fuzzerThree.accessToken],
       forgedTokens: [
         alice.idToken,
         await signAsEmulator({ ...claims, exp: now - 10 }),
@@ -141,7 +151,8 @@ describe('hostile-input run through the gateway', () => {
         `${alice.accessToken.slice(0, -4)}AAAA`,
       ],
       groups: [group],
-      writableHandles: [fuzzer.handle, fuzzerTwo.handle, 'nobody_here'],
+      ownGroups: [own.body.uuid],
+      writableHandles: [fuzzer.handle, fuzzerTwo.handle, fuzzerThree.handle, 'nobody_here'],
       readableHandles: [alice.handle, bob.handle],
     };
     const requests = fc.sample(hostileRequests(ctx), { numRuns: REQUESTS, seed: SEED });

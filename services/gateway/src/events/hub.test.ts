@@ -86,6 +86,80 @@ describe('SseHub', () => {
     expect([a.received.length, b.received.length, c.received.length]).toEqual([1, 1, 0]);
   });
 
+  it("passes a group's fields on: the message's kind and system action, the group's kind, title and size", () => {
+    const hub = new SseHub({ maxStreamsPerUser: 4 });
+    const [a, c] = [sink(), sink()];
+    hub.register(alice, a);
+    hub.register(carol, c);
+    const created = createEvent(
+      'message.created',
+      {
+        message_group_uuid: group,
+        message_uuid: messageUuid,
+        sender_uuid: bob,
+        // Carol has just left: the message was committed without her.
+        members: [alice, bob],
+        message: 'bob removed the title',
+        created_at: '2026-11-25T13:00:00.000Z',
+        kind: 'system',
+        system: { action: 'renamed', user_uuids: [], title: null },
+        conversation_kind: 'group',
+        title: null,
+      },
+      { traceId: 't' },
+    );
+    const inbox = createEvent(
+      'inbox.updated',
+      {
+        owner_uuid: alice,
+        message_group_uuid: group,
+        other_user_uuid: null,
+        last_message: {
+          uuid: messageUuid,
+          text: 'hi',
+          created_at: '2026-11-25T13:00:00.000Z',
+          sender_uuid: bob,
+        },
+        unread_count: 2,
+        member_count: 3,
+        conversation_kind: 'group',
+        title: 'Plans',
+      },
+      { traceId: 't' },
+    );
+    expect([hub.publish(created), hub.publish(inbox)]).toEqual([1, 1]);
+    expect(c.received).toEqual([]);
+    expect(a.received.map((e) => JSON.parse(e.data))).toEqual([
+      {
+        uuid: messageUuid,
+        message_group_uuid: group,
+        sender_uuid: bob,
+        message: 'bob removed the title',
+        created_at: '2026-11-25T13:00:00.000Z',
+        kind: 'system',
+        system: { action: 'renamed', user_uuids: [], title: null },
+        conversation_kind: 'group',
+        title: null,
+        occurred_at: created.occurred_at,
+      },
+      {
+        message_group_uuid: group,
+        other_user_uuid: null,
+        last_message: {
+          uuid: messageUuid,
+          message: 'hi',
+          created_at: '2026-11-25T13:00:00.000Z',
+          sender_uuid: bob,
+        },
+        unread_count: 2,
+        conversation_kind: 'group',
+        title: 'Plans',
+        member_count: 3,
+        occurred_at: inbox.occurred_at,
+      },
+    ]);
+  });
+
   it('caps streams per user, forgets unregistered ones, and closes all on shutdown', () => {
     const hub = new SseHub({ maxStreamsPerUser: 1 });
     const first = sink();

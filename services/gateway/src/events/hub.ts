@@ -33,6 +33,10 @@ function route(event: EventEnvelope): { recipients: string[]; data: unknown } | 
             sender_uuid: p.last_message.sender_uuid,
           },
           unread_count: p.unread_count,
+          // Group fields, absent on direct conversations' events (JSON leaves undefined out).
+          conversation_kind: p.conversation_kind,
+          title: p.title,
+          member_count: p.member_count,
         },
       };
     }
@@ -46,6 +50,10 @@ function route(event: EventEnvelope): { recipients: string[]; data: unknown } | 
           sender_uuid: p.sender_uuid,
           message: p.message,
           created_at: p.created_at,
+          kind: p.kind,
+          system: p.system,
+          conversation_kind: p.conversation_kind,
+          title: p.title,
         },
       };
     }

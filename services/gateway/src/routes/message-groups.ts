@@ -39,7 +39,7 @@ export function messageGroupRoutes({ messaging, guards }: RouteDeps) {
       const page = await messaging.listConversations(caller.uuid, { limit: limit ?? 20, cursor });
       if (page.next_cursor) c.header('X-Next-Cursor', page.next_cursor);
       return c.json(
-        page.items.map((item) => toMessageGroupItem(item, caller.uuid)),
+        page.items.map((item) => toMessageGroupItem(item, caller)),
         200,
       );
     },

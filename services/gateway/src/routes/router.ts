@@ -27,4 +27,6 @@ export interface RouteDeps {
   hub: SseHub;
   guards: Guards;
   heartbeatMs: number;
+  /** GROUP_MAX_MEMBERS: the most members a group may have besides its creator. */
+  groupMaxMembers: number;
 }

@@ -26,12 +26,27 @@ export const groupUuidParam = z
   .regex(UUID_PATTERN, { error: 'message_group_uuid_invalid' })
   .openapi({ param: { name: 'message_group_uuid', in: 'path' }, format: 'uuid' });
 
+export const userShortSchema = z
+  .object({ uuid: z.uuid(), handle: z.string(), display_name: z.string() })
+  .openapi('UserShort');
+
+const conversationKindSchema = z
+  .enum(['direct', 'group'])
+  .openapi({ description: '`direct`: two people, for good; `group`: members may be added and may leave' });
+
 export const messageGroupItemSchema = z
   .object({
     uuid: z.uuid().openapi({ description: 'The conversation (message group)' }),
-    display_name: z.string().openapi({ description: 'The other participant' }),
-    handle: z.string(),
-    other_user_uuid: z.uuid(),
+    kind: conversationKindSchema,
+    title: z.string().nullable().openapi({ description: "A group's title; null for direct conversations" }),
+    display_name: z.string().openapi({
+      description:
+        'The other participant; for a group its title, or when untitled the other members\' names ("Ann, Bo, Cy and 2 more")',
+    }),
+    handle: z.string().openapi({ description: "The other participant's; for a group, the last sender's" }),
+    other_user_uuid: z.uuid().nullable().openapi({ description: 'Null for a group' }),
+    member_count: z.number().int(),
+    members: z.array(userShortSchema).openapi({ description: 'The first few members' }),
     message: z.string().openapi({ description: 'The last message' }),
     created_at: z.string().openapi({ example: '2026-11-25T13:40:00.000Z' }),
     last_message_uuid: z.uuid(),
@@ -41,21 +56,41 @@ export const messageGroupItemSchema = z
   })
   .openapi('MessageGroup');
 
+const systemSchema = z
+  .object({
+    action: z.enum(['added', 'left', 'renamed']),
+    users: z.array(userShortSchema).openapi({ description: 'Who was added, or who left' }),
+    title: z.string().nullable().openapi({ description: 'The title after a rename (null: removed)' }),
+  })
+  .openapi('SystemMessage');
+
 export const messageItemSchema = z
   .object({
     uuid: z.uuid().openapi({ description: 'The message' }),
     message_group_uuid: z.uuid(),
-    display_name: z.string().openapi({ description: 'The sender' }),
+    display_name: z.string().openapi({ description: 'The sender; of a system message, who did it' }),
     handle: z.string(),
     sender_uuid: z.uuid(),
-    message: z.string(),
+    message: z
+      .string()
+      .openapi({ description: 'The text; of a system message, what happened, as a sentence' }),
     created_at: z.string().openapi({ example: '2026-11-25T13:40:00.000Z' }),
+    kind: z.enum(['text', 'system']),
+    system: systemSchema.optional().openapi({ description: 'On system messages only' }),
   })
   .openapi('Message');
 
-export const userShortSchema = z
-  .object({ uuid: z.uuid(), handle: z.string(), display_name: z.string() })
-  .openapi('UserShort');
+export const groupViewSchema = z
+  .object({
+    uuid: z.uuid().openapi({ description: 'The conversation (message group)' }),
+    kind: conversationKindSchema,
+    title: z.string().nullable(),
+    display_name: z.string().openapi({ description: 'As in the conversation list' }),
+    member_count: z.number().int(),
+    members: z.array(userShortSchema).openapi({ description: 'Every member, in join order' }),
+    created_at: z.string().openapi({ example: '2026-11-25T13:40:00.000Z' }),
+  })
+  .openapi('Group');
 
 export const nextCursorHeader = {
   'X-Next-Cursor': {
@@ -82,6 +117,26 @@ export const errorResponses = {
 
 export const notFound = {
   404: { description: 'Unknown, or not yours', content: { 'application/json': { schema: errorsSchema } } },
+} as const;
+
+/** 404 of a request naming users by handle: `unknown_handles` lists every handle no user has. */
+export const unknownHandlesResponse = {
+  404: {
+    description:
+      '`user_not_found` with `unknown_handles`; or `message_group_not_found`: unknown, or not yours',
+    content: {
+      'application/json': {
+        schema: errorsSchema
+          .extend({
+            unknown_handles: z
+              .array(z.string())
+              .optional()
+              .openapi({ example: ['ghost'] }),
+          })
+          .openapi('UnknownHandles'),
+      },
+    },
+  },
 } as const;
 
 export const bearer = [{ bearer: [] as string[] }];

@@ -1,7 +1,18 @@
 import type { ServiceClient } from '@cruddur/http';
 import { bearer, type ServiceSigner } from '@cruddur/service-auth';
 import { parseUpstream, upstreamFailure } from './errors.ts';
-import { conversationPage, message, messagePage, readResult, startConversationResult } from './schemas.ts';
+import {
+  conversationPage,
+  group,
+  groupChangeResult,
+  leaveResult,
+  message,
+  messagePage,
+  readResult,
+  startConversationResult,
+  startGroupResult,
+  type UserShort,
+} from './schemas.ts';
 
 export interface PageQuery {
   limit?: number | undefined;
@@ -89,6 +100,74 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
       });
       if (res.status !== 200) throw upstreamFailure('messaging', res);
       return parseUpstream('messaging', readResult, res.body);
+    },
+
+    /**
+     * Starts a group with the caller and `members` (everyone else, as the users service resolved them, so
+     * messaging can write to users it has not heard of yet). `created` is false on an idempotent retry.
+     */
+    async startGroup(input: {
+      userUuid: string;
+      members: UserShort[];
+      title?: string | undefined;
+      message: string;
+      idempotencyKey?: string | undefined;
+    }) {
+      const res = await client.request('/internal/groups', {
+        method: 'POST',
+        headers: await actingFor(input.userUuid),
+        body: {
+          members: input.members,
+          title: input.title,
+          message: input.message,
+          idempotency_key: input.idempotencyKey,
+        },
+        idempotent: input.idempotencyKey !== undefined,
+      });
+      if (res.status !== 200 && res.status !== 201) throw upstreamFailure('messaging', res);
+      return { created: res.status === 201, ...parseUpstream('messaging', startGroupResult, res.body) };
+    },
+
+    /** A conversation of the caller's, group or direct, with every member; 404 when they are not in it. */
+    async getConversation(userUuid: string, groupUuid: string) {
+      const res = await client.request(`/internal/conversations/${groupUuid}`, {
+        headers: await actingFor(userUuid),
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', group, res.body);
+    },
+
+    // The membership and title changes below are not retried: between a lost answer and the retry someone
+    // may have left or renamed, and the retry would undo that.
+
+    async addMembers(userUuid: string, groupUuid: string, members: UserShort[]) {
+      const res = await client.request(`/internal/conversations/${groupUuid}/members`, {
+        method: 'POST',
+        headers: await actingFor(userUuid),
+        body: { members },
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', groupChangeResult, res.body);
+    },
+
+    async leave(userUuid: string, groupUuid: string) {
+      const res = await client.request(`/internal/conversations/${groupUuid}/leave`, {
+        method: 'POST',
+        headers: await actingFor(userUuid),
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', leaveResult, res.body);
+    },
+
+    /** Sets the title, or removes it with null. */
+    async rename(userUuid: string, groupUuid: string, title: string | null) {
+      const res = await client.request(`/internal/conversations/${groupUuid}`, {
+        method: 'PATCH',
+        headers: await actingFor(userUuid),
+        body: { title },
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', groupChangeResult, res.body);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { ServiceClient } from '@cruddur/http';
 import { bearer, type ServiceSigner } from '@cruddur/service-auth';
 import { parseUpstream, upstreamFailure } from './errors.ts';
-import { type User, type UserShort, user, userShort } from './schemas.ts';
+import { lookupResult, type User, type UserShort, user, userShort } from './schemas.ts';
 
 /**
  * The users service calls the gateway makes (docs/contracts.md), with the gateway's service credential:
@@ -29,6 +29,22 @@ export function createUsersClient(client: ServiceClient, signer: ServiceSigner) 
       if (res.status === 404) return undefined;
       if (res.status !== 200) throw upstreamFailure('users', res);
       return parseUpstream('users', userShort, res.body);
+    },
+
+    /**
+     * Up to 100 users by handle, without regard to case, in the order asked for; unknown handles are
+     * absent, so the caller can name every one of them at once.
+     */
+    async lookupHandles(handles: readonly string[]): Promise<UserShort[]> {
+      const res = await client.request('/internal/users/lookup', {
+        method: 'POST',
+        ...(await asGateway()),
+        body: { handles },
+        // A read, though it is a POST (a list of 100 handles does not fit a URL well).
+        idempotent: true,
+      });
+      if (res.status !== 200) throw upstreamFailure('users', res);
+      return parseUpstream('users', lookupResult, res.body).users;
     },
   };
 }

@@ -9,7 +9,10 @@ import type {
 } from '@aws-sdk/lib-dynamodb';
 import type { UserSnapshot } from '@cruddur/contracts';
 import {
+  type ConversationItem,
   conversationItem,
+  groupConversationItem,
+  groupInboxItem,
   INBOX_BY_ACTIVITY_INDEX,
   type InboxItem,
   idempotencyItem,
@@ -99,16 +102,126 @@ export function buildStartConversation(
   ]);
 }
 
+export type StartGroupRole = 'conversation' | 'inbox' | 'message' | 'idempotency';
+
+/**
+ * Starting a group: its META, its first message and every member's inbox row in one transaction (the
+ * creator's read, each other member's with the message unread), so every member has a row from the start
+ * and the stream consumer never has to create one.
+ */
+export function buildStartGroup(
+  table: string,
+  input: { message: NewMessage; title: string | undefined; idempotency?: NewIdempotency | undefined },
+): Transaction<StartGroupRole> {
+  const { message: m } = input;
+  const msg = messageItem(m);
+  const put = <Role extends StartGroupRole>(role: Role, Item: object) => ({
+    role,
+    item: { Put: { TableName: table, Item, ConditionExpression: NOT_EXISTS } },
+  });
+  const conversation = groupConversationItem({
+    groupUuid: m.groupUuid,
+    members: m.members,
+    createdBy: m.senderUuid,
+    title: input.title,
+    createdAt: m.createdAt,
+    firstMessageKey: msg.sk,
+  });
+  return transaction<StartGroupRole>([
+    put('conversation', conversation),
+    ...m.members.map((owner) =>
+      owner === m.senderUuid
+        ? put('inbox', groupInboxItem(owner, m, 0, msg.sk, msg.sk))
+        : put('inbox', groupInboxItem(owner, m, 1, msg.sk)),
+    ),
+    put('message', msg),
+    ...(input.idempotency
+      ? [put('idempotency', idempotencyItem(input.idempotency, m.groupUuid, msg.sk))]
+      : []),
+  ]);
+}
+
+export type ChangeGroupRole = 'state' | 'message' | 'inbox';
+
+/** A group's state after an add, a leave or a rename, as `buildChangeGroup` writes it. */
+export interface GroupChange {
+  /** The META as the caller read it: the change applies only if its `state_key` is still the same. */
+  seen: ConversationItem;
+  /** The system message that records the change; its `members` are the membership after it. */
+  message: NewMessage;
+  title: string | undefined;
+  joined: Record<string, string>;
+  /** Rows of members the change adds (written at the system message). */
+  newRows: readonly InboxItem[];
+  /** The row of a member the change removes. */
+  removedOwner?: string | undefined;
+}
+
+/**
+ * An add, leave or rename: one transaction that moves META to the new state (only from the state the caller
+ * read, so two changes can never both apply to the same state), writes the system message, and writes or
+ * deletes the rows of the members it adds or removes. Sends conditional on the old `state_key` fail after it.
+ */
+export function buildChangeGroup(table: string, change: GroupChange): Transaction<ChangeGroupRole> {
+  const msg = messageItem(change.message);
+  const seenState = change.seen.state_key;
+  if (seenState === undefined) throw new Error('a group change needs the state it starts from');
+  const values: Record<string, unknown> = {
+    ':members': [...change.message.members],
+    ':joined': change.joined,
+    ':state': msg.sk,
+    ':seen': seenState,
+    ':actor': change.message.senderUuid,
+  };
+  let update = 'SET members = :members, joined = :joined, state_key = :state';
+  if (change.title !== undefined) {
+    update += ', title = :title';
+    values[':title'] = change.title;
+  } else update += ' REMOVE title';
+  return transaction<ChangeGroupRole>([
+    {
+      role: 'state',
+      item: {
+        Update: {
+          TableName: table,
+          Key: keys.conversation(change.message.groupUuid),
+          UpdateExpression: update,
+          ConditionExpression: 'state_key = :seen AND contains(members, :actor)',
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+    },
+    { role: 'message', item: { Put: { TableName: table, Item: msg, ConditionExpression: NOT_EXISTS } } },
+    ...change.newRows.map((row) => ({
+      role: 'inbox' as const,
+      item: { Put: { TableName: table, Item: row } },
+    })),
+    ...(change.removedOwner
+      ? [
+          {
+            role: 'inbox' as const,
+            item: {
+              Delete: { TableName: table, Key: keys.inbox(change.removedOwner, change.message.groupUuid) },
+            },
+          },
+        ]
+      : []),
+  ]);
+}
+
 export type AppendRole = 'membership' | 'message' | 'idempotency';
 
 /**
  * A message in an existing conversation: the sender must be a member (checked in the same transaction,
- * so a message can never land in a group its sender does not belong to). Inbox rows are left to the
- * stream consumer, which is their only writer after the start.
+ * so a message can never land in a group its sender does not belong to). In a group the check is also on
+ * the state the sender read (`stateKey`): a membership change committed meanwhile fails it, so the message's
+ * members are always the membership in force at its commit. Inbox rows are left to the stream consumer,
+ * which is their only writer after the start.
  */
 export function buildAppendMessage(
   table: string,
-  input: { message: NewMessage; idempotency?: NewIdempotency | undefined },
+  input: { message: NewMessage; stateKey?: string | undefined; idempotency?: NewIdempotency | undefined },
 ): Transaction<AppendRole> {
   const msg = messageItem(input.message);
   const put = <Role extends AppendRole>(role: Role, Item: object) => ({
@@ -122,8 +235,17 @@ export function buildAppendMessage(
         ConditionCheck: {
           TableName: table,
           Key: keys.conversation(input.message.groupUuid),
-          ConditionExpression: 'contains(members, :me)',
-          ExpressionAttributeValues: { ':me': input.message.senderUuid },
+          // A lost race answers with the group as it now stands, so the send is retried without another read.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ...(input.stateKey === undefined
+            ? {
+                ConditionExpression: 'contains(members, :me)',
+                ExpressionAttributeValues: { ':me': input.message.senderUuid },
+              }
+            : {
+                ConditionExpression: 'contains(members, :me) AND state_key = :state',
+                ExpressionAttributeValues: { ':me': input.message.senderUuid, ':state': input.stateKey },
+              }),
         },
       },
     },
@@ -167,20 +289,38 @@ export function buildListConversations(
   };
 }
 
-/** One page of a conversation's messages, newest first (the service reverses it for display). */
+/**
+ * One page of a conversation's messages, newest first (the service reverses it for display). In a group,
+ * `viewer` limits it to what was sent to them: messages from their join on whose members include them.
+ */
 export function buildListMessages(
   table: string,
   groupUuid: string,
   limit: number,
   startKey?: Key,
+  viewer?: { uuid: string; joinedKey: string },
 ): QueryCommandInput {
-  return {
+  const page = {
     TableName: table,
-    KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': keys.messagePartition(groupUuid) },
     ScanIndexForward: false,
     Limit: limit + 1,
     ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+  };
+  if (!viewer)
+    return {
+      ...page,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.messagePartition(groupUuid) },
+    };
+  return {
+    ...page,
+    KeyConditionExpression: 'pk = :pk AND sk >= :joined',
+    FilterExpression: 'contains(members, :me)',
+    ExpressionAttributeValues: {
+      ':pk': keys.messagePartition(groupUuid),
+      ':joined': viewer.joinedKey,
+      ':me': viewer.uuid,
+    },
   };
 }
 

@@ -27,14 +27,16 @@ import {
   pairItemSchema,
   parseItem,
   parseOptionalItem,
+  safeParseItem,
   type UserItem,
   userItemSchema,
 } from '@cruddur/ddb';
-import { cancellationReasons, failedRoles } from './cancellation.ts';
+import { cancellationReasons, failedItem, failedRoles } from './cancellation.ts';
 import type { ProfileCache } from './profile-cache.ts';
 import {
   buildAppendMessage,
   buildBatchGetProfiles,
+  buildChangeGroup,
   buildGetConversation,
   buildGetIdempotency,
   buildGetMessage,
@@ -45,6 +47,8 @@ import {
   buildMarkRead,
   buildPutProfile,
   buildStartConversation,
+  buildStartGroup,
+  type GroupChange,
   type ProfileRow,
   profileRowSchema,
   type Transaction,
@@ -64,7 +68,12 @@ function rethrowUnavailable(err: unknown): never {
 /** Why a write transaction did not happen, read from its cancellation reasons. */
 export type WriteOutcome =
   | { ok: true }
-  | { ok: false; reason: 'pair_exists' | 'not_member' | 'idempotency_key_exists' | 'conflict' };
+  | {
+      ok: false;
+      reason: 'pair_exists' | 'not_member' | 'idempotency_key_exists' | 'state_moved' | 'conflict';
+      /** With `not_member` and `state_moved`: the conversation as the winner left it, when DynamoDB returned it. */
+      current?: ConversationItem | undefined;
+    };
 
 /**
  * Thin senders: each method sends one built request and turns DynamoDB's answer into a value.
@@ -90,21 +99,48 @@ export class MessageStore {
     });
   }
 
-  async appendMessage(input: {
+  async startGroup(input: {
     message: NewMessage;
+    title: string | undefined;
     idempotency?: NewIdempotency | undefined;
   }): Promise<WriteOutcome> {
-    return this.transact(buildAppendMessage(this.table, input), (failed) => {
-      if (failed.has('membership')) return 'not_member';
-      if (failed.has('idempotency')) return 'idempotency_key_exists';
-      return undefined;
-    });
+    return this.transact(buildStartGroup(this.table, input), (failed) =>
+      failed.has('idempotency') ? 'idempotency_key_exists' : undefined,
+    );
+  }
+
+  /** An add, leave or rename; `state_moved` when another change (or a leave) got there first. */
+  async changeGroup(change: GroupChange): Promise<WriteOutcome> {
+    return this.transact(
+      buildChangeGroup(this.table, change),
+      (failed) => (failed.has('state') ? 'state_moved' : undefined),
+      'state',
+    );
+  }
+
+  /** `not_member` also when a group's state moved since `stateKey` was read: the caller re-reads to tell. */
+  async appendMessage(input: {
+    message: NewMessage;
+    stateKey?: string | undefined;
+    idempotency?: NewIdempotency | undefined;
+  }): Promise<WriteOutcome> {
+    return this.transact(
+      buildAppendMessage(this.table, input),
+      (failed) => {
+        if (failed.has('membership')) return 'not_member';
+        if (failed.has('idempotency')) return 'idempotency_key_exists';
+        return undefined;
+      },
+      'membership',
+    );
   }
 
   /** Sends a transaction; a cancellation is classified by the roles of the items whose condition failed. */
   private async transact<Role extends string>(
     request: Transaction<Role>,
     classify: (failed: Set<Role>) => Exclude<WriteOutcome, { ok: true }>['reason'] | undefined,
+    /** The role of the conversation's META, whose current state a failed check returns. */
+    conversationRole?: Role,
   ): Promise<WriteOutcome> {
     try {
       await this.ddb.send(new TransactWriteCommand(request.input)).catch(rethrowUnavailable);
@@ -118,7 +154,11 @@ export class MessageStore {
         throw err;
       }
       const reason = classify(failedRoles(reasons, request.roles));
-      if (reason) return { ok: false, reason };
+      if (reason) {
+        const item = conversationRole && failedItem(reasons, request.roles, conversationRole);
+        const current = item ? safeParseItem(conversationItemSchema, item) : undefined;
+        return { ok: false, reason, ...(current?.ok ? { current: current.item } : {}) };
+      }
       if (reasons.some((r) => r.Code === 'TransactionConflict')) return { ok: false, reason: 'conflict' };
       throw err;
     }
@@ -172,18 +212,28 @@ export class MessageStore {
     };
   }
 
+  /**
+   * A page of messages, newest first. With `viewer` (a group), only those sent to them; the filter is applied
+   * after DynamoDB's limit, so pages are read until full or the partition ends.
+   */
   async listMessages(
     groupUuid: string,
     limit: number,
     startKey?: Key,
+    viewer?: { uuid: string; joinedKey: string },
   ): Promise<{ items: MessageItem[]; more: boolean }> {
-    const out = await this.ddb
-      .send(new QueryCommand(buildListMessages(this.table, groupUuid, limit, startKey)))
-      .catch(rethrowUnavailable);
-    const items = out.Items ?? [];
+    const items: Record<string, unknown>[] = [];
+    let from = startKey;
+    do {
+      const out = await this.ddb
+        .send(new QueryCommand(buildListMessages(this.table, groupUuid, limit, from, viewer)))
+        .catch(rethrowUnavailable);
+      items.push(...(out.Items ?? []));
+      from = viewer ? (out.LastEvaluatedKey as Key | undefined) : undefined;
+    } while (from && items.length <= limit);
     return {
       items: items.slice(0, limit).map((i) => parseItem(messageItemSchema, i)),
-      more: items.length > limit,
+      more: items.length > limit || (from !== undefined && items.length === limit),
     };
   }
 
@@ -220,11 +270,6 @@ export class MessageStore {
       }
     }
     return found;
-  }
-
-  /** One user's profile as lists show it (cached like getProfiles), or undefined when not in the replica. */
-  async getProfileRow(userUuid: string): Promise<ProfileRow | undefined> {
-    return (await this.getProfiles([userUuid])).get(userUuid);
   }
 
   private async batchGetAll(request: BatchGetCommandInput): Promise<Record<string, unknown>[]> {

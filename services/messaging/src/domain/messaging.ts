@@ -1,54 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, toTimestamp } from '@cruddur/contracts';
+import { AppError } from '@cruddur/contracts';
 import {
   type CursorShape,
   cursorShapes,
   decodeCursor,
   encodeCursor,
-  type IdempotencyItem,
-  type InboxItem,
   type Key,
-  type MessageItem,
-  type NewIdempotency,
-  type NewMessage,
   sortedMembers,
 } from '@cruddur/ddb';
 import type { Logger } from '@cruddur/logger';
-import { IDEMPOTENCY_TTL_SECONDS, inboxCursorKey, messageCursorKey, requestHash } from '../data/requests.ts';
-import type { MessageStore, ProfileRow, WriteOutcome } from '../data/store.ts';
-import { MembersCache } from './members-cache.ts';
+import { inboxCursorKey, messageCursorKey, requestHash } from '../data/requests.ts';
+import type { MessageStore } from '../data/store.ts';
+import { Drafts, WriteRounds } from './drafts.ts';
+import { groupPart, Membership } from './membership.ts';
+import {
+  type ConversationView,
+  type MessageView,
+  type Page,
+  toConversation,
+  toMessage,
+  toNewMessageView,
+  usersShownBy,
+  usersShownByRows,
+} from './views.ts';
 
-export interface UserShort {
-  uuid: string;
-  handle: string;
-  display_name: string;
-}
-
-export interface MessageView {
-  uuid: string;
-  message_group_uuid: string;
-  message: string;
-  created_at: string;
-  sender: UserShort;
-}
-
-export interface ConversationView {
-  message_group_uuid: string;
-  other_user: UserShort;
-  last_message: {
-    uuid: string;
-    message: string;
-    created_at: string;
-    sender_uuid: string;
-    sender_handle: string;
-  };
-  unread_count: number;
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
+export type { ConversationView, MessageView, Page, UserShort } from './views.ts';
 
 export interface MessagingOptions {
   store: MessageStore;
@@ -58,37 +34,27 @@ export interface MessagingOptions {
   newUuid?: () => string;
 }
 
-/** A profile the replica has not received yet: shown, never an error (the event may be seconds away). */
-function unknownUser(uuid: string): UserShort {
-  return { uuid, handle: '', display_name: 'Unknown user' };
-}
-
-// Lost races (another writer on the same items) are retried a few times before giving up with a
-// retryable 409; each round re-reads what the winner wrote.
-const MAX_ROUNDS = 8;
-
+/** Reading conversations and sending to them: direct conversations and groups alike (groups' own changes: groups.ts). */
 export class Messaging {
   private readonly store: MessageStore;
-  private readonly logger: Logger;
-  private readonly clock: () => Date;
-  private readonly newUuid: () => string;
-  private readonly members = new MembersCache();
+  readonly drafts: Drafts;
+  readonly membership: Membership;
 
   constructor(options: MessagingOptions) {
     this.store = options.store;
-    this.logger = options.logger;
-    this.clock = options.clock ?? (() => new Date());
-    this.newUuid = options.newUuid ?? randomUUID;
+    this.drafts = new Drafts({
+      store: options.store,
+      logger: options.logger,
+      clock: options.clock ?? (() => new Date()),
+      newUuid: options.newUuid ?? randomUUID,
+    });
+    this.membership = new Membership(options.store);
   }
 
   async listConversations(userUuid: string, limit: number, cursor?: string): Promise<Page<ConversationView>> {
     const start = this.cursor(cursor, cursorShapes.inbox(userUuid));
     const page = await this.store.listConversations(userUuid, limit, start);
-    const profiles = await this.store.getProfiles(
-      page.items.flatMap((i) =>
-        i.other_user_uuid ? [i.other_user_uuid, i.last_sender_uuid] : [i.last_sender_uuid],
-      ),
-    );
+    const profiles = await this.store.getProfiles(usersShownByRows(page.items));
     const last = page.items.at(-1);
     return {
       items: page.items.map((row) => toConversation(row, profiles)),
@@ -103,13 +69,19 @@ export class Messaging {
     before?: string,
   ): Promise<Page<MessageView>> {
     const start = this.cursor(before, cursorShapes.thread(groupUuid));
-    // Both reads at once; the page is thrown away unless the caller turns out to be a member.
-    const [members, page] = await Promise.all([
-      this.membersOf(groupUuid),
-      this.store.listMessages(groupUuid, limit, start),
-    ]);
-    if (!members?.includes(userUuid)) throw new AppError('message_group_not_found');
-    const profiles = await this.store.getProfiles(page.items.map((m) => m.sender_uuid));
+    const known = this.membership.cachedDirect(groupUuid);
+    let page: Awaited<ReturnType<MessageStore['listMessages']>>;
+    if (known) {
+      if (!known.members.includes(userUuid)) throw new AppError('message_group_not_found');
+      page = await this.store.listMessages(groupUuid, limit, start);
+    } else {
+      const conversation = await this.membership.ofMember(groupUuid, userUuid);
+      // A group member sees what was sent to them: from their join on, while they were a member.
+      const joinedKey = conversation.joined?.[userUuid];
+      const viewer = conversation.kind === 'group' && joinedKey ? { uuid: userUuid, joinedKey } : undefined;
+      page = await this.store.listMessages(groupUuid, limit, start, viewer);
+    }
+    const profiles = await this.store.getProfiles(usersShownBy(page.items));
     const last = page.items.at(-1);
     return {
       items: page.items.map((m) => toMessage(m, profiles)).reverse(),
@@ -126,26 +98,43 @@ export class Messaging {
   }): Promise<{ message: MessageView; replayed: boolean }> {
     const hash = requestHash(['group', input.groupUuid, input.text]);
     // The sender's profile is only needed for the answer, so it is read while the write runs.
-    const senderProfile = this.store.getProfileRow(input.userUuid);
+    const senderProfile = this.store.getProfiles([input.userUuid]);
     senderProfile.catch(() => undefined);
-    const members = await this.membersOf(input.groupUuid);
     // Checked here for a fast 404 and for the members the message item carries; the transaction
-    // checks membership again so the write itself can never land in a foreign group.
-    if (!members?.includes(input.userUuid)) throw new AppError('message_group_not_found');
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      if (round > 0) await backoff(round);
+    // checks membership (and, in a group, the state read here) again, so the message gets exactly the
+    // membership in force when it is committed.
+    let conversation = await this.membership.ofMember(input.groupUuid, input.userUuid);
+    for (const rounds = new WriteRounds(); await rounds.next(); ) {
       if (input.idempotencyKey) {
-        const replay = await this.replay(input.userUuid, input.idempotencyKey, hash);
+        const replay = await this.drafts.replay(input.userUuid, input.idempotencyKey, hash);
         if (replay) return { message: replay.message, replayed: true };
       }
-      const message = this.newMessage(input.groupUuid, input.userUuid, input.text, members);
+      const message = this.drafts.message(
+        {
+          groupUuid: input.groupUuid,
+          senderUuid: input.userUuid,
+          text: input.text,
+          members: conversation.members,
+          group: groupPart(conversation),
+        },
+        conversation.state_key,
+      );
       const outcome = await this.store.appendMessage({
         message,
-        idempotency: this.idempotency(input.userUuid, input.idempotencyKey, hash, false),
+        stateKey: conversation.state_key,
+        idempotency: this.drafts.idempotency(input.userUuid, input.idempotencyKey, hash, false),
       });
-      if (outcome.ok) return { message: view(message, await senderProfile), replayed: false };
-      if (outcome.reason === 'not_member') throw new AppError('message_group_not_found');
-      this.logRetry('create message', outcome);
+      if (outcome.ok) return { message: toNewMessageView(message, await senderProfile), replayed: false };
+      if (outcome.reason === 'not_member') {
+        if (conversation.kind !== 'group') throw new AppError('message_group_not_found');
+        // The group changed since it was read (or the sender left): send under its new state, or 404. The
+        // failed check returned that state, so no read and no pause is needed.
+        conversation = outcome.current ?? (await this.membership.ofMember(input.groupUuid, input.userUuid));
+        if (!conversation.members.includes(input.userUuid)) throw new AppError('message_group_not_found');
+        rounds.retryAtOnce();
+        continue;
+      }
+      this.drafts.logRetry('create message', outcome);
     }
     throw new AppError('conflict');
   }
@@ -175,10 +164,9 @@ export class Messaging {
       await this.store.putProfile(placeholder);
       recipient = await this.store.getProfile(input.recipientUuid);
     }
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      if (round > 0) await backoff(round);
+    for (const rounds = new WriteRounds(); await rounds.next(); ) {
       const [replay, pair] = await Promise.all([
-        input.idempotencyKey ? this.replay(input.userUuid, input.idempotencyKey, hash) : undefined,
+        input.idempotencyKey ? this.drafts.replay(input.userUuid, input.idempotencyKey, hash) : undefined,
         this.store.getPair(input.userUuid, input.recipientUuid),
       ]);
       if (replay) return { created: replay.createdConversation, message: replay.message, replayed: true };
@@ -186,27 +174,38 @@ export class Messaging {
 
       if (pair) {
         const members = sortedMembers(input.userUuid, input.recipientUuid);
-        const message = this.newMessage(pair.message_group_uuid, input.userUuid, input.text, members);
+        const message = this.drafts.message({
+          groupUuid: pair.message_group_uuid,
+          senderUuid: input.userUuid,
+          text: input.text,
+          members,
+        });
         const outcome = await this.store.appendMessage({
           message,
-          idempotency: this.idempotency(input.userUuid, input.idempotencyKey, hash, false),
+          idempotency: this.drafts.idempotency(input.userUuid, input.idempotencyKey, hash, false),
         });
-        if (outcome.ok) return { created: false, message: view(message, sender), replayed: false };
+        if (outcome.ok)
+          return { created: false, message: toNewMessageView(message, sender), replayed: false };
         if (outcome.reason === 'not_member')
           throw new Error(`pair lock points at a group without ${input.userUuid}`);
-        this.logRetry('append to existing pair', outcome);
+        this.drafts.logRetry('append to existing pair', outcome);
         continue;
       }
 
       const members = sortedMembers(input.userUuid, input.recipientUuid);
-      const message = this.newMessage(this.newUuid(), input.userUuid, input.text, members);
+      const message = this.drafts.message({
+        groupUuid: this.drafts.newUuid(),
+        senderUuid: input.userUuid,
+        text: input.text,
+        members,
+      });
       const outcome = await this.store.startConversation({
         message,
         recipientUuid: input.recipientUuid,
-        idempotency: this.idempotency(input.userUuid, input.idempotencyKey, hash, true),
+        idempotency: this.drafts.idempotency(input.userUuid, input.idempotencyKey, hash, true),
       });
-      if (outcome.ok) return { created: true, message: view(message, sender), replayed: false };
-      this.logRetry('start conversation', outcome);
+      if (outcome.ok) return { created: true, message: toNewMessageView(message, sender), replayed: false };
+      this.drafts.logRetry('start conversation', outcome);
     }
     throw new AppError('conflict');
   }
@@ -220,123 +219,9 @@ export class Messaging {
     return { message_group_uuid: groupUuid, unread_count: 0 };
   }
 
-  /** A conversation's members (immutable once created), from the cache or a consistent read. */
-  private async membersOf(groupUuid: string): Promise<readonly string[] | undefined> {
-    const cached = this.members.get(groupUuid);
-    if (cached) return cached;
-    const conversation = await this.store.getConversation(groupUuid);
-    if (conversation) this.members.set(groupUuid, conversation.members);
-    return conversation?.members;
-  }
-
   private cursor(cursor: string | undefined, shape: CursorShape): Key | undefined {
     const decoded = decodeCursor(cursor, shape);
     if (!decoded.ok) throw new AppError('cursor_invalid');
     return decoded.key;
   }
-
-  private newMessage(
-    groupUuid: string,
-    senderUuid: string,
-    text: string,
-    members: readonly string[],
-  ): NewMessage {
-    return {
-      groupUuid,
-      messageUuid: this.newUuid(),
-      senderUuid,
-      text,
-      createdAt: toTimestamp(this.clock()),
-      members,
-    };
-  }
-
-  private idempotency(
-    senderUuid: string,
-    key: string | undefined,
-    hash: string,
-    createdConversation: boolean,
-  ): NewIdempotency | undefined {
-    if (!key) return undefined;
-    const now = this.clock();
-    return {
-      senderUuid,
-      key,
-      requestHash: hash,
-      createdConversation,
-      createdAt: toTimestamp(now),
-      expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
-    };
-  }
-
-  /** The message an earlier request with this key made, or a 409 when the key was used for something else. */
-  private async replay(
-    senderUuid: string,
-    key: string,
-    hash: string,
-  ): Promise<{ message: MessageView; createdConversation: boolean } | undefined> {
-    const record: IdempotencyItem | undefined = await this.store.getIdempotency(senderUuid, key);
-    if (!record) return undefined;
-    if (record.request_hash !== hash) throw new AppError('idempotency_key_reused');
-    const [item, sender] = await Promise.all([
-      this.store.getMessage(record.message_group_uuid, record.message_sk),
-      this.store.getProfile(senderUuid),
-    ]);
-    // Written in the same transaction as the record, so its absence is a bug, not a race.
-    if (!item) throw new Error(`idempotency record ${key} points at a missing message`);
-    const profiles = new Map(sender ? [[senderUuid, sender]] : []);
-    return { message: toMessage(item, profiles), createdConversation: record.created_conversation };
-  }
-
-  private logRetry(what: string, outcome: WriteOutcome) {
-    this.logger.debug({ outcome }, `${what}: lost a race, reading the winner and trying again`);
-  }
-}
-
-function profileOf(uuid: string, profiles: Map<string, ProfileRow>): UserShort {
-  const p = profiles.get(uuid);
-  return p ? { uuid, handle: p.handle, display_name: p.display_name } : unknownUser(uuid);
-}
-
-function toMessage(item: MessageItem, profiles: Map<string, ProfileRow>): MessageView {
-  return {
-    uuid: item.message_uuid,
-    message_group_uuid: item.message_group_uuid,
-    message: item.message,
-    created_at: item.created_at,
-    sender: profileOf(item.sender_uuid, profiles),
-  };
-}
-
-function view(m: NewMessage, sender: ProfileRow | undefined): MessageView {
-  return {
-    uuid: m.messageUuid,
-    message_group_uuid: m.groupUuid,
-    message: m.text,
-    created_at: m.createdAt,
-    sender: sender
-      ? { uuid: m.senderUuid, handle: sender.handle, display_name: sender.display_name }
-      : unknownUser(m.senderUuid),
-  };
-}
-
-function toConversation(row: InboxItem, profiles: Map<string, ProfileRow>): ConversationView {
-  return {
-    message_group_uuid: row.message_group_uuid,
-    // Only a row the stream consumer made for a message naming no other member lacks it; this service never does.
-    other_user: profileOf(row.other_user_uuid ?? '', profiles),
-    last_message: {
-      uuid: row.last_message_uuid,
-      message: row.last_message_text,
-      created_at: row.last_message_at,
-      sender_uuid: row.last_sender_uuid,
-      sender_handle: profileOf(row.last_sender_uuid, profiles).handle,
-    },
-    unread_count: row.unread_count,
-  };
-}
-
-function backoff(round: number): Promise<void> {
-  const ms = Math.random() * 10 * 2 ** round;
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,6 +1,14 @@
 import { AppError, type ErrorCode } from '@cruddur/http';
 import { z } from '@hono/zod-openapi';
-import { checkMessage, IDEMPOTENCY_KEY, isUuid, MAX_MESSAGE_CHARS } from '../validation.ts';
+import {
+  checkGroupTitle,
+  checkMessage,
+  DISPLAY_NAME_MAX,
+  HANDLE_PATTERN,
+  IDEMPOTENCY_KEY,
+  isUuid,
+  MAX_MESSAGE_CHARS,
+} from '../validation.ts';
 
 /** Request and response schemas shared by the route files. zod messages are error codes. */
 
@@ -60,13 +68,40 @@ export const Message = z
     message: z.string(),
     created_at: z.string(),
     sender: UserShort,
+    kind: z.enum(['text', 'system']),
+    system: z
+      .object({
+        action: z.enum(['added', 'left', 'renamed']),
+        users: z.array(UserShort),
+        title: z.string().nullable(),
+      })
+      .optional()
+      .openapi({ description: 'System messages only: who was added or left, or the new title' }),
   })
   .openapi('Message');
+
+const conversationKind = z.enum(['direct', 'group']);
+
+export const Group = z
+  .object({
+    message_group_uuid: z.string(),
+    kind: conversationKind,
+    title: z.string().nullable(),
+    members: z.array(UserShort).openapi({ description: 'Every member, in join order' }),
+    member_count: z.number().int(),
+    created_at: z.string(),
+    created_by: z.string().nullable(),
+  })
+  .openapi('Group');
 
 export const Conversation = z
   .object({
     message_group_uuid: z.string(),
-    other_user: UserShort,
+    kind: conversationKind,
+    other_user: UserShort.nullable().openapi({ description: 'Null for a group' }),
+    title: z.string().nullable(),
+    member_count: z.number().int(),
+    members: z.array(UserShort).openapi({ description: 'The first few members' }),
     last_message: z.object({
       uuid: z.string(),
       message: z.string(),
@@ -103,3 +138,28 @@ export function uuidParam(value: string, code: ErrorCode): string {
   if (!isUuid(value)) throw new AppError(code);
   return value.toLowerCase();
 }
+
+/** A member as the gateway resolved them; checked like the users service's own rules, so a placeholder is valid. */
+export const groupMembersField = z
+  .array(
+    z.object({
+      uuid: z.string().refine(isUuid),
+      handle: z.string().regex(HANDLE_PATTERN),
+      display_name: z.string().min(1).max(DISPLAY_NAME_MAX),
+    }),
+    { error: 'handles_invalid' },
+  )
+  .min(1, { error: 'handles_invalid' })
+  .max(100, { error: 'handles_invalid' })
+  .openapi({ description: 'Members as the users service resolved them' });
+
+export const titleField = z
+  .string({ error: 'title_invalid' })
+  .superRefine((value, ctx) => {
+    if (!checkGroupTitle(value).ok) ctx.addIssue({ code: 'custom', message: 'title_invalid' });
+  })
+  .transform((value) => {
+    const checked = checkGroupTitle(value);
+    return checked.ok ? checked.title : value;
+  })
+  .openapi({ description: '1 to 100 code points after trimming, no control characters' });

@@ -14,7 +14,7 @@ describe('events', () => {
     expect(deterministicEventId('x')).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
-    expect(messageCreatedEvent(message, 't1').id).toBe(messageCreatedEvent(message, 't2').id);
+    expect(messageCreatedEvent(message, 't1')?.id).toBe(messageCreatedEvent(message, 't2')?.id);
     const row = parseItem(inboxItemSchema, inboxItem(b, a, sent, 1));
     expect(inboxUpdatedEvent(row, 't').id).toBe(inboxUpdatedEvent(row, 'u').id);
     expect(inboxUpdatedEvent({ ...row, unread_count: 2 }, 't').id).not.toBe(inboxUpdatedEvent(row, 't').id);

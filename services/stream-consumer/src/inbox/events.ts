@@ -11,7 +11,12 @@ export function deterministicEventId(...parts: string[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-export function messageCreatedEvent(message: MessageItem, traceId: string): EventEnvelope<'message.created'> {
+/** `message.created` for the members it was sent to; none for a message sent to nobody (the last member left). */
+export function messageCreatedEvent(
+  message: MessageItem,
+  traceId: string,
+): EventEnvelope<'message.created'> | undefined {
+  if (message.members.length === 0) return undefined;
   return createEvent(
     'message.created',
     {
@@ -21,6 +26,11 @@ export function messageCreatedEvent(message: MessageItem, traceId: string): Even
       members: message.members,
       message: message.message,
       created_at: message.created_at,
+      ...(message.kind ? { kind: message.kind } : {}),
+      ...(message.system ? { system: message.system } : {}),
+      ...(message.conversation_kind
+        ? { conversation_kind: message.conversation_kind, title: message.title ?? null }
+        : {}),
     },
     {
       traceId,
@@ -48,6 +58,13 @@ export function inboxUpdatedEvent(row: InboxItem, traceId: string): EventEnvelop
         sender_uuid: row.last_sender_uuid,
       },
       unread_count: row.unread_count,
+      ...(row.kind === 'group'
+        ? {
+            conversation_kind: 'group' as const,
+            title: row.title ?? null,
+            member_count: row.member_count ?? 0,
+          }
+        : {}),
     },
     {
       traceId,

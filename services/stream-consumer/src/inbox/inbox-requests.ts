@@ -1,5 +1,12 @@
 import type { GetCommandInput, QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { INBOX_ITEM_TYPE, keys, type MessageItem, messageItemFields } from '@cruddur/ddb';
+import {
+  INBOX_ITEM_TYPE,
+  isGroupMessage,
+  keys,
+  MEMBER_SAMPLE_SIZE,
+  type MessageItem,
+  messageItemFields,
+} from '@cruddur/ddb';
 
 /**
  * Pure request builders for the inbox rows (`GRP#<owner>` / `<group>`), kept apart from the code that sends them.
@@ -13,6 +20,10 @@ import { INBOX_ITEM_TYPE, keys, type MessageItem, messageItemFields } from '@cru
  *   (a strongly consistent query of the conversation between `last_read_key` and the head) and written only if
  *   the head and `last_read_key` are still what the query saw. Setting a computed value is idempotent, so replays
  *   of old records are harmless too; they only cost a query.
+ * - In a group, only messages whose `members` include the owner count, and none below the row's `joined_key`
+ *   (a member counts from the message at which they joined). Group rows are only moved, never created here: the
+ *   transactions that make someone a member write their row, and a leave deletes it, so a late record of an
+ *   older message cannot bring a leaver's row back.
  */
 
 export interface AdvanceInboxInput {
@@ -62,13 +73,28 @@ export function buildAdvanceInbox({
     ':zero': 0,
   };
   if (unreadIncrement > 0) values[':inc'] = unreadIncrement;
-  // The start transaction names the other user; a row created here (it was missing) learns it from members.
-  if (other !== undefined) {
+  const group = isGroupMessage(message);
+  let remove = '';
+  if (group) {
+    // The list entry follows the group's state as of the row's head message.
+    sets.push('#kind = :kind', 'member_count = :count', 'member_sample = :sample');
+    values[':kind'] = 'group';
+    values[':count'] = message.members.length;
+    values[':sample'] = message.members.slice(0, MEMBER_SAMPLE_SIZE);
+    if (message.title !== undefined) {
+      sets.push('title = :title');
+      values[':title'] = message.title;
+    } else remove = ' REMOVE title';
+  } else if (other !== undefined) {
+    // The start transaction names the other user; a row created here (it was missing) learns it from members.
     sets.push('other_user_uuid = if_not_exists(other_user_uuid, :other)');
     values[':other'] = other;
   }
-  // Only forward: a replay, a duplicate or an older message arriving late leaves the row alone.
-  let condition = 'attribute_not_exists(last_message_key) OR last_message_key < :behind';
+  // Only forward: a replay, a duplicate or an older message arriving late leaves the row alone. A group row
+  // must exist: see the unread rule above.
+  let condition = group
+    ? 'attribute_exists(pk) AND last_message_key < :behind'
+    : 'attribute_not_exists(last_message_key) OR last_message_key < :behind';
   values[':behind'] = behindKey;
   // A message the owner has already read (their read marker is at or past it) must not count as unread.
   if (unreadIncrement > 0)
@@ -76,9 +102,9 @@ export function buildAdvanceInbox({
   return {
     TableName: table,
     Key: keys.inbox(owner, message.message_group_uuid),
-    UpdateExpression: `SET ${sets.join(', ')}`,
+    UpdateExpression: `SET ${sets.join(', ')}${remove}`,
     ConditionExpression: condition,
-    ExpressionAttributeNames: { '#type': 'type' },
+    ExpressionAttributeNames: group ? { '#type': 'type', '#kind': 'kind' } : { '#type': 'type' },
     ExpressionAttributeValues: values,
     ReturnValues: 'ALL_NEW',
   };
@@ -88,14 +114,17 @@ export function buildGetInbox(table: string, owner: string, groupUuid: string): 
   return { TableName: table, Key: keys.inbox(owner, groupUuid), ConsistentRead: true };
 }
 
-/** What buildUnreadQuery projects of each message: its key and sender. */
-export const unreadProjection = messageItemFields.pick({ sk: true, sender_uuid: true });
+/** What buildUnreadQuery projects of each message: its key, sender and who it was sent to. */
+export const unreadProjection = messageItemFields.pick({ sk: true, sender_uuid: true, members: true });
 
-/** One page of the conversation's messages above the read marker up to the row's head: keys and senders only. */
+/**
+ * One page of the conversation's messages from the lower bound up to the row's head (keys, senders, members):
+ * the bound is the read marker or the owner's join, whichever is later.
+ */
 export function buildUnreadQuery(
   table: string,
   groupUuid: string,
-  readKey: string | undefined,
+  lowKey: string | undefined,
   headKey: string,
   startKey?: Record<string, unknown>,
 ): QueryCommandInput {
@@ -105,10 +134,10 @@ export function buildUnreadQuery(
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
     ExpressionAttributeValues: {
       ':pk': keys.messagePartition(groupUuid),
-      ':low': readKey ?? ' ',
+      ':low': lowKey ?? ' ',
       ':high': headKey,
     },
-    ProjectionExpression: 'sk, sender_uuid',
+    ProjectionExpression: 'sk, sender_uuid, members',
     ConsistentRead: true,
     ...(startKey ? { ExclusiveStartKey: startKey } : {}),
   };

@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } 
 import {
   type InboxItem,
   inboxItemSchema,
+  isGroupMessage,
   type MalformedItemError,
   type MessageItem,
   parseItem,
@@ -17,8 +18,11 @@ import {
   unreadProjection,
 } from './inbox-requests.ts';
 
-/** What one member's row did: moved to this message, already showed it, is past it (maybe recounted), or neither. */
-export type MemberOutcome = 'advanced' | 'current' | 'recounted' | 'past';
+/**
+ * What one member's row did: moved to this message, already showed it, is past it (maybe recounted), or is gone
+ * (a group member who left since: their row is deleted and stays so).
+ */
+export type MemberOutcome = 'advanced' | 'current' | 'recounted' | 'past' | 'gone';
 
 /**
  * A member's row as an update returned it (ALL_NEW), parsed once: the row, or why it does not match the inbox
@@ -36,7 +40,13 @@ const MAX_ROW_ROUNDS = 5;
 
 /** Applies one message to every member's inbox row; see inbox-requests.ts for the forward-only and unread rules. */
 export class InboxUpdater {
-  constructor(private readonly options: { ddb: DynamoDBDocumentClient; table: string }) {}
+  constructor(
+    private readonly options: {
+      ddb: DynamoDBDocumentClient;
+      table: string;
+      onWriteUnits?: ((units: number) => void) | undefined;
+    },
+  ) {}
 
   async apply(message: MessageItem): Promise<({ owner: string } & MemberResult)[]> {
     return Promise.all(
@@ -123,7 +133,11 @@ export class InboxUpdater {
       );
       if (advanced) return { outcome: 'advanced', row: advanced };
       const row = await this.getRow(owner, message.message_group_uuid);
-      if (!row) continue; // deleted between the two calls: the next round creates it
+      if (!row) {
+        // Only the transactions that make a member write a group row; a missing one means they left.
+        if (isGroupMessage(message)) return { outcome: 'gone', row: undefined };
+        continue; // deleted between the two calls: the next round creates it
+      }
       const { last_message_key: head, last_read_key: readKey } = row;
       if (head < message.sk) {
         // Behind, but the owner already read past this message: move forward without counting it.
@@ -133,7 +147,9 @@ export class InboxUpdater {
       }
       if (head === message.sk) return { outcome: 'current', row };
       if (!recipient || (readKey !== undefined && readKey >= message.sk)) return { outcome: 'past', row };
-      const unread = await this.countUnread(owner, message.message_group_uuid, readKey, head);
+      // Sent before the owner (last) joined: it was never theirs to count.
+      if (row.joined_key !== undefined && message.sk < row.joined_key) return { outcome: 'past', row };
+      const unread = await this.countUnread(owner, row);
       if (unread === row.unread_count) return { outcome: 'past', row };
       const recounted = await this.tryUpdate(
         buildSetUnread({
@@ -165,31 +181,39 @@ export class InboxUpdater {
     input: ConstructorParameters<typeof UpdateCommand>[0],
   ): Promise<UpdatedRow | undefined> {
     try {
-      const row = (await this.options.ddb.send(new UpdateCommand(input))).Attributes;
+      const out = await this.options.ddb.send(
+        new UpdateCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' }),
+      );
+      this.options.onWriteUnits?.(out.ConsumedCapacity?.CapacityUnits ?? 0);
+      const row = out.Attributes;
       if (!row) return undefined;
       const parsed = safeParseItem(inboxItemSchema, row);
       return parsed.ok ? parsed.item : parsed.error;
     } catch (err) {
-      if (isConditionalCheckFailed(err)) return undefined;
+      // AWS charges a failed conditional write too (by item size, at least one unit); the error carries no count.
+      if (isConditionalCheckFailed(err)) {
+        this.options.onWriteUnits?.(1);
+        return undefined;
+      }
       throw err;
     }
   }
 
-  private async countUnread(
-    owner: string,
-    groupUuid: string,
-    readKey: string | undefined,
-    head: string,
-  ): Promise<number> {
+  /** The unread rule applied to the stored messages: see inbox-requests.ts. */
+  private async countUnread(owner: string, row: InboxItem): Promise<number> {
+    const { last_read_key: readKey, joined_key: joinedKey, last_message_key: head } = row;
+    const low =
+      readKey !== undefined && (joinedKey === undefined || readKey > joinedKey) ? readKey : joinedKey;
     let count = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.options.ddb.send(
-        new QueryCommand(buildUnreadQuery(this.options.table, groupUuid, readKey, head, startKey)),
+        new QueryCommand(buildUnreadQuery(this.options.table, row.message_group_uuid, low, head, startKey)),
       );
       for (const item of page.Items ?? []) {
         const message = parseItem(unreadProjection, item);
-        if (message.sk !== readKey && message.sender_uuid !== owner) count++;
+        if (message.sk !== readKey && message.sender_uuid !== owner && message.members.includes(owner))
+          count++;
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);

@@ -26,7 +26,13 @@ export class RecordHandler {
   private readonly inbox: InboxUpdater;
   private readonly logger: Logger;
 
-  constructor(options: { ddb: DynamoDBDocumentClient; table: string; logger: Logger }) {
+  constructor(options: {
+    ddb: DynamoDBDocumentClient;
+    table: string;
+    logger: Logger;
+    /** Told the write capacity units of every inbox update (the cost metric). */
+    onWriteUnits?: (units: number) => void;
+  }) {
     this.inbox = new InboxUpdater(options);
     this.logger = options.logger;
   }
@@ -54,8 +60,8 @@ export class RecordHandler {
     } catch (err) {
       throw toRecordError(err);
     }
-    const events: EventEnvelope[] = messages.map((m, i) =>
-      messageCreatedEvent(m, records[i]!.eventId || m.message_uuid),
+    const events: EventEnvelope[] = messages.flatMap(
+      (m, i) => messageCreatedEvent(m, records[i]!.eventId || m.message_uuid) ?? [],
     );
     const traceId = records.at(-1)!.eventId || messages.at(-1)!.message_uuid;
     for (const { owner, outcome, row } of results) {
@@ -78,7 +84,8 @@ export class RecordHandler {
       throw toRecordError(err);
     }
     const traceId = record.eventId || message.message_uuid;
-    const events: EventEnvelope[] = [messageCreatedEvent(message, traceId)];
+    const created = messageCreatedEvent(message, traceId);
+    const events: EventEnvelope[] = created ? [created] : [];
     const outcomes: Record<string, MemberOutcome> = {};
     for (const { owner, outcome, row } of results) {
       outcomes[owner] = outcome;

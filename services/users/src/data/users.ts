@@ -70,6 +70,20 @@ export async function findUsersByUuids(db: Queryable, uuids: readonly string[]):
   return [...new Set(uuids.map((u) => u.toLowerCase()))].flatMap((u) => byUuid.get(u) ?? []);
 }
 
+/**
+ * Short profiles by handle, without regard to case, in the order asked for (a handle asked twice in any
+ * case answers once); unknown handles are left out. Served by the unique index on lower(handle).
+ */
+export async function findUsersByHandles(db: Queryable, handles: readonly string[]): Promise<UserShort[]> {
+  const wanted = [...new Set(handles.map((h) => h.toLowerCase()))];
+  const { rows } = await db.query<UserShort>(
+    'SELECT uuid, handle, display_name FROM users WHERE lower(handle) = ANY($1::text[])',
+    [wanted],
+  );
+  const byHandle = new Map(rows.map((r) => [r.handle.toLowerCase(), r]));
+  return wanted.flatMap((h) => byHandle.get(h) ?? []);
+}
+
 export async function insertUser(db: Queryable, input: RegisterUserInput): Promise<User> {
   const { rows } = await db.query<UserRow>(
     `INSERT INTO users (handle, display_name, email, cognito_user_id, bio)

@@ -2,7 +2,13 @@ import { AppError, createRouter, rejectInvalidUtf8 } from '@cruddur/http';
 import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
 import { createRoute, z } from '@hono/zod-openapi';
 import type pg from 'pg';
-import { findUserByCognitoId, findUserByHandle, findUserByUuid, findUsersByUuids } from '../data/users.ts';
+import {
+  findUserByCognitoId,
+  findUserByHandle,
+  findUserByUuid,
+  findUsersByHandles,
+  findUsersByUuids,
+} from '../data/users.ts';
 import {
   errorBodySchema,
   HANDLE_PATTERN,
@@ -67,14 +73,16 @@ const byUuid = createRoute({
 const lookup = createRoute({
   method: 'post',
   path: '/internal/users/lookup',
-  summary: 'Short profiles of up to 100 users by uuid; unknown uuids are absent',
+  summary: 'Short profiles of up to 100 users by uuid or by handle; unknown ones are absent',
+  description:
+    'Give exactly one of `uuids` or `handles` (matched without regard to case). Both, or neither, is 422.',
   request: { body: { required: true, content: { 'application/json': { schema: lookupBody } } } },
   responses: {
     200: {
-      description: 'The users found, in the order asked for',
+      description: 'The users found, in the order asked for, each once',
       content: { 'application/json': { schema: z.object({ users: z.array(userShortSchema) }) } },
     },
-    422: errors('Invalid input'),
+    422: errors('uuids_invalid, handles_invalid, body_invalid (both given)'),
     ...credentialErrors,
   },
 });
@@ -110,7 +118,10 @@ export function identityRoutes({ pool, verifier }: { pool: pg.Pool; verifier: Se
       return c.json({ uuid: user.uuid, handle: user.handle, display_name: user.display_name }, 200);
     })
     .openapi(lookup, async (c) => {
-      const users = await findUsersByUuids(pool, c.req.valid('json').uuids);
+      const { uuids, handles } = c.req.valid('json');
+      const users = handles
+        ? await findUsersByHandles(pool, handles)
+        : await findUsersByUuids(pool, uuids ?? []);
       return c.json({ users }, 200);
     })
     .openapi(byUuid, async (c) => {

@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { loadConfig } from '@cruddur/config';
+import { userItem } from '@cruddur/ddb';
+import { silentLogger } from '@cruddur/logger';
+import { messagingConfigSchema, startMessagingService } from '@cruddur/messaging';
+import {
+  leaseTableDefinition,
+  startStreamConsumer,
+  streamConsumerConfigSchema,
+} from '@cruddur/stream-consumer';
+import {
+  callJson,
+  createTestQueue,
+  createTestServiceKeys,
+  createTestTable,
+  createTestTopic,
+  documentClient,
+  dynamoClient,
+  testStack,
+  uniqueName,
+} from '@cruddur/test-kit';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { verifyTable } from './table.ts';
+
+/**
+ * The checker against what the real writers leave: the messaging service's group transactions and the stream
+ * consumer's row updates, with sends racing an add, a leave and a rename. A correct system must verify clean,
+ * so a group invariant the writers do not keep (or that the checker gets wrong) shows up here.
+ */
+const stack = testStack();
+const doc = documentClient(stack);
+const serviceKeys = await createTestServiceKeys();
+const teardown: (() => Promise<unknown>)[] = [];
+let messagingUrl: string;
+/** A second messaging replica on the same table: the issue's races happen across replicas too. */
+let otherReplicaUrl: string;
+let table: string;
+
+beforeAll(async () => {
+  const [messages, topic, dlq, usersQueue] = await Promise.all([
+    createTestTable(stack, 'verify-live'),
+    createTestTopic(stack),
+    createTestQueue(stack, { prefix: 'verify-live-dlq' }),
+    createTestQueue(stack, { prefix: 'verify-live-users' }),
+  ]);
+  table = messages.name;
+  teardown.push(messages.drop, topic.drop, dlq.drop, usersQueue.drop);
+  const leaseTable = uniqueName('verify-live-leases');
+  const ddb = dynamoClient(stack);
+  await ddb.send(new CreateTableCommand(leaseTableDefinition(leaseTable)));
+  teardown.push(async () => {
+    await ddb.send(new DeleteTableCommand({ TableName: leaseTable })).catch(() => undefined);
+    ddb.destroy();
+  });
+  const common = {
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    AWS_REGION: 'us-east-1',
+    DDB_ENDPOINT: stack.dynamodbEndpoint,
+    SQS_ENDPOINT: stack.sqsEndpoint,
+    SNS_ENDPOINT: stack.sqsEndpoint,
+    DDB_MESSAGE_TABLE: table,
+  };
+  const messagingConfig = messagingConfigSchema.parse({
+    ...common,
+    USERS_EVENTS_QUEUE_URL: usersQueue.url,
+    // Group members come resolved in the request; nothing here calls the users service.
+    USERS_URL: 'http://127.0.0.1:9',
+    SERVICE_AUTH_PRIVATE_KEY: serviceKeys.privateKeyJson('messaging'),
+    SERVICE_AUTH_PUBLIC_KEYS: serviceKeys.publicKeysJson,
+  });
+  const [messaging, other] = await Promise.all(
+    [1, 2].map(() =>
+      startMessagingService(messagingConfig, { logger: silentLogger, usersEventsWaitSeconds: 1 }),
+    ),
+  );
+  teardown.push(
+    () => messaging!.stop(),
+    () => other!.stop(),
+  );
+  messagingUrl = messaging!.url;
+  otherReplicaUrl = other!.url;
+  const consumer = await startStreamConsumer(
+    loadConfig(streamConsumerConfigSchema, {
+      ...common,
+      DDB_LEASE_TABLE: leaseTable,
+      MESSAGE_EVENTS_TOPIC_ARN: topic.arn,
+      STREAM_DLQ_URL: dlq.url,
+      WORKER_ID: `verify-live-${randomUUID().slice(0, 8)}`,
+      POLL_INTERVAL_MS: '50',
+      TAKE_INTERVAL_MS: '300',
+      SHARD_SYNC_INTERVAL_MS: '500',
+    }),
+    { logger: silentLogger },
+  );
+  teardown.push(() => consumer.stop());
+});
+afterAll(async () => {
+  for (const step of teardown.reverse()) await step().catch(() => undefined);
+  doc.destroy();
+});
+
+const person = (handle: string) => ({ uuid: randomUUID(), handle, display_name: handle });
+const [ann, bob, cat, dan, eve] = ['ann', 'bob', 'cat', 'dan', 'eve'].map(person) as [
+  ReturnType<typeof person>,
+  ReturnType<typeof person>,
+  ReturnType<typeof person>,
+  ReturnType<typeof person>,
+  ReturnType<typeof person>,
+];
+
+async function call(path: string, as: string, body?: unknown, method?: string, replica = messagingUrl) {
+  return callJson(`${replica}${path}`, {
+    headers: await serviceKeys.asUser('messaging', as),
+    ...(body !== undefined ? { body } : {}),
+    ...(method ? { method } : {}),
+  });
+}
+
+describe('verifyTable on a group the messaging service and the stream consumer wrote', () => {
+  it('finds nothing wrong once the rows settle, after sends raced an add, a leave and a rename', {
+    timeout: 60_000,
+  }, async () => {
+    // Everyone's profile is in the replica, as users-events would have put it.
+    for (const p of [ann, bob, cat, dan, eve])
+      await doc.send(new PutCommand({ TableName: table, Item: userItem({ ...p, bio: null, version: 1 }) }));
+    const started = await call('/internal/groups', ann.uuid, {
+      members: [bob, cat],
+      title: 'Live',
+      message: 'welcome',
+    });
+    expect(started.status).toBe(201);
+    const group: string = started.body.group.message_group_uuid;
+    const send = (who: { uuid: string }, n: number) =>
+      call(`/internal/conversations/${group}/messages`, who.uuid, { message: `live ${n}` });
+
+    const outcomes = await Promise.all([
+      ...Array.from({ length: 12 }, (_, n) => send([ann, bob, cat][n % 3]!, n)),
+      call(`/internal/conversations/${group}/members`, bob.uuid, { members: [dan] }),
+      call(`/internal/conversations/${group}/leave`, cat.uuid, undefined, 'POST'),
+      call(`/internal/conversations/${group}`, ann.uuid, { title: 'Live, renamed' }, 'PATCH'),
+      call(`/internal/conversations/${group}/members`, ann.uuid, { members: [eve] }),
+    ]);
+    // The changes all commit (each retried on the state another one moved); cat's sends may come after the
+    // leave, and are then refused.
+    expect(outcomes.slice(12).map((o) => o.status)).toEqual([200, 200, 200, 200]);
+    outcomes.slice(0, 12).forEach((o, n) => {
+      expect(n % 3 === 2 ? [201, 404] : [201]).toContain(o.status);
+    });
+    expect((await send(dan, 100)).status).toBe(201);
+    expect((await send(eve, 101)).status).toBe(201);
+    expect((await send(cat, 102)).status).toBe(404);
+
+    await vi.waitFor(
+      async () => {
+        const result = await verifyTable(doc, table);
+        expect(result.violations).toEqual([]);
+        expect(result).toMatchObject({ groups: 1, inboxRows: 4 });
+      },
+      { timeout: 30_000, interval: 250 },
+    );
+  });
+
+  it('stays exact through 20 adds and leaves racing 100 sends on two replicas', {
+    timeout: 120_000,
+  }, async () => {
+    const founders = ['fa', 'fb', 'fc'].map(person);
+    const joiners = Array.from({ length: 10 }, (_, i) => person(`j${i}`));
+    for (const p of [...founders, ...joiners])
+      await doc.send(new PutCommand({ TableName: table, Item: userItem({ ...p, bio: null, version: 1 }) }));
+    const [fa, fb, fc] = founders as [
+      ReturnType<typeof person>,
+      ReturnType<typeof person>,
+      ReturnType<typeof person>,
+    ];
+    const started = await call('/internal/groups', fa.uuid, { members: [fb, fc], message: 'start' });
+    const group: string = started.body.group.message_group_uuid;
+    const replicaOf = (n: number) => (n % 2 === 0 ? messagingUrl : otherReplicaUrl);
+    // As a client does: 409 conflict is retryable (a send keeps its idempotency key, so a retry never doubles it).
+    const retrying = async (attempt: () => ReturnType<typeof call>) => {
+      for (let n = 1; ; n++) {
+        const res = await attempt();
+        if (res.status !== 409 || n === 10) return res;
+      }
+    };
+    // 10 joiners added one by one by a founder, each leaving again right after: 20 changes.
+    const changes = joiners.map(async (j, n) => {
+      const added = await retrying(() =>
+        call(
+          `/internal/conversations/${group}/members`,
+          founders[n % 3]!.uuid,
+          { members: [j] },
+          'POST',
+          replicaOf(n),
+        ),
+      );
+      const left = await retrying(() =>
+        call(`/internal/conversations/${group}/leave`, j.uuid, undefined, 'POST', replicaOf(n + 1)),
+      );
+      return [added.status, left.status];
+    });
+    const sends = Array.from({ length: 100 }, (_, n) =>
+      retrying(() =>
+        call(
+          `/internal/conversations/${group}/messages`,
+          founders[n % 3]!.uuid,
+          { message: `race ${n}`, idempotency_key: `race-${n}` },
+          'POST',
+          replicaOf(n),
+        ),
+      ),
+    );
+    const [changed, sent] = await Promise.all([Promise.all(changes), Promise.all(sends)]);
+    expect(changed).toEqual(joiners.map(() => [200, 200]));
+    expect(sent.map((s) => s.status).filter((s) => s !== 201 && s !== 200)).toEqual([]);
+    expect(new Set(sent.map((s) => s.body.uuid)).size).toBe(100);
+
+    await vi.waitFor(
+      async () => {
+        const result = await verifyTable(doc, table);
+        expect(result.violations).toEqual([]);
+        // The first test's group (4 rows) and this one's founders.
+        expect(result).toMatchObject({ groups: 2, inboxRows: 4 + 3 });
+      },
+      { timeout: 60_000, interval: 500 },
+    );
+  });
+});

@@ -67,7 +67,7 @@ STOPSIGNAL SIGTERM
 # The services handle SIGTERM themselves (stop taking work, finish in flight, checkpoint), so node runs as PID 1.
 # The V8 heap limits are SERVICE_NODE_FLAGS in deploy/docker/src/bundle.ts (why they are what they are is
 # said there); scripts/up runs the same bundle with the same flags, and dockerfile.test.ts keeps the two equal.
-CMD ["node", "--max-old-space-size=96", "--max-semi-space-size=4", "main.mjs"]
+CMD ["node", "--max-old-space-size=192", "--max-semi-space-size=16", "main.mjs"]
 
 FROM runtime AS gateway
 ENV PORT=4567

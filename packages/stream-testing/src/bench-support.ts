@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createSnsClient, createSqsClient, createStreamsClient } from '@cruddur/aws';
 import { loadConfig } from '@cruddur/config';
+import type { MessageItem } from '@cruddur/ddb';
 import {
   createDocumentClient,
   inboxItemSchema,
@@ -18,6 +19,7 @@ import { sleep } from '@cruddur/http';
 import { type LocalStack, startLocalStack } from '@cruddur/local-stack';
 import { silentLogger } from '@cruddur/logger';
 import {
+  buildAdvanceInbox,
   compareSequenceNumbers,
   leaseTableDefinition,
   type StreamConsumerConfig,
@@ -194,6 +196,9 @@ export interface CatchUpResult {
   messages: number;
   rawRecords: number;
   rawSeconds: number;
+  /** The raw inbox moves of the same backlog (see rawInboxMoves): how long they took, and how many were sent. */
+  movesSeconds: number;
+  moves: number;
   consumerSeconds: number;
   /** Stream records read by the raw loop, seconds after it started. */
   rawProgress: { atSeconds: number; value: number }[];
@@ -270,6 +275,9 @@ export async function measureCatchUp(
       `raw read ${reader.count} records in ${((rawEnd - rawStart) / 1000).toFixed(2)} s; starting the consumer`,
     );
 
+    log(`raw inbox moves: ${messages} messages, one conditional UpdateItem per member, ${MOVE_LANES} lanes`);
+    const raw = await rawInboxMoves(bench, ddb, items, chats);
+
     const consumerStart = performance.now();
     const consumer = await startStreamConsumer(
       bench.config(table, leaseTable, {
@@ -314,6 +322,8 @@ export async function measureCatchUp(
       messages,
       rawRecords: reader.count,
       rawSeconds: (rawEnd - rawStart) / 1000,
+      movesSeconds: raw.seconds,
+      moves: raw.moves,
       consumerSeconds,
       rawProgress,
       consumerProgress,
@@ -321,6 +331,62 @@ export async function measureCatchUp(
   } finally {
     ddb.destroy();
   }
+}
+
+/** The stream consumer's RECORD_CONCURRENCY default: conversations handled at once. */
+const MOVE_LANES = 16;
+
+/**
+ * The floor a consumer of the backlog sits on for its writes: the same inbox moves done raw. On a twin table with
+ * the same number of conversations (each started like the originals: first message and both rows), every message
+ * of the backlog, re-homed to its twin conversation, moves each member's row with the consumer's own request (the
+ * forward-only conditional UpdateItem of buildAdvanceInbox, +1 unread for the recipient): one UpdateItem per
+ * member per message, both members at once, a conversation's messages in order, 16 conversations at a time. No
+ * stream read, no events, no checkpoint, and no merging of a conversation's messages into one update.
+ */
+async function rawInboxMoves(
+  bench: StreamBench,
+  ddb: ReturnType<typeof createDocumentClient>,
+  items: readonly MessageItem[],
+  chats: readonly Conversation[],
+): Promise<{ seconds: number; moves: number }> {
+  const twin = await bench.table('bench-catchup-moves');
+  const twins = await conversations(ddb, twin.table, chats.length);
+  const lanes = new Map<number, MessageItem[]>();
+  items.forEach((item, n) => {
+    const i = n % chats.length;
+    const original = chats[i]!;
+    const copy = twins[i]!;
+    const sender = item.sender_uuid === original.a ? copy.a : copy.b;
+    lanes.set(i, [...(lanes.get(i) ?? []), messageItem(copy, sender, item.message)]);
+  });
+  const queue = [...lanes.values()];
+  let moves = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: MOVE_LANES }, async () => {
+      for (let lane = queue.shift(); lane; lane = queue.shift()) {
+        for (const message of lane) {
+          await Promise.all(
+            message.members.map(async (owner) => {
+              moves++;
+              await ddb.send(
+                new UpdateCommand(
+                  buildAdvanceInbox({
+                    table: twin.table,
+                    owner,
+                    message,
+                    unreadIncrement: owner === message.sender_uuid ? 0 : 1,
+                  }),
+                ),
+              );
+            }),
+          );
+        }
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000, moves };
 }
 
 const shardIds = new Map<string, string>();

@@ -1,5 +1,5 @@
 import { baseSchema, port, z } from '@cruddur/config';
-import { DEFAULT_GROUP_MAX_MEMBERS, GROUP_MAX_MEMBERS_CEILING } from '@cruddur/contracts';
+import { groupMaxMembersSetting } from '@cruddur/contracts';
 import { DEFAULT_MESSAGE_TABLE } from '@cruddur/ddb';
 import { signerEnv, verifierEnv } from '@cruddur/service-auth';
 
@@ -19,12 +19,7 @@ export const messagingConfigSchema = baseSchema.extend({
   PROFILE_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(10_000),
   PROFILE_CACHE_SIZE: z.coerce.number().int().positive().default(10_000),
   /** Members a group may have besides its creator; the ceiling keeps every membership transaction under 100 items. */
-  GROUP_MAX_MEMBERS: z.coerce
-    .number()
-    .int()
-    .min(2)
-    .max(GROUP_MAX_MEMBERS_CEILING)
-    .default(DEFAULT_GROUP_MAX_MEMBERS),
+  GROUP_MAX_MEMBERS: groupMaxMembersSetting,
   ...signerEnv,
   ...verifierEnv,
 });

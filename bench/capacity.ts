@@ -4,7 +4,7 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, messageItemSchema, messageTableDefinition, parseItem } from '@cruddur/ddb';
 import { startLocalStack } from '@cruddur/local-stack';
 import { silentLogger } from '@cruddur/logger';
-import { MessageStore, Messaging } from '@cruddur/messaging';
+import { MessageStore, Messaging, ProfileCache } from '@cruddur/messaging';
 import { buildAdvanceInbox } from '@cruddur/stream-consumer';
 import {
   itemSize,
@@ -151,7 +151,8 @@ async function costOf(requests: RecordedRequest[], plain: Doc, table: string): P
 
 /**
  * Issue 16 (6): the DynamoDB cost of a send, a page of conversations and a page of a thread, in AWS request
- * units. The messaging service's own code (Messaging on a MessageStore) runs in this process against a private
+ * units. The messaging service's own code (Messaging on a MessageStore with its profile cache, each call made once
+ * before it is measured, as a running replica makes it) runs in this process against a private
  * DynamoDB Local through a client that asks every request for its consumed capacity; the stream consumer's part of
  * a send is its own request builder (the forward-only inbox move, one per member) sent the same way. Each figure is
  * the cost by AWS's documented rules from the item sizes, against what DynamoDB Local itself reported for the
@@ -172,8 +173,14 @@ export const benchmark: Benchmark = {
       await admin.send(new CreateTableCommand(messageTableDefinition(table)));
       admin.destroy();
       const recorder = recordCapacity(doc);
+      // Set-up and the cold figures go through a store without the profile cache; the figures themselves through
+      // one with it, as the service runs (steady state: each call made once before it is measured).
       const store = new MessageStore(doc, table);
       const messaging = new Messaging({ store, logger: silentLogger });
+      const cached = new Messaging({
+        store: new MessageStore(doc, table, new ProfileCache({ ttlMs: 60_000, maxEntries: 1_000 })),
+        logger: silentLogger,
+      });
 
       // A user with more conversations than a page, and one thread longer than a page.
       const profile = async (handle: string) => {
@@ -247,26 +254,37 @@ export const benchmark: Benchmark = {
 
       // Steady state: the service has seen the conversation before, so its members come from its cache.
       ctx.log('a send, with and without Idempotency-Key; the stream consumer moves both inbox rows');
-      let sent = { message: { uuid: '' } };
-      const send = await measure(async () => {
-        sent = await messaging.createMessage({ groupUuid: thread, userUuid: owner.uuid, text });
-      });
-      const sendMoves = await consumerMoves(thread, sent.message.uuid);
-      const keyed = await measure(async () => {
-        sent = await messaging.createMessage({
-          groupUuid: thread,
-          userUuid: owner.uuid,
-          text,
-          idempotencyKey: randomUUID(),
+      const sendOf = (m: Messaging, idempotencyKey?: string) => () =>
+        m.createMessage({ groupUuid: thread, userUuid: owner.uuid, text, idempotencyKey });
+      const listOf = (m: Messaging) => () => m.listConversations(owner.uuid, PAGE);
+      const threadOf = (m: Messaging) => () => m.listMessages(thread, owner.uuid, PAGE);
+      for (const warm of [sendOf(cached), listOf(cached), threadOf(cached)]) await warm();
+      const sendAndMoves = async (op: () => Promise<{ message: { uuid: string } }>) => {
+        let uuid = '';
+        const requests = await measure(async () => {
+          uuid = (await op()).message.uuid;
         });
-      });
-      const keyedMoves = await consumerMoves(thread, sent.message.uuid);
+        return [...requests, ...(await consumerMoves(thread, uuid))];
+      };
+      const send = await sendAndMoves(sendOf(cached));
+      const keyed = await sendAndMoves(sendOf(cached, randomUUID()));
+      const coldSend = await sendAndMoves(sendOf(messaging));
+      const coldKeyed = await sendAndMoves(sendOf(messaging, randomUUID()));
       ctx.log('a page of conversations and a page of the thread');
-      const list = await measure(() => messaging.listConversations(owner.uuid, PAGE));
-      const threadPage = await measure(() => messaging.listMessages(thread, owner.uuid, PAGE));
+      const list = await measure(listOf(cached));
+      const threadPage = await measure(threadOf(cached));
+      const coldList = await measure(listOf(messaging));
+      const coldThread = await measure(threadOf(messaging));
 
       const figures: BenchFigure[] = [];
-      const add = (name: string, requests: RecordedRequest[], cost: Cost, kinds: ('write' | 'read')[]) => {
+      const add = async (
+        name: string,
+        requests: RecordedRequest[],
+        kinds: ('write' | 'read')[],
+        cold: RecordedRequest[],
+      ) => {
+        const cost = await costOf(requests, plain, table);
+        const coldCost = await costOf(cold, plain, table);
         // A million operations of this kind cost this many dollars: units per operation times the unit price.
         const usd = cost.write * USD_PER_MILLION.write + cost.read * USD_PER_MILLION.read;
         for (const kind of kinds) {
@@ -284,27 +302,27 @@ export const benchmark: Benchmark = {
                 requests: requests.length,
                 usd_per_million: Math.round(usd * 100) / 100,
                 every_request: cost.lines.join('; '),
+                // The same call with nothing in the profile cache (a profile seen for the first time, or a cache off).
+                [`${kind}_units_profile_cache_empty`]: coldCost[kind],
               },
             }),
           );
         }
       };
-      const sendCost = await costOf([...send, ...sendMoves], plain, table);
-      add(
+      await add(
         'send (existing conversation, no Idempotency-Key, with the two inbox moves)',
-        [...send, ...sendMoves],
-        sendCost,
+        send,
         ['write', 'read'],
+        coldSend,
       );
-      const keyedCost = await costOf([...keyed, ...keyedMoves], plain, table);
-      add('send with an Idempotency-Key (with the two inbox moves)', [...keyed, ...keyedMoves], keyedCost, [
-        'write',
-        'read',
-      ]);
-      add(`page of ${PAGE} conversations`, list, await costOf(list, plain, table), ['read']);
-      add(`page of ${PAGE} messages of a thread`, threadPage, await costOf(threadPage, plain, table), [
-        'read',
-      ]);
+      await add(
+        'send with an Idempotency-Key (with the two inbox moves)',
+        keyed,
+        ['write', 'read'],
+        coldKeyed,
+      );
+      await add(`page of ${PAGE} conversations`, list, ['read'], coldList);
+      await add(`page of ${PAGE} messages of a thread`, threadPage, ['read'], coldThread);
       return figures;
     } finally {
       doc.destroy();

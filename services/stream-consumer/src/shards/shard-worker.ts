@@ -68,9 +68,8 @@ export class ShardWorker {
     let fromOldest = false;
     let failures = 0;
     const wait = (ms: number) => sleep(ms, this.stopping.signal);
-    // Behind (a full batch came back), the next batch is read while this one is handled, so a backlog's reads cost
-    // no time of their own; caught up, it is not (it would mostly come back empty). It is used only if the loop
-    // goes on from the iterator it was read with, so a failed batch is read again.
+    // The next batch is read while this one is handled (a backlog's reads then cost no time of their own); it
+    // is used only if the loop goes on from the iterator it was read with, so a failed batch is read again.
     let prefetched: { iterator: string; out: ReturnType<StreamsApi['getRecords']> } | undefined;
     this.logger.info({ checkpoint: lease.checkpoint }, 'reading shard');
     while (!this.stopping.signal.aborted && !lease.lost) {
@@ -86,7 +85,7 @@ export class ShardWorker {
           : streams.getRecords({ ShardIterator: iterator, Limit: batchSize }));
         prefetched = undefined;
         const records = (out.Records ?? []).map(fromSdkRecord);
-        if (records.length >= batchSize && out.NextShardIterator !== undefined) {
+        if (records.length > 0 && out.NextShardIterator !== undefined) {
           const next = streams.getRecords({ ShardIterator: out.NextShardIterator, Limit: batchSize });
           // A failed read surfaces when the loop awaits it, like any other read.
           next.catch(() => undefined);

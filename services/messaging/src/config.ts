@@ -19,6 +19,8 @@ export const messagingConfigSchema = baseSchema.extend({
     .min(2)
     .max(GROUP_MAX_MEMBERS_CEILING)
     .default(DEFAULT_GROUP_MAX_MEMBERS),
+  /** How long after sending a message its sender may edit it (deleting has no window). */
+  MESSAGE_EDIT_WINDOW_MINUTES: z.coerce.number().int().min(0).max(525_600).default(15),
   ...signerEnv,
   ...verifierEnv,
 });

@@ -15,6 +15,7 @@ import { createServiceSigner, createServiceVerifier } from '@cruddur/service-aut
 import { buildMessagingApp } from './app.ts';
 import type { MessagingConfig } from './config.ts';
 import { MessageStore } from './data/store.ts';
+import { MessageChanges } from './domain/changes.ts';
 import { Groups } from './domain/groups.ts';
 import { Messaging } from './domain/messaging.ts';
 import { ProfileReplica } from './profiles/replica.ts';
@@ -33,6 +34,7 @@ export interface StartMessagingOptions {
 export interface RunningMessagingService extends RunningService {
   messaging: Messaging;
   groups: Groups;
+  changes: MessageChanges;
   store: MessageStore;
 }
 
@@ -78,6 +80,12 @@ async function assemble(
     membership: messaging.membership,
     maxMembers: config.GROUP_MAX_MEMBERS,
   });
+  const changes = new MessageChanges({
+    store,
+    drafts: messaging.drafts,
+    membership: messaging.membership,
+    editWindowMinutes: config.MESSAGE_EDIT_WINDOW_MINUTES,
+  });
 
   const replica = new ProfileReplica({
     store,
@@ -106,6 +114,7 @@ async function assemble(
     logger,
     messaging,
     groups,
+    changes,
     verifier,
     metrics,
     readiness: {
@@ -129,6 +138,7 @@ async function assemble(
     port,
     messaging,
     groups,
+    changes,
     store,
   };
 }

@@ -240,7 +240,7 @@ function readMessage(
     title: m.title,
   });
   facts.messagesByGroup.set(m.message_group_uuid, list);
-  if (texts.expectedTexts.has(m.message))
-    facts.textCount.set(m.message, (facts.textCount.get(m.message) ?? 0) + 1);
-  if (texts.textPrefix && m.message.startsWith(texts.textPrefix)) facts.storedWithPrefix++;
+  const text = m.message ?? '';
+  if (texts.expectedTexts.has(text)) facts.textCount.set(text, (facts.textCount.get(text) ?? 0) + 1);
+  if (texts.textPrefix && text.startsWith(texts.textPrefix)) facts.storedWithPrefix++;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createEvent, type EventEnvelope } from '@cruddur/contracts';
-import type { InboxItem, MessageItem } from '@cruddur/ddb';
+import { type InboxItem, type MessageItem, messageText } from '@cruddur/ddb';
 
 /**
  * A UUID-shaped id derived from what the event is about, so handling a record twice (a replay after a crash,
@@ -24,7 +24,7 @@ export function messageCreatedEvent(
       message_uuid: message.message_uuid,
       sender_uuid: message.sender_uuid,
       members: message.members,
-      message: message.message,
+      message: messageText(message),
       created_at: message.created_at,
       ...(message.kind ? { kind: message.kind } : {}),
       ...(message.system ? { system: message.system } : {}),

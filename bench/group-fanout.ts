@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { keys, type NewMessage } from '@cruddur/ddb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { keys, messageItem, type NewMessage } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
 import { buildAppendMessage } from '@cruddur/messaging';
-import { startStreamConsumer } from '@cruddur/stream-consumer';
+import { buildAdvanceInbox, startStreamConsumer } from '@cruddur/stream-consumer';
 import {
   measureFreshness,
   metricTotal,
@@ -110,7 +110,52 @@ export const benchmark: Benchmark = {
         samples;
       await consumer.stop();
 
+      // The fan-out's floor on this DynamoDB Local: the same 51 conditional row updates the consumer sends for a
+      // message, all at once, with nothing else running.
+      ctx.log(`raw fan-out: ${samples} rounds of ${GROUP_SIZE} parallel conditional UpdateItems`);
+      const rawFanOutMs: number[] = [];
+      for (let i = 0; i < samples; i++) {
+        const item = messageItem({
+          groupUuid: group.group,
+          messageUuid: randomUUID(),
+          senderUuid: group.members[i % GROUP_SIZE]!,
+          text: `raw fan-out ${i}`,
+          createdAt: nextTimestamp(),
+          members: group.members,
+          group: { title: group.title },
+        });
+        const t0 = performance.now();
+        await Promise.all(
+          group.members.map((owner) =>
+            ddb.send(
+              new UpdateCommand(
+                buildAdvanceInbox({
+                  table,
+                  owner,
+                  message: item,
+                  unreadIncrement: owner === item.sender_uuid ? 0 : 1,
+                }),
+              ),
+            ),
+          ),
+        );
+        rawFanOutMs.push(performance.now() - t0);
+      }
+
       const params = { samples, group_size: GROUP_SIZE, poll_interval_ms: POLL_INTERVAL_MS };
+      const fanOut = [50, 99].map((p) =>
+        figure({
+          name: `raw fan-out p${p}: ${GROUP_SIZE} parallel conditional UpdateItems of the rows (no stream, no consumer)`,
+          unit: 'ms',
+          value: round(percentile(rawFanOutMs, p)),
+          baseline: {
+            name: `raw p${p}: PutItem until a GetRecords loop sees it`,
+            value: round(percentile(direct.rawMs, p)),
+          },
+          higherIsBetter: false,
+          params,
+        }),
+      );
       const freshness = [50, 99].flatMap((p) => [
         figure({
           name: `group of ${GROUP_SIZE} freshness p${p}: send until every member's row shows it`,
@@ -147,6 +192,7 @@ export const benchmark: Benchmark = {
       const sendPerMessage = sendUnits.reduce((a, b) => a + b, 0) / samples;
       return [
         ...freshness,
+        ...fanOut,
         figure({
           name: `write units per group message: stream consumer's inbox updates (${GROUP_SIZE} rows, LSI included)`,
           unit: 'WCU',

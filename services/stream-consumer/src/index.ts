@@ -1,5 +1,6 @@
 export type { StreamConsumerConfig } from './config.ts';
 export { streamConsumerConfigSchema } from './config.ts';
+export { buildAdvanceInbox } from './inbox/inbox-requests.ts';
 export { handler } from './lambda.ts';
 export { leaseTableDefinition } from './leases/lease-table.ts';
 export { compareSequenceNumbers, type StreamRecord } from './records/stream-record.ts';

@@ -81,6 +81,8 @@ export const benchmark: Benchmark = {
           await waitUntil(() => rowsAre((r) => r.last_message_uuid === sent.message_uuid), 120_000, 5);
           createdMs.push(performance.now() - t0);
 
+          // Each change starts at a random point of the consumer's poll cycle, as each new message does.
+          await pause();
           const text = `message ${i}, edited`;
           const change = {
             groupUuid: target.groupUuid,
@@ -102,13 +104,14 @@ export const benchmark: Benchmark = {
           // Every other message is deleted, so each delete falls back to the message kept before it.
           if (i % 2 === 1 && previous) {
             const fallback = previous;
+            await pause();
             t0 = performance.now();
             const deleted = await store.deleteMessage({ ...change, seenVersion: 1 });
             if (!deleted.ok) throw new Error(`delete ${i} failed: ${deleted.reason}`);
             await waitUntil(() => rowsAre((r) => r.last_message_uuid === fallback.message_uuid), 120_000, 5);
             deleteMs.push(performance.now() - t0);
           } else previous = sent;
-          await new Promise((r) => setTimeout(r, Math.random() * POLL_INTERVAL_MS));
+          await pause();
         }
         const params = { samples, members: target.members.length, poll_interval_ms: POLL_INTERVAL_MS };
         for (const [what, ms] of [
@@ -150,3 +153,4 @@ export const benchmark: Benchmark = {
 };
 
 const round = (v: number) => Math.round(v * 10) / 10;
+const pause = () => new Promise((r) => setTimeout(r, Math.random() * POLL_INTERVAL_MS));

@@ -36,7 +36,11 @@ export const benchmark: Benchmark = {
       const direct = await measureFreshness(bench, samples, POLL_INTERVAL_MS);
 
       const { table, leaseTable } = await bench.table('bench-group');
-      const group = await writeGroup(ddb, table, GROUP_SIZE);
+      const group = await writeGroup(
+        ddb,
+        table,
+        Array.from({ length: GROUP_SIZE }, () => randomUUID()),
+      );
       const consumer = await startStreamConsumer(
         bench.config(table, leaseTable, { POLL_INTERVAL_MS: String(POLL_INTERVAL_MS) }),
         { logger: silentLogger },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, type MessageItem, messageItem, messageUuidAt } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
@@ -28,7 +29,11 @@ export const benchmark: Benchmark = {
       const { table, leaseTable } = await bench.table('bench-changes');
       const store = new MessageStore(ddb, table);
       const [chat] = await conversations(ddb, table, 1);
-      const group = await writeGroup(ddb, table, GROUP_SIZE);
+      const group = await writeGroup(
+        ddb,
+        table,
+        Array.from({ length: GROUP_SIZE }, () => randomUUID()),
+      );
       const consumer = await startStreamConsumer(
         bench.config(table, leaseTable, { POLL_INTERVAL_MS: String(POLL_INTERVAL_MS) }),
         { logger: silentLogger },

@@ -32,18 +32,16 @@ async function call(
 }
 
 /**
- * Registers one user and renames it, through the users service, so each writes an outbox event that
- * must reach the messaging service's profile replica. A 409 after a retry means the first attempt
- * committed; the user is then looked up by handle.
+ * Registers one user through the users service, retrying through outages. A 409 after a retry means the first
+ * attempt committed; the user is then looked up by handle. Returns their uuid.
  */
-export async function registerAndRename(
+async function register(
   usersUrl: string,
-  n: number,
+  user: { handle: string; displayName: string },
   deadline: number,
-  /** A fresh operator's credential per attempt, since retries may outlast one. */
   authorize: () => Promise<{ authorization: string }>,
 ): Promise<string> {
-  const handle = `fault_${n}_${randomUUID().slice(0, 8)}`;
+  const { handle } = user;
   const created = await call(
     `${usersUrl}/internal/users`,
     {
@@ -51,7 +49,7 @@ export async function registerAndRename(
       authorize,
       body: {
         handle,
-        display_name: `Fault ${n}`,
+        display_name: user.displayName,
         email: `${handle}@example.com`,
         cognito_user_id: randomUUID(),
       },
@@ -69,6 +67,22 @@ export async function registerAndRename(
   }
   if (!uuid)
     throw new Error(`registering ${handle} answered ${created.status} ${JSON.stringify(created.body)}`);
+  return uuid;
+}
+
+/**
+ * Registers one user and renames it, through the users service, so each writes an outbox event that
+ * must reach the messaging service's profile replica.
+ */
+export async function registerAndRename(
+  usersUrl: string,
+  n: number,
+  deadline: number,
+  /** A fresh operator's credential per attempt, since retries may outlast one. */
+  authorize: () => Promise<{ authorization: string }>,
+): Promise<string> {
+  const handle = `fault_${n}_${randomUUID().slice(0, 8)}`;
+  const uuid = await register(usersUrl, { handle, displayName: `Fault ${n}` }, deadline, authorize);
   const renamed = await call(
     `${usersUrl}/internal/users/${uuid}`,
     { method: 'PATCH', authorize, body: { display_name: `Fault ${n} renamed` } },
@@ -88,21 +102,7 @@ export async function registerUsers(
   const handles: string[] = [];
   for (let i = 0; i < n; i++) {
     const handle = `member_${i}_${randomUUID().slice(0, 8)}`;
-    const created = await call(
-      `${usersUrl}/internal/users`,
-      {
-        method: 'POST',
-        authorize,
-        body: {
-          handle,
-          display_name: `Member ${i}`,
-          email: `${handle}@example.com`,
-          cognito_user_id: randomUUID(),
-        },
-      },
-      deadline,
-    );
-    if (created.status !== 201) throw new Error(`registering ${handle} answered ${created.status}`);
+    await register(usersUrl, { handle, displayName: `Member ${i}` }, deadline, authorize);
     handles.push(handle);
   }
   return handles;

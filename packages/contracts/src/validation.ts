@@ -1,4 +1,4 @@
-import { regexes } from 'zod';
+import { regexes, z } from 'zod';
 
 /**
  * Input rules more than one service enforces (the gateway at the edge, the owning service again behind
@@ -56,6 +56,14 @@ export const GROUP_TITLE_MAX = 100;
 export const DEFAULT_GROUP_MAX_MEMBERS = 50;
 /** The setting's ceiling: with the creator, 91 members keep every membership transaction under 100 items. */
 export const GROUP_MAX_MEMBERS_CEILING = 90;
+
+/** `GROUP_MAX_MEMBERS` as the gateway and the messaging service both read it (they must agree). */
+export const groupMaxMembersSetting = z.coerce
+  .number()
+  .int()
+  .min(2)
+  .max(GROUP_MAX_MEMBERS_CEILING)
+  .default(DEFAULT_GROUP_MAX_MEMBERS);
 
 export type GroupTitleCheck = { ok: true; title: string } | { ok: false; codes: ['title_invalid'] };
 

@@ -13,17 +13,16 @@ export interface BenchGroup {
 }
 
 /**
- * A group of `size` members as its start transaction leaves it (META, the first message, a row per member),
- * written with batch writes: a benchmark's set-up, not what it measures.
+ * A group of these members (the first its creator) as its start transaction leaves it (META, the first message,
+ * a row per member), written with batch writes: the set-up of a benchmark or test, not what it measures.
  */
 export async function writeGroup(
   ddb: DynamoDBDocumentClient,
   table: string,
-  size: number,
+  members: string[],
+  title = `group of ${members.length}`,
 ): Promise<BenchGroup> {
   const group = randomUUID();
-  const members = Array.from({ length: size }, () => randomUUID());
-  const title = `bench group of ${size}`;
   const first: NewMessage = {
     groupUuid: group,
     messageUuid: randomUUID(),

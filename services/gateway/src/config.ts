@@ -1,5 +1,5 @@
 import { baseSchema, envBoolean, port, positiveInt, z } from '@cruddur/config';
-import { DEFAULT_GROUP_MAX_MEMBERS, GROUP_MAX_MEMBERS_CEILING } from '@cruddur/contracts';
+import { groupMaxMembersSetting } from '@cruddur/contracts';
 import { signerEnv } from '@cruddur/service-auth';
 
 /** A comma-separated list of origins; empty means no cross-origin access at all. */
@@ -54,12 +54,7 @@ export const gatewayConfigSchema = baseSchema
      * The most members a group may have besides its creator. At most 90, so every membership
      * transaction (a row per member, the group and its message) stays under DynamoDB's 100 items.
      */
-    GROUP_MAX_MEMBERS: z.coerce
-      .number()
-      .int()
-      .min(2)
-      .max(GROUP_MAX_MEMBERS_CEILING)
-      .default(DEFAULT_GROUP_MAX_MEMBERS),
+    GROUP_MAX_MEMBERS: groupMaxMembersSetting,
     /**
      * Local development only: trust the Cognito emulator (an http issuer, and its signing key, which is
      * published in its npm package). Off, the gateway refuses to start with any issuer but a Cognito one.

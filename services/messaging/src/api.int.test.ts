@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
 import { documentClient, sqsClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,19 +23,7 @@ async function start(from: string, to: string, message: string, idempotency_key?
   });
 }
 
-async function allItems(pk: string) {
-  const ddb = documentClient(stack);
-  const out = await ddb.send(
-    new QueryCommand({
-      TableName: f.table.name,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': pk },
-      ConsistentRead: true,
-    }),
-  );
-  ddb.destroy();
-  return out.Items ?? [];
-}
+const allItems = (pk: string) => f.items(pk);
 
 describe('starting a conversation and messaging in it', () => {
   it('creates one conversation with both inbox rows, then reuses it', async () => {

@@ -1,5 +1,5 @@
 import { baseSchema, port, z } from '@cruddur/config';
-import { DEFAULT_GROUP_MAX_MEMBERS, GROUP_MAX_MEMBERS_CEILING } from '@cruddur/contracts';
+import { groupMaxMembersSetting } from '@cruddur/contracts';
 import { DEFAULT_MESSAGE_TABLE } from '@cruddur/ddb';
 import { signerEnv, verifierEnv } from '@cruddur/service-auth';
 
@@ -13,12 +13,7 @@ export const messagingConfigSchema = baseSchema.extend({
   USERS_URL: z.url(),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
   /** Members a group may have besides its creator; the ceiling keeps every membership transaction under 100 items. */
-  GROUP_MAX_MEMBERS: z.coerce
-    .number()
-    .int()
-    .min(2)
-    .max(GROUP_MAX_MEMBERS_CEILING)
-    .default(DEFAULT_GROUP_MAX_MEMBERS),
+  GROUP_MAX_MEMBERS: groupMaxMembersSetting,
   /** How long after sending a message its sender may edit it (deleting has no window). */
   MESSAGE_EDIT_WINDOW_MINUTES: z.coerce.number().int().min(0).max(525_600).default(15),
   ...signerEnv,

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
-import { callJson, documentClient, testStack } from '@cruddur/test-kit';
+import { callJson, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceFixture, startServiceFixture } from '../test/service-fixture.ts';
 import { startMessagingService } from './service.ts';
@@ -21,22 +20,7 @@ const member = (u: User) => ({ uuid: u.uuid, handle: u.handle, display_name: u.d
 const users = (prefix: string, n: number) =>
   Promise.all(Array.from({ length: n }, (_, i) => f.addUser(`${prefix}${i}`)));
 
-async function items(pk: string) {
-  const ddb = documentClient(stack);
-  try {
-    const out = await ddb.send(
-      new QueryCommand({
-        TableName: f.table.name,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ConsistentRead: true,
-      }),
-    );
-    return out.Items ?? [];
-  } finally {
-    ddb.destroy();
-  }
-}
+const items = (pk: string) => f.items(pk);
 const row = async (owner: string, group: string) =>
   (await items(keys.inboxPartition(owner))).find((r) => r.sk === group);
 

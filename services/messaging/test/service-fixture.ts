@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '@cruddur/config';
 import type { UserSnapshot } from '@cruddur/contracts';
 import { silentLogger } from '@cruddur/logger';
@@ -36,6 +37,8 @@ export interface ServiceFixture {
   deadLetters: TestQueue;
   /** A store on the same table with its own client, for arranging and checking data directly. */
   store: MessageStore;
+  /** Every item of one partition, strongly consistent: what the service wrote. */
+  items(pk: string): Promise<NonNullable<QueryCommandOutput['Items']>>;
   call(path: string, init?: FixtureCallOptions): Promise<JsonResponse>;
   /** Puts a profile straight into the replica (arranging a test), as if its event had been applied. */
   addUser(handle: string, version?: number): Promise<UserSnapshot>;
@@ -108,6 +111,17 @@ export async function startServiceFixture(
     queue,
     deadLetters,
     store,
+    async items(pk) {
+      const out = await ddb.send(
+        new QueryCommand({
+          TableName: table.name,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+        }),
+      );
+      return out.Items ?? [];
+    },
     async call(path, { as, ...init } = {}) {
       const auth = as === undefined ? {} : await keys.asUser('messaging', as);
       return callJson(`${service.url}${path}`, { ...init, headers: { ...auth, ...init.headers } });

@@ -253,17 +253,21 @@ export class Groups {
   ): Promise<Map<string, ProfileRow>> {
     const { store } = this.options;
     const profiles = await store.getProfiles([userUuid, ...given.map((m) => m.uuid)]);
-    for (const m of given) {
-      if (profiles.has(m.uuid)) continue;
-      await store.putProfile({
-        uuid: m.uuid,
-        handle: m.handle,
-        display_name: m.display_name,
-        bio: null,
-        version: 0,
-      });
+    const missing = given.filter((m) => !profiles.has(m.uuid));
+    // All at once: a group of 50 people who all signed up a moment ago is 50 conditional puts.
+    await Promise.all(
+      missing.map((m) =>
+        store.putProfile({
+          uuid: m.uuid,
+          handle: m.handle,
+          display_name: m.display_name,
+          bio: null,
+          version: 0,
+        }),
+      ),
+    );
+    for (const m of missing)
       profiles.set(m.uuid, { uuid: m.uuid, handle: m.handle, display_name: m.display_name });
-    }
     return profiles;
   }
 }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isEventOfType } from '@cruddur/contracts';
 import {
-  groupConversationItem,
   groupInboxItem,
   keys,
   type MessageItem,
@@ -11,7 +10,13 @@ import {
   type SystemEvent,
 } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
-import { createWorld, nextTimestamp, streamRecordOf, type TestWorld } from '@cruddur/stream-testing';
+import {
+  createWorld,
+  nextTimestamp,
+  streamRecordOf,
+  type TestWorld,
+  writeGroup,
+} from '@cruddur/stream-testing';
 import { testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordHandler } from './record-handler.ts';
@@ -54,29 +59,7 @@ function draft(
 }
 
 /** A group as its start transaction leaves it: META, the first message and every member's row. */
-async function startGroup(members: string[], title?: string) {
-  const group = randomUUID();
-  const first = draft(group, members[0]!, members, 'welcome', title ? { title } : {});
-  const firstItem = messageItem(first);
-  await put(
-    groupConversationItem({
-      groupUuid: group,
-      members,
-      createdBy: members[0]!,
-      title,
-      createdAt: first.createdAt,
-      firstMessageKey: firstItem.sk,
-    }),
-  );
-  await put(firstItem);
-  for (const owner of members)
-    await put(
-      owner === members[0]
-        ? groupInboxItem(owner, first, 0, firstItem.sk, firstItem.sk)
-        : groupInboxItem(owner, first, 1, firstItem.sk),
-    );
-  return { group, first: firstItem };
-}
+const startGroup = (members: string[], title?: string) => writeGroup(world.ddb, world.table, members, title);
 
 async function stored(m: NewMessage): Promise<MessageItem> {
   const item = messageItem(m);

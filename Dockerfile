@@ -65,7 +65,9 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||'')+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
 # The services handle SIGTERM themselves (stop taking work, finish in flight, checkpoint), so node runs as PID 1.
-CMD ["node", "main.mjs"]
+# The V8 heap limits are SERVICE_NODE_FLAGS in deploy/docker/src/bundle.ts (why they are what they are is
+# said there); scripts/up runs the same bundle with the same flags, and dockerfile.test.ts keeps the two equal.
+CMD ["node", "--max-old-space-size=192", "--max-semi-space-size=16", "main.mjs"]
 
 FROM runtime AS gateway
 ENV PORT=4567

@@ -1,11 +1,25 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { SERVICE_NODE_FLAGS } from '../deploy/docker/src/bundle.ts';
 import { SERVICE_NAMES } from '../scripts/lib/service-process.ts';
 import { startSystem } from '../scripts/lib/system.ts';
 import { getJson, rssBytes, type SignedInUser, sendMessage, signInSeedUsers } from './lib/traffic.ts';
 import { type BenchFigure, type Benchmark, chartSamples, figure, percentile } from './lib.ts';
 
 const MB = 1024 * 1024;
+
+/** RSS in MB of a Node process that does nothing: the part of every service's RSS that is Node itself. */
+async function emptyNodeRss(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  try {
+    await delay(1_000);
+    const rss = child.pid === undefined ? undefined : await rssBytes(child.pid);
+    return rss === undefined ? Number.NaN : Math.round((rss / MB) * 10) / 10;
+  } finally {
+    child.kill();
+  }
+}
 
 /** Least-squares slope of y over x. */
 function slope(points: { x: number; y: number }[]): number {
@@ -48,7 +62,16 @@ export const benchmark: Benchmark = {
       serviceEnv: { gateway: { RATE_LIMIT_BURST: '100000', RATE_LIMIT_PER_SECOND: '100000' } },
     });
     try {
+      // Idle: started, seeded users, no traffic yet; beside the floor of any Node process on this machine.
       await system.runScript('db/seed');
+      await delay(ctx.quick ? 1_000 : 5_000);
+      const idle = new Map<string, number>();
+      for (const name of SERVICE_NAMES) {
+        const pid = system.services[name]?.pid;
+        const rss = pid === undefined ? undefined : await rssBytes(pid);
+        if (rss !== undefined) idle.set(name, rss / MB);
+      }
+      const emptyNode = await emptyNodeRss();
       const users = await signInSeedUsers(system.env);
       // Conversations each user is a member of (learned from sends), so every send by group is allowed.
       const groupsOf = new Map<string, string[]>();
@@ -197,6 +220,21 @@ export const benchmark: Benchmark = {
           },
         }),
       ];
+      for (const [name, mb] of idle) {
+        figures.push(
+          figure({
+            name: `${name} RSS idle (started, no traffic yet)`,
+            unit: 'MB',
+            value: Math.round(mb * 10) / 10,
+            baseline: {
+              name: 'an empty Node process (node -e with a timer), same machine',
+              value: emptyNode,
+            },
+            higherIsBetter: false,
+            params: { node_flags: SERVICE_NODE_FLAGS.join(' ') },
+          }),
+        );
+      }
       for (const [name, series] of samples) {
         const afterWarmup = series.filter((s) => s.atSeconds >= 0);
         const first = afterWarmup[0];

@@ -13,8 +13,12 @@ const program = new Command('up')
   .option('--persist', 'keep all data on disk in .data/stack between runs (default: in memory)')
   .option('--data-dir <dir>', 'keep data on disk in this directory (implies --persist)')
   .option('--verbose', 'print every service log line here instead of .data/logs/')
+  .option(
+    '--dev',
+    'run the services from their TypeScript sources and restart each when one of its files changes (default: the production bundles, rebuilt when sources changed)',
+  )
   .parse();
-const opts = program.opts<{ persist?: boolean; dataDir?: string; verbose?: boolean }>();
+const opts = program.opts<{ persist?: boolean; dataDir?: string; verbose?: boolean; dev?: boolean }>();
 
 const gatewayUrl = `http://127.0.0.1:${DEFAULT_PORTS.gateway}`;
 
@@ -44,6 +48,7 @@ const system = await startSystem({
   logDir,
   onStep: out.onStep,
   logger,
+  mode: opts.dev ? 'dev' : 'bundle',
 }).catch((err: unknown) => {
   out.failed(err);
   process.exit(1);

@@ -2,14 +2,31 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { SERVICE_NODE_FLAGS } from '@cruddur/deploy-docker/bundle';
 import { StartupError, stopChild, waitFor } from '@cruddur/local-stack';
 import { privateKeyFile } from '@cruddur/service-auth';
+import { bundlePath } from './bundles.ts';
 import { REPO_ROOT } from './script-env.ts';
 
 export const SERVICE_NAMES = ['users', 'messaging', 'stream-consumer', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export type OutputMode = 'inherit' | 'ignore' | { file: string };
+
+/**
+ * How a service's code is run: `bundle` is production's way (the esbuild bundle the images run, under the
+ * same Node flags; build it first with ensureBundles); `dev` runs the TypeScript sources through tsx and
+ * restarts the service when one of its files changes (`scripts/up --dev`).
+ */
+export type RunMode = 'bundle' | 'dev';
+
+/** The command line that starts a service in `mode`, from the repository root. */
+export function serviceCommand(name: ServiceName, mode: RunMode): string[] {
+  if (mode === 'dev') {
+    return ['--watch', '--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')];
+  }
+  return [...SERVICE_NODE_FLAGS, bundlePath(name)];
+}
 
 /**
  * The signing key a service is started with: each caller gets its own private key file from the
@@ -25,8 +42,8 @@ export function signingKeyEnv(
 }
 
 /**
- * One service running as its own Node process, exactly as in production (main.ts, env only), so it can
- * be stopped with SIGTERM or crashed with kill -9 and started again.
+ * One service running as its own Node process, exactly as in production (its bundle, its Node flags, env
+ * only), so it can be stopped with SIGTERM or crashed with kill -9 and started again.
  */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
@@ -37,6 +54,7 @@ export class ServiceProcess {
     readonly port: number,
     private readonly env: Record<string, string>,
     private readonly output: OutputMode = 'ignore',
+    private readonly mode: RunMode = 'bundle',
   ) {}
 
   get url(): string {
@@ -54,10 +72,9 @@ export class ServiceProcess {
    * whether it exited or never got ready, and where its output went.
    */
   async start(timeoutMs = 60_000): Promise<void> {
-    const entry = join(REPO_ROOT, 'services', this.name, 'src', 'main.ts');
     const toFile = typeof this.output === 'object';
     if (toFile) this.log ??= createWriteStream((this.output as { file: string }).file, { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const child = spawn(process.execPath, serviceCommand(this.name, this.mode), {
       cwd: join(REPO_ROOT, 'services', this.name),
       env: { ...process.env, ...this.env, PORT: String(this.port) },
       stdio: [
@@ -77,7 +94,7 @@ export class ServiceProcess {
         const res = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(2_000) });
         if (res.status !== 200) throw new Error(`readyz ${res.status}: ${await res.text()}`);
       },
-      { timeoutMs, intervalMs: 200, isDead: () => !this.running },
+      { timeoutMs, intervalMs: 50, isDead: () => !this.running },
     ).catch((err: Error) => {
       const why = this.running
         ? `its /readyz did not answer 200 within ${Math.round(timeoutMs / 1000)} s (${err.message.split(': ').at(-1)})`

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import {
@@ -16,6 +17,10 @@ import {
 } from '@cruddur/local-stack';
 import { type Logger, silentLogger } from '@cruddur/logger';
 import { ensureServiceKeys } from '@cruddur/service-auth';
+import { migrateUsersDatabase } from '@cruddur/users';
+import { createDatabase } from '../db/lib/database.ts';
+import { loadSchema } from '../ddb/lib/tables.ts';
+import { ensureBundles } from './bundles.ts';
 import {
   CognitoIdentityProviderClient,
   ensureQueue,
@@ -27,6 +32,7 @@ import { localEnvFile, REPO_ROOT } from './script-env.ts';
 import { LOCAL_USER_POOL_NAME } from './seed-users.ts';
 import {
   type OutputMode,
+  type RunMode,
   SERVICE_NAMES,
   type ServiceName,
   ServiceProcess,
@@ -45,8 +51,18 @@ export const DEFAULT_PORTS = {
   'stream-consumer': 4573,
 } as const;
 
-/** The steps of a start, in order; each dependency is a step of its own inside `dependencies`. */
-export type StepName = DependencyName | 'dependencies' | 'provision' | 'schemas' | 'services' | 'seed';
+/**
+ * The steps of a start; each dependency is a step of its own inside `dependencies`. Steps overlap: each
+ * dependency's own setup starts as soon as it answers, and the bundles are checked meanwhile.
+ */
+export type StepName =
+  | DependencyName
+  | 'dependencies'
+  | 'build'
+  | 'provision'
+  | 'schemas'
+  | 'services'
+  | 'seed';
 
 /** A step finished (with its time, and its port for a dependency) or failed (with its error). */
 export type StepEvent =
@@ -71,6 +87,8 @@ export interface SystemOptions {
   keysDir?: string;
   /** Extra env for the services (e.g. shorter lease durations in tests). */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** `bundle` (default): the production bundles, built first when older than their sources; `dev`: tsx, restart on change. */
+  mode?: RunMode;
   logger?: Logger;
 }
 
@@ -86,14 +104,34 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+/** A promise and its resolve, for a step that waits on another's event. */
+function later<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+const MESSAGE_TABLE = 'cruddur-messages';
+const LEASE_TABLE = 'cruddur-stream-leases';
+const REGION = 'us-east-1';
+// Emulators accept any credentials; explicit ones keep a developer's real AWS profile out of it.
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
 /**
  * Brings up the whole system: the local stack, queues/topic/user pool, schemas, the four services as
  * separate processes and (optionally) seed data. Used by `scripts/up`, fault injection and benchmarks.
+ * Each dependency's setup starts as soon as that dependency answers (the users database once PostgreSQL
+ * does, the tables once DynamoDB Local does, queues and the pool once SQS and Cognito do), while the slowest
+ * one is still starting; the schema steps run in this process, with the same code `scripts/setup` runs.
  */
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const logger = options.logger ?? silentLogger;
   const fixed = options.ports === 'fixed';
   const output = options.output ?? 'ignore';
+  const mode = options.mode ?? 'bundle';
+  const wanted = new Set(options.services ?? SERVICE_NAMES);
   const timings: Record<string, number> = {};
   const phase = async <T>(name: StepName, fn: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -111,41 +149,113 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     return result;
   };
 
-  const stack = await phase('dependencies', async () => {
-    // Every fixed port at once, the services' too, so one line names all that are taken, before anything starts.
-    if (fixed) await assertPortsFree(namedPorts());
-    return startLocalStack({
-      dataDir: options.dataDir ? join(options.dataDir, 'stack') : undefined,
-      ports: fixed ? DEFAULT_PORTS : {},
-      logDir: options.logDir,
-      onReady: ({ name, ms, port }) => options.onStep?.({ step: name, state: 'done', ms, port }),
-      logger,
-    });
-  });
-  Object.assign(
-    timings,
-    Object.fromEntries(Object.entries(stack.timings).map(([k, v]) => [`dependency:${k}`, v])),
-  );
   const services: Partial<Record<ServiceName, ServiceProcess>> = {};
   // Keys made for a throwaway system go with it; the developer stack keeps .data/keys across runs.
   const temporaryKeys =
     options.keysDir === undefined && !fixed ? mkdtempSync(join(tmpdir(), 'cruddur-keys-')) : undefined;
+  let stack: LocalStack | undefined;
   const stopAll = async () => {
     for (const name of [...SERVICE_NAMES].reverse()) await services[name]?.stop();
     for (const service of Object.values(services)) service.closeLog();
-    await stack.stop();
+    await stack?.stop();
     if (temporaryKeys) rmSync(temporaryKeys, { recursive: true, force: true });
   };
 
+  // Filled in as steps finish; each service starts with what is known once its own prerequisites are done.
+  const env: Record<string, string> = baseEnv();
+  let stackStarted: Promise<LocalStack> | undefined;
+  let aborted = false;
   try {
+    // Every fixed port at once, the services' too, so one line names all that are taken, before anything starts.
+    if (fixed) await assertPortsFree(namedPorts());
+    const ready = {
+      postgres: later<string>(),
+      dynamodb: later<string>(),
+      sqs: later<string>(),
+      cognito: later<string>(),
+    };
+    stackStarted = phase('dependencies', () =>
+      startLocalStack({
+        dataDir: options.dataDir ? join(options.dataDir, 'stack') : undefined,
+        ports: fixed ? DEFAULT_PORTS : {},
+        logDir: options.logDir,
+        onReady: ({ name, ms, port, endpoint }) => {
+          Object.assign(env, endpointEnv(name, endpoint));
+          options.onStep?.({ step: name, state: 'done', ms, port });
+          ready[name].resolve(endpoint);
+        },
+        logger,
+      }),
+    ).then((s) => {
+      stack = s;
+      return s;
+    });
+    const dependencies = stackStarted;
+    // The steps below wait on dependencies that may never answer; they must not outlive a failed start.
+    const orFailed = <T>(step: Promise<T>) => Promise.race([step, dependencies.then(() => step)]);
+
+    // loadSchema needs the stream consumer's lease table definition; its package takes a while to load, so
+    // it loads while the dependencies start instead of after DynamoDB Local answers.
+    void import('@cruddur/stream-consumer').catch(() => undefined);
     const keysDir = options.keysDir ?? temporaryKeys ?? join(REPO_ROOT, '.data', 'keys');
-    const [env, keys] = await phase('provision', () =>
-      Promise.all([provision(stack), ensureServiceKeys(keysDir)]),
+    const build = mode === 'bundle' ? phase('build', () => ensureBundles([...wanted])) : Promise.resolve([]);
+    const provisioned = orFailed(
+      Promise.all([ready.sqs.promise, ready.cognito.promise]).then(([sqsEndpoint, cognitoEndpoint]) =>
+        phase('provision', async () => {
+          const [queues, keys] = await Promise.all([
+            provision(sqsEndpoint, cognitoEndpoint),
+            ensureServiceKeys(keysDir),
+          ]);
+          // Every service trusts the public set; scripts sign as operators; each caller gets its own key below.
+          Object.assign(env, queues, {
+            SERVICE_KEYS_DIR: keys.dir,
+            SERVICE_AUTH_PUBLIC_KEYS_FILE: keys.publicKeysPath,
+            OPS_SERVICE_AUTH_PRIVATE_KEY_FILE: keys.privateKeyPath('ops'),
+          });
+        }),
+      ),
     );
-    // Every service trusts the public set; scripts sign as operators; each caller gets its own key below.
-    env.SERVICE_KEYS_DIR = keys.dir;
-    env.SERVICE_AUTH_PUBLIC_KEYS_FILE = keys.publicKeysPath;
-    env.OPS_SERVICE_AUTH_PRIVATE_KEY_FILE = keys.privateKeyPath('ops');
+    // Two chains, each starting when its dependency answers; the step's time is the longer one's work.
+    const schemaWork: number[] = [];
+    const timed = async (work: () => Promise<void>) => {
+      const t = performance.now();
+      await work();
+      schemaWork.push(performance.now() - t);
+    };
+    const usersDatabase = orFailed(
+      ready.postgres.promise.then((adminUrl) =>
+        timed(async () => {
+          const url = databaseUrl(adminUrl);
+          await createDatabase(url);
+          await migrateUsersDatabase(url, { logger });
+        }),
+      ),
+    );
+    const tables = orFailed(
+      ready.dynamodb.promise.then((endpoint) =>
+        timed(async () => {
+          const client = new DynamoDBClient({ region: REGION, credentials: LOCAL_CREDENTIALS, endpoint });
+          try {
+            await loadSchema(client, { messageTable: MESSAGE_TABLE, leaseTable: LEASE_TABLE });
+          } finally {
+            client.destroy();
+          }
+        }),
+      ),
+    );
+    const schemas = Promise.all([usersDatabase, tables]).then(
+      () => {
+        const ms = Math.round(Math.max(...schemaWork));
+        timings.schemas = ms;
+        logger.info({ phase: 'schemas', ms }, 'phase done');
+        options.onStep?.({ step: 'schemas', state: 'done', ms });
+      },
+      (error: unknown) => {
+        options.onStep?.({ step: 'schemas', state: 'failed', error });
+        throw error;
+      },
+    );
+
     const servicePorts = Object.fromEntries(
       await Promise.all(
         SERVICE_NAMES.map(async (n) => [n, fixed ? DEFAULT_PORTS[n] : await freePort()] as const),
@@ -155,29 +265,50 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     env.MESSAGING_URL = `http://127.0.0.1:${servicePorts.messaging}`;
     env.GATEWAY_URL = `http://127.0.0.1:${servicePorts.gateway}`;
 
-    const runScript = (name: string, args: string[] = []) => runTsScript(name, args, env, output);
-    await phase('schemas', async () => {
-      await runScript('db/create');
-      await runScript('db/migrate');
-      await runScript('ddb/schema-load');
-    });
-
-    const wanted = new Set(options.services ?? SERVICE_NAMES);
-    await phase('services', () =>
-      Promise.all(
-        SERVICE_NAMES.filter((n) => wanted.has(n)).map(async (name) => {
-          const service = new ServiceProcess(
-            name,
-            servicePorts[name],
-            { ...env, ...signingKeyEnv(name, env), ...options.serviceEnv?.[name] },
-            output,
-          );
-          services[name] = service;
-          await service.start();
-        }),
-      ),
+    // What each service needs before it can start: users its database, messaging and the stream consumer
+    // the tables, all of them the queues and keys. The gateway is ready only once users and messaging are.
+    const prerequisites: Record<ServiceName, Promise<unknown>[]> = {
+      users: [usersDatabase, provisioned],
+      messaging: [tables, provisioned],
+      'stream-consumer': [tables, provisioned],
+      gateway: [provisioned],
+    };
+    let servicesStarted: number | undefined;
+    const servicesUp = Promise.all(
+      SERVICE_NAMES.filter((n) => wanted.has(n)).map(async (name) => {
+        await Promise.all([...prerequisites[name], build]);
+        // Another step failed meanwhile and everything is being stopped: start nothing more.
+        if (aborted) return;
+        servicesStarted ??= performance.now();
+        const service = new ServiceProcess(
+          name,
+          servicePorts[name],
+          { ...env, ...signingKeyEnv(name, env), ...options.serviceEnv?.[name] },
+          output,
+          mode,
+        );
+        services[name] = service;
+        await service.start();
+      }),
+    ).then(
+      () => {
+        const ms = Math.round(performance.now() - (servicesStarted ?? performance.now()));
+        timings.services = ms;
+        logger.info({ phase: 'services', ms }, 'phase done');
+        options.onStep?.({ step: 'services', state: 'done', ms });
+      },
+      (error: unknown) => {
+        options.onStep?.({ step: 'services', state: 'failed', error });
+        throw error;
+      },
+    );
+    const [started] = await Promise.all([dependencies, provisioned, schemas, build, servicesUp]);
+    Object.assign(
+      timings,
+      Object.fromEntries(Object.entries(started.timings).map(([k, v]) => [`dependency:${k}`, v])),
     );
 
+    const runScript = (name: string, args: string[] = []) => runTsScript(name, args, env, output);
     if (options.seed) {
       await phase('seed', async () => {
         await runScript('db/seed');
@@ -186,11 +317,22 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       });
     }
 
-    return { stack, env, services, gatewayUrl: env.GATEWAY_URL, timings, runScript, stop: stopAll };
+    return { stack: started, env, services, gatewayUrl: env.GATEWAY_URL, timings, runScript, stop: stopAll };
   } catch (err) {
+    // A start that failed half-way: whatever is up goes down, the stack once it has finished starting (a
+    // stack that fails to start stops what it started itself).
+    aborted = true;
+    await stackStarted?.catch(() => undefined);
     await stopAll();
     throw err;
   }
+}
+
+/** The users database on the stack's PostgreSQL, from its admin URL. */
+function databaseUrl(adminUrl: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = '/cruddur';
+  return url.toString();
 }
 
 /** The fixed ports with what listens there, for the message when one is taken. */
@@ -204,39 +346,55 @@ function namedPorts() {
 /** The reference frontend's dev server, under both of the names a browser may use for it. */
 export const LOCAL_CORS_ORIGINS = 'http://localhost:3000,http://127.0.0.1:3000';
 
-async function provision(stack: LocalStack): Promise<Record<string, string>> {
-  const region = 'us-east-1';
-  // Emulators accept any credentials; explicit ones keep a developer's real AWS profile out of it.
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const sqs = new SQSClient({ region, credentials, endpoint: stack.endpoints.sqsEndpoint });
-  const sns = new SNSClient({ region, credentials, endpoint: stack.endpoints.sqsEndpoint });
+/** What every service and script is given whatever the stack's ports: region, credentials, tables, flags. */
+function baseEnv(): Record<string, string> {
+  return {
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    LOG_LEVEL: 'info',
+    DDB_MESSAGE_TABLE: MESSAGE_TABLE,
+    DDB_LEASE_TABLE: LEASE_TABLE,
+    // The Cognito emulator's issuer is http and its signing key is published: trusted only here.
+    AUTH_LOCAL_TRUST: 'true',
+    CORS_ORIGINS: LOCAL_CORS_ORIGINS,
+  };
+}
+
+/** The env vars that point at one dependency, once it answers. */
+function endpointEnv(name: DependencyName, endpoint: string): Record<string, string> {
+  switch (name) {
+    case 'postgres':
+      return { DATABASE_URL: databaseUrl(endpoint), POSTGRES_ADMIN_URL: endpoint };
+    case 'dynamodb':
+      return { DDB_ENDPOINT: endpoint };
+    case 'sqs':
+      return { SQS_ENDPOINT: endpoint, SNS_ENDPOINT: endpoint };
+    case 'cognito':
+      return { COGNITO_ENDPOINT: endpoint };
+  }
+}
+
+/** Queues, the topic and the user pool, on the SQS/SNS and Cognito emulators; their URLs and ids as env vars. */
+async function provision(sqsEndpoint: string, cognitoEndpoint: string): Promise<Record<string, string>> {
+  const credentials = LOCAL_CREDENTIALS;
+  const sqs = new SQSClient({ region: REGION, credentials, endpoint: sqsEndpoint });
+  const sns = new SNSClient({ region: REGION, credentials, endpoint: sqsEndpoint });
   const cognito = new CognitoIdentityProviderClient({
-    region,
+    region: REGION,
     credentials,
-    endpoint: stack.endpoints.cognitoEndpoint,
+    endpoint: cognitoEndpoint,
   });
   try {
-    const usersEvents = await ensureQueueWithDlq(sqs, 'users-events');
-    const messageEvents = await ensureQueueWithDlq(sqs, 'message-events');
-    const streamDlq = await ensureQueue(sqs, 'stream-dlq');
+    const [usersEvents, messageEvents, streamDlq, pool] = await Promise.all([
+      ensureQueueWithDlq(sqs, 'users-events'),
+      ensureQueueWithDlq(sqs, 'message-events'),
+      ensureQueue(sqs, 'stream-dlq'),
+      ensureUserPool(cognito, LOCAL_USER_POOL_NAME),
+    ]);
     const topicArn = await ensureTopicFanout(sns, 'message-events', [messageEvents.arn]);
-    const pool = await ensureUserPool(cognito, LOCAL_USER_POOL_NAME);
-    const database = new URL(stack.endpoints.postgresUrl);
-    database.pathname = '/cruddur';
     return {
-      AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      LOG_LEVEL: 'info',
-      DDB_ENDPOINT: stack.endpoints.dynamodbEndpoint,
-      SQS_ENDPOINT: stack.endpoints.sqsEndpoint,
-      SNS_ENDPOINT: stack.endpoints.sqsEndpoint,
-      COGNITO_ENDPOINT: stack.endpoints.cognitoEndpoint,
-      DATABASE_URL: database.toString(),
-      POSTGRES_ADMIN_URL: stack.endpoints.postgresUrl,
-      DDB_MESSAGE_TABLE: 'cruddur-messages',
-      DDB_LEASE_TABLE: 'cruddur-stream-leases',
       USERS_EVENTS_QUEUE_URL: usersEvents.url,
       USERS_EVENTS_DLQ_URL: usersEvents.dlqUrl,
       MESSAGE_EVENTS_QUEUE_URL: messageEvents.url,
@@ -245,10 +403,7 @@ async function provision(stack: LocalStack): Promise<Record<string, string>> {
       STREAM_DLQ_URL: streamDlq.url,
       COGNITO_USER_POOL_ID: pool.userPoolId,
       COGNITO_CLIENT_ID: pool.clientId,
-      COGNITO_ISSUER: `${stack.endpoints.cognitoEndpoint}/${pool.userPoolId}`,
-      // The Cognito emulator's issuer is http and its signing key is published: trusted only here.
-      AUTH_LOCAL_TRUST: 'true',
-      CORS_ORIGINS: LOCAL_CORS_ORIGINS,
+      COGNITO_ISSUER: `${cognitoEndpoint}/${pool.userPoolId}`,
     };
   } finally {
     sqs.destroy();

@@ -8,6 +8,7 @@ import type { StepEvent, StepName } from './system.ts';
 const STEP_LABELS: Record<StepName, string> = {
   ...DEPENDENCY_LABELS,
   dependencies: 'dependencies',
+  build: 'service bundles (esbuild, when sources changed)',
   provision: 'queues, topic, user pool and service keys',
   schemas: 'schemas: users migrations, DynamoDB tables',
   services: 'services: users, messaging, stream-consumer, gateway',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, SERVICE_PORTS, SERVICES } from '../src/bundle.ts';
+import { REPO_ROOT, SERVICE_NODE_FLAGS, SERVICE_PORTS, SERVICES } from '../src/bundle.ts';
 import { loadCompose } from '../src/compose.ts';
 
 // No Docker engine here: the Dockerfile is checked by construction. Its build step (the esbuild bundle) runs
@@ -72,7 +72,10 @@ describe('Dockerfile', () => {
       expect(healthcheck).toContain("fetch('http://127.0.0.1:'+(process.env.PORT||'')+'/healthz')");
       const copies = stage(name)!.lines.filter((l) => l.startsWith('COPY'));
       expect(copies).toEqual([`COPY --from=build /out/${name}/main.mjs ./main.mjs`]);
-      expect(lines.filter((l) => l.startsWith('CMD')).at(-1)).toBe('CMD ["node", "main.mjs"]');
+      // The same Node flags as scripts/up gives the same bundle.
+      expect(lines.filter((l) => l.startsWith('CMD')).at(-1)).toBe(
+        `CMD ${JSON.stringify(['node', ...SERVICE_NODE_FLAGS, 'main.mjs']).replaceAll(',', ', ')}`,
+      );
     },
   );
 

@@ -1,4 +1,9 @@
-import { type Message, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  type Message,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { AppError, type EventEnvelope, parseEventJson } from '@cruddur/contracts';
 import { type Logger, withRequestContext } from '@cruddur/logger';
 import { Consumer } from 'sqs-consumer';
@@ -34,8 +39,8 @@ export interface EventConsumerOptions {
 }
 
 /** Seconds before a failed message is seen again: 1, 2, 4 ... up to 30, by how often it was received. */
-function retryDelaySeconds(messages: Message[]): number {
-  const received = Number(messages[0]?.Attributes?.ApproximateReceiveCount ?? 1);
+function retryDelaySeconds(message: Message | undefined): number {
+  const received = Number(message?.Attributes?.ApproximateReceiveCount ?? 1);
   return Math.min(30, 2 ** Math.max(0, received - 1));
 }
 
@@ -65,16 +70,55 @@ export class EventConsumer {
       waitTimeSeconds: options.waitTimeSeconds ?? 20,
       visibilityTimeout: visibility,
       heartbeatInterval: Math.max(1, Math.floor(visibility / 3)),
-      terminateVisibilityTimeout: retryDelaySeconds,
+      // Only when the whole batch fails (handleBatch itself threw); single failures are delayed below.
+      terminateVisibilityTimeout: (messages) => retryDelaySeconds(messages[0]),
       messageSystemAttributeNames: ['ApproximateReceiveCount'],
       messageAttributeNames: ['All'],
       pollingCompleteWaitTimeMs: 10_000,
-      handleMessage: (message) => this.handleMessage(message),
+      strictReturn: true,
+      // A batch handler, so what was handled is deleted with one DeleteMessageBatch per receive instead of a
+      // DeleteMessage per event (the gateway's feed gets three events per message sent).
+      handleMessageBatch: (messages) => this.handleBatch(messages),
     });
     this.consumer.on('error', (err) => this.logger.warn({ err }, 'queue error'));
-    this.consumer.on('processing_error', (err) =>
-      this.logger.warn({ err }, 'event handling failed; it will be retried'),
+  }
+
+  /**
+   * Handles every message of a receive at once and answers those to delete; each failed one is put back with
+   * its own growing delay, as a single message's failure was before batching.
+   */
+  private async handleBatch(messages: Message[]): Promise<Message[]> {
+    const failed: Message[] = [];
+    const done = await Promise.all(
+      messages.map(async (message) => {
+        try {
+          return await this.handleMessage(message);
+        } catch (err) {
+          this.logger.warn(
+            { err, messageId: message.MessageId },
+            'event handling failed; it will be retried',
+          );
+          failed.push(message);
+          return undefined;
+        }
+      }),
     );
+    if (failed.length > 0) {
+      await this.options.sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.options.queueUrl,
+            Entries: failed.map((m, i) => ({
+              Id: String(i),
+              ReceiptHandle: m.ReceiptHandle,
+              VisibilityTimeout: retryDelaySeconds(m),
+            })),
+          }),
+        )
+        // Not fatal: the message comes back anyway once its visibility timeout runs out.
+        .catch((err: unknown) => this.logger.warn({ err }, 'could not delay failed events'));
+    }
+    return done.filter((m): m is Message => m !== undefined);
   }
 
   private async handleMessage(message: Message): Promise<Message | undefined> {

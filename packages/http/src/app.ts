@@ -79,17 +79,18 @@ export function createApp<E extends AppEnv = AppEnv>({
     const started = performance.now();
     await withRequestContext({ requestId }, () => next());
     // Probes are polled constantly; logging them would drown everything else.
-    if (c.req.path === '/healthz' || c.req.path === '/readyz' || c.req.path === '/metrics') return;
-    withRequestContext({ requestId }, () =>
-      logger.info(
-        {
-          method: c.req.method,
-          path: c.req.path,
-          status: c.res.status,
-          ms: Math.round(performance.now() - started),
-        },
-        'request',
-      ),
+    const path = c.req.path;
+    if (path === '/healthz' || path === '/readyz' || path === '/metrics') return;
+    // The id is given here rather than by entering the request's context a second time just to log.
+    logger.info(
+      {
+        request_id: requestId,
+        method: c.req.method,
+        path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
     );
   });
 

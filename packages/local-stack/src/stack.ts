@@ -30,6 +30,8 @@ export interface LocalStackOptions {
 export interface DependencyReady {
   name: DependencyName;
   port: number;
+  /** Where to reach it: PostgreSQL's admin URL, the others' HTTP endpoint (as in LocalStackEndpoints). */
+  endpoint: string;
   /** Milliseconds from launch to answering requests. */
   ms: number;
 }
@@ -127,6 +129,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     logFile: logFile('cognito'),
   });
   const deps: Record<DependencyName, Dependency> = { postgres, dynamodb, sqs, cognito };
+  const endpointOf: Record<DependencyName, () => string> = {
+    postgres: () => postgres.url,
+    dynamodb: () => dynamodb.endpoint,
+    sqs: () => sqs.endpoint,
+    cognito: () => cognito.endpoint,
+  };
   const active = ALL.filter((n) => wanted.has(n)).map((n) => deps[n]);
 
   const pidFile = join(root, 'stack.pids');
@@ -184,7 +192,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           { dependency: dep.name, port: dep.port, pid: dep.pid, ms: timings[dep.name] },
           'dependency ready',
         );
-        options.onReady?.({ name: dep.name, port: dep.port, ms: timings[dep.name]! });
+        options.onReady?.({
+          name: dep.name,
+          port: dep.port,
+          ms: timings[dep.name]!,
+          endpoint: endpointOf[dep.name](),
+        });
       }),
     );
   } catch (err) {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createSnsClient, createSqsClient, createStreamsClient } from '@cruddur/aws';
 import { loadConfig } from '@cruddur/config';
+import type { MessageItem } from '@cruddur/ddb';
 import {
   createDocumentClient,
   inboxItemSchema,
@@ -18,6 +20,7 @@ import { sleep } from '@cruddur/http';
 import { type LocalStack, startLocalStack } from '@cruddur/local-stack';
 import { silentLogger } from '@cruddur/logger';
 import {
+  buildAdvanceInbox,
   compareSequenceNumbers,
   leaseTableDefinition,
   type StreamConsumerConfig,
@@ -194,6 +197,9 @@ export interface CatchUpResult {
   messages: number;
   rawRecords: number;
   rawSeconds: number;
+  /** The raw inbox moves of the same backlog (see rawInboxMoves): how long they took, and how many were sent. */
+  movesSeconds: number;
+  moves: number;
   consumerSeconds: number;
   /** Stream records read by the raw loop, seconds after it started. */
   rawProgress: { atSeconds: number; value: number }[];
@@ -232,6 +238,10 @@ export async function measureCatchUp(
   try {
     const { table, leaseTable, streamArn } = await bench.table('bench-catchup');
     const chats = await conversations(ddb, table, conversationCount);
+    // Made before the backlog: DynamoDB Local writes about ten times slower to a table created after a large
+    // burst of stream records than to one created before it, which would make the floor look far lower.
+    const twinTable = (await bench.table('bench-catchup-moves')).table;
+    const twin = { table: twinTable, chats: await conversations(ddb, twinTable, conversationCount) };
     log(`writing a backlog of ${messages} messages`);
     const items = Array.from({ length: messages }, (_, n) => {
       const chat = chats[n % chats.length]!;
@@ -252,6 +262,8 @@ export async function measureCatchUp(
       );
     }
 
+    // DynamoDB Local keeps working for seconds after a burst of writes; whatever ran first paid for it.
+    await settled(bench.stack.dynamodb.pid);
     const streams = bench.streams();
     const reader = new RawReader(streams.api, streamArn, 50);
     const rawStart = performance.now();
@@ -266,9 +278,13 @@ export async function measureCatchUp(
     const lastSequence = reader.lastSequence!;
     await reader.stop();
     streams.close();
+    log(`raw read ${reader.count} records in ${((rawEnd - rawStart) / 1000).toFixed(2)} s`);
     log(
-      `raw read ${reader.count} records in ${((rawEnd - rawStart) / 1000).toFixed(2)} s; starting the consumer`,
+      `raw inbox moves of the same backlog, ${MOVE_BATCH} messages at a time, ${MOVE_LANES} conversations at once`,
     );
+    const raw = await rawInboxMoves(ddb, twin, items, chats);
+    log(`${raw.moves} UpdateItems in ${raw.seconds.toFixed(2)} s; starting the consumer`);
+    await settled(bench.stack.dynamodb.pid);
 
     const consumerStart = performance.now();
     const consumer = await startStreamConsumer(
@@ -314,6 +330,8 @@ export async function measureCatchUp(
       messages,
       rawRecords: reader.count,
       rawSeconds: (rawEnd - rawStart) / 1000,
+      movesSeconds: raw.seconds,
+      moves: raw.moves,
       consumerSeconds,
       rawProgress,
       consumerProgress,
@@ -321,6 +339,91 @@ export async function measureCatchUp(
   } finally {
     ddb.destroy();
   }
+}
+
+/** CPU ms so far of a process (utime + stime of /proc/<pid>/stat at 100 ticks a second), or 0 when unknown. */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** Waits (at most 30 s) until the process has used under a tenth of a core for two half-seconds in a row. */
+async function settled(pid: number | undefined): Promise<void> {
+  let calm = 0;
+  for (let waited = 0, last = cpuMsOf(pid); calm < 2 && waited < 30_000; waited += 500) {
+    await sleep(500);
+    const now = cpuMsOf(pid);
+    calm = now - last < 50 ? calm + 1 : 0;
+    last = now;
+  }
+}
+
+/** The stream consumer's RECORD_CONCURRENCY default: conversations handled at once. */
+const MOVE_LANES = 16;
+/** The consumer's BATCH_SIZE in the catch-up benchmark: records per GetRecords. */
+const MOVE_BATCH = 1000;
+
+/**
+ * The floor a consumer of the backlog sits on for its writes: the same inbox moves sent raw. On a twin table with
+ * as many conversations (each started like the originals: first message and both rows), the backlog's messages,
+ * re-homed to their twin conversations, are taken 1000 at a time (a GetRecords batch); for each conversation of a
+ * batch, each member's row moves straight to its newest message, adding the others' messages to the unread count,
+ * with the consumer's own request (buildAdvanceInbox, conditional on the row being behind the oldest of them):
+ * exactly the UpdateItems the consumer's catch-up shortcut sends, both members at once, 16 conversations at a
+ * time. No stream read, no events, no checkpoint.
+ */
+async function rawInboxMoves(
+  ddb: ReturnType<typeof createDocumentClient>,
+  twin: { table: string; chats: readonly Conversation[] },
+  items: readonly MessageItem[],
+  chats: readonly Conversation[],
+): Promise<{ seconds: number; moves: number }> {
+  const twins = twin.chats;
+  const copies = items.map((item, n) => {
+    const original = chats[n % chats.length]!;
+    const copy = twins[n % chats.length]!;
+    return messageItem(copy, item.sender_uuid === original.a ? copy.a : copy.b, item.message ?? '');
+  });
+  let moves = 0;
+  const started = performance.now();
+  for (let b = 0; b < copies.length; b += MOVE_BATCH) {
+    const byConversation = new Map<string, MessageItem[]>();
+    for (const m of copies.slice(b, b + MOVE_BATCH)) {
+      byConversation.set(m.message_group_uuid, [...(byConversation.get(m.message_group_uuid) ?? []), m]);
+    }
+    const queue = [...byConversation.values()];
+    await Promise.all(
+      Array.from({ length: MOVE_LANES }, async () => {
+        for (let group = queue.shift(); group; group = queue.shift()) {
+          const oldest = group[0]!;
+          const newest = group.at(-1)!;
+          await Promise.all(
+            newest.members.map(async (owner) => {
+              moves++;
+              await ddb.send(
+                new UpdateCommand(
+                  buildAdvanceInbox({
+                    table: twin.table,
+                    owner,
+                    message: newest,
+                    unreadIncrement: group.filter((m) => m.sender_uuid !== owner).length,
+                    behindKey: oldest.sk,
+                  }),
+                ),
+              );
+            }),
+          );
+        }
+      }),
+    );
+  }
+  return { seconds: (performance.now() - started) / 1000, moves };
 }
 
 const shardIds = new Map<string, string>();

@@ -29,12 +29,17 @@ export async function loadSchema(
   client: DynamoDBClient,
   { messageTable, leaseTable }: { messageTable: string; leaseTable: string },
 ): Promise<TableLoadResult[]> {
-  const messages = await createIfMissing(client, messageTableDefinition(messageTable), 'messages');
-  await enableTtl(client, messageTable);
-  // Loaded here only: the stream consumer package is large, and drop/list-tables/scan never need it.
-  const { leaseTableDefinition } = await import('@cruddur/stream-consumer');
-  const leases = await createIfMissing(client, leaseTableDefinition(leaseTable), 'leases');
-  return [messages, leases];
+  // The two tables at once: on a DynamoDB Local that has just started each takes a while.
+  return Promise.all([
+    createIfMissing(client, messageTableDefinition(messageTable), 'messages').then(async (messages) => {
+      await enableTtl(client, messageTable);
+      return messages;
+    }),
+    // Loaded here only: the stream consumer package is large, and drop/list-tables/scan never need it.
+    import('@cruddur/stream-consumer').then(({ leaseTableDefinition }) =>
+      createIfMissing(client, leaseTableDefinition(leaseTable), 'leases'),
+    ),
+  ]);
 }
 
 async function createIfMissing(

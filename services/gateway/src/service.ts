@@ -64,6 +64,10 @@ async function assemble(
   });
   const usersHttp = createServiceClient({ baseUrl: config.USERS_URL, timeoutMs });
   const messagingHttp = createServiceClient({ baseUrl: config.MESSAGING_URL, timeoutMs });
+  shutdown.register('upstream connections', async () => {
+    usersHttp.close();
+    messagingHttp.close();
+  });
   const users = createUsersClient(usersHttp, signer);
   const messaging = createMessagingClient(messagingHttp, signer);
   const verifier = createAccessTokenVerifier({

@@ -12,6 +12,12 @@ export const messagingConfigSchema = baseSchema.extend({
   /** Profile changes are re-read from the users service, the only source of profile truth. */
   USERS_URL: z.url(),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
+  /**
+   * How long a profile shown in lists and threads is reused before it is read again (0: never). A rename
+   * applied by this replica shows at once; one applied by another replica within this long.
+   */
+  PROFILE_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(10_000),
+  PROFILE_CACHE_SIZE: z.coerce.number().int().positive().default(10_000),
   /** Members a group may have besides its creator; the ceiling keeps every membership transaction under 100 items. */
   GROUP_MAX_MEMBERS: groupMaxMembersSetting,
   /** How long after sending a message its sender may edit it (deleting has no window). */

@@ -17,6 +17,7 @@ export {
 } from '@cruddur/ddb';
 export { buildMessagingApp } from './app.ts';
 export { type MessagingConfig, messagingConfigSchema } from './config.ts';
+export { ProfileCache } from './data/profile-cache.ts';
 export * from './data/requests.ts';
 export { MessageStore, type ProfileRow } from './data/store.ts';
 export {

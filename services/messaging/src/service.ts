@@ -14,6 +14,7 @@ import type { Logger } from '@cruddur/logger';
 import { createServiceSigner, createServiceVerifier } from '@cruddur/service-auth';
 import { buildMessagingApp } from './app.ts';
 import type { MessagingConfig } from './config.ts';
+import { ProfileCache } from './data/profile-cache.ts';
 import { MessageStore } from './data/store.ts';
 import { MessageChanges } from './domain/changes.ts';
 import { Groups } from './domain/groups.ts';
@@ -66,13 +67,18 @@ async function assemble(
     publicKeys: config.SERVICE_AUTH_PUBLIC_KEYS,
   });
   const users = createServiceClient({ baseUrl: config.USERS_URL, timeoutMs: config.UPSTREAM_TIMEOUT_MS });
+  shutdown.register('users service connections', async () => users.close());
 
   const ddb = createDocumentClient({ region: config.AWS_REGION, endpoint: config.DDB_ENDPOINT });
   shutdown.register('dynamodb client', async () => ddb.destroy());
   const sqs = createSqsClient({ region: config.AWS_REGION, endpoint: config.SQS_ENDPOINT });
   shutdown.register('sqs client', async () => sqs.destroy());
 
-  const store = new MessageStore(ddb, config.DDB_MESSAGE_TABLE);
+  const profiles =
+    config.PROFILE_CACHE_TTL_MS > 0
+      ? new ProfileCache({ ttlMs: config.PROFILE_CACHE_TTL_MS, maxEntries: config.PROFILE_CACHE_SIZE })
+      : undefined;
+  const store = new MessageStore(ddb, config.DDB_MESSAGE_TABLE, profiles);
   const messaging = new Messaging({ store, logger, ...(options.clock ? { clock: options.clock } : {}) });
   const groups = new Groups({
     store,

@@ -2,12 +2,12 @@ import type { ServiceClient } from '@cruddur/http';
 import { bearer, type ServiceSigner } from '@cruddur/service-auth';
 import { parseUpstream, upstreamFailure } from './errors.ts';
 import {
-  conversation,
+  conversationPage,
   group,
   groupChangeResult,
   leaveResult,
   message,
-  page,
+  messagePage,
   readResult,
   startConversationResult,
   startGroupResult,
@@ -40,7 +40,7 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
         headers: await actingFor(userUuid),
       });
       if (res.status !== 200) throw upstreamFailure('messaging', res);
-      return parseUpstream('messaging', page(conversation), res.body);
+      return parseUpstream('messaging', conversationPage, res.body);
     },
 
     async listMessages(userUuid: string, groupUuid: string, { limit, cursor }: PageQuery) {
@@ -49,7 +49,7 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
         { headers: await actingFor(userUuid) },
       );
       if (res.status !== 200) throw upstreamFailure('messaging', res);
-      return parseUpstream('messaging', page(message), res.body);
+      return parseUpstream('messaging', messagePage, res.body);
     },
 
     async postMessage(input: {

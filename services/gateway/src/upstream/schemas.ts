@@ -41,7 +41,7 @@ export const message = z.object({
 });
 export type Message = z.infer<typeof message>;
 
-export const conversation = z.object({
+const conversation = z.object({
   message_group_uuid: z.uuid(),
   kind: conversationKind.default('direct'),
   title: z.string().nullish(),
@@ -84,8 +84,12 @@ export const leaveResult = z.object({ message_group_uuid: z.uuid(), left: z.lite
 
 export const lookupResult = z.object({ users: z.array(userShort) });
 
-export const page = <T extends z.ZodType>(item: T) =>
+const page = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), next_cursor: z.string().nullish() });
+
+// Built once: zod compiles a schema on its first parse, so a schema made per request is compiled per request.
+export const conversationPage = page(conversation);
+export const messagePage = page(message);
 
 export const startConversationResult = z.object({ created: z.boolean(), message });
 

@@ -34,6 +34,7 @@ import {
   userItemSchema,
 } from '@cruddur/ddb';
 import { cancellationReasons, failedItem, failedRoles } from './cancellation.ts';
+import type { ProfileCache } from './profile-cache.ts';
 import {
   buildAppendMessage,
   buildBatchGetProfiles,
@@ -102,6 +103,8 @@ export class MessageStore {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     readonly table: string,
+    /** Profiles shown in lists and threads, reused for a few seconds; none: every page reads them. */
+    private readonly profiles?: ProfileCache,
   ) {}
 
   async startConversation(input: {
@@ -321,10 +324,20 @@ export class MessageStore {
   /** Profiles by uuid; users not in the replica yet are simply absent. */
   async getProfiles(userUuids: readonly string[]): Promise<Map<string, ProfileRow>> {
     const found = new Map<string, ProfileRow>();
-    for (const request of buildBatchGetProfiles(this.table, userUuids)) {
+    const missing: string[] = [];
+    for (const uuid of userUuids) {
+      if (found.has(uuid)) continue;
+      const cached = this.profiles?.get(uuid);
+      if (cached) found.set(uuid, cached);
+      else missing.push(uuid);
+    }
+    if (missing.length === 0) return found;
+    const startedAt = this.profiles?.now() ?? 0;
+    for (const request of buildBatchGetProfiles(this.table, missing)) {
       for (const item of await this.batchGetAll(request)) {
         const row = parseItem(profileRowSchema, item);
         found.set(row.uuid, row);
+        this.profiles?.fill(row, startedAt);
       }
     }
     return found;
@@ -350,6 +363,7 @@ export class MessageStore {
   async putProfile(user: UserSnapshot): Promise<boolean> {
     try {
       await this.ddb.send(new PutCommand(buildPutProfile(this.table, user))).catch(rethrowUnavailable);
+      this.profiles?.invalidate(user.uuid);
       return true;
     } catch (err) {
       if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;

@@ -68,6 +68,9 @@ export class ShardWorker {
     let fromOldest = false;
     let failures = 0;
     const wait = (ms: number) => sleep(ms, this.stopping.signal);
+    // The next batch is read while this one is handled (a backlog's reads then cost no time of their own); it
+    // is used only if the loop goes on from the iterator it was read with, so a failed batch is read again.
+    let prefetched: { iterator: string; out: ReturnType<StreamsApi['getRecords']> } | undefined;
     this.logger.info({ checkpoint: lease.checkpoint }, 'reading shard');
     while (!this.stopping.signal.aborted && !lease.lost) {
       try {
@@ -77,8 +80,17 @@ export class ShardWorker {
           fromOldest = false;
           if (iterator === undefined) return await this.finish();
         }
-        const out = await streams.getRecords({ ShardIterator: iterator, Limit: batchSize });
+        const out = await (prefetched?.iterator === iterator
+          ? prefetched.out
+          : streams.getRecords({ ShardIterator: iterator, Limit: batchSize }));
+        prefetched = undefined;
         const records = (out.Records ?? []).map(fromSdkRecord);
+        if (records.length > 0 && out.NextShardIterator !== undefined) {
+          const next = streams.getRecords({ ShardIterator: out.NextShardIterator, Limit: batchSize });
+          // A failed read surfaces when the loop awaits it, like any other read.
+          next.catch(() => undefined);
+          prefetched = { iterator: out.NextShardIterator, out: next };
+        }
         if (records.length > 0) {
           const started = performance.now();
           const result = await processor.process(

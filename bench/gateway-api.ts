@@ -1,0 +1,457 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  createDocumentClient,
+  keys,
+  messageItem,
+  messageTableDefinition,
+  type NewMessage,
+} from '@cruddur/ddb';
+import { buildAppendMessage, buildListConversations, buildListMessages } from '@cruddur/messaging';
+import { bearer, createServiceSigner, privateKeyEnv } from '@cruddur/service-auth';
+import { buildAdvanceInbox } from '@cruddur/stream-consumer';
+import type autocannon from 'autocannon';
+import { signInByHandle } from '../scripts/auth/sign-in.ts';
+import { opsAuthorization } from '../scripts/lib/ops-credential.ts';
+import { SEED_PASSWORD } from '../scripts/lib/seed-users.ts';
+import { type RunningSystem, startSystem } from '../scripts/lib/system.ts';
+import { cpuReading, cpuSpent, perAnswer, sum } from './lib/cpu.ts';
+import {
+  autocannonWithLatencies,
+  type BenchFigure,
+  type Benchmark,
+  chartSamples,
+  closedLoop,
+  figure,
+  percentile,
+} from './lib.ts';
+
+const CONNECTIONS = 32;
+const HANDLE = 'andrewbrown';
+const TEXT = 'A benchmark message of a typical length, about sixty characters.';
+const REGION = 'us-east-1';
+
+/** One side of one round: how many answers, how fast, and the CPU every process spent on them. */
+interface Phase {
+  answers: number;
+  failures: number;
+  seconds: number;
+  latenciesMs: number[];
+  /** CPU ms per process tree over the phase (for sends: until the stream consumer had applied them all). */
+  cpuMs: Record<string, number>;
+}
+
+/** `moves`: for a send, the raw TransactWriteItems and then the stream consumer's two inbox moves, raw too. */
+type Side = 'gateway' | 'direct' | 'raw' | 'moves';
+type Endpoint = 'list' | 'thread' | 'send';
+
+/** The processes of the running system, by the name the report gives them. */
+function systemProcesses(system: RunningSystem): Record<string, number> {
+  const roots: Record<string, number> = {};
+  for (const [name, service] of Object.entries(system.services)) {
+    if (service?.pid !== undefined) roots[name] = service.pid;
+  }
+  const { stack } = system;
+  for (const [name, dep] of Object.entries({
+    'DynamoDB Local': stack.dynamodb,
+    PostgreSQL: stack.postgres,
+    'SQS/SNS (fauxqs)': stack.sqs,
+    'Cognito (cognito-local)': stack.cognito,
+  })) {
+    if (dep.pid !== undefined) roots[name] = dep.pid;
+  }
+  return roots;
+}
+
+/** Stream records the consumer has done so far (every outcome), from its /metrics. */
+async function consumerRecords(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let done = 0;
+  for (const m of text.matchAll(/^stream_consumer_records_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)$/gm)) {
+    done += Number(m[1]);
+  }
+  return done;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/**
+ * Issue 16 (and issue 6's figures): the three public calls a user makes most, each at 32 connections on the
+ * seeded system running as separate processes (`startSystem`, as `scripts/up` runs it, production log level):
+ * - `GET /api/message_groups` (a page of conversations), `GET /api/messages/:group` (a page of a thread) and
+ *   `POST /api/messages` (a message into one of the caller's conversations);
+ * - each through the gateway, from the messaging service directly (with the gateway's assertion), and as the
+ *   raw DynamoDB requests the service sends for it from this process (the Query of the page; the
+ *   TransactWriteItems of the same items, on a twin table nobody streams, so nothing else runs meanwhile; and
+ *   for the send's CPU also that transaction followed by the stream consumer's two inbox moves, all raw).
+ * For every side the CPU time of every process of ours (services and emulators, from /proc) is read before and
+ * after, and divided by the answers; a send's phase lasts until the stream consumer has applied all of them,
+ * so its inbox work is in the figure. The sides alternate in rounds so drift on a shared machine hits all alike.
+ */
+export const benchmark: Benchmark = {
+  id: 'gateway-api',
+  area: 'issue 16: cost per request',
+  async run(ctx) {
+    const seconds = ctx.quick ? 2 : 10;
+    const rounds = ctx.quick ? 1 : 3;
+    ctx.log('starting the seeded system (stack, four services as processes)');
+    const system = await startSystem({
+      ports: 'free',
+      seed: true,
+      // The per-user limit would otherwise measure itself: one user at full speed is the point here.
+      serviceEnv: { gateway: { RATE_LIMIT_BURST: '1000000000', RATE_LIMIT_PER_SECOND: '1000000000' } },
+    });
+    const doc = createDocumentClient({ region: REGION, endpoint: system.env.DDB_ENDPOINT });
+    try {
+      const { env } = system;
+      const table = env.DDB_MESSAGE_TABLE!;
+      const roots = systemProcesses(system);
+      const token = await signInByHandle({
+        region: env.AWS_REGION ?? REGION,
+        endpoint: env.COGNITO_ENDPOINT,
+        userPoolId: env.COGNITO_USER_POOL_ID!,
+        clientId: env.COGNITO_CLIENT_ID!,
+        handle: HANDLE,
+        password: SEED_PASSWORD,
+      });
+      const found = await fetch(`${env.USERS_URL}/internal/users/by-handle/${HANDLE}`, {
+        headers: await opsAuthorization(env, 'users'),
+      });
+      const user = (await found.json()) as { uuid: string };
+      const auth = { authorization: `Bearer ${token}` };
+      // The direct side sends what the gateway sends: its signed assertion of the acting user.
+      const gatewayKey = privateKeyEnv.parse(readFileSync(`${env.SERVICE_KEYS_DIR}/gateway.jwk`, 'utf8'));
+      const signer = await createServiceSigner({ privateKey: gatewayKey, ttlSeconds: 120 });
+      const assertion = async () => bearer(await signer.forUser('messaging', user.uuid));
+
+      const check = await fetch(`${system.gatewayUrl}/api/message_groups`, { headers: auth });
+      const groups = (await check.json()) as { uuid: string }[];
+      if (check.status !== 200 || groups.length === 0) {
+        throw new Error(`gateway answered ${check.status} with ${groups.length} groups; is the seed there?`);
+      }
+      const thread = groups[0]!.uuid;
+      const others = await Promise.all(
+        groups.map(async (g) => {
+          const meta = await doc.send(new GetCommand({ TableName: table, Key: keys.conversation(g.uuid) }));
+          return meta.Item as Record<string, unknown> & { members: string[] };
+        }),
+      );
+
+      // The raw send's twin table: the same conversations, no stream consumer.
+      const twin = `${table}-raw-${randomUUID().slice(0, 6)}`;
+      const admin = new DynamoDBClient({ region: REGION, endpoint: env.DDB_ENDPOINT });
+      await admin.send(new CreateTableCommand(messageTableDefinition(twin)));
+      admin.destroy();
+      for (const item of others) await doc.send(new PutCommand({ TableName: twin, Item: item }));
+
+      let slot = 0;
+      const nextGroup = () => groups[slot++ % groups.length]!.uuid;
+      const gatewayReq = (endpoint: Endpoint): autocannon.Request =>
+        endpoint === 'list'
+          ? { method: 'GET', path: '/api/message_groups' }
+          : endpoint === 'thread'
+            ? { method: 'GET', path: `/api/messages/${thread}` }
+            : {
+                method: 'POST',
+                path: '/api/messages',
+                headers: { 'content-type': 'application/json' },
+                setupRequest: (r) => ({
+                  ...r,
+                  body: JSON.stringify({ message: TEXT, message_group_uuid: nextGroup() }),
+                }),
+              };
+      const directReq = (endpoint: Endpoint): autocannon.Request =>
+        endpoint === 'list'
+          ? { method: 'GET', path: '/internal/conversations?limit=20' }
+          : endpoint === 'thread'
+            ? { method: 'GET', path: `/internal/conversations/${thread}/messages?limit=20` }
+            : {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                setupRequest: (r) => ({
+                  ...r,
+                  path: `/internal/conversations/${nextGroup()}/messages`,
+                  body: JSON.stringify({ message: TEXT }),
+                }),
+              };
+      const rawOp = (endpoint: Endpoint, withMoves: boolean) => async () => {
+        if (endpoint === 'list') {
+          await doc.send(new QueryCommand(buildListConversations(table, user.uuid, 20)));
+        } else if (endpoint === 'thread') {
+          await doc.send(new QueryCommand(buildListMessages(table, thread, 20)));
+        } else {
+          const i = slot++ % groups.length;
+          const message: NewMessage = {
+            groupUuid: groups[i]!.uuid,
+            messageUuid: randomUUID(),
+            senderUuid: user.uuid,
+            text: TEXT,
+            createdAt: new Date().toISOString(),
+            members: others[i]!.members,
+          };
+          await doc.send(new TransactWriteCommand(buildAppendMessage(twin, { message }).input));
+          if (!withMoves) return;
+          // What the stream consumer then does for it: each member's row moved forward, conditionally.
+          const item = messageItem(message);
+          await Promise.all(
+            item.members.map((owner) =>
+              doc
+                .send(
+                  new UpdateCommand(
+                    buildAdvanceInbox({
+                      table: twin,
+                      owner,
+                      message: item,
+                      unreadIncrement: owner === item.sender_uuid ? 0 : 1,
+                    }),
+                  ),
+                )
+                // Two sends into one conversation in the same millisecond: the later row wins, as in the consumer.
+                .catch((err: unknown) => {
+                  if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+                }),
+            ),
+          );
+        }
+      };
+
+      const consumerUrl = system.services['stream-consumer']!.url;
+      const run = async (endpoint: Endpoint, side: Side, ms: number): Promise<Phase> => {
+        const raw = side === 'raw' || side === 'moves';
+        const recordsBefore = endpoint === 'send' && !raw ? await consumerRecords(consumerUrl) : 0;
+        const before = cpuReading(roots);
+        const client = process.cpuUsage();
+        let phase: Omit<Phase, 'cpuMs'>;
+        if (raw) {
+          const r = await closedLoop(rawOp(endpoint, side === 'moves'), {
+            concurrency: CONNECTIONS,
+            durationMs: ms,
+          });
+          phase = {
+            answers: r.completed,
+            failures: r.errors,
+            seconds: r.seconds,
+            latenciesMs: r.latenciesMs,
+          };
+        } else {
+          const r = await autocannonWithLatencies({
+            url: side === 'gateway' ? system.gatewayUrl : env.MESSAGING_URL!,
+            headers: side === 'gateway' ? auth : await assertion(),
+            connections: CONNECTIONS,
+            pipelining: 1,
+            duration: ms / 1000,
+            requests: [side === 'gateway' ? gatewayReq(endpoint) : directReq(endpoint)],
+          });
+          phase = {
+            answers: r['2xx'],
+            failures: r.non2xx + r.errors + r.timeouts,
+            seconds: r.duration,
+            latenciesMs: r.latenciesMs,
+          };
+          if (endpoint === 'send') {
+            // The phase's CPU includes the stream consumer's work for every message it accepted.
+            const deadline = performance.now() + 60_000;
+            while ((await consumerRecords(consumerUrl)) - recordsBefore < phase.answers) {
+              if (performance.now() > deadline)
+                throw new Error('the stream consumer did not catch up in 60 s');
+              await new Promise((r) => setTimeout(r, 50));
+            }
+          }
+        }
+        const spent = cpuSpent(before, cpuReading(roots));
+        if (!raw) return { ...phase, cpuMs: spent };
+        // The raw side is DynamoDB Local and its client, this process; the others' load generator is not ours.
+        const used = process.cpuUsage(client);
+        return {
+          ...phase,
+          cpuMs: {
+            'DynamoDB Local': spent['DynamoDB Local'] ?? 0,
+            'SDK client': (used.user + used.system) / 1000,
+          },
+        };
+      };
+
+      // The seed's stream records first: idle means the consumer has nothing left to do.
+      for (let last = -1, now = await consumerRecords(consumerUrl); now !== last; ) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        [last, now] = [now, await consumerRecords(consumerUrl)];
+      }
+      ctx.log('idle: 5 s with no traffic');
+      const idleBefore = cpuReading(roots);
+      await new Promise((r) => setTimeout(r, ctx.quick ? 1_000 : 5_000));
+      const idleMs = cpuSpent(idleBefore, cpuReading(roots));
+      const idleSeconds = ctx.quick ? 1 : 5;
+
+      const endpoints: Endpoint[] = ['list', 'thread', 'send'];
+      const phases: Record<Endpoint, Record<Side, Phase[]>> = {
+        list: { gateway: [], direct: [], raw: [], moves: [] },
+        thread: { gateway: [], direct: [], raw: [], moves: [] },
+        send: { gateway: [], direct: [], raw: [], moves: [] },
+      };
+      const sidesOf = (endpoint: Endpoint): Side[] =>
+        endpoint === 'send' ? ['gateway', 'direct', 'raw', 'moves'] : ['gateway', 'direct', 'raw'];
+      for (const endpoint of endpoints) {
+        ctx.log(`${endpoint}: warming up`);
+        for (const side of sidesOf(endpoint)) await run(endpoint, side, 1_000);
+        for (let round = 0; round < rounds; round++) {
+          ctx.log(
+            `${endpoint} round ${round + 1}/${rounds}: ${seconds} s each of ${sidesOf(endpoint).join(', ')}`,
+          );
+          for (const side of sidesOf(endpoint)) {
+            phases[endpoint][side].push(await run(endpoint, side, seconds * 1000));
+          }
+        }
+      }
+      const failures = endpoints.flatMap((e) =>
+        sidesOf(e).flatMap((s) => phases[e][s].map((p) => p.failures)),
+      );
+      if (failures.some((n) => n > 0)) {
+        throw new Error(`${failures.reduce((a, b) => a + b, 0)} requests failed; figures would lie`);
+      }
+
+      const figures: BenchFigure[] = [];
+      const labels: Record<Endpoint, string> = {
+        list: 'GET /api/message_groups',
+        thread: 'GET /api/messages/:group',
+        send: 'POST /api/messages',
+      };
+      const rawLabels: Record<Endpoint, string> = {
+        list: 'raw Query of the page (inbox_by_activity, 21 items)',
+        thread: 'raw Query of the page (21 messages)',
+        send: 'raw TransactWriteItems of the same items (ConditionCheck + Put)',
+      };
+      const totals = (list: Phase[]) => {
+        const answers = list.reduce((n, p) => n + p.answers, 0);
+        const cpu: Record<string, number> = {};
+        for (const p of list) for (const [k, v] of Object.entries(p.cpuMs)) cpu[k] = (cpu[k] ?? 0) + v;
+        return {
+          answers,
+          perSecond: answers / list.reduce((n, p) => n + p.seconds, 0),
+          cpuPerAnswer: perAnswer(cpu, answers),
+          latencies: list.flatMap((p) => p.latenciesMs),
+        };
+      };
+      const breakdown = (per: Record<string, number>) =>
+        Object.entries(per)
+          .filter(([, ms]) => ms >= 0.005)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, ms]) => `${k} ${ms.toFixed(2)}`)
+          .join('; ');
+      for (const endpoint of endpoints) {
+        const through = totals(phases[endpoint].gateway);
+        const direct = totals(phases[endpoint].direct);
+        const raw = totals(phases[endpoint].raw);
+        // The raw cost of all the DynamoDB requests the call makes: for a send, its transaction and the inbox moves.
+        const rawAll = endpoint === 'send' ? totals(phases.send.moves) : raw;
+        const params = {
+          connections: CONNECTIONS,
+          seconds_per_round: seconds,
+          rounds,
+          answers_through_gateway: through.answers,
+          answers_direct: direct.answers,
+          raw_requests: raw.answers,
+        };
+        const label = labels[endpoint];
+        figures.push(
+          figure({
+            name: `${label} per second through the gateway`,
+            unit: 'req/s',
+            value: Math.round(through.perSecond),
+            baseline:
+              endpoint === 'send'
+                ? { name: `${rawLabels.send}/s, same concurrency`, value: Math.round(raw.perSecond) }
+                : {
+                    name: 'the same page from the messaging service directly',
+                    value: Math.round(direct.perSecond),
+                  },
+            higherIsBetter: true,
+            params: {
+              ...params,
+              direct_per_second: Math.round(direct.perSecond),
+              raw_per_second: Math.round(raw.perSecond),
+            },
+          }),
+        );
+        if (endpoint !== 'send') {
+          figures.push(
+            figure({
+              name: `${label} p99 through the gateway`,
+              unit: 'ms',
+              value: round2(percentile(through.latencies, 99)),
+              baseline: { name: `${rawLabels[endpoint]} p99`, value: round2(percentile(raw.latencies, 99)) },
+              higherIsBetter: false,
+              params: {
+                ...params,
+                p50_ms: round2(percentile(through.latencies, 50)),
+                direct_p99_ms: round2(percentile(direct.latencies, 99)),
+                raw_p50_ms: round2(percentile(raw.latencies, 50)),
+              },
+              samples: {
+                label: `${label} latency through the gateway against the raw Query`,
+                value: chartSamples(through.latencies),
+                baseline: chartSamples(raw.latencies),
+              },
+            }),
+          );
+        }
+        const ours = sum(through.cpuPerAnswer);
+        const ddb = through.cpuPerAnswer['DynamoDB Local'] ?? Number.NaN;
+        figures.push(
+          figure({
+            name: `${label}: CPU ms per answer through the gateway, every process of ours`,
+            unit: 'ms',
+            value: round2(ours),
+            baseline: { name: "DynamoDB Local's CPU ms per answer in the same phase", value: round2(ddb) },
+            higherIsBetter: false,
+            params: {
+              per_process: breakdown(through.cpuPerAnswer),
+              direct_total_ms: round2(sum(direct.cpuPerAnswer)),
+              direct_per_process: breakdown(direct.cpuPerAnswer),
+            },
+          }),
+          figure({
+            name: `${label}: CPU ms per answer through the gateway against the raw DynamoDB requests`,
+            unit: 'ms',
+            value: round2(ours),
+            baseline: {
+              name: `${endpoint === 'send' ? `${rawLabels.send}, then both inbox moves (UpdateItem)` : rawLabels[endpoint]}: DynamoDB Local + SDK client CPU ms per call`,
+              value: round2(sum(rawAll.cpuPerAnswer)),
+            },
+            higherIsBetter: false,
+            params: {
+              raw_per_process: breakdown(rawAll.cpuPerAnswer),
+              ...(endpoint === 'send' ? { transaction_only_per_process: breakdown(raw.cpuPerAnswer) } : {}),
+            },
+          }),
+        );
+      }
+      const idlePerSecond = Object.fromEntries(
+        Object.entries(idleMs).map(([k, v]) => [k, round2(v / idleSeconds)]),
+      );
+      const busiest = mean(endpoints.map((e) => sum(totals(phases[e].gateway).cpuPerAnswer)));
+      figures.push(
+        figure({
+          name: 'idle CPU of the whole system (no traffic)',
+          unit: 'ms/s',
+          value: round2(sum(idlePerSecond)),
+          baseline: { name: 'mean CPU ms of one answered request (the three calls)', value: round2(busiest) },
+          higherIsBetter: false,
+          params: { idle_seconds: idleSeconds, per_process: breakdown(idlePerSecond) },
+        }),
+      );
+      return figures;
+    } finally {
+      doc.destroy();
+      await system.stop();
+    }
+  },
+};

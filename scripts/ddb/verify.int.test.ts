@@ -32,14 +32,20 @@ const message = (uuid: string, at: string, sender: string, text: string) => ({
   created_at: at,
   members: [A, B],
 });
-const inbox = (owner: string, other: string, lastKey: string) => ({
+/** A row at message `m`, its owner having read everything up to it. */
+const inbox = (owner: string, other: string, m: ReturnType<typeof message>) => ({
   ...keys.inbox(owner, G),
   type: 'inbox',
   owner_uuid: owner,
   message_group_uuid: G,
   other_user_uuid: other,
-  last_message_key: lastKey,
+  last_message_key: m.sk,
+  last_message_uuid: m.message_uuid,
+  last_message_text: m.message,
+  last_message_at: m.created_at,
+  last_sender_uuid: m.sender_uuid,
   unread_count: 0,
+  last_read_key: m.sk,
 });
 const profile = (uuid: string) => ({
   ...keys.user(uuid),
@@ -55,8 +61,8 @@ const consistent = [
   { ...keys.conversation(G), type: 'conversation', message_group_uuid: G, members: [A, B] },
   message(M1, T1, A, 'first'),
   message(M2, T2, B, 'second'),
-  inbox(A, B, messageSortKey(T2, M2)),
-  inbox(B, A, messageSortKey(T2, M2)),
+  inbox(A, B, message(M2, T2, B, 'second')),
+  inbox(B, A, message(M2, T2, B, 'second')),
   profile(A),
   profile(B),
   {
@@ -115,7 +121,7 @@ describe('ddb/verify', () => {
     // A newer message the stream consumer never applied to A's inbox row (B's is moved forward by hand).
     const T3 = '2026-11-25T10:00:02.000Z';
     await put(message(M3, T3, A, 'third'));
-    await put(inbox(B, A, messageSortKey(T3, M3)));
+    await put(inbox(B, A, message(M3, T3, A, 'third')));
     // A retry that stored a second copy: the same text under another uuid.
     await put(message('00000000-0000-4000-8000-0000000000f4', '2026-11-25T09:00:00.000Z', A, 'first'));
     // The same message uuid under a second key.

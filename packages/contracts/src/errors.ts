@@ -37,6 +37,8 @@ export const errorCodes = [
   'group_too_small',
   'group_too_large',
   'not_a_group',
+  'message_uuid_invalid',
+  'edit_window_passed',
   // authentication and authorisation (401/403)
   'unauthorized',
   'forbidden',
@@ -45,15 +47,18 @@ export const errorCodes = [
   'service_credential_expired',
   'service_credential_audience',
   'service_caller_forbidden',
+  'not_message_sender',
   // not found (404)
   'route_not_found',
   'user_not_found',
   'message_group_not_found',
+  'message_not_found',
   // conflicts (409)
   'handle_taken',
   'email_taken',
   'cognito_user_id_taken',
   'idempotency_key_reused',
+  'message_deleted',
   'conflict',
   // transport limits (413, 415, 429)
   'body_too_large',

@@ -33,12 +33,29 @@ export const systemEvent = z.object({
   title: z.string().nullable().optional(),
 });
 
+/** What an inbox row shows of a conversation: the newest message sent to its owner that is not deleted. */
 export const lastMessage = z.object({
   uuid: z.uuid(),
   text: z.string(),
   created_at: timestamp,
   sender_uuid: z.uuid(),
+  /** The message as of this edit (absent: never edited). */
+  edit_version: z.number().int().positive().optional(),
+  /** Everything sent to the owner is deleted: this is the newest tombstone, with no text. */
+  deleted: z.literal(true).optional(),
 });
+
+/** Which message changed, and who it was sent to (the events go to its members only). */
+const changedMessage = {
+  message_group_uuid: z.uuid(),
+  message_uuid: z.uuid(),
+  sender_uuid: z.uuid(),
+  members: z.array(z.uuid()).min(1),
+  created_at: timestamp,
+  /** The change's number: 1 for the first edit, +1 per edit and for the delete; newer wins. */
+  edit_version: z.number().int().positive(),
+  ...groupFields,
+};
 
 /**
  * The event catalog: each type with its payload schema and the schema version producers write.
@@ -60,6 +77,16 @@ export const eventCatalog = {
       system: systemEvent.optional(),
       ...groupFields,
     }),
+  },
+  /** A message's text was edited by its sender; one event per edit (its id is derived from the uuid and version). */
+  'message.updated': {
+    version: 1,
+    payload: z.object({ ...changedMessage, message: z.string(), edited_at: timestamp }),
+  },
+  /** A message was deleted for everyone; its text is gone. One event per message. */
+  'message.deleted': {
+    version: 1,
+    payload: z.object({ ...changedMessage, deleted_at: timestamp }),
   },
   'inbox.updated': {
     version: 1,

@@ -1,3 +1,6 @@
+import { toTimestamp } from '@cruddur/contracts';
+import { v7 as uuidv7 } from 'uuid';
+
 /**
  * Every key format of the messages table (and of the stream consumer's lease table) lives here, so no other
  * module builds a `pk` by hand.
@@ -35,6 +38,30 @@ export function parseMessageSortKey(sk: string): { createdAt: string; messageUui
   const at = sk.indexOf('#');
   if (at < 0) return undefined;
   return { createdAt: sk.slice(0, at), messageUuid: sk.slice(at + 1) };
+}
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * A new message's uuid: a UUIDv7 whose embedded millisecond time is `createdAt`, so the message's sort key
+ * can be derived from its uuid alone (`messageSortKeyOfUuid`) and an edit or delete is a GetItem/UpdateItem
+ * by key, never a scan. `random` (16 bytes) makes it deterministic, for the seed; otherwise it is random.
+ */
+export function messageUuidAt(createdAt: string | Date, random?: Uint8Array): string {
+  const msecs = typeof createdAt === 'string' ? Date.parse(createdAt) : createdAt.getTime();
+  if (!Number.isFinite(msecs)) throw new TypeError(`not a time: ${String(createdAt)}`);
+  return random ? uuidv7({ msecs, random }) : uuidv7({ msecs });
+}
+
+/**
+ * The sort key of the message with this uuid, read from the time a UUIDv7 carries; undefined for any other
+ * uuid (messages written before uuids were v7 cannot be found by uuid alone).
+ */
+export function messageSortKeyOfUuid(messageUuid: string): string | undefined {
+  const uuid = messageUuid.toLowerCase();
+  if (!UUID_V7.test(uuid)) return undefined;
+  const msecs = Number.parseInt(uuid.slice(0, 8) + uuid.slice(9, 13), 16);
+  return messageSortKey(toTimestamp(msecs), uuid);
 }
 
 export const keys = {

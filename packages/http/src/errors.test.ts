@@ -12,6 +12,11 @@ describe('error codes to HTTP statuses', () => {
     expect(statusOf(['message_blank', 'message_group_uuid_invalid'])).toBe(422);
     expect(statusOf('service_credential_expired')).toBe(401);
     expect(statusOf('body_invalid_utf8')).toBe(400);
+    expect(
+      (['message_not_found', 'not_message_sender', 'edit_window_passed', 'message_deleted'] as const).map(
+        statusOf,
+      ),
+    ).toEqual([404, 403, 422, 409]);
   });
 
   it('knows which failures are worth retrying without a status', () => {

@@ -388,7 +388,7 @@ async function rawInboxMoves(
   const copies = items.map((item, n) => {
     const original = chats[n % chats.length]!;
     const copy = twins[n % chats.length]!;
-    return messageItem(copy, item.sender_uuid === original.a ? copy.a : copy.b, item.message);
+    return messageItem(copy, item.sender_uuid === original.a ? copy.a : copy.b, item.message ?? '');
   });
   let moves = 0;
   const started = performance.now();

@@ -16,3 +16,25 @@ export function streamRecordOf(
     ...over,
   };
 }
+
+/** The MODIFY record DynamoDB would deliver for an item that was `before` and is now `after`. */
+export function modifyRecordOf(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  over: Partial<StreamRecord> = {},
+): StreamRecord {
+  return streamRecordOf(after, { eventName: 'MODIFY', oldImage: marshall(before), ...over });
+}
+
+/** The REMOVE record of an item that was `before` (a REMOVE has no new image). */
+export function removeRecordOf(
+  before: Record<string, unknown>,
+  over: Partial<StreamRecord> = {},
+): StreamRecord {
+  return streamRecordOf(before, {
+    eventName: 'REMOVE',
+    newImage: undefined,
+    oldImage: marshall(before),
+    ...over,
+  });
+}

@@ -7,6 +7,7 @@ import {
   inboxItemSchema,
   type MessageItem,
   messageItemSchema,
+  messageText,
   parseItem,
   type SystemEvent,
 } from '@cruddur/ddb';
@@ -70,7 +71,7 @@ const messageRow = (m: MessageItem, profiles: Profiles): MessageRow => ({
   created_at: m.created_at,
   handle: handleOf(m.sender_uuid, profiles),
   kind: m.kind ?? 'text',
-  message: m.system ? describeEvent(m.system, profiles) : m.message,
+  message: m.system ? describeEvent(m.system, profiles) : m.deleted ? '(deleted)' : messageText(m),
 });
 
 /** Pattern A: one page of a conversation, newest page first, printed oldest to newest. */

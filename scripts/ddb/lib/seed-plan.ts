@@ -8,6 +8,7 @@ import {
   type MessageItem,
   messageItem,
   messageSortKey,
+  messageUuidAt,
   type NewMessage,
   type PairItem,
   pairItem,
@@ -29,6 +30,15 @@ import { SeedError, type SeedUser } from './resolve-user.ts';
 
 /** Fixed namespace for the seed's uuid v5 ids: the same pair and line always get the same ids. */
 const SEED_NAMESPACE = '8d3c5a52-4f0e-4c5b-9a63-2f1d7e0b9c41';
+
+/**
+ * A seeded message's uuid: a UUIDv7 of its time, as the messaging service gives every new message (so a seeded
+ * message can be edited and deleted by uuid like any other), whose other bits come from the v5 hash of `name`, so
+ * planning twice gives the same id.
+ */
+function seedMessageUuid(name: string, createdAt: string): string {
+  return messageUuidAt(createdAt, uuidv5(name, SEED_NAMESPACE, new Uint8Array(16)));
+}
 
 export interface PlannedConversation {
   groupUuid: string;
@@ -61,7 +71,7 @@ export function planSeed(
     const at = spreadTimes(anchor, conversation.spanMinutes, conversation.lines.length);
     const messages: NewMessage[] = conversation.lines.map(([speaker, text], i) => ({
       groupUuid,
-      messageUuid: uuidv5(`message:${groupUuid}:${i}`, SEED_NAMESPACE),
+      messageUuid: seedMessageUuid(`message:${groupUuid}:${i}`, at(i)),
       senderUuid: between[speaker].uuid,
       text,
       createdAt: at(i),
@@ -153,7 +163,7 @@ export function planGroups(
       if (change.title !== undefined) title = change.title;
       const m: NewMessage = {
         groupUuid,
-        messageUuid: uuidv5(`message:${groupUuid}:${i}`, SEED_NAMESPACE),
+        messageUuid: seedMessageUuid(`message:${groupUuid}:${i}`, at(i)),
         senderUuid: sender.uuid,
         text: change.text,
         createdAt: at(i),

@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { keys, pairItem, parseStoredItem } from '@cruddur/ddb';
+import { keys, messageSortKeyOfUuid, pairItem, parseStoredItem } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
 import { messagingConfigSchema, startMessagingService } from '@cruddur/messaging';
 import {
@@ -124,6 +124,21 @@ describe('ddb seed', () => {
       },
     });
     expect(malformed).toEqual([]);
+  });
+
+  it('gives every message a deterministic UUIDv7 of its time, so a seeded message can be edited or deleted by uuid', () => {
+    const messages = [
+      ...planSeed(users.users, firstRun).flatMap((p) => p.items),
+      ...planGroups(users.users, firstRun).flatMap((g) => g.messages),
+    ].filter((i) => i.type === 'message');
+    expect(messages.length).toBeGreaterThan(100);
+    for (const m of messages) expect(messageSortKeyOfUuid(m.message_uuid)).toBe(m.sk);
+    const again = planSeed(users.users, firstRun).flatMap((p) => p.items);
+    expect(again.map((i) => i.sk)).toEqual(
+      planSeed(users.users, firstRun)
+        .flatMap((p) => p.items)
+        .map((i) => i.sk),
+    );
   });
 
   it('makes every inbox row match its conversation’s real last message and the unread rule', async () => {

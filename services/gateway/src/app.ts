@@ -14,6 +14,7 @@ import { TokenBuckets } from './middleware/token-bucket.ts';
 import { mountDocs } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { groupRoutes } from './routes/groups.ts';
+import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageGroupRoutes } from './routes/message-groups.ts';
 import { messageRoutes } from './routes/messages.ts';
 import type { Guards, RouteDeps } from './routes/router.ts';
@@ -80,6 +81,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
   app.route('/', messageGroupRoutes(routeDeps));
   app.route('/', groupRoutes(routeDeps));
   app.route('/', messageRoutes(routeDeps));
+  app.route('/', messageChangeRoutes(routeDeps));
   app.route('/', userRoutes(routeDeps));
   app.route('/', eventRoutes(routeDeps));
   mountDocs(app);

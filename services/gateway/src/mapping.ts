@@ -25,6 +25,8 @@ export interface MessageGroupItem {
   last_message_uuid: string;
   last_sender_handle: string | null;
   last_sender_is_me: boolean;
+  /** Everything sent to you is deleted: `message` is "" (a deleted message is otherwise replaced by the one before it). */
+  last_message_deleted?: true;
   unread_count: number;
 }
 
@@ -49,6 +51,12 @@ export interface MessageItem {
   kind: 'text' | 'system';
   /** On system messages only. */
   system?: SystemInfo;
+  /** When its sender last edited it; absent if never. */
+  edited_at?: string;
+  /** How many times it changed (each edit, and the delete): a client keeps the highest it has seen. */
+  edit_version?: number;
+  /** Deleted for everyone: `message` is "". */
+  deleted?: true;
 }
 
 /** One conversation as `GET /api/message_groups/:uuid` and the group routes answer it. */
@@ -95,6 +103,7 @@ export function toMessageGroupItem(conversation: Conversation, caller: UserShort
     created_at: last.created_at,
     last_message_uuid: last.uuid,
     last_sender_is_me: fromMe,
+    ...(last.deleted ? { last_message_deleted: true as const } : {}),
     unread_count: conversation.unread_count,
   };
   if (conversation.kind === 'direct') {
@@ -145,6 +154,9 @@ export function toMessageItem(message: Message): MessageItem {
     const { action, users, title } = message.system;
     item.system = { action, users, title: title ?? null };
   }
+  if (message.edited_at) item.edited_at = message.edited_at;
+  if (message.edit_version) item.edit_version = message.edit_version;
+  if (message.deleted) item.deleted = true;
   return item;
 }
 

@@ -192,6 +192,7 @@ describe('service surface', () => {
       '/internal/conversations/{group_uuid}/leave',
       '/internal/conversations/{group_uuid}/members',
       '/internal/conversations/{group_uuid}/messages',
+      '/internal/conversations/{group_uuid}/messages/{message_uuid}',
       '/internal/conversations/{group_uuid}/read',
       '/internal/groups',
     ]);

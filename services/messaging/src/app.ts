@@ -2,16 +2,19 @@ import { createApp, type ReadinessChecks, rejectInvalidUtf8 } from '@cruddur/htt
 import type { Logger } from '@cruddur/logger';
 import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
 import type { Registry } from 'prom-client';
+import type { MessageChanges } from './domain/changes.ts';
 import type { Groups } from './domain/groups.ts';
 import type { Messaging } from './domain/messaging.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { groupRoutes } from './routes/groups.ts';
+import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageRoutes } from './routes/messages.ts';
 
 export interface MessagingAppDeps {
   logger: Logger;
   messaging: Messaging;
   groups: Groups;
+  changes: MessageChanges;
   /** Checks the gateway's assertion on every internal call. */
   verifier: ServiceVerifier;
   readiness?: ReadinessChecks;
@@ -24,6 +27,7 @@ export function buildMessagingApp({
   logger,
   messaging,
   groups,
+  changes,
   verifier,
   readiness,
   metrics,
@@ -34,6 +38,7 @@ export function buildMessagingApp({
   app.use('/internal/*', rejectInvalidUtf8());
   app.route('/', conversationRoutes(messaging));
   app.route('/', messageRoutes(messaging));
+  app.route('/', messageChangeRoutes(changes));
   app.route('/', groupRoutes(groups));
   app.doc('/openapi.json', {
     openapi: '3.0.0',

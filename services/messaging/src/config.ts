@@ -20,6 +20,8 @@ export const messagingConfigSchema = baseSchema.extend({
   PROFILE_CACHE_SIZE: z.coerce.number().int().positive().default(10_000),
   /** Members a group may have besides its creator; the ceiling keeps every membership transaction under 100 items. */
   GROUP_MAX_MEMBERS: groupMaxMembersSetting,
+  /** How long after sending a message its sender may edit it (deleting has no window). */
+  MESSAGE_EDIT_WINDOW_MINUTES: z.coerce.number().int().min(0).max(525_600).default(15),
   ...signerEnv,
   ...verifierEnv,
 });

@@ -16,6 +16,7 @@ import { buildMessagingApp } from './app.ts';
 import type { MessagingConfig } from './config.ts';
 import { ProfileCache } from './data/profile-cache.ts';
 import { MessageStore } from './data/store.ts';
+import { MessageChanges } from './domain/changes.ts';
 import { Groups } from './domain/groups.ts';
 import { Messaging } from './domain/messaging.ts';
 import { ProfileReplica } from './profiles/replica.ts';
@@ -34,6 +35,7 @@ export interface StartMessagingOptions {
 export interface RunningMessagingService extends RunningService {
   messaging: Messaging;
   groups: Groups;
+  changes: MessageChanges;
   store: MessageStore;
 }
 
@@ -84,6 +86,12 @@ async function assemble(
     membership: messaging.membership,
     maxMembers: config.GROUP_MAX_MEMBERS,
   });
+  const changes = new MessageChanges({
+    store,
+    drafts: messaging.drafts,
+    membership: messaging.membership,
+    editWindowMinutes: config.MESSAGE_EDIT_WINDOW_MINUTES,
+  });
 
   const replica = new ProfileReplica({
     store,
@@ -112,6 +120,7 @@ async function assemble(
     logger,
     messaging,
     groups,
+    changes,
     verifier,
     metrics,
     readiness: {
@@ -135,6 +144,7 @@ async function assemble(
     port,
     messaging,
     groups,
+    changes,
     store,
   };
 }

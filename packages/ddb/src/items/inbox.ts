@@ -20,12 +20,26 @@ export const inboxItemFields = z.object({
   message_group_uuid: z.uuid(),
   /** Absent only on a row the stream consumer created for a message that names no other member. */
   other_user_uuid: z.uuid().optional(),
-  /** The last message's sort key; the sort key of the inbox_by_activity LSI. */
+  /**
+   * The head: the sort key of the newest message sent to the owner, deleted or not; the sort key of the
+   * inbox_by_activity LSI. It only moves forward, so a deleted message never moves a conversation down.
+   */
   last_message_key: z.string(),
+  /**
+   * The preview, `last_message_*` and `last_sender_uuid`: the newest message sent to the owner at or below the
+   * head that is not deleted, as its latest edit reads (the head itself, unless it was deleted). When every
+   * such message is deleted, the head's tombstone with no text and `last_message_deleted`.
+   */
   last_message_uuid: z.uuid(),
   last_message_text: z.string(),
   last_message_at: timestamp,
   last_sender_uuid: z.uuid(),
+  /** The sort key of the message the preview shows, only when that is not the head (absent: the head). */
+  preview_key: z.string().optional(),
+  /** The `edit_version` of the message the preview shows, as it shows it (absent: 0, never edited). */
+  last_message_edit_version: z.number().int().positive().optional(),
+  /** The preview is a tombstone: nothing sent to the owner up to the head is left undeleted. */
+  last_message_deleted: z.literal(true).optional(),
   /** The other members' messages with a key above `last_read_key` (the stream consumer's unread rule). */
   unread_count: z.number().int().nonnegative(),
   /** The key of the newest message the owner has read; absent until they read one. */
@@ -45,6 +59,10 @@ export const inboxItemSchema = inboxItemFields.refine((row) => {
 }, 'pk/sk do not match owner_uuid and message_group_uuid');
 
 export type InboxItem = z.infer<typeof inboxItemSchema>;
+
+/** The sort key of the message a row's preview shows. */
+export const previewKeyOf = (row: Pick<InboxItem, 'preview_key' | 'last_message_key'>): string =>
+  row.preview_key ?? row.last_message_key;
 
 /** A row pointing at `m`, with what every row has (direct and group alike). */
 function rowAt(

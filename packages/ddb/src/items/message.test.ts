@@ -1,7 +1,7 @@
 import { SAMPLE, sampleMessage } from '@cruddur/test-kit';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../keys.ts';
-import { isMessagePartition, messageItem, messageItemSchema } from './message.ts';
+import { isMessagePartition, messageItem, messageItemSchema, messageText } from './message.ts';
 import { MalformedItemError, parseItem, safeParseItem } from './parse.ts';
 
 const { a: A, b: B, group: G, message: M, at } = SAMPLE;
@@ -41,6 +41,20 @@ describe('message item', () => {
     expect(() => parseItem(messageItemSchema, { ...messageItem(m), type: 'inbox' })).toThrow(
       MalformedItemError,
     );
+  });
+
+  it('parses a tombstone without text, and refuses text on one or a message without it', () => {
+    const { message: _text, ...rest } = messageItem(m);
+    const tombstone = { ...rest, deleted: true, deleted_at: at, edit_version: 2, edited_at: at };
+    expect(parseItem(messageItemSchema, tombstone)).toEqual(tombstone);
+    expect(messageText(parseItem(messageItemSchema, tombstone))).toBe('');
+    const reasons = (item: Record<string, unknown>) => {
+      const parsed = safeParseItem(messageItemSchema, item);
+      return parsed.ok ? '' : parsed.error.detail;
+    };
+    expect(reasons({ ...tombstone, message: 'left behind' })).toMatch(/tombstone/);
+    expect(reasons(rest)).toMatch(/tombstone/);
+    expect(reasons({ ...messageItem(m), edit_version: 0 })).toMatch(/edit_version/);
   });
 
   it('tells message partitions from the others', () => {

@@ -27,7 +27,8 @@ export const messageItemFields = z.object({
   message_uuid: z.uuid(),
   message_group_uuid: z.uuid(),
   sender_uuid: z.uuid(),
-  message: z.string(),
+  /** The text; absent only on a tombstone (`deleted`), whose text is removed from the table. */
+  message: z.string().optional(),
   created_at: timestamp,
   /**
    * The members it was sent to: the conversation's membership when the message was committed (for a system
@@ -42,6 +43,17 @@ export const messageItemFields = z.object({
   conversation_kind: z.literal('group').optional(),
   /** A group's title when the message was committed; absent when untitled. */
   title: groupTitle.optional(),
+  /**
+   * How many times the message changed: absent (0) until the first edit, then +1 per edit and +1 for the
+   * delete. Every edit and delete is conditional on the version it read, so two changes never both apply to
+   * the same version, and the stream consumer orders MODIFY records by it (docs/contracts.md, "Messages that change").
+   */
+  edit_version: z.number().int().positive().optional(),
+  /** The last edit's time; kept on a tombstone. */
+  edited_at: timestamp.optional(),
+  /** A tombstone: deleted for everyone, its text removed; it keeps its key, sender and members. */
+  deleted: z.literal(true).optional(),
+  deleted_at: timestamp.optional(),
 });
 
 /** A stored message: its key is the one its fields give, and its sender is one of its members. */
@@ -63,7 +75,12 @@ export const messageItemSchema = messageItemFields
   .refine(
     (m) => m.conversation_kind === 'group' || (m.members.length === 2 && m.kind !== 'system'),
     'a direct message has two members and no system event',
-  );
+  )
+  .refine(
+    (m) => (m.deleted === true) === (m.message === undefined),
+    'a tombstone, and only a tombstone, has no text',
+  )
+  .refine((m) => m.deleted !== true || m.kind !== 'system', 'a system message cannot be deleted');
 
 export type MessageItem = z.infer<typeof messageItemSchema>;
 
@@ -104,3 +121,6 @@ export function messageItem(m: NewMessage): MessageItem {
 
 export const isGroupMessage = (m: Pick<MessageItem, 'conversation_kind'>): boolean =>
   m.conversation_kind === 'group';
+
+/** What a message shows as text: a tombstone shows none. */
+export const messageText = (m: Pick<MessageItem, 'message'>): string => m.message ?? '';

@@ -29,7 +29,7 @@ function entryDifferences(row: InboxFacts, head: StoredMessage): string[] {
 
 /**
  * The unread rule: messages up to the row's head, above `last_read_key`, at or above `joined_key`, sent to the
- * owner by someone else (system messages count; their sender is the actor).
+ * owner by someone else (system messages count; their sender is the actor), not deleted.
  */
 function recount(row: InboxFacts, toOwner: readonly StoredMessage[]): number {
   const head = row.last_message_key ?? '';
@@ -37,7 +37,11 @@ function recount(row: InboxFacts, toOwner: readonly StoredMessage[]): number {
   const read = row.last_read_key;
   return toOwner.filter(
     (m) =>
-      m.sender !== row.owner_uuid && m.sk <= head && m.sk >= joined && (read === undefined || m.sk > read),
+      m.sender !== row.owner_uuid &&
+      !m.deleted &&
+      m.sk <= head &&
+      m.sk >= joined &&
+      (read === undefined || m.sk > read),
   ).length;
 }
 

@@ -35,6 +35,8 @@ const messageFacts = messageItemFields.pick({
   system: true,
   conversation_kind: true,
   title: true,
+  deleted: true,
+  edit_version: true,
 });
 const conversationFacts = conversationItemFields.pick({
   message_group_uuid: true,
@@ -51,6 +53,11 @@ const inboxFacts = inboxItemFields
     message_group_uuid: true,
     other_user_uuid: true,
     last_message_key: true,
+    last_message_uuid: true,
+    last_message_text: true,
+    preview_key: true,
+    last_message_edit_version: true,
+    last_message_deleted: true,
     last_read_key: true,
     kind: true,
     title: true,
@@ -59,7 +66,7 @@ const inboxFacts = inboxItemFields
     joined_key: true,
   })
   // A row without a head shows no message: `inbox_stale`, not malformed.
-  .partial({ last_message_key: true });
+  .partial({ last_message_key: true, last_message_uuid: true, last_message_text: true });
 const pairFacts = pairItemSchema.pick({ pk: true, message_group_uuid: true });
 const userFacts = userItemFields.pick({ uuid: true });
 const idempotencyFacts = idempotencyItemSchema
@@ -77,6 +84,10 @@ export interface StoredMessage {
   systemKind: boolean;
   system: SystemEvent | undefined;
   title: string | undefined;
+  /** The stored text; absent on a tombstone (and on a broken message that lost it). */
+  text: string | undefined;
+  deleted: boolean;
+  editVersion: number | undefined;
 }
 
 /** What a group's META says beyond its members. */
@@ -238,9 +249,12 @@ function readMessage(
     systemKind: m.kind === 'system',
     system: m.system,
     title: m.title,
+    text: m.message,
+    deleted: m.deleted === true,
+    editVersion: m.edit_version,
   });
   facts.messagesByGroup.set(m.message_group_uuid, list);
-  if (texts.expectedTexts.has(m.message))
-    facts.textCount.set(m.message, (facts.textCount.get(m.message) ?? 0) + 1);
-  if (texts.textPrefix && m.message.startsWith(texts.textPrefix)) facts.storedWithPrefix++;
+  const text = m.message ?? '';
+  if (texts.expectedTexts.has(text)) facts.textCount.set(text, (facts.textCount.get(text) ?? 0) + 1);
+  if (texts.textPrefix && text.startsWith(texts.textPrefix)) facts.storedWithPrefix++;
 }

@@ -10,6 +10,7 @@ import {
   checkMessagesInConversations,
   newestMessageByGroup,
 } from './messages.ts';
+import { checkMessageChanges } from './previews.ts';
 import { scanTableFacts } from './table-scan.ts';
 import { type ExpectedMessage, type Violation, Violations } from './violations.ts';
 
@@ -35,7 +36,9 @@ export interface TableVerification {
  * A direct conversation's messages name its two members and were sent by one of them, its rows point at its
  * newest message, and its pair lock exists and points back. A group's messages name the membership replayed
  * from its system messages, its META ends where that replay ends, and each member's row shows the newest
- * message sent to them with an exact unread count. With `expected`, every accepted message exists exactly once.
+ * message sent to them with an exact unread count. Every row previews the newest message sent to its owner that
+ * is not deleted, as edited, and no tombstone keeps its text. With `expected`, every accepted message exists
+ * exactly once.
  */
 export async function verifyTable(
   doc: DynamoDBDocumentClient,
@@ -51,6 +54,7 @@ export async function verifyTable(
   checkInboxRows(facts, violations, newestByGroup);
   checkGroups(facts, violations);
   checkGroupInboxRows(facts, violations);
+  checkMessageChanges(facts, violations);
   checkIdempotency(facts, violations, options.now ?? new Date());
   checkAccepted(facts, violations, options.expected ?? []);
   return {

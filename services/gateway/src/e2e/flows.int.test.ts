@@ -202,6 +202,7 @@ describe('gateway end to end: the frontend flows', () => {
       '/api/message_groups/{message_group_uuid}',
       '/api/message_groups/{message_group_uuid}/leave',
       '/api/message_groups/{message_group_uuid}/members',
+      '/api/message_groups/{message_group_uuid}/messages/{message_uuid}',
       '/api/message_groups/{message_group_uuid}/read',
       '/api/messages',
       '/api/messages/{message_group_uuid}',

@@ -190,3 +190,41 @@ describe('SseHub', () => {
     expect(await open()).toBe('0');
   });
 });
+
+describe('SseHub: messages that change', () => {
+  const change = {
+    message_group_uuid: group,
+    message_uuid: messageUuid,
+    sender_uuid: bob,
+    members: [alice, bob],
+  };
+  const at = '2026-11-25T13:00:00.000Z';
+
+  it('sends an edit and a delete to the members of the message only, each once', () => {
+    const hub = new SseHub({ maxStreamsPerUser: 4 });
+    const [a, b, c] = [sink(), sink(), sink()];
+    hub.register(alice, a);
+    hub.register(bob, b);
+    hub.register(carol, c);
+    const edited = createEvent(
+      'message.updated',
+      { ...change, created_at: at, edit_version: 1, message: 'fixed', edited_at: at },
+      { traceId: 't' },
+    );
+    const deleted = createEvent(
+      'message.deleted',
+      { ...change, created_at: at, edit_version: 2, deleted_at: at },
+      { traceId: 't' },
+    );
+    expect([hub.publish(edited), hub.publish(edited), hub.publish(deleted)]).toEqual([2, 0, 2]);
+    expect(c.received).toEqual([]);
+    expect(a.received.map((e) => [e.event, JSON.parse(e.data)])).toEqual([
+      [
+        'message.updated',
+        expect.objectContaining({ uuid: messageUuid, message: 'fixed', edit_version: 1, edited_at: at }),
+      ],
+      ['message.deleted', expect.objectContaining({ uuid: messageUuid, deleted: true, edit_version: 2 })],
+    ]);
+    expect(JSON.parse(a.received[1]!.data)).not.toHaveProperty('message');
+  });
+});

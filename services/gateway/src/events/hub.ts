@@ -31,6 +31,8 @@ function route(event: EventEnvelope): { recipients: string[]; data: unknown } | 
             message: p.last_message.text,
             created_at: p.last_message.created_at,
             sender_uuid: p.last_message.sender_uuid,
+            edit_version: p.last_message.edit_version,
+            deleted: p.last_message.deleted,
           },
           unread_count: p.unread_count,
           // Group fields, absent on direct conversations' events (JSON leaves undefined out).
@@ -52,6 +54,40 @@ function route(event: EventEnvelope): { recipients: string[]; data: unknown } | 
           created_at: p.created_at,
           kind: p.kind,
           system: p.system,
+          conversation_kind: p.conversation_kind,
+          title: p.title,
+        },
+      };
+    }
+    case 'message.updated': {
+      const p = (event as EventEnvelope<'message.updated'>).payload;
+      return {
+        recipients: [...new Set(p.members)],
+        data: {
+          uuid: p.message_uuid,
+          message_group_uuid: p.message_group_uuid,
+          sender_uuid: p.sender_uuid,
+          message: p.message,
+          created_at: p.created_at,
+          edited_at: p.edited_at,
+          edit_version: p.edit_version,
+          conversation_kind: p.conversation_kind,
+          title: p.title,
+        },
+      };
+    }
+    case 'message.deleted': {
+      const p = (event as EventEnvelope<'message.deleted'>).payload;
+      return {
+        recipients: [...new Set(p.members)],
+        data: {
+          uuid: p.message_uuid,
+          message_group_uuid: p.message_group_uuid,
+          sender_uuid: p.sender_uuid,
+          created_at: p.created_at,
+          deleted_at: p.deleted_at,
+          edit_version: p.edit_version,
+          deleted: true,
           conversation_kind: p.conversation_kind,
           title: p.title,
         },

@@ -9,7 +9,8 @@ export function corsForOrigins(origins: readonly string[]) {
   const allowed = new Set(origins);
   return cors({
     origin: (origin) => (allowed.has(origin) ? origin : null),
-    allowMethods: ['GET', 'POST', 'OPTIONS'],
+    // PATCH and DELETE: renaming a group, editing and deleting a message.
+    allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
     allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', REQUEST_ID_HEADER],
     exposeHeaders: ['X-Next-Cursor', 'Retry-After', REQUEST_ID_HEADER],
     maxAge: 600,

@@ -26,6 +26,11 @@ export const groupUuidParam = z
   .regex(UUID_PATTERN, { error: 'message_group_uuid_invalid' })
   .openapi({ param: { name: 'message_group_uuid', in: 'path' }, format: 'uuid' });
 
+export const messageUuidParam = z
+  .string()
+  .regex(UUID_PATTERN, { error: 'message_uuid_invalid' })
+  .openapi({ param: { name: 'message_uuid', in: 'path' }, format: 'uuid' });
+
 export const userShortSchema = z
   .object({ uuid: z.uuid(), handle: z.string(), display_name: z.string() })
   .openapi('UserShort');
@@ -52,6 +57,10 @@ export const messageGroupItemSchema = z
     last_message_uuid: z.uuid(),
     last_sender_handle: z.string().nullable(),
     last_sender_is_me: z.boolean(),
+    last_message_deleted: z.literal(true).optional().openapi({
+      description:
+        'Everything sent to you is deleted: `message` is ""; otherwise a deleted last message is replaced by the one before it',
+    }),
     unread_count: z.number().int(),
   })
   .openapi('MessageGroup');
@@ -77,6 +86,18 @@ export const messageItemSchema = z
     created_at: z.string().openapi({ example: '2026-11-25T13:40:00.000Z' }),
     kind: z.enum(['text', 'system']),
     system: systemSchema.optional().openapi({ description: 'On system messages only' }),
+    edited_at: z
+      .string()
+      .optional()
+      .openapi({ description: 'When its sender last edited it; absent if never' }),
+    edit_version: z.number().int().optional().openapi({
+      description:
+        'How many times it changed (each edit, and the delete); absent if never. Keep the highest seen',
+    }),
+    deleted: z
+      .literal(true)
+      .optional()
+      .openapi({ description: 'Deleted for everyone: the tombstone keeps its place, `message` is ""' }),
   })
   .openapi('Message');
 

@@ -68,6 +68,38 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
       return parseUpstream('messaging', message, res.body);
     },
 
+    /** Edits the caller's own message; safe to retry with a key (messaging answers a repeat with the same edit). */
+    async editMessage(input: {
+      userUuid: string;
+      groupUuid: string;
+      messageUuid: string;
+      message: string;
+      idempotencyKey?: string | undefined;
+    }) {
+      const res = await client.request(
+        `/internal/conversations/${input.groupUuid}/messages/${input.messageUuid}`,
+        {
+          method: 'PATCH',
+          headers: await actingFor(input.userUuid),
+          body: { message: input.message, idempotency_key: input.idempotencyKey },
+          idempotent: input.idempotencyKey !== undefined,
+        },
+      );
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', message, res.body);
+    },
+
+    /** Deletes the caller's own message for everyone; deleting again answers the same tombstone, so it is retried. */
+    async deleteMessage(userUuid: string, groupUuid: string, messageUuid: string) {
+      const res = await client.request(`/internal/conversations/${groupUuid}/messages/${messageUuid}`, {
+        method: 'DELETE',
+        headers: await actingFor(userUuid),
+        idempotent: true,
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', message, res.body);
+    },
+
     async startConversation(input: {
       userUuid: string;
       recipientUuid: string;

@@ -34,6 +34,10 @@ export const message = z.object({
   sender: userShort,
   kind: z.enum(['text', 'system']).default('text'),
   system: systemAction.optional(),
+  edited_at: z.string().optional(),
+  edit_version: z.number().int().positive().optional(),
+  /** A tombstone: deleted for everyone, `message` is "". */
+  deleted: z.literal(true).optional(),
 });
 export type Message = z.infer<typeof message>;
 
@@ -52,6 +56,8 @@ const conversation = z.object({
     created_at: z.string(),
     sender_uuid: z.uuid(),
     sender_handle: z.string().nullish(),
+    edit_version: z.number().int().positive().optional(),
+    deleted: z.literal(true).optional(),
   }),
   unread_count: z.number().int().nonnegative(),
 });

@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import {
   buildAppendMessage,
   buildBatchGetProfiles,
+  buildDeleteMessage,
+  buildEditMessage,
+  buildEditMessageOnce,
   buildListConversations,
   buildListMessages,
   buildMarkRead,
@@ -146,5 +149,44 @@ describe('reads and small writes', () => {
     expect(requestHash(['group', G, 'a'])).toBe(requestHash(['group', G, 'a']));
     expect(requestHash(['group', G, 'a'])).not.toBe(requestHash(['group', G, 'b']));
     expect(requestHash(['a', 'b|c'])).not.toBe(requestHash(['a|b', 'c']));
+  });
+});
+
+describe('message changes', () => {
+  const change = { groupUuid: G, sk: `${at}#${M}`, senderUuid: A, seenVersion: 0, at };
+  const edit = { ...change, text: 'fixed', notBefore: '2026-11-25T09:45:00.000Z' };
+
+  it('edits in place, only for the sender, a text message not deleted, at the version read, within the window', () => {
+    const input = buildEditMessage('t', edit);
+    expect(input.Key).toEqual({ pk: `MSG#${G}`, sk: `${at}#${M}` });
+    expect(input.UpdateExpression).toBe('SET #message = :text, edited_at = :at, edit_version = :next');
+    expect(input.ConditionExpression).toBe(
+      'attribute_exists(pk) AND sender_uuid = :me AND attribute_not_exists(deleted) AND ' +
+        '(attribute_not_exists(#kind) OR #kind <> :system) AND attribute_not_exists(edit_version) AND ' +
+        'created_at >= :notBefore',
+    );
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':me': A, ':next': 1, ':text': 'fixed' });
+    expect(input.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+    const again = buildEditMessage('t', { ...edit, seenVersion: 3 });
+    expect(again.ConditionExpression).toContain('edit_version = :seen');
+    expect(again.ExpressionAttributeValues).toMatchObject({ ':seen': 3, ':next': 4 });
+  });
+
+  it('writes the idempotency record in the same transaction as the edit', () => {
+    const { input, roles } = buildEditMessageOnce('t', edit, { ...idem, senderUuid: A });
+    expect(roles).toEqual(['message', 'idempotency']);
+    expect(input.TransactItems?.[0]?.Update).not.toHaveProperty('ReturnValues');
+    expect(input.TransactItems?.[1]?.Put?.Item).toMatchObject({ message_sk: `${at}#${M}` });
+  });
+
+  it('deletes by removing the text and marking a tombstone, on the same conditions but the window', () => {
+    const input = buildDeleteMessage('t', { ...change, seenVersion: 1 });
+    expect(input.UpdateExpression).toBe(
+      'SET deleted = :true, deleted_at = :at, edit_version = :next REMOVE #message',
+    );
+    expect(input.ConditionExpression).toContain('edit_version = :seen');
+    expect(input.ConditionExpression).toContain('attribute_not_exists(deleted)');
+    expect(input.ConditionExpression).not.toContain('created_at');
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':seen': 1, ':next': 2 });
   });
 });

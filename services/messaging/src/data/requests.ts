@@ -256,6 +256,110 @@ export function buildAppendMessage(
   ]);
 }
 
+/** An edit or a delete of one message, from the version of it the caller read. */
+export interface MessageChange {
+  groupUuid: string;
+  sk: string;
+  /** The acting user: only the sender may change a message. */
+  senderUuid: string;
+  /** The `edit_version` read (0 when absent): the change applies only to that version. */
+  seenVersion: number;
+  /** When the change is made. */
+  at: string;
+}
+
+/**
+ * The conditions every change of a message shares: it exists, the caller sent it, it is a text message (a system
+ * message records a group change and nobody may rewrite it), it is not a tombstone (an edit never brings one back,
+ * and a delete happens once), and it is still at the version read, so an edit and a delete racing resolve to one
+ * outcome: the loser fails here and decides again on what the winner left (returned with the failure).
+ */
+function changeOf(change: MessageChange) {
+  const names: Record<string, string> = { '#kind': 'kind' };
+  const values: Record<string, unknown> = { ':me': change.senderUuid, ':system': 'system' };
+  let condition =
+    'attribute_exists(pk) AND sender_uuid = :me AND attribute_not_exists(deleted) AND ' +
+    '(attribute_not_exists(#kind) OR #kind <> :system) AND ';
+  if (change.seenVersion === 0) condition += 'attribute_not_exists(edit_version)';
+  else {
+    condition += 'edit_version = :seen';
+    values[':seen'] = change.seenVersion;
+  }
+  values[':next'] = change.seenVersion + 1;
+  values[':at'] = change.at;
+  return {
+    key: { pk: keys.messagePartition(change.groupUuid), sk: change.sk },
+    condition,
+    names,
+    values,
+  };
+}
+
+/**
+ * An edit: the new text, `edited_at` and the next version, in place (the message keeps its key, so its place in
+ * the thread). Only within the edit window: `notBefore` is the oldest `created_at` that may still be edited.
+ */
+export function buildEditMessage(
+  table: string,
+  change: MessageChange & { text: string; notBefore: string },
+): UpdateCommandInput {
+  return { ...editUpdate(table, change), ReturnValues: 'ALL_NEW' };
+}
+
+function editUpdate(table: string, change: MessageChange & { text: string; notBefore: string }) {
+  const { key, condition, names, values } = changeOf(change);
+  return {
+    TableName: table,
+    Key: key,
+    UpdateExpression: 'SET #message = :text, edited_at = :at, edit_version = :next',
+    ConditionExpression: `${condition} AND created_at >= :notBefore`,
+    ExpressionAttributeNames: { ...names, '#message': 'message' },
+    ExpressionAttributeValues: { ...values, ':text': change.text, ':notBefore': change.notBefore },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+  };
+}
+
+export type EditRole = 'message' | 'idempotency';
+
+/** An edit with an idempotency key: the same conditional update and the key's record, together or not at all. */
+export function buildEditMessageOnce(
+  table: string,
+  change: MessageChange & { text: string; notBefore: string },
+  idempotency: NewIdempotency,
+): Transaction<EditRole> {
+  return transaction<EditRole>([
+    { role: 'message', item: { Update: editUpdate(table, change) } },
+    {
+      role: 'idempotency',
+      item: {
+        Put: {
+          TableName: table,
+          Item: idempotencyItem(idempotency, change.groupUuid, change.sk),
+          ConditionExpression: NOT_EXISTS,
+        },
+      },
+    },
+  ]);
+}
+
+/**
+ * A delete for everyone: the text is removed from the item (a tombstone keeps its key, sender and members, so
+ * the thread keeps its place and the stream consumer knows whose previews and counts it touched).
+ */
+export function buildDeleteMessage(table: string, change: MessageChange): UpdateCommandInput {
+  const { key, condition, names, values } = changeOf(change);
+  return {
+    TableName: table,
+    Key: key,
+    UpdateExpression: 'SET deleted = :true, deleted_at = :at, edit_version = :next REMOVE #message',
+    ConditionExpression: condition,
+    ExpressionAttributeNames: { ...names, '#message': 'message' },
+    ExpressionAttributeValues: { ...values, ':true': true },
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
 /** Marks the caller's own inbox row read up to its last message; fails if the caller has no such row. */
 export function buildMarkRead(table: string, ownerUuid: string, groupUuid: string): UpdateCommandInput {
   return {

@@ -1,3 +1,4 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
@@ -8,6 +9,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isAwsOutage } from '@cruddur/aws';
 import type { UserSnapshot } from '@cruddur/contracts';
 import { AppError } from '@cruddur/contracts';
@@ -37,6 +39,9 @@ import {
   buildAppendMessage,
   buildBatchGetProfiles,
   buildChangeGroup,
+  buildDeleteMessage,
+  buildEditMessage,
+  buildEditMessageOnce,
   buildGetConversation,
   buildGetIdempotency,
   buildGetMessage,
@@ -49,6 +54,7 @@ import {
   buildStartConversation,
   buildStartGroup,
   type GroupChange,
+  type MessageChange,
   type ProfileRow,
   profileRowSchema,
   type Transaction,
@@ -73,6 +79,20 @@ export type WriteOutcome =
       reason: 'pair_exists' | 'not_member' | 'idempotency_key_exists' | 'state_moved' | 'conflict';
       /** With `not_member` and `state_moved`: the conversation as the winner left it, when DynamoDB returned it. */
       current?: ConversationItem | undefined;
+    };
+
+/** How an edit or a delete of a message went. */
+export type ChangeOutcome =
+  | { ok: true; item: MessageItem }
+  | {
+      ok: false;
+      /**
+       * `changed`: a condition failed (another change got there first, the window closed, or there is no such
+       * message), with the message as it now stands when DynamoDB returned it; `idempotency_key_exists`: a
+       * request with the same key won; `conflict`: another transaction held the message.
+       */
+      reason: 'changed' | 'idempotency_key_exists' | 'conflict';
+      current?: MessageItem | undefined;
     };
 
 /**
@@ -133,6 +153,57 @@ export class MessageStore {
       },
       'membership',
     );
+  }
+
+  /** An edit; with an idempotency record, in one transaction with it (then `after` is the item it leaves). */
+  async editMessage(
+    change: MessageChange & { text: string; notBefore: string },
+    once?: { idempotency: NewIdempotency; after: MessageItem },
+  ): Promise<ChangeOutcome> {
+    if (!once) return this.changeMessage(buildEditMessage(this.table, change));
+    const request = buildEditMessageOnce(this.table, change, once.idempotency);
+    try {
+      await this.ddb.send(new TransactWriteCommand(request.input)).catch(rethrowUnavailable);
+      return { ok: true, item: once.after };
+    } catch (err) {
+      const reasons = cancellationReasons(err);
+      if (!reasons) {
+        if (err instanceof Error && err.name === 'TransactionConflictException')
+          return { ok: false, reason: 'conflict' };
+        throw err;
+      }
+      const failed = failedRoles(reasons, request.roles);
+      if (failed.has('message')) {
+        const item = failedItem(reasons, request.roles, 'message');
+        return { ok: false, reason: 'changed', current: item && parseItem(messageItemSchema, item) };
+      }
+      if (failed.has('idempotency')) return { ok: false, reason: 'idempotency_key_exists' };
+      if (reasons.some((r) => r.Code === 'TransactionConflict')) return { ok: false, reason: 'conflict' };
+      throw err;
+    }
+  }
+
+  async deleteMessage(change: MessageChange): Promise<ChangeOutcome> {
+    return this.changeMessage(buildDeleteMessage(this.table, change));
+  }
+
+  private async changeMessage(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<ChangeOutcome> {
+    try {
+      const out = await this.ddb.send(new UpdateCommand(input)).catch(rethrowUnavailable);
+      return { ok: true, item: parseItem(messageItemSchema, out.Attributes) };
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') {
+        const item = (err as Error & { Item?: Record<string, AttributeValue> }).Item;
+        return {
+          ok: false,
+          reason: 'changed',
+          current: item ? parseItem(messageItemSchema, unmarshall(item)) : undefined,
+        };
+      }
+      if (err instanceof Error && err.name === 'TransactionConflictException')
+        return { ok: false, reason: 'conflict' };
+      throw err;
+    }
   }
 
   /** Sends a transaction; a cancellation is classified by the roles of the items whose condition failed. */

@@ -1,5 +1,5 @@
 import { AppError, toTimestamp } from '@cruddur/contracts';
-import { type NewIdempotency, type NewMessage, parseMessageSortKey } from '@cruddur/ddb';
+import { messageUuidAt, type NewIdempotency, type NewMessage, parseMessageSortKey } from '@cruddur/ddb';
 import type { Logger } from '@cruddur/logger';
 import { IDEMPOTENCY_TTL_SECONDS } from '../data/requests.ts';
 import type { MessageStore, WriteOutcome } from '../data/store.ts';
@@ -34,7 +34,8 @@ export class Drafts {
 
   /**
    * A new message. In a group its time is kept above the group's state (`afterKey`, the newest system message):
-   * a replica whose clock is behind must still put the message after the change it was sent under.
+   * a replica whose clock is behind must still put the message after the change it was sent under. Its uuid is
+   * a UUIDv7 of that same time, so its key can be found from the uuid alone (edits and deletes).
    */
   message(draft: Omit<NewMessage, 'messageUuid' | 'createdAt'>, afterKey?: string | undefined): NewMessage {
     let at = this.options.clock();
@@ -43,7 +44,7 @@ export class Drafts {
       const floor = Date.parse(after.createdAt) + 1;
       if (at.getTime() < floor) at = new Date(floor);
     }
-    return { ...draft, messageUuid: this.options.newUuid(), createdAt: toTimestamp(at) };
+    return { ...draft, messageUuid: messageUuidAt(at), createdAt: toTimestamp(at) };
   }
 
   idempotency(
@@ -64,6 +65,10 @@ export class Drafts {
     };
   }
 
+  now(): Date {
+    return this.options.clock();
+  }
+
   /** The message an earlier request with this key made, or a 409 when the key was used for something else. */
   async replay(
     senderUuid: string,
@@ -81,7 +86,7 @@ export class Drafts {
     return { message: toMessage(item, profiles), createdConversation: record.created_conversation };
   }
 
-  logRetry(what: string, outcome: WriteOutcome) {
+  logRetry(what: string, outcome: WriteOutcome | { ok: false; reason: string }) {
     this.options.logger.debug({ outcome }, `${what}: lost a race, reading the winner and trying again`);
   }
 }

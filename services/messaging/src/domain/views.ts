@@ -3,6 +3,7 @@ import {
   type InboxItem,
   type MessageItem,
   messageItem,
+  messageText,
   type NewMessage,
   type SystemEvent,
 } from '@cruddur/ddb';
@@ -25,6 +26,12 @@ export interface MessageView {
   kind: 'text' | 'system';
   /** System messages only: what changed; `users` are who was added or who left. */
   system?: { action: SystemEvent['action']; users: UserShort[]; title: string | null };
+  /** When it was last edited; absent if never. */
+  edited_at?: string;
+  /** How many times it changed (edits, and the delete); absent if never. */
+  edit_version?: number;
+  /** Deleted for everyone: `message` is "". */
+  deleted?: true;
 }
 
 export interface ConversationView {
@@ -42,6 +49,10 @@ export interface ConversationView {
     created_at: string;
     sender_uuid: string;
     sender_handle: string;
+    /** The shown message as of this edit; absent if never edited. */
+    edit_version?: number;
+    /** Everything sent to the caller is deleted: the newest tombstone, with no text. */
+    deleted?: true;
   };
   unread_count: number;
 }
@@ -83,10 +94,13 @@ export function toMessage(item: MessageItem, profiles: Profiles): MessageView {
   return {
     uuid: item.message_uuid,
     message_group_uuid: item.message_group_uuid,
-    message: item.message,
+    message: messageText(item),
     created_at: item.created_at,
     sender: profileOf(item.sender_uuid, profiles),
     kind: item.kind ?? 'text',
+    ...(item.edited_at ? { edited_at: item.edited_at } : {}),
+    ...(item.edit_version ? { edit_version: item.edit_version } : {}),
+    ...(item.deleted ? { deleted: true as const } : {}),
     ...(item.system
       ? {
           system: {
@@ -137,6 +151,8 @@ export function toConversation(row: InboxItem, profiles: Profiles): Conversation
       created_at: row.last_message_at,
       sender_uuid: row.last_sender_uuid,
       sender_handle: profileOf(row.last_sender_uuid, profiles).handle,
+      ...(row.last_message_edit_version ? { edit_version: row.last_message_edit_version } : {}),
+      ...(row.last_message_deleted ? { deleted: true as const } : {}),
     },
     unread_count: row.unread_count,
   };

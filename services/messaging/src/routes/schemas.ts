@@ -77,6 +77,19 @@ export const Message = z
       })
       .optional()
       .openapi({ description: 'System messages only: who was added or left, or the new title' }),
+    edited_at: z
+      .string()
+      .optional()
+      .openapi({ description: 'When the sender last edited it; absent if never' }),
+    edit_version: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: 'How many times it changed (each edit, and the delete); absent if never' }),
+    deleted: z
+      .literal(true)
+      .optional()
+      .openapi({ description: 'Deleted for everyone: a tombstone in its place, `message` is ""' }),
   })
   .openapi('Message');
 
@@ -108,6 +121,10 @@ export const Conversation = z
       created_at: z.string(),
       sender_uuid: z.string(),
       sender_handle: z.string(),
+      edit_version: z.number().int().optional(),
+      deleted: z.literal(true).optional().openapi({
+        description: 'Everything sent to the caller is deleted: the newest tombstone, with no text',
+      }),
     }),
     unread_count: z.number().int(),
   })

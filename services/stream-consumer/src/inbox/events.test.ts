@@ -1,7 +1,13 @@
 import { inboxItem, inboxItemSchema, messageItem, parseItem, safeParseItem } from '@cruddur/ddb';
 import { SAMPLE, sampleMessage } from '@cruddur/test-kit';
 import { describe, expect, it } from 'vitest';
-import { deterministicEventId, inboxUpdatedEvent, messageCreatedEvent } from './events.ts';
+import {
+  deterministicEventId,
+  inboxUpdatedEvent,
+  messageCreatedEvent,
+  messageDeletedEvent,
+  messageUpdatedEvent,
+} from './events.ts';
 
 const { a, b } = SAMPLE;
 const sent = sampleMessage();
@@ -19,5 +25,51 @@ describe('events', () => {
     expect(inboxUpdatedEvent(row, 't').id).toBe(inboxUpdatedEvent(row, 'u').id);
     expect(inboxUpdatedEvent({ ...row, unread_count: 2 }, 't').id).not.toBe(inboxUpdatedEvent(row, 't').id);
     expect(safeParseItem(inboxItemSchema, { owner_uuid: b }).ok).toBe(false);
+  });
+});
+
+describe('events of messages that change', () => {
+  const edited = { ...message, message: 'fixed', edit_version: 1, edited_at: '2026-11-25T10:01:00.000Z' };
+  const { message: _text, ...rest } = edited;
+  const tombstone = {
+    ...rest,
+    deleted: true as const,
+    edit_version: 2,
+    deleted_at: '2026-11-25T10:02:00.000Z',
+  };
+
+  it('gives every edit its own id and every replay of it the same one', () => {
+    const first = messageUpdatedEvent(edited, 't1');
+    expect(first?.payload).toMatchObject({ message: 'fixed', edit_version: 1, members: [a, b] });
+    expect(messageUpdatedEvent(edited, 't2')?.id).toBe(first?.id);
+    expect(messageUpdatedEvent({ ...edited, edit_version: 2 }, 't1')?.id).not.toBe(first?.id);
+    expect(messageUpdatedEvent(message, 't1')).toBeUndefined();
+  });
+
+  it('gives a delete and a later removal of the same message one id', () => {
+    const deleted = messageDeletedEvent(tombstone, 't', new Date());
+    expect(deleted?.payload).toMatchObject({ deleted_at: tombstone.deleted_at, edit_version: 2 });
+    expect(deleted?.payload).not.toHaveProperty('message');
+    expect(messageDeletedEvent(edited, 'u', new Date('2026-11-25T11:00:00.000Z'))).toMatchObject({
+      id: deleted?.id,
+      payload: { deleted_at: '2026-11-25T11:00:00.000Z', edit_version: 2 },
+    });
+  });
+
+  it("names a row's preview in its inbox.updated id only when it is not the head as sent", () => {
+    const row = parseItem(inboxItemSchema, inboxItem(b, a, sent, 1));
+    const plain = inboxUpdatedEvent(row, 't');
+    expect(plain.payload.last_message).not.toHaveProperty('deleted');
+    const ids = [
+      plain.id,
+      inboxUpdatedEvent({ ...row, last_message_edit_version: 1 }, 't').id,
+      inboxUpdatedEvent({ ...row, preview_key: 'older' }, 't').id,
+      inboxUpdatedEvent({ ...row, last_message_deleted: true, last_message_edit_version: 1 }, 't').id,
+    ];
+    expect(new Set(ids).size).toBe(4);
+    expect(
+      inboxUpdatedEvent({ ...row, last_message_deleted: true, last_message_text: '' }, 't').payload
+        .last_message,
+    ).toMatchObject({ text: '', deleted: true });
   });
 });

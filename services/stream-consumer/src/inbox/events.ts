@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createEvent, type EventEnvelope } from '@cruddur/contracts';
-import type { InboxItem, MessageItem } from '@cruddur/ddb';
+import { createEvent, type EventEnvelope, toTimestamp } from '@cruddur/contracts';
+import { type InboxItem, type MessageItem, messageText } from '@cruddur/ddb';
 
 /**
  * A UUID-shaped id derived from what the event is about, so handling a record twice (a replay after a crash,
@@ -24,7 +24,7 @@ export function messageCreatedEvent(
       message_uuid: message.message_uuid,
       sender_uuid: message.sender_uuid,
       members: message.members,
-      message: message.message,
+      message: messageText(message),
       created_at: message.created_at,
       ...(message.kind ? { kind: message.kind } : {}),
       ...(message.system ? { system: message.system } : {}),
@@ -40,9 +40,75 @@ export function messageCreatedEvent(
   );
 }
 
+/** The group fields a message's events carry (none for a direct conversation). */
+const groupPart = (message: MessageItem) =>
+  message.conversation_kind
+    ? { conversation_kind: message.conversation_kind, title: message.title ?? null }
+    : {};
+
+/** `message.updated` for an edit, to the members it was sent to; one per edit (the id names the version). */
+export function messageUpdatedEvent(
+  message: MessageItem,
+  traceId: string,
+): EventEnvelope<'message.updated'> | undefined {
+  if (message.members.length === 0 || message.edit_version === undefined) return undefined;
+  const editedAt = message.edited_at ?? message.created_at;
+  return createEvent(
+    'message.updated',
+    {
+      message_group_uuid: message.message_group_uuid,
+      message_uuid: message.message_uuid,
+      sender_uuid: message.sender_uuid,
+      members: message.members,
+      created_at: message.created_at,
+      edit_version: message.edit_version,
+      message: messageText(message),
+      edited_at: editedAt,
+      ...groupPart(message),
+    },
+    {
+      traceId,
+      id: deterministicEventId('message.updated', message.message_uuid, String(message.edit_version)),
+      occurredAt: new Date(editedAt),
+    },
+  );
+}
+
 /**
- * `inbox.updated` for one member's row as it now stands. The id covers the row's head and unread count: the same
- * state always gives the same id, a different state (a recount) a new one.
+ * `message.deleted`, to the members it was sent to; one per message (a delete and a later removal of the same
+ * message share the id). A removal the sender did not ask for has no `deleted_at`: `at` stands in.
+ */
+export function messageDeletedEvent(
+  message: MessageItem,
+  traceId: string,
+  at: Date,
+): EventEnvelope<'message.deleted'> | undefined {
+  if (message.members.length === 0) return undefined;
+  const deletedAt = message.deleted_at ?? toTimestamp(at);
+  return createEvent(
+    'message.deleted',
+    {
+      message_group_uuid: message.message_group_uuid,
+      message_uuid: message.message_uuid,
+      sender_uuid: message.sender_uuid,
+      members: message.members,
+      created_at: message.created_at,
+      edit_version: message.deleted ? (message.edit_version ?? 1) : (message.edit_version ?? 0) + 1,
+      deleted_at: deletedAt,
+      ...groupPart(message),
+    },
+    {
+      traceId,
+      id: deterministicEventId('message.deleted', message.message_uuid),
+      occurredAt: new Date(deletedAt),
+    },
+  );
+}
+
+/**
+ * `inbox.updated` for one member's row as it now stands. The id covers the row's head, unread count and preview
+ * (which message it shows, at which version): the same state always gives the same id, a different state (a
+ * recount, an edit, a fallback after a delete) a new one.
  */
 export function inboxUpdatedEvent(row: InboxItem, traceId: string): EventEnvelope<'inbox.updated'> {
   return createEvent(
@@ -56,6 +122,8 @@ export function inboxUpdatedEvent(row: InboxItem, traceId: string): EventEnvelop
         text: row.last_message_text,
         created_at: row.last_message_at,
         sender_uuid: row.last_sender_uuid,
+        ...(row.last_message_edit_version ? { edit_version: row.last_message_edit_version } : {}),
+        ...(row.last_message_deleted ? { deleted: true as const } : {}),
       },
       unread_count: row.unread_count,
       ...(row.kind === 'group'
@@ -74,6 +142,10 @@ export function inboxUpdatedEvent(row: InboxItem, traceId: string): EventEnvelop
         row.message_group_uuid,
         row.last_message_key,
         String(row.unread_count),
+        // Absent on a row that shows its head as sent, so those ids are what they were before edits existed.
+        ...(row.preview_key !== undefined ? [`preview:${row.preview_key}`] : []),
+        ...(row.last_message_edit_version ? [`v${row.last_message_edit_version}`] : []),
+        ...(row.last_message_deleted ? ['deleted'] : []),
       ),
     },
   );

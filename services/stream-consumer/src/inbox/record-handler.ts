@@ -5,8 +5,14 @@ import type { Logger } from '@cruddur/logger';
 import { RecordError, toRecordError } from '../errors.ts';
 import { classifyRecord } from '../records/message-record.ts';
 import type { StreamRecord } from '../records/stream-record.ts';
-import { inboxUpdatedEvent, messageCreatedEvent } from './events.ts';
-import { InboxUpdater, type MemberOutcome, type UpdatedRow } from './inbox-updater.ts';
+import { MessageChangeUpdater } from './change-updater.ts';
+import {
+  inboxUpdatedEvent,
+  messageCreatedEvent,
+  messageDeletedEvent,
+  messageUpdatedEvent,
+} from './events.ts';
+import { InboxUpdater, type MemberOutcome, type MemberResult, type UpdatedRow } from './inbox-updater.ts';
 
 export type HandleResult =
   | { status: 'skipped'; reason: string }
@@ -19,11 +25,13 @@ export type HandleResult =
 
 /**
  * The record handler shared by the shard workers and the Lambda: classify, update every member's inbox, and
- * return the events to publish (`message.created` once, `inbox.updated` per member whose row shows this message
- * or was recounted). Throws RecordError; whether to retry is the caller's choice by `retryable`.
+ * return the events to publish (`message.created` once, or `message.updated` / `message.deleted` once per change,
+ * and `inbox.updated` per member whose row shows this message, was recounted, or had its preview changed). Throws
+ * RecordError; whether to retry is the caller's choice by `retryable`.
  */
 export class RecordHandler {
   private readonly inbox: InboxUpdater;
+  private readonly changes: MessageChangeUpdater;
   private readonly logger: Logger;
 
   constructor(options: {
@@ -34,6 +42,7 @@ export class RecordHandler {
     onWriteUnits?: (units: number) => void;
   }) {
     this.inbox = new InboxUpdater(options);
+    this.changes = new MessageChangeUpdater(options);
     this.logger = options.logger;
   }
 
@@ -77,24 +86,43 @@ export class RecordHandler {
     if (classified.kind === 'skip') return { status: 'skipped', reason: classified.reason };
     if (classified.kind === 'invalid') throw new RecordError(classified.reason, { retryable: false });
     const { message } = classified;
-    let results: Awaited<ReturnType<InboxUpdater['apply']>>;
+    const traceId = record.eventId || message.message_uuid;
+    const events: EventEnvelope[] = [];
+    let results: ({ owner: string } & MemberResult)[];
     try {
-      results = await this.inbox.apply(message);
+      if (classified.kind === 'message') {
+        results = await this.inbox.apply(message);
+        const created = messageCreatedEvent(message, traceId);
+        if (created) events.push(created);
+        // A message written already deleted (a restore, not the app): what it moved, its delete takes back.
+        if (message.deleted) results = await this.changes.applyDelete(message);
+      } else if (classified.change === 'edited') {
+        results = await this.changes.applyEdit(message);
+        const updated = messageUpdatedEvent(message, traceId);
+        if (updated) events.push(updated);
+      } else {
+        results = await this.changes.applyDelete(message);
+        const at = new Date(record.approximateCreatedAtMs ?? Date.now());
+        const deleted = messageDeletedEvent(message, traceId, at);
+        if (deleted) events.push(deleted);
+      }
     } catch (err) {
       throw toRecordError(err);
     }
-    const traceId = record.eventId || message.message_uuid;
-    const created = messageCreatedEvent(message, traceId);
-    const events: EventEnvelope[] = created ? [created] : [];
     const outcomes: Record<string, MemberOutcome> = {};
     for (const { owner, outcome, row } of results) {
       outcomes[owner] = outcome;
-      if (outcome === 'past') continue;
+      if (outcome === 'past' || outcome === 'gone') continue;
       const event = this.inboxEvent(owner, message, row, traceId);
       if (event) events.push(event);
     }
     this.logger.debug(
-      { message_uuid: message.message_uuid, outcomes, events: events.map((e) => e.id) },
+      {
+        message_uuid: message.message_uuid,
+        change: classified.kind === 'change' ? classified.change : 'created',
+        outcomes,
+        events: events.map((e) => e.id),
+      },
       'message applied',
     );
     return { status: 'applied', message, events, outcomes };

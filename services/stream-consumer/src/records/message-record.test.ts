@@ -21,11 +21,33 @@ describe('classifyRecord', () => {
     const asSet = record({}, { ...item, members: new Set([a, b]) });
     expect(classifyRecord(asSet)).toMatchObject({ kind: 'message' });
   });
-  it('skips edits, deletes and other items (reference bug 6)', () => {
-    expect(classifyRecord(record({ eventName: 'MODIFY' }))).toMatchObject({ kind: 'skip' });
-    expect(classifyRecord(record({ eventName: 'REMOVE' }))).toMatchObject({ kind: 'skip' });
+  it('tells edits, deletes and removals from rewrites that change nothing, and skips other items', () => {
+    const image = (m: Record<string, unknown>) => streamRecordOf(m).newImage;
+    const edited = { ...item, message: 'fixed', edit_version: 1, edited_at: item.created_at };
+    const { message: _text, ...rest } = edited;
+    const tombstone = { ...rest, deleted: true, edit_version: 2, deleted_at: item.created_at };
+    const modify = (before: Record<string, unknown> | undefined, after: Record<string, unknown>) =>
+      classifyRecord(record({ eventName: 'MODIFY', oldImage: before && image(before) }, after));
+    expect(modify(item, edited)).toMatchObject({
+      kind: 'change',
+      change: 'edited',
+      message: { message: 'fixed' },
+    });
+    expect(modify(undefined, edited)).toMatchObject({ kind: 'change', change: 'edited' });
+    expect(modify(edited, tombstone)).toMatchObject({ kind: 'change', change: 'deleted' });
+    expect(modify(item, item)).toMatchObject({ kind: 'skip', reason: /without a change/ });
+    expect(modify(edited, edited)).toMatchObject({ kind: 'skip' });
+    expect(modify(tombstone, tombstone)).toMatchObject({ kind: 'skip', reason: /tombstone/ });
+    const removed = classifyRecord(
+      record({ eventName: 'REMOVE', newImage: undefined, oldImage: image(edited) }, edited),
+    );
+    expect(removed).toMatchObject({ kind: 'change', change: 'removed', message: { message: 'fixed' } });
+    expect(classifyRecord(record({ eventName: 'REMOVE', newImage: undefined }))).toMatchObject({
+      kind: 'invalid',
+    });
     const inbox = inboxItem(a, b, sent, 0);
     expect(classifyRecord(record({}, inbox))).toMatchObject({ kind: 'skip', reason: 'not a message item' });
+    expect(classifyRecord(record({ eventName: 'MODIFY' }, inbox))).toMatchObject({ kind: 'skip' });
   });
   it('rejects malformed message items with a reason', () => {
     expect(classifyRecord(record({}, { ...item, members: 'x' }))).toMatchObject({

@@ -17,6 +17,8 @@ export interface StreamRecord {
   approximateCreatedAtMs: number | undefined;
   keys: Image | undefined;
   newImage: Image | undefined;
+  /** The item before a MODIFY, or as it was removed (REMOVE). */
+  oldImage?: Image | undefined;
 }
 
 export function fromSdkRecord(record: SdkRecord): StreamRecord {
@@ -29,6 +31,7 @@ export function fromSdkRecord(record: SdkRecord): StreamRecord {
     // The two SDK packages declare structurally identical AttributeValue unions.
     keys: record.dynamodb?.Keys as Image | undefined,
     newImage: record.dynamodb?.NewImage as Image | undefined,
+    oldImage: record.dynamodb?.OldImage as Image | undefined,
   };
 }
 
@@ -42,6 +45,7 @@ export function fromLambdaRecord(record: DynamoDBRecord): StreamRecord {
     approximateCreatedAtMs: created === undefined ? undefined : created * 1000,
     keys: record.dynamodb?.Keys as Image | undefined,
     newImage: record.dynamodb?.NewImage as Image | undefined,
+    oldImage: record.dynamodb?.OldImage as Image | undefined,
   };
 }
 

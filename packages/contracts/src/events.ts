@@ -45,6 +45,9 @@ export const lastMessage = z.object({
   deleted: z.literal(true).optional(),
 });
 
+/** One emoji's count on a message. */
+export const reactionCount = z.object({ emoji: z.string().min(1), count: z.number().int().positive() });
+
 /** Which message changed, and who it was sent to (the events go to its members only). */
 const changedMessage = {
   message_group_uuid: z.uuid(),
@@ -87,6 +90,40 @@ export const eventCatalog = {
   'message.deleted': {
     version: 1,
     payload: z.object({ ...changedMessage, deleted_at: timestamp }),
+  },
+  /**
+   * A member added or removed an emoji reaction; one event per change (id from the message uuid and
+   * `reaction_version`, which grows by one per change: newer wins). `reactions` are the counts after it.
+   */
+  'reaction.changed': {
+    version: 1,
+    payload: z.object({
+      message_group_uuid: z.uuid(),
+      message_uuid: z.uuid(),
+      /** The conversation's current members who can see the message: who the event is for. */
+      members: z.array(z.uuid()).min(1),
+      reaction_version: z.number().int().positive(),
+      reactions: z.array(reactionCount),
+      /** Who added or removed which emoji; absent only when the stream record had no old image to compare. */
+      change: z
+        .object({ user_uuid: z.uuid(), emoji: z.string().min(1), action: z.enum(['added', 'removed']) })
+        .optional(),
+      ...groupFields,
+    }),
+  },
+  /** A member's read position moved forward (only members who send read receipts); one event per position. */
+  'receipt.updated': {
+    version: 1,
+    payload: z.object({
+      message_group_uuid: z.uuid(),
+      user_uuid: z.uuid(),
+      /** The conversation's current members: who the event is for. */
+      members: z.array(z.uuid()).min(1),
+      /** The newest message the member has read, and its sort key (positions compare by it). */
+      message_uuid: z.uuid(),
+      read_key: z.string().min(1),
+      read_at: timestamp,
+    }),
   },
   'inbox.updated': {
     version: 1,

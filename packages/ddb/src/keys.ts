@@ -25,6 +25,10 @@ export const prefixes = {
   pair: 'PAIR#',
   user: 'USER#',
   idempotency: 'IDEM#',
+  /** Read positions: one item per member of a conversation, so a thread reads them all with one Query. */
+  receipt: 'READ#',
+  /** A user's own settings (read receipts on or off), written and read by the messaging service only. */
+  settings: 'SETTINGS#',
   /** Bookkeeping of `scripts/ddb/seed` (its time anchor); never read by the services. */
   seed: 'SEED#',
 } as const;
@@ -89,6 +93,15 @@ export const keys = {
   idempotency: (senderUuid: string, idempotencyKey: string): ItemKey<'IDEM'> => ({
     pk: `${prefixes.idempotency}${senderUuid}#${idempotencyKey}`,
     sk: 'IDEM',
+  }),
+  receiptPartition: (groupUuid: string) => `${prefixes.receipt}${groupUuid}`,
+  receipt: (groupUuid: string, userUuid: string): ItemKey => ({
+    pk: `${prefixes.receipt}${groupUuid}`,
+    sk: userUuid,
+  }),
+  settings: (userUuid: string): ItemKey<'SETTINGS'> => ({
+    pk: `${prefixes.settings}${userUuid}`,
+    sk: 'SETTINGS',
   }),
   /** The seed's fixed "now", stored once so a second seed run writes the same message keys. */
   seedAnchor: (): ItemKey<'SEED'> => ({ pk: `${prefixes.seed}anchor`, sk: 'SEED' }),

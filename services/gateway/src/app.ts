@@ -17,6 +17,8 @@ import { groupRoutes } from './routes/groups.ts';
 import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageGroupRoutes } from './routes/message-groups.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { reactionRoutes } from './routes/reactions.ts';
+import { receiptRoutes } from './routes/receipts.ts';
 import type { Guards, RouteDeps } from './routes/router.ts';
 import { userRoutes } from './routes/users.ts';
 import type { MessagingClient } from './upstream/messaging.ts';
@@ -82,6 +84,8 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
   app.route('/', groupRoutes(routeDeps));
   app.route('/', messageRoutes(routeDeps));
   app.route('/', messageChangeRoutes(routeDeps));
+  app.route('/', reactionRoutes(routeDeps));
+  app.route('/', receiptRoutes(routeDeps));
   app.route('/', userRoutes(routeDeps));
   app.route('/', eventRoutes(routeDeps));
   mountDocs(app);

@@ -5,16 +5,20 @@ import type { Registry } from 'prom-client';
 import type { MessageChanges } from './domain/changes.ts';
 import type { Groups } from './domain/groups.ts';
 import type { Messaging } from './domain/messaging.ts';
+import type { Reactions } from './domain/reactions.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { reactionRoutes } from './routes/reactions.ts';
+import { receiptRoutes } from './routes/receipts.ts';
 
 export interface MessagingAppDeps {
   logger: Logger;
   messaging: Messaging;
   groups: Groups;
   changes: MessageChanges;
+  reactions: Reactions;
   /** Checks the gateway's assertion on every internal call. */
   verifier: ServiceVerifier;
   readiness?: ReadinessChecks;
@@ -28,6 +32,7 @@ export function buildMessagingApp({
   messaging,
   groups,
   changes,
+  reactions,
   verifier,
   readiness,
   metrics,
@@ -39,6 +44,8 @@ export function buildMessagingApp({
   app.route('/', conversationRoutes(messaging));
   app.route('/', messageRoutes(messaging));
   app.route('/', messageChangeRoutes(changes));
+  app.route('/', reactionRoutes(reactions));
+  app.route('/', receiptRoutes(messaging));
   app.route('/', groupRoutes(groups));
   app.doc('/openapi.json', {
     openapi: '3.0.0',

@@ -19,6 +19,7 @@ import { MessageStore } from './data/store.ts';
 import { MessageChanges } from './domain/changes.ts';
 import { Groups } from './domain/groups.ts';
 import { Messaging } from './domain/messaging.ts';
+import { Reactions } from './domain/reactions.ts';
 import { ProfileReplica } from './profiles/replica.ts';
 import { usersServiceProfiles } from './profiles/source.ts';
 
@@ -92,6 +93,7 @@ async function assemble(
     membership: messaging.membership,
     editWindowMinutes: config.MESSAGE_EDIT_WINDOW_MINUTES,
   });
+  const reactions = new Reactions({ store, membership: messaging.membership });
 
   const replica = new ProfileReplica({
     store,
@@ -121,6 +123,7 @@ async function assemble(
     messaging,
     groups,
     changes,
+    reactions,
     verifier,
     metrics,
     readiness: {

@@ -54,6 +54,15 @@ export const messageItemFields = z.object({
   /** A tombstone: deleted for everyone, its text removed; it keeps its key, sender and members. */
   deleted: z.literal(true).optional(),
   deleted_at: timestamp.optional(),
+  /**
+   * Emoji reactions: each emoji names the set of members who added it, so a count is the size of its set and
+   * can never differ from who reacted (an add or a remove is one conditional ADD/DELETE of one set element).
+   * At most MAX_REACTIONS_PER_MESSAGE emoji; an emoji whose last member removed it is gone (DynamoDB drops an
+   * empty set). Absent (or `{}`) with none; never on a tombstone (the delete removes it).
+   */
+  reactions: z.record(z.string(), memberList).optional(),
+  /** +1 per reaction change (absent: 0); orders `reaction.changed` events and names them. */
+  reaction_version: z.number().int().positive().optional(),
 });
 
 /** A stored message: its key is the one its fields give, and its sender is one of its members. */
@@ -80,7 +89,11 @@ export const messageItemSchema = messageItemFields
     (m) => (m.deleted === true) === (m.message === undefined),
     'a tombstone, and only a tombstone, has no text',
   )
-  .refine((m) => m.deleted !== true || m.kind !== 'system', 'a system message cannot be deleted');
+  .refine((m) => m.deleted !== true || m.kind !== 'system', 'a system message cannot be deleted')
+  .refine(
+    (m) => m.deleted !== true || Object.keys(m.reactions ?? {}).length === 0,
+    'a tombstone has no reactions',
+  );
 
 export type MessageItem = z.infer<typeof messageItemSchema>;
 
@@ -117,6 +130,17 @@ export function messageItem(m: NewMessage): MessageItem {
         }
       : {}),
   };
+}
+
+/** A message's reactions as counts, largest first (ties by emoji), and who added each. */
+export function reactionsOf(
+  m: Pick<MessageItem, 'reactions' | 'deleted'>,
+): { emoji: string; users: string[] }[] {
+  if (m.deleted) return [];
+  return Object.entries(m.reactions ?? {})
+    .filter(([, users]) => users.length > 0)
+    .map(([emoji, users]) => ({ emoji, users: [...users].sort() }))
+    .sort((a, b) => b.users.length - a.users.length || (a.emoji < b.emoji ? -1 : a.emoji > b.emoji ? 1 : 0));
 }
 
 export const isGroupMessage = (m: Pick<MessageItem, 'conversation_kind'>): boolean =>

@@ -7,7 +7,9 @@ import { leaseWorkerSchema, type WorkerItem } from './lease-worker.ts';
 import { type MessageItem, messageItemSchema } from './message.ts';
 import { type PairItem, pairItemSchema } from './pair.ts';
 import { MalformedItemError, type ParsedItem, safeParseItem } from './parse.ts';
+import { type ReceiptItem, receiptItemSchema } from './receipt.ts';
 import { type SeedAnchorItem, seedAnchorItemSchema } from './seed-anchor.ts';
+import { type SettingsItem, settingsItemSchema } from './settings.ts';
 import { type ShardLease, shardLeaseSchema } from './shard-lease.ts';
 import { type UserItem, userItemSchema } from './user.ts';
 
@@ -19,6 +21,8 @@ export type TableItem =
   | InboxItem
   | UserItem
   | IdempotencyItem
+  | ReceiptItem
+  | SettingsItem
   | SeedAnchorItem;
 
 export const tableItemSchemas = {
@@ -28,6 +32,8 @@ export const tableItemSchemas = {
   pair: pairItemSchema,
   user: userItemSchema,
   idempotency: idempotencyItemSchema,
+  receipt: receiptItemSchema,
+  settings: settingsItemSchema,
   seed: seedAnchorItemSchema,
 } satisfies Record<ItemKind, z.ZodType<TableItem>>;
 

@@ -93,6 +93,34 @@ function route(event: EventEnvelope): { recipients: string[]; data: unknown } | 
         },
       };
     }
+    case 'reaction.changed': {
+      const p = (event as EventEnvelope<'reaction.changed'>).payload;
+      return {
+        recipients: [...new Set(p.members)],
+        data: {
+          uuid: p.message_uuid,
+          message_group_uuid: p.message_group_uuid,
+          reaction_version: p.reaction_version,
+          reactions: p.reactions,
+          change: p.change,
+          conversation_kind: p.conversation_kind,
+          title: p.title,
+        },
+      };
+    }
+    case 'receipt.updated': {
+      const p = (event as EventEnvelope<'receipt.updated'>).payload;
+      // `members` already leaves out everyone who does not send read receipts (they see nobody's).
+      return {
+        recipients: [...new Set(p.members)],
+        data: {
+          message_group_uuid: p.message_group_uuid,
+          user_uuid: p.user_uuid,
+          message_uuid: p.message_uuid,
+          read_at: p.read_at,
+        },
+      };
+    }
     default:
       return undefined;
   }

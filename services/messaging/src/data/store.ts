@@ -1,6 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type BatchGetCommandInput,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -14,6 +13,7 @@ import { isAwsOutage } from '@cruddur/aws';
 import type { UserSnapshot } from '@cruddur/contracts';
 import { AppError } from '@cruddur/contracts';
 import {
+  batchGetAll,
   type ConversationItem,
   conversationItemSchema,
   type IdempotencyItem,
@@ -29,12 +29,26 @@ import {
   pairItemSchema,
   parseItem,
   parseOptionalItem,
+  type ReceiptItem,
+  receiptItemSchema,
+  type SettingsItem,
   safeParseItem,
+  settingsItemSchema,
   type UserItem,
   userItemSchema,
 } from '@cruddur/ddb';
 import { cancellationReasons, failedItem, failedRoles } from './cancellation.ts';
 import type { ProfileCache } from './profile-cache.ts';
+import {
+  buildAddReaction,
+  buildBatchGetSettings,
+  buildInitReactions,
+  buildListReceipts,
+  buildPutSettings,
+  buildRecordReceipt,
+  buildRemoveReaction,
+  type ReactionChange,
+} from './reaction-requests.ts';
 import {
   buildAppendMessage,
   buildBatchGetProfiles,
@@ -206,6 +220,76 @@ export class MessageStore {
     }
   }
 
+  /** Gives the message its empty reactions map; false when it already had one or is gone or a tombstone. */
+  async initReactions(groupUuid: string, sk: string): Promise<boolean> {
+    try {
+      await this.ddb
+        .send(new UpdateCommand(buildInitReactions(this.table, { groupUuid, sk })))
+        .catch(rethrowUnavailable);
+      return true;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+
+  /** An add or a remove of one member's reaction; `changed` with the message as it stands when a condition failed. */
+  async changeReaction(change: ReactionChange, action: 'add' | 'remove'): Promise<ChangeOutcome> {
+    const build = action === 'add' ? buildAddReaction : buildRemoveReaction;
+    return this.changeMessage(build(this.table, change));
+  }
+
+  /**
+   * Records a read position; false when it was not recorded: the member already had this one or a later one, or
+   * they do not send read receipts. Another transaction on the same items is tried again a few times.
+   */
+  async recordReceipt(receipt: ReceiptItem): Promise<boolean> {
+    const request = buildRecordReceipt(this.table, receipt);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.ddb.send(new TransactWriteCommand(request.input)).catch(rethrowUnavailable);
+        return true;
+      } catch (err) {
+        const reasons = cancellationReasons(err);
+        if (reasons && failedRoles(reasons, request.roles).size > 0) return false;
+        const conflict =
+          (err instanceof Error && err.name === 'TransactionConflictException') ||
+          reasons?.some((r) => r.Code === 'TransactionConflict');
+        if (!conflict || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
+      }
+    }
+  }
+
+  async listReceipts(groupUuid: string): Promise<ReceiptItem[]> {
+    const items: ReceiptItem[] = [];
+    let start: Key | undefined;
+    do {
+      const out = await this.ddb
+        .send(new QueryCommand({ ...buildListReceipts(this.table, groupUuid), ExclusiveStartKey: start }))
+        .catch(rethrowUnavailable);
+      items.push(...(out.Items ?? []).map((i) => parseItem(receiptItemSchema, i)));
+      start = out.LastEvaluatedKey as Key | undefined;
+    } while (start);
+    return items;
+  }
+
+  /** Settings by user, strongly consistent; users who never changed theirs are absent (the defaults). */
+  async getSettings(userUuids: readonly string[]): Promise<Map<string, SettingsItem>> {
+    const found = new Map<string, SettingsItem>();
+    for (const request of buildBatchGetSettings(this.table, userUuids)) {
+      for (const item of await this.batchGetAll(request)) {
+        const settings = parseItem(settingsItemSchema, item);
+        found.set(settings.user_uuid, settings);
+      }
+    }
+    return found;
+  }
+
+  async putSettings(item: SettingsItem): Promise<void> {
+    await this.ddb.send(new PutCommand(buildPutSettings(this.table, item))).catch(rethrowUnavailable);
+  }
+
   /** Sends a transaction; a cancellation is classified by the roles of the items whose condition failed. */
   private async transact<Role extends string>(
     request: Transaction<Role>,
@@ -343,20 +427,8 @@ export class MessageStore {
     return found;
   }
 
-  private async batchGetAll(request: BatchGetCommandInput): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let pending: BatchGetCommandInput['RequestItems'] | undefined = request.RequestItems;
-    // BatchGetItem may return only part of the answer under load; ask again for the rest, backing off.
-    for (let round = 0; pending && Object.keys(pending).length > 0; round++) {
-      if (round >= 8) throw new Error('BatchGetItem kept returning unprocessed keys');
-      if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
-      const out = await this.ddb
-        .send(new BatchGetCommand({ RequestItems: pending }))
-        .catch(rethrowUnavailable);
-      items.push(...(out.Responses?.[this.table] ?? []));
-      pending = out.UnprocessedKeys;
-    }
-    return items;
+  private batchGetAll(request: BatchGetCommandInput): Promise<Record<string, unknown>[]> {
+    return batchGetAll(this.ddb, request, rethrowUnavailable);
   }
 
   /** Returns false when the replica already holds this version or a newer one. */

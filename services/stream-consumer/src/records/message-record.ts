@@ -2,9 +2,12 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   isMessagePartition,
+  itemKindOf,
   MESSAGE_ITEM_TYPE,
   type MessageItem,
   messageItemSchema,
+  type ReceiptItem,
+  receiptItemSchema,
   safeParseItem,
 } from '@cruddur/ddb';
 import type { StreamRecord } from './stream-record.ts';
@@ -15,6 +18,10 @@ type MessageChange = 'edited' | 'deleted' | 'removed';
 export type Classified =
   | { kind: 'message'; message: MessageItem }
   | { kind: 'change'; change: MessageChange; message: MessageItem }
+  /** A member added or removed a reaction (`reaction_version` moved); `before` is the old image, when the stream has it. */
+  | { kind: 'reaction'; message: MessageItem; before: MessageItem | undefined }
+  /** A member's read position was recorded or moved forward. */
+  | { kind: 'receipt'; receipt: ReceiptItem }
   | { kind: 'skip'; reason: string }
   | { kind: 'invalid'; reason: string };
 
@@ -52,6 +59,7 @@ export function classifyRecord(record: StreamRecord): Classified {
   if (name !== 'INSERT' && name !== 'MODIFY' && name !== 'REMOVE')
     return { kind: 'skip', reason: `${name || 'unknown'} event` };
   const pk = record.keys?.pk?.S ?? record.newImage?.pk?.S ?? record.oldImage?.pk?.S;
+  if (pk !== undefined && itemKindOf(pk) === 'receipt') return classifyReceipt(record);
   if (pk === undefined || !isMessagePartition(pk)) return { kind: 'skip', reason: 'not a message item' };
 
   if (name === 'REMOVE') {
@@ -83,5 +91,37 @@ export function classifyRecord(record: StreamRecord): Classified {
     (old === undefined || (old.edit_version ?? 0) < message.edit_version)
   )
     return { kind: 'change', change: 'edited', message };
+  if (
+    message.reaction_version !== undefined &&
+    (old === undefined || (old.reaction_version ?? 0) < message.reaction_version)
+  )
+    return { kind: 'reaction', message, before: old };
   return { kind: 'skip', reason: 'a message rewritten without a change' };
+}
+
+/**
+ * A read position: an INSERT, or a MODIFY that moved it forward (the messaging service only ever writes it
+ * forward, so anything else is a rewrite). A removal says nothing to anyone. A malformed one is `invalid`.
+ */
+function classifyReceipt(record: StreamRecord): Classified {
+  if (record.eventName === 'REMOVE') return { kind: 'skip', reason: 'a read position removed' };
+  const parse = (image: Image | undefined) => {
+    if (!image) return undefined;
+    try {
+      return safeParseItem(receiptItemSchema, unmarshall(image as Record<string, AttributeValue>));
+    } catch (err) {
+      return { ok: false as const, error: { detail: (err as Error).message } };
+    }
+  };
+  const now = parse(record.newImage);
+  if (!now)
+    return {
+      kind: 'invalid',
+      reason: `${record.eventName} without NewImage: is the stream NEW_AND_OLD_IMAGES?`,
+    };
+  if (!now.ok) return { kind: 'invalid', reason: `malformed receipt item: ${now.error.detail}` };
+  const old = parse(record.oldImage);
+  if (old?.ok && old.item.read_key >= now.item.read_key)
+    return { kind: 'skip', reason: 'a read position rewritten without moving' };
+  return { kind: 'receipt', receipt: now.item };
 }

@@ -1,0 +1,156 @@
+import type {
+  BatchGetCommandInput,
+  PutCommandInput,
+  QueryCommandInput,
+  TransactWriteCommandInput,
+  UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { MAX_REACTIONS_PER_MESSAGE } from '@cruddur/contracts';
+import { keys, type ReceiptItem, type SettingsItem } from '@cruddur/ddb';
+
+/**
+ * Pure builders of the reaction, read-receipt and settings requests (the rest are in requests.ts). Why each
+ * condition is there is said beside it; the domain (domain/reactions.ts, domain/receipts.ts) reads what a failed
+ * condition returned to tell an idempotent repeat from a refusal.
+ */
+
+/** A reaction of one member to one message. */
+export interface ReactionChange {
+  groupUuid: string;
+  /** The message's sort key. */
+  sk: string;
+  userUuid: string;
+  emoji: string;
+}
+
+const messageKey = (c: ReactionChange) => ({ pk: keys.messagePartition(c.groupUuid), sk: c.sk });
+
+/**
+ * Gives a message its empty `reactions` map, once: DynamoDB can only ADD to a set inside a map that exists, and a
+ * SET of the map and an ADD into it cannot share one expression. Never on a tombstone; losing to another
+ * initialiser changes nothing.
+ */
+export function buildInitReactions(
+  table: string,
+  c: Omit<ReactionChange, 'emoji' | 'userUuid'>,
+): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: messageKey({ ...c, userUuid: '', emoji: '' }),
+    UpdateExpression: 'SET reactions = :empty',
+    ConditionExpression:
+      'attribute_exists(pk) AND attribute_not_exists(reactions) AND attribute_not_exists(deleted)',
+    ExpressionAttributeValues: { ':empty': {} },
+  };
+}
+
+/**
+ * Adds the member to the emoji's set: the count is the set's size, so it cannot drift from who reacted.
+ * Conditions: the map exists (see buildInitReactions); not a tombstone (a reaction racing a delete either lands
+ * before it and is removed with it, or fails here); the member has not added this emoji yet (a repeat writes
+ * nothing and moves no version, so it makes no event); the emoji is already there or the message has fewer than
+ * MAX_REACTIONS_PER_MESSAGE distinct ones (checked on the item itself, so two racing new emoji cannot both pass
+ * the last place). `reaction_version` +1 orders the changes' events.
+ */
+export function buildAddReaction(table: string, c: ReactionChange): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: messageKey(c),
+    UpdateExpression: 'ADD reactions.#e :users, reaction_version :one',
+    ConditionExpression:
+      'attribute_exists(reactions) AND attribute_not_exists(deleted) AND NOT contains(reactions.#e, :me) AND ' +
+      '(attribute_exists(reactions.#e) OR size(reactions) < :max)',
+    ExpressionAttributeNames: { '#e': c.emoji },
+    ExpressionAttributeValues: {
+      ':users': new Set([c.userUuid]),
+      ':me': c.userUuid,
+      ':one': 1,
+      ':max': MAX_REACTIONS_PER_MESSAGE,
+    },
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/**
+ * Takes the member out of the emoji's set (DynamoDB drops the emoji with its last member). Only when they are in
+ * it (removing an absent reaction writes nothing) and not on a tombstone.
+ */
+export function buildRemoveReaction(table: string, c: ReactionChange): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: messageKey(c),
+    UpdateExpression: 'DELETE reactions.#e :users ADD reaction_version :one',
+    ConditionExpression: 'attribute_not_exists(deleted) AND contains(reactions.#e, :me)',
+    ExpressionAttributeNames: { '#e': c.emoji },
+    ExpressionAttributeValues: { ':users': new Set([c.userUuid]), ':me': c.userUuid, ':one': 1 },
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+export type ReceiptRole = 'receipt' | 'settings';
+
+/**
+ * Records a read position, forward only (a late or replayed mark never moves it back), and only while the member
+ * sends read receipts: the check on their settings item is in the same transaction, so once turning receipts off
+ * is committed no position of theirs is recorded on any replica.
+ */
+export function buildRecordReceipt(
+  table: string,
+  receipt: ReceiptItem,
+): { input: TransactWriteCommandInput; roles: readonly ReceiptRole[] } {
+  return {
+    input: {
+      TransactItems: [
+        {
+          Put: {
+            TableName: table,
+            Item: receipt,
+            ConditionExpression: 'attribute_not_exists(pk) OR read_key < :key',
+            ExpressionAttributeValues: { ':key': receipt.read_key },
+          },
+        },
+        {
+          ConditionCheck: {
+            TableName: table,
+            Key: keys.settings(receipt.user_uuid),
+            ConditionExpression: 'attribute_not_exists(pk) OR read_receipts = :on',
+            ExpressionAttributeValues: { ':on': true },
+          },
+        },
+      ],
+    },
+    roles: ['receipt', 'settings'],
+  };
+}
+
+/** Every member's read position in a conversation (one item each, one partition). */
+export function buildListReceipts(table: string, groupUuid: string): QueryCommandInput {
+  return {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.receiptPartition(groupUuid) },
+  };
+}
+
+/**
+ * Settings of up to 100 users, strongly consistent: whether a position is shown is decided on what was last
+ * written, on every replica, with no cache in between.
+ */
+export function buildBatchGetSettings(table: string, userUuids: readonly string[]): BatchGetCommandInput[] {
+  const unique = [...new Set(userUuids)];
+  const requests: BatchGetCommandInput[] = [];
+  for (let i = 0; i < unique.length; i += 100) {
+    requests.push({
+      RequestItems: {
+        [table]: { Keys: unique.slice(i, i + 100).map((u) => keys.settings(u)), ConsistentRead: true },
+      },
+    });
+  }
+  return requests;
+}
+
+export function buildPutSettings(table: string, item: SettingsItem): PutCommandInput {
+  return { TableName: table, Item: item };
+}

@@ -1,0 +1,96 @@
+import { toTimestamp } from '@cruddur/contracts';
+import { type InboxItem, parseMessageSortKey, receiptItem, settingsItem } from '@cruddur/ddb';
+import type { MessageStore, ProfileRow } from '../data/store.ts';
+import { profileOf, type ReceiptView } from './views.ts';
+
+/** A user's own settings as the API shows them. */
+export interface SettingsView {
+  /** false: nobody sees how far you have read, and you see nobody's position either. */
+  read_receipts: boolean;
+}
+
+/**
+ * Read receipts. Marking a conversation read moves the member's inbox row (`last_read_key`) and then records that
+ * position in their receipt item, forward only, and only while they send read receipts (the settings check is in
+ * the receipt's own transaction). A crash between the two leaves the receipt behind until the next mark, which
+ * records it (a repeated mark is harmless). The rule: a member with read receipts off has no visible position, and
+ * sees nobody else's (as in most messengers, it works both ways); their position is not recorded while off, so
+ * turning receipts on again shows their position from their next mark. Settings are read strongly consistent on
+ * every decision, never cached, so a change holds on every replica at once.
+ */
+export class Receipts {
+  constructor(private readonly options: { store: MessageStore; clock: () => Date }) {}
+
+  /** After a mark: the row as the mark left it. */
+  async record(row: InboxItem): Promise<void> {
+    const readKey = row.last_read_key;
+    const messageUuid = readKey ? parseMessageSortKey(readKey)?.messageUuid : undefined;
+    if (!readKey || !messageUuid) return;
+    await this.options.store.recordReceipt(
+      receiptItem({
+        groupUuid: row.message_group_uuid,
+        userUuid: row.owner_uuid,
+        readKey,
+        messageUuid,
+        at: toTimestamp(this.options.clock()),
+      }),
+    );
+  }
+
+  /**
+   * The positions `viewer` may see in a conversation whose current members are `members`: every other current
+   * member's who sends read receipts, none when the viewer does not. The keys say which message each one is.
+   */
+  async visibleTo(groupUuid: string, viewer: string, members: readonly string[]): Promise<VisibleReceipt[]> {
+    const { store } = this.options;
+    const [receipts, settings] = await Promise.all([
+      store.listReceipts(groupUuid),
+      store.getSettings([viewer]),
+    ]);
+    if (settings.get(viewer)?.read_receipts === false) return [];
+    const current = new Set(members);
+    const others = receipts.filter((r) => r.user_uuid !== viewer && current.has(r.user_uuid));
+    if (others.length === 0) return [];
+    const theirs = await store.getSettings(others.map((r) => r.user_uuid));
+    return others
+      .filter((r) => theirs.get(r.user_uuid)?.read_receipts !== false)
+      .map((r) => ({
+        user_uuid: r.user_uuid,
+        read_key: r.read_key,
+        message_uuid: r.read_message_uuid,
+        read_at: r.read_at,
+      }));
+  }
+
+  async settings(userUuid: string): Promise<SettingsView> {
+    const found = (await this.options.store.getSettings([userUuid])).get(userUuid);
+    return { read_receipts: found?.read_receipts ?? true };
+  }
+
+  async changeSettings(userUuid: string, change: SettingsView): Promise<SettingsView> {
+    await this.options.store.putSettings(
+      settingsItem(userUuid, change.read_receipts, toTimestamp(this.options.clock())),
+    );
+    return change;
+  }
+}
+
+/** The positions as a thread shows them, with each member's profile. */
+export function toReceipts(
+  found: readonly VisibleReceipt[],
+  profiles: Map<string, ProfileRow>,
+): ReceiptView[] {
+  return found.map((r) => ({
+    user: profileOf(r.user_uuid, profiles),
+    message_uuid: r.message_uuid,
+    read_at: r.read_at,
+  }));
+}
+
+export interface VisibleReceipt {
+  user_uuid: string;
+  /** The sort key of the message, so a page can tell which of its messages each position is. */
+  read_key: string;
+  message_uuid: string;
+  read_at: string;
+}

@@ -26,27 +26,27 @@ export interface ReactionChange {
 const messageKey = (c: ReactionChange) => ({ pk: keys.messagePartition(c.groupUuid), sk: c.sk });
 
 /**
- * Gives a message its empty `reactions` map, once: DynamoDB can only ADD to a set inside a map that exists, and a
- * SET of the map and an ADD into it cannot share one expression. Never on a tombstone; losing to another
- * initialiser changes nothing.
+ * The first reaction of a message: its `reactions` map made with this one emoji in it. DynamoDB can only ADD to a
+ * set inside a map that exists, and a SET of the map and an ADD into it cannot share one expression, so the map is
+ * written whole, only while there is none (a racing first reaction makes this fail, and the add below is tried).
+ * Never on a tombstone.
  */
-export function buildInitReactions(
-  table: string,
-  c: Omit<ReactionChange, 'emoji' | 'userUuid'>,
-): UpdateCommandInput {
+export function buildFirstReaction(table: string, c: ReactionChange): UpdateCommandInput {
   return {
     TableName: table,
-    Key: messageKey({ ...c, userUuid: '', emoji: '' }),
-    UpdateExpression: 'SET reactions = :empty',
+    Key: messageKey(c),
+    UpdateExpression: 'SET reactions = :first ADD reaction_version :one',
     ConditionExpression:
       'attribute_exists(pk) AND attribute_not_exists(reactions) AND attribute_not_exists(deleted)',
-    ExpressionAttributeValues: { ':empty': {} },
+    ExpressionAttributeValues: { ':first': { [c.emoji]: new Set([c.userUuid]) }, ':one': 1 },
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
 }
 
 /**
  * Adds the member to the emoji's set: the count is the set's size, so it cannot drift from who reacted.
- * Conditions: the map exists (see buildInitReactions); not a tombstone (a reaction racing a delete either lands
+ * Conditions: the map exists (see buildFirstReaction); not a tombstone (a reaction racing a delete either lands
  * before it and is removed with it, or fails here); the member has not added this emoji yet (a repeat writes
  * nothing and moves no version, so it makes no event); the emoji is already there or the message has fewer than
  * MAX_REACTIONS_PER_MESSAGE distinct ones (checked on the item itself, so two racing new emoji cannot both pass

@@ -42,7 +42,7 @@ import type { ProfileCache } from './profile-cache.ts';
 import {
   buildAddReaction,
   buildBatchGetSettings,
-  buildInitReactions,
+  buildFirstReaction,
   buildListReceipts,
   buildPutSettings,
   buildRecordReceipt,
@@ -220,22 +220,9 @@ export class MessageStore {
     }
   }
 
-  /** Gives the message its empty reactions map; false when it already had one or is gone or a tombstone. */
-  async initReactions(groupUuid: string, sk: string): Promise<boolean> {
-    try {
-      await this.ddb
-        .send(new UpdateCommand(buildInitReactions(this.table, { groupUuid, sk })))
-        .catch(rethrowUnavailable);
-      return true;
-    } catch (err) {
-      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;
-      throw err;
-    }
-  }
-
   /** An add or a remove of one member's reaction; `changed` with the message as it stands when a condition failed. */
-  async changeReaction(change: ReactionChange, action: 'add' | 'remove'): Promise<ChangeOutcome> {
-    const build = action === 'add' ? buildAddReaction : buildRemoveReaction;
+  async changeReaction(change: ReactionChange, action: 'first' | 'add' | 'remove'): Promise<ChangeOutcome> {
+    const build = { first: buildFirstReaction, add: buildAddReaction, remove: buildRemoveReaction }[action];
     return this.changeMessage(build(this.table, change));
   }
 

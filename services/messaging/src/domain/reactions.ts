@@ -46,13 +46,7 @@ export class Reactions {
         ?.users.includes(input.userUuid);
       // Already as asked: nothing to write, no version, no event.
       if (action === 'add' ? mine : !mine) return this.summary(message, input.userUuid);
-      if (action === 'add') {
-        if (!message.reactions) {
-          await store.initReactions(input.groupUuid, message.sk);
-          message = await store.getMessage(input.groupUuid, message.sk);
-          rounds.retryAtOnce();
-          continue;
-        }
+      if (action === 'add' && message.reactions) {
         const distinct = Object.keys(message.reactions).length;
         if (!(input.emoji in message.reactions) && distinct >= MAX_REACTIONS_PER_MESSAGE)
           throw new AppError('too_many_reactions');
@@ -63,7 +57,11 @@ export class Reactions {
         userUuid: input.userUuid,
         emoji: input.emoji,
       };
-      const outcome = await store.changeReaction(change, action);
+      // A message nobody reacted to has no map yet: the first reaction writes it.
+      const outcome = await store.changeReaction(
+        change,
+        action === 'add' && !message.reactions ? 'first' : action,
+      );
       if (outcome.ok) return this.summary(outcome.item, input.userUuid);
       // A condition failed: decide again on the message as it now stands (a delete, the other change, the limit).
       if (outcome.reason === 'changed') {

@@ -55,6 +55,12 @@ describe('classifyRecord', () => {
     const modify = (before: Record<string, unknown> | undefined, after: Record<string, unknown>) =>
       classifyRecord(record({ eventName: 'MODIFY', oldImage: before && image(before) }, after));
     expect(modify(item, reacted)).toMatchObject({ kind: 'reaction', before: { sk: item.sk } });
+    // DynamoDB Local's images write an empty map as {} (no M): read like AWS's {M: {}}.
+    const emptied = record(
+      { eventName: 'MODIFY', oldImage: { ...image(item), reactions: {} as never } },
+      reacted,
+    );
+    expect(classifyRecord(emptied)).toMatchObject({ kind: 'reaction', before: { reactions: {} } });
     expect(modify(reacted, reacted)).toMatchObject({ kind: 'skip' });
     // The empty map a first reaction needs is no change anyone hears of.
     expect(modify(item, { ...item, reactions: {} })).toMatchObject({ kind: 'skip' });

@@ -31,7 +31,7 @@ type Image = NonNullable<StreamRecord['newImage']>;
 function messageOf(image: Image, what: string): { message: MessageItem } | { reason: string } | undefined {
   let item: Record<string, unknown>;
   try {
-    item = unmarshall(image as Record<string, AttributeValue>);
+    item = unmarshall(typedEmptyMaps(image) as Record<string, AttributeValue>);
   } catch (err) {
     return { reason: `${what} does not unmarshall: ${(err as Error).message}` };
   }
@@ -43,6 +43,24 @@ function messageOf(image: Image, what: string): { message: MessageItem } | { rea
   if (new Set(message.members).size !== message.members.length)
     message.members = [...new Set(message.members)];
   return { message };
+}
+
+/**
+ * DynamoDB Local writes an empty map in a stream image as `{}`, without its `M` (a message whose last reaction was
+ * removed has `reactions: {}`), which no unmarshaller takes; AWS writes `{M: {}}`. Typed here, so both read alike.
+ */
+function typedEmptyMaps(image: Image): Image {
+  const fix = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) return { M: {} };
+    const [[type, inner]] = entries as [[string, unknown]];
+    if (entries.length === 1 && type === 'M' && inner && typeof inner === 'object')
+      return { M: Object.fromEntries(Object.entries(inner).map(([k, v]) => [k, fix(v)])) };
+    if (entries.length === 1 && type === 'L' && Array.isArray(inner)) return { L: inner.map(fix) };
+    return value;
+  };
+  return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, fix(v)])) as Image;
 }
 
 /**

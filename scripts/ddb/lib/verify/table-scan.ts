@@ -8,8 +8,11 @@ import {
   keys,
   messageItemFields,
   pairItemSchema,
+  type ReceiptItem,
+  receiptItemSchema,
   type SystemEvent,
   safeParseItem,
+  settingsItemSchema,
   userItemFields,
 } from '@cruddur/ddb';
 import type { ExpectedMessage, Violations } from './violations.ts';
@@ -37,6 +40,8 @@ const messageFacts = messageItemFields.pick({
   title: true,
   deleted: true,
   edit_version: true,
+  reactions: true,
+  reaction_version: true,
 });
 const conversationFacts = conversationItemFields.pick({
   message_group_uuid: true,
@@ -88,6 +93,8 @@ export interface StoredMessage {
   text: string | undefined;
   deleted: boolean;
   editVersion: number | undefined;
+  /** Each emoji's members as stored (a set reads as a list; a stored list may repeat someone). */
+  reactions: Record<string, string[]> | undefined;
 }
 
 /** What a group's META says beyond its members. */
@@ -119,6 +126,8 @@ export interface TableFacts {
   pairs: { pk: string; group: string }[];
   idempotency: IdempotencyFacts[];
   profiles: Set<string>;
+  /** Read positions (`READ#` items). */
+  receipts: ReceiptItem[];
 }
 
 export interface ScanOptions {
@@ -146,6 +155,7 @@ export async function scanTableFacts(
     pairs: [],
     idempotency: [],
     profiles: new Set(),
+    receipts: [],
   };
   const expectedTexts = new Set((options.expected ?? []).flatMap((e) => (e.text ? [e.text] : [])));
   let start: Record<string, unknown> | undefined;
@@ -217,6 +227,14 @@ function readItem(
       if (record) facts.idempotency.push(record);
       break;
     }
+    case 'receipt': {
+      const receipt = parse(receiptItemSchema);
+      if (receipt) facts.receipts.push(receipt);
+      break;
+    }
+    case 'settings':
+      parse(settingsItemSchema);
+      break;
     case 'seed':
       break;
     default:
@@ -252,6 +270,7 @@ function readMessage(
     text: m.message,
     deleted: m.deleted === true,
     editVersion: m.edit_version,
+    reactions: m.reactions,
   });
   facts.messagesByGroup.set(m.message_group_uuid, list);
   const text = m.message ?? '';

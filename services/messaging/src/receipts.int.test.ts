@@ -1,6 +1,7 @@
-import { receiptItem } from '@cruddur/ddb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { keys, receiptItem } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
-import { callJson, testStack } from '@cruddur/test-kit';
+import { callJson, documentClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceFixture, startServiceFixture } from '../test/service-fixture.ts';
 import { startMessagingService } from './service.ts';
@@ -134,9 +135,36 @@ describe('read receipts', () => {
     expect(await positions(g, ann!)).toEqual([[bob!.handle, later.read_message_uuid]]);
   });
 
+  it('settings change only what is named, keeping what other features store in the same item', async () => {
+    const [ann] = await users('rrkeep', 1);
+    await setReceipts(ann!, true);
+    // Another feature's setting, written into the one settings item as its owner would.
+    const ddb = documentClient(stack);
+    await ddb.send(
+      new UpdateCommand({
+        TableName: f.table.name,
+        Key: keys.settings(ann!.uuid),
+        UpdateExpression: 'SET other_setting = :v',
+        ExpressionAttributeValues: { ':v': 'kept' },
+      }),
+    );
+    ddb.destroy();
+    expect((await setReceipts(ann!, false)).body).toEqual({ read_receipts: false });
+    expect((await f.call('/internal/me/settings', { as: ann!.uuid, method: 'PUT', body: {} })).body).toEqual({
+      read_receipts: false,
+    });
+    expect(await f.items(keys.settings(ann!.uuid).pk)).toEqual([
+      expect.objectContaining({ read_receipts: false, other_setting: 'kept' }),
+    ]);
+  });
+
   it('settings take a boolean only', async () => {
     const [ann] = await users('rrset', 1);
-    for (const body of [{ read_receipts: 'no' }, {}, { read_receipts: true, extra: 1 }]) {
+    for (const body of [
+      { read_receipts: 'no' },
+      { read_receipts: null },
+      { read_receipts: true, extra: 1 },
+    ]) {
       const res = await f.call('/internal/me/settings', { as: ann!.uuid, method: 'PUT', body });
       expect(res.status, JSON.stringify(body)).toBe(422);
     }

@@ -151,7 +151,7 @@ describe('verifyTable on reactions and read positions', () => {
       ...consistent.filter((i) => i !== x1),
       reacted,
       receipt,
-      settingsItem(B, false, x1.created_at),
+      settingsItem(B, { read_receipts: false }, x1.created_at),
     ];
     await doc.send(
       new BatchWriteCommand({

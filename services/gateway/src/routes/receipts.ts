@@ -1,4 +1,3 @@
-import { AppError } from '@cruddur/http';
 import { createRoute, z } from '@hono/zod-openapi';
 import { callerOf } from '../auth/middleware.ts';
 import { createGatewayRouter, type RouteDeps } from './router.ts';
@@ -21,8 +20,10 @@ const settingsSchema = z
         'false: your read position is not recorded or shown to anyone, and you see nobody else’s (default true)',
     }),
   })
-  .strict()
   .openapi('Settings');
+
+/** A change names only what it changes; the others keep their value. */
+const settingsChangeSchema = settingsSchema.partial().strict().openapi('SettingsChange');
 
 /** Read receipts: who has read up to where, and the caller's own choice to send them. */
 export function receiptRoutes({ messaging, guards }: RouteDeps) {
@@ -79,10 +80,13 @@ export function receiptRoutes({ messaging, guards }: RouteDeps) {
       method: 'put',
       path: '/api/me/settings',
       summary: 'Changes your messaging settings',
-      description: 'Takes effect at once everywhere (no cache).',
+      description:
+        'Only the settings named change; the answer is all of them. Takes effect at once on every replica (no cache).',
       security: bearer,
       middleware: [...guards.signedIn, guards.json],
-      request: { body: { required: true, content: { 'application/json': { schema: settingsSchema } } } },
+      request: {
+        body: { required: true, content: { 'application/json': { schema: settingsChangeSchema } } },
+      },
       responses: {
         200: {
           description: 'Settings as stored',
@@ -93,9 +97,7 @@ export function receiptRoutes({ messaging, guards }: RouteDeps) {
       },
     }),
     async (c) => {
-      const body = c.req.valid('json');
-      if (typeof body.read_receipts !== 'boolean') throw new AppError('settings_invalid');
-      return c.json(await messaging.putSettings(callerOf(c).uuid, body), 200);
+      return c.json(await messaging.changeSettings(callerOf(c).uuid, c.req.valid('json')), 200);
     },
   );
 

@@ -137,8 +137,8 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
       return parseUpstream('messaging', settings, res.body);
     },
 
-    /** Setting the same value twice is the same as once, so it is retried. */
-    async putSettings(userUuid: string, value: { read_receipts: boolean }) {
+    /** Changes only the settings named; the same change twice is the same as once, so it is retried. */
+    async changeSettings(userUuid: string, value: { read_receipts?: boolean | undefined }) {
       const res = await client.request('/internal/me/settings', {
         method: 'PUT',
         headers: await actingFor(userUuid),

@@ -25,10 +25,10 @@ const systemAction = z.object({
   title: z.string().nullish(),
 });
 
-export const reaction = z.object({ emoji: z.string(), count: z.number().int().positive(), me: z.boolean() });
+const reaction = z.object({ emoji: z.string(), count: z.number().int().positive(), me: z.boolean() });
 export type Reaction = z.infer<typeof reaction>;
 
-export const receipt = z.object({ user: userShort, message_uuid: z.uuid(), read_at: z.string() });
+const receipt = z.object({ user: userShort, message_uuid: z.uuid(), read_at: z.string() });
 export type Receipt = z.infer<typeof receipt>;
 
 export const message = z.object({

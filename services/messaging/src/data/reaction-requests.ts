@@ -1,12 +1,6 @@
-import type {
-  BatchGetCommandInput,
-  PutCommandInput,
-  QueryCommandInput,
-  TransactWriteCommandInput,
-  UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { MAX_REACTIONS_PER_MESSAGE } from '@cruddur/contracts';
-import { keys, type ReceiptItem, type SettingsItem } from '@cruddur/ddb';
+import { keys, type ReceiptItem } from '@cruddur/ddb';
 
 /**
  * Pure builders of the reaction, read-receipt and settings requests (the rest are in requests.ts). Why each
@@ -115,7 +109,8 @@ export function buildRecordReceipt(
           ConditionCheck: {
             TableName: table,
             Key: keys.settings(receipt.user_uuid),
-            ConditionExpression: 'attribute_not_exists(pk) OR read_receipts = :on',
+            ConditionExpression:
+              'attribute_not_exists(pk) OR attribute_not_exists(read_receipts) OR read_receipts = :on',
             ExpressionAttributeValues: { ':on': true },
           },
         },
@@ -132,25 +127,4 @@ export function buildListReceipts(table: string, groupUuid: string): QueryComman
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: { ':pk': keys.receiptPartition(groupUuid) },
   };
-}
-
-/**
- * Settings of up to 100 users, strongly consistent: whether a position is shown is decided on what was last
- * written, on every replica, with no cache in between.
- */
-export function buildBatchGetSettings(table: string, userUuids: readonly string[]): BatchGetCommandInput[] {
-  const unique = [...new Set(userUuids)];
-  const requests: BatchGetCommandInput[] = [];
-  for (let i = 0; i < unique.length; i += 100) {
-    requests.push({
-      RequestItems: {
-        [table]: { Keys: unique.slice(i, i + 100).map((u) => keys.settings(u)), ConsistentRead: true },
-      },
-    });
-  }
-  return requests;
-}
-
-export function buildPutSettings(table: string, item: SettingsItem): PutCommandInput {
-  return { TableName: table, Item: item };
 }

@@ -31,6 +31,7 @@ import {
   parseOptionalItem,
   type ReceiptItem,
   receiptItemSchema,
+  type SettingsChange,
   type SettingsItem,
   safeParseItem,
   settingsItemSchema,
@@ -41,10 +42,8 @@ import { cancellationReasons, failedItem, failedRoles } from './cancellation.ts'
 import type { ProfileCache } from './profile-cache.ts';
 import {
   buildAddReaction,
-  buildBatchGetSettings,
   buildFirstReaction,
   buildListReceipts,
-  buildPutSettings,
   buildRecordReceipt,
   buildRemoveReaction,
   type ReactionChange,
@@ -73,6 +72,7 @@ import {
   profileRowSchema,
   type Transaction,
 } from './requests.ts';
+import { buildBatchGetSettings, buildChangeSettings } from './settings-requests.ts';
 
 export type { ProfileRow };
 
@@ -273,8 +273,12 @@ export class MessageStore {
     return found;
   }
 
-  async putSettings(item: SettingsItem): Promise<void> {
-    await this.ddb.send(new PutCommand(buildPutSettings(this.table, item))).catch(rethrowUnavailable);
+  /** Sets what `change` names, leaving every other setting as it is; answers the settings afterwards. */
+  async changeSettings(userUuid: string, change: SettingsChange, at: string): Promise<SettingsItem> {
+    const out = await this.ddb
+      .send(new UpdateCommand(buildChangeSettings(this.table, userUuid, change, at)))
+      .catch(rethrowUnavailable);
+    return parseItem(settingsItemSchema, out.Attributes);
   }
 
   /** Sends a transaction; a cancellation is classified by the roles of the items whose condition failed. */

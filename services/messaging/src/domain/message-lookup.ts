@@ -32,7 +32,7 @@ export async function findMessageFor(
 }
 
 /** What the thread shows a member: in a group, what was sent to them from their join on. */
-export function visibleTo(conversation: ConversationItem, userUuid: string, message: MessageItem): boolean {
+function visibleTo(conversation: ConversationItem, userUuid: string, message: MessageItem): boolean {
   if (conversation.kind !== 'group') return true;
   const joined = conversation.joined?.[userUuid];
   return message.members.includes(userUuid) && (joined === undefined || message.sk >= joined);

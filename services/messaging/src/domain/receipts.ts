@@ -1,5 +1,11 @@
 import { toTimestamp } from '@cruddur/contracts';
-import { type InboxItem, parseMessageSortKey, receiptItem, settingsItem } from '@cruddur/ddb';
+import {
+  type InboxItem,
+  parseMessageSortKey,
+  receiptItem,
+  type SettingsChange,
+  sendsReadReceipts,
+} from '@cruddur/ddb';
 import type { MessageStore, ProfileRow } from '../data/store.ts';
 import { profileOf, type ReceiptView } from './views.ts';
 
@@ -47,13 +53,13 @@ export class Receipts {
       store.listReceipts(groupUuid),
       store.getSettings([viewer]),
     ]);
-    if (settings.get(viewer)?.read_receipts === false) return [];
+    if (!sendsReadReceipts(settings.get(viewer))) return [];
     const current = new Set(members);
     const others = receipts.filter((r) => r.user_uuid !== viewer && current.has(r.user_uuid));
     if (others.length === 0) return [];
     const theirs = await store.getSettings(others.map((r) => r.user_uuid));
     return others
-      .filter((r) => theirs.get(r.user_uuid)?.read_receipts !== false)
+      .filter((r) => sendsReadReceipts(theirs.get(r.user_uuid)))
       .map((r) => ({
         user_uuid: r.user_uuid,
         read_key: r.read_key,
@@ -63,15 +69,15 @@ export class Receipts {
   }
 
   async settings(userUuid: string): Promise<SettingsView> {
-    const found = (await this.options.store.getSettings([userUuid])).get(userUuid);
-    return { read_receipts: found?.read_receipts ?? true };
+    return {
+      read_receipts: sendsReadReceipts((await this.options.store.getSettings([userUuid])).get(userUuid)),
+    };
   }
 
-  async changeSettings(userUuid: string, change: SettingsView): Promise<SettingsView> {
-    await this.options.store.putSettings(
-      settingsItem(userUuid, change.read_receipts, toTimestamp(this.options.clock())),
-    );
-    return change;
+  /** Changes only the settings named; the answer is all of them. */
+  async changeSettings(userUuid: string, change: SettingsChange): Promise<SettingsView> {
+    const item = await this.options.store.changeSettings(userUuid, change, toTimestamp(this.options.clock()));
+    return { read_receipts: sendsReadReceipts(item) };
   }
 }
 

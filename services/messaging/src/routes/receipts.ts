@@ -13,6 +13,9 @@ const Settings = z
   })
   .openapi('Settings');
 
+/** A change names only what it changes; the others keep their value. */
+const SettingsChange = Settings.partial().strict().openapi('SettingsChange');
+
 const listReceipts = createRoute({
   method: 'get',
   path: '/internal/conversations/{group_uuid}/receipts',
@@ -36,9 +39,10 @@ const getSettings = createRoute({
 const putSettings = createRoute({
   method: 'put',
   path: '/internal/me/settings',
-  summary: "Sets the acting user's messaging settings; they hold on every replica at once",
+  summary:
+    "Changes the acting user's messaging settings (only those named); they hold on every replica at once",
   request: {
-    body: { required: true, content: { 'application/json': { schema: Settings.strict() } } },
+    body: { required: true, content: { 'application/json': { schema: SettingsChange } } },
   },
   responses: {
     200: jsonResponse(Settings, 'The settings as stored'),

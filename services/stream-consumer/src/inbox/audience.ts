@@ -7,6 +7,7 @@ import {
   type MessageItem,
   parseItem,
   parseOptionalItem,
+  sendsReadReceipts,
   settingsItemSchema,
 } from '@cruddur/ddb';
 
@@ -43,7 +44,7 @@ export class Audience {
       };
       for (const item of await batchGetAll(this.options.ddb, request)) {
         const settings = parseItem(settingsItemSchema, item);
-        if (!settings.read_receipts) off.add(settings.user_uuid);
+        if (!sendsReadReceipts(settings)) off.add(settings.user_uuid);
       }
     }
     return members.filter((m) => !off.has(m));

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type EventEnvelope, isEventOfType, toTimestamp } from '@cruddur/contracts';
-import { conversationItem, keys, type MessageItem, receiptItem, settingsItem } from '@cruddur/ddb';
+import { conversationItem, keys, type MessageItem, receiptItem } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
 import { MessageStore } from '@cruddur/messaging';
 import {
@@ -130,9 +130,9 @@ describe('read positions in the stream consumer', () => {
     });
     expect((await events(inserted)).map((e) => e.id)).toEqual([event!.id]);
     // Someone with receipts off hears of nobody's position; a reader with receipts off has none to tell.
-    await store.putSettings(settingsItem(c.a, false, toTimestamp()));
+    await store.changeSettings(c.a, { read_receipts: false }, toTimestamp());
     expect((await events(inserted))[0]?.payload).toMatchObject({ members: [c.b] });
-    await store.putSettings(settingsItem(c.b, false, toTimestamp()));
+    await store.changeSettings(c.b, { read_receipts: false }, toTimestamp());
     expect(await events(inserted)).toEqual([]);
   });
 });

@@ -79,20 +79,22 @@ export class Messaging {
     const start = this.cursor(before, cursorShapes.thread(groupUuid));
     const known = this.membership.cachedDirect(groupUuid);
     let members: readonly string[];
-    let page: Awaited<ReturnType<MessageStore['listMessages']>>;
+    let viewer: { uuid: string; joinedKey: string } | undefined;
     if (known) {
       if (!known.members.includes(userUuid)) throw new AppError('message_group_not_found');
       members = known.members;
-      page = await this.store.listMessages(groupUuid, limit, start);
     } else {
       const conversation = await this.membership.ofMember(groupUuid, userUuid);
       members = conversation.members;
       // A group member sees what was sent to them: from their join on, while they were a member.
       const joinedKey = conversation.joined?.[userUuid];
-      const viewer = conversation.kind === 'group' && joinedKey ? { uuid: userUuid, joinedKey } : undefined;
-      page = await this.store.listMessages(groupUuid, limit, start, viewer);
+      viewer = conversation.kind === 'group' && joinedKey ? { uuid: userUuid, joinedKey } : undefined;
     }
-    const receipts = await this.receipts.visibleTo(groupUuid, userUuid, members);
+    // The read positions are a Query of their own partition, read beside the page.
+    const [page, receipts] = await Promise.all([
+      this.store.listMessages(groupUuid, limit, start, viewer),
+      this.receipts.visibleTo(groupUuid, userUuid, members),
+    ]);
     const profiles = await this.store.getProfiles([
       ...usersShownBy(page.items),
       ...receipts.map((r) => r.user_uuid),

@@ -49,17 +49,16 @@ export class Receipts {
    */
   async visibleTo(groupUuid: string, viewer: string, members: readonly string[]): Promise<VisibleReceipt[]> {
     const { store } = this.options;
-    const [receipts, settings] = await Promise.all([
-      store.listReceipts(groupUuid),
-      store.getSettings([viewer]),
-    ]);
-    if (!sendsReadReceipts(settings.get(viewer))) return [];
     const current = new Set(members);
-    const others = receipts.filter((r) => r.user_uuid !== viewer && current.has(r.user_uuid));
+    const others = (await store.listReceipts(groupUuid)).filter(
+      (r) => r.user_uuid !== viewer && current.has(r.user_uuid),
+    );
+    // Nobody else has a position: no settings to read (the common case costs the Query alone).
     if (others.length === 0) return [];
-    const theirs = await store.getSettings(others.map((r) => r.user_uuid));
+    const settings = await store.getSettings([viewer, ...others.map((r) => r.user_uuid)]);
+    if (!sendsReadReceipts(settings.get(viewer))) return [];
     return others
-      .filter((r) => sendsReadReceipts(theirs.get(r.user_uuid)))
+      .filter((r) => sendsReadReceipts(settings.get(r.user_uuid)))
       .map((r) => ({
         user_uuid: r.user_uuid,
         read_key: r.read_key,

@@ -193,8 +193,11 @@ describe('service surface', () => {
       '/internal/conversations/{group_uuid}/members',
       '/internal/conversations/{group_uuid}/messages',
       '/internal/conversations/{group_uuid}/messages/{message_uuid}',
+      '/internal/conversations/{group_uuid}/messages/{message_uuid}/reactions/{emoji}',
       '/internal/conversations/{group_uuid}/read',
+      '/internal/conversations/{group_uuid}/receipts',
       '/internal/groups',
+      '/internal/me/settings',
     ]);
     expect((await f.call('/readyz')).status).toBe(200);
     expect((await f.call('/healthz')).status).toBe(200);

@@ -198,12 +198,15 @@ describe('gateway end to end: the frontend flows', () => {
     expect(doc.status).toBe(200);
     expect(Object.keys(doc.body.paths).sort()).toEqual([
       '/api/events',
+      '/api/me/settings',
       '/api/message_groups',
       '/api/message_groups/{message_group_uuid}',
       '/api/message_groups/{message_group_uuid}/leave',
       '/api/message_groups/{message_group_uuid}/members',
       '/api/message_groups/{message_group_uuid}/messages/{message_uuid}',
+      '/api/message_groups/{message_group_uuid}/messages/{message_uuid}/reactions/{emoji}',
       '/api/message_groups/{message_group_uuid}/read',
+      '/api/message_groups/{message_group_uuid}/receipts',
       '/api/messages',
       '/api/messages/{message_group_uuid}',
       '/api/users/{handle}/short',

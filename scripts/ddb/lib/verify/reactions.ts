@@ -76,11 +76,12 @@ export function checkReceipts(facts: TableFacts, violations: Violations): void {
         `${r.user_uuid}'s read position in ${r.message_group_uuid} names no stored message (${r.read_key})`,
         key,
       );
+    // A row without a mark may belong to a member who left and was added again: their old position stays.
     const row = marks.get(`${r.user_uuid}/${r.message_group_uuid}`);
-    if (row && (row.last_read_key === undefined || r.read_key > row.last_read_key))
+    if (row?.last_read_key !== undefined && r.read_key > row.last_read_key)
       violations.add(
         'receipt_ahead_of_read',
-        `${r.user_uuid}'s read position ${r.read_key} is past their read mark ${row.last_read_key ?? '(none)'}`,
+        `${r.user_uuid}'s read position ${r.read_key} is past their read mark ${row.last_read_key}`,
         key,
       );
   }

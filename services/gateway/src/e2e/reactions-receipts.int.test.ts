@@ -128,6 +128,14 @@ describe('gateway end to end: reactions and read receipts', () => {
     expect((await thread(bo, group))[0]?.reactions).toEqual([{ emoji: '👍🏽', count: 2, me: true }]);
     expect((await thread(ann, group))[0]?.reactions).toEqual([{ emoji: '👍🏽', count: 2, me: false }]);
     expect((await react(bo, group, first!.uuid, 'no')).body).toEqual({ errors: ['emoji_invalid'] });
+    // Broken percent-encoding, an encoded slash and a long run of emoji are bad input, never a 5xx.
+    for (const raw of ['%E0%A4%A', '%2F', '%F0%9F%91%8D'.repeat(40), '%00']) {
+      const res = await api(`/api/message_groups/${group}/messages/${first!.uuid}/reactions/${raw}`, {
+        token: bo.accessToken,
+        method: 'PUT',
+      });
+      expect([res.status, res.body], raw).toEqual([422, { errors: ['emoji_invalid'] }]);
+    }
     expect((await react(dee, group, first!.uuid, '👍')).body).toEqual({
       errors: ['message_group_not_found'],
     });

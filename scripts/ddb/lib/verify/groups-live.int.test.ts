@@ -161,6 +161,27 @@ describe('verifyTable on a group the messaging service and the stream consumer w
       },
       { timeout: 30_000, interval: 250 },
     );
+
+    // Reactions and read marks as the live service writes them pass the same checks; a leaver may do neither.
+    const page = await call(`/internal/conversations/${group}/messages?limit=100`, eve.uuid);
+    const newest = (page.body.items as { uuid: string }[]).slice(-2);
+    const reaction = (m: { uuid: string }, emoji: string) =>
+      `/internal/conversations/${group}/messages/${m.uuid}/reactions/${encodeURIComponent(emoji)}`;
+    const reacted = await Promise.all(
+      [ann, bob, dan, eve].flatMap((p) =>
+        newest.map((m) => call(reaction(m, '👍'), p.uuid, undefined, 'PUT')),
+      ),
+    );
+    expect(reacted.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect((await call(reaction(newest[0]!, '🎉'), bob.uuid, undefined, 'PUT')).status).toBe(200);
+    expect((await call(reaction(newest[0]!, '🎉'), bob.uuid, undefined, 'DELETE')).status).toBe(200);
+    expect((await call(reaction(newest[0]!, '👍'), cat.uuid, undefined, 'PUT')).status).toBe(404);
+    for (const p of [ann, bob, dan, eve])
+      expect((await call(`/internal/conversations/${group}/read`, p.uuid, undefined, 'POST')).status).toBe(
+        200,
+      );
+    const result = await verifyTable(doc, table);
+    expect(result.violations).toEqual([]);
   });
 
   it('stays exact through 20 adds and leaves racing 100 sends on two replicas', {

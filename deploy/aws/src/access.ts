@@ -100,10 +100,16 @@ export function grantGateway(role: iam.IGrantable, data: MessagingData) {
   );
 }
 
-/** What the record handler does wherever it runs: move inbox rows forward, publish, dead-letter. */
+/**
+ * What the record handler does wherever it runs: move inbox rows forward, publish, dead-letter; BatchGetItem reads
+ * the settings of a read position's audience (who sends read receipts).
+ */
 export function grantStreamRecordHandler(role: iam.IGrantable, data: MessagingData) {
   role.grantPrincipal.addToPrincipalPolicy(
-    statement(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], tableAndIndex(data)),
+    statement(
+      ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      tableAndIndex(data),
+    ),
   );
   role.grantPrincipal.addToPrincipalPolicy(statement(['sns:Publish'], [data.messageEventsTopic.topicArn]));
   role.grantPrincipal.addToPrincipalPolicy(

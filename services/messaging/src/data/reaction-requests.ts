@@ -1,9 +1,14 @@
-import type { QueryCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type {
+  GetCommandInput,
+  QueryCommandInput,
+  TransactWriteCommandInput,
+  UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { MAX_REACTIONS_PER_MESSAGE } from '@cruddur/contracts';
 import { keys, type ReceiptItem } from '@cruddur/ddb';
 
 /**
- * Pure builders of the reaction, read-receipt and settings requests (the rest are in requests.ts). Why each
+ * Pure builders of the reaction and read-position requests (settings: settings-requests.ts; the rest: requests.ts). Why each
  * condition is there is said beside it; the domain (domain/reactions.ts, domain/receipts.ts) reads what a failed
  * condition returned to tell an idempotent repeat from a refusal.
  */
@@ -118,6 +123,14 @@ export function buildRecordReceipt(
     },
     roles: ['receipt', 'settings'],
   };
+}
+
+/**
+ * One member's recorded position, eventually consistent: only to skip a mark that moves nothing (an older answer
+ * just means the conditional write is tried and refused).
+ */
+export function buildGetReceipt(table: string, groupUuid: string, userUuid: string): GetCommandInput {
+  return { TableName: table, Key: keys.receipt(groupUuid, userUuid) };
 }
 
 /** Every member's read position in a conversation (one item each, one partition). */

@@ -43,6 +43,7 @@ import type { ProfileCache } from './profile-cache.ts';
 import {
   buildAddReaction,
   buildFirstReaction,
+  buildGetReceipt,
   buildListReceipts,
   buildRecordReceipt,
   buildRemoveReaction,
@@ -246,6 +247,13 @@ export class MessageStore {
         await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
       }
     }
+  }
+
+  async getReceipt(groupUuid: string, userUuid: string): Promise<ReceiptItem | undefined> {
+    return parseOptionalItem(
+      receiptItemSchema,
+      await this.get(buildGetReceipt(this.table, groupUuid, userUuid)),
+    );
   }
 
   async listReceipts(groupUuid: string): Promise<ReceiptItem[]> {

@@ -32,6 +32,10 @@ export class Receipts {
     const readKey = row.last_read_key;
     const messageUuid = readKey ? parseMessageSortKey(readKey)?.messageUuid : undefined;
     if (!readKey || !messageUuid) return;
+    // Opening a thread marks it read each time: when the position is already recorded, 0.5 read units instead of a
+    // refused transaction (4 write units). A stale answer only means the transaction decides, as it always can.
+    const recorded = await this.options.store.getReceipt(row.message_group_uuid, row.owner_uuid);
+    if (recorded && recorded.read_key >= readKey) return;
     await this.options.store.recordReceipt(
       receiptItem({
         groupUuid: row.message_group_uuid,

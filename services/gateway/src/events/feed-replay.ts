@@ -11,10 +11,10 @@ export type FeedPageReader = (
 const PAGE = 500;
 
 /**
- * The client events of a user's feed after `afterKey`, in key order, each event id at most once (`sent` holds what
- * this stream has already sent; a replayed batch logged twice keeps its first copy, so a later state is never
- * followed by an earlier one). Returns 'too_many' instead of yielding more than `max`. A logged event the catalog
- * no longer accepts, or that no stream shows, is skipped.
+ * The client events of a user's feed after `afterKey`, in key order, a page at a time (written to the stream in one
+ * go), each event id at most once (`sent` holds what this stream has already sent; a replayed batch logged twice
+ * keeps its first copy, so a later state is never followed by an earlier one). Returns 'too_many' instead of yielding
+ * more than `max` in all. A logged event the catalog no longer accepts, or that no stream shows, is skipped.
  */
 export async function* replayFeed(options: {
   readPage: FeedPageReader;
@@ -22,11 +22,12 @@ export async function* replayFeed(options: {
   max: number;
   sent: { has(eventId: string): boolean; add(eventId: string): void };
   logger: Logger;
-}): AsyncGenerator<ClientEvent, 'done' | 'too_many'> {
+}): AsyncGenerator<ClientEvent[], 'done' | 'too_many'> {
   let after: string | null = options.afterKey;
   let yielded = 0;
   while (after !== null) {
     const page = await options.readPage(after, PAGE);
+    const events: ClientEvent[] = [];
     for (const item of page.items) {
       const parsed = parseEvent(item.event);
       if (!parsed.ok) {
@@ -35,11 +36,15 @@ export async function* replayFeed(options: {
       }
       const routed = toClientEvent({ ...parsed.event, feed_key: item.key });
       if (!routed || options.sent.has(routed.wire.eventId)) continue;
-      if (yielded >= options.max) return 'too_many';
+      if (yielded >= options.max) {
+        if (events.length > 0) yield events;
+        return 'too_many';
+      }
       options.sent.add(routed.wire.eventId);
       yielded++;
-      yield routed.wire;
+      events.push(routed.wire);
     }
+    if (events.length > 0) yield events;
     after = page.next_after;
   }
   return 'done';

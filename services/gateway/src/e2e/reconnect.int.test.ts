@@ -225,6 +225,25 @@ describe('reconnecting with Last-Event-ID across gateway replicas and restarts',
     garbled.close();
   });
 
+  it('tells a client that missed more than FEED_REPLAY_MAX changes to reload, after replaying that many', async () => {
+    const small = await system.startGateway({ FEED_REPLAY_MAX: '5' });
+    const { Items = [] } = await ddb.send(
+      new QueryCommand({
+        TableName: system.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `FEED#${ann.uuid}` },
+        ConsistentRead: true,
+        Limit: 1,
+      }),
+    );
+    const behind = await connect(small, ann, Items[0]!.sk as string);
+    await vi.waitFor(() => expect(behind.events.at(-1)?.event).toBe('reset'));
+    expect(behind.events.at(-1)?.data).toEqual({ reason: 'too_many_changes' });
+    expect(behind.events.length).toBe(1 + 5 + 1);
+    behind.close();
+    await small.stop();
+  });
+
   it('replays every change once even when the feed holds a change twice, and a second replay from the same id matches', async () => {
     const key = (
       await ddb.send(

@@ -44,12 +44,12 @@ export function eventRoutes({ hub, guards, heartbeatMs, messaging, feed, logger 
       request: {
         query: z.object({
           access_token: z.string().optional().openapi({ description: 'The access token, for EventSource' }),
-          last_event_id: z.string().max(200).optional().openapi({
+          last_event_id: z.string().optional().openapi({
             description: 'The last SSE id received, for clients that cannot send the Last-Event-ID header',
           }),
         }),
         headers: z.object({
-          'last-event-id': z.string().max(200).optional().openapi({
+          'last-event-id': z.string().optional().openapi({
             description:
               'The last SSE id received (EventSource sends it on reconnect); wins over ?last_event_id=',
           }),

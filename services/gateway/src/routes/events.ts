@@ -127,13 +127,17 @@ export function eventRoutes({ hub, guards, heartbeatMs, messaging, feed, logger 
             }
           }
           for (let event = await outbox.next(); event; event = await outbox.next()) {
-            if (sent.get(event.eventId)) continue;
-            sent.set(event.eventId, true);
+            // Only a replayed stream can be sent an event twice (replayed, then live); the hub drops redeliveries.
+            if (plan.kind === 'replay') {
+              if (sent.get(event.eventId)) continue;
+              sent.set(event.eventId, true);
+            }
             await stream.writeSSE({ id: event.id, event: event.event, data: event.data });
           }
         } catch (err) {
-          // Messaging unreachable mid-replay: end the stream; EventSource reconnects with the same last id.
-          logger.warn({ err, user_uuid: caller.uuid }, 'event stream ended by an error');
+          // Messaging unreachable mid-replay: end the stream; EventSource reconnects with the same last id. A
+          // client that went away mid-write is no error.
+          if (!stream.aborted) logger.warn({ err, user_uuid: caller.uuid }, 'event stream ended by an error');
         } finally {
           clearInterval(heartbeat);
           registered.unregister();

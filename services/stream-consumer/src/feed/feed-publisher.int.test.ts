@@ -76,6 +76,34 @@ describe('FeedPublisher', () => {
     expect(out.every((e) => parseFeedKey(e.feed_key ?? '')?.eventId === e.id)).toBe(true);
   });
 
+  it('sends an event published again (a retried send) with the key it was logged under, logging nothing twice', async () => {
+    const [ann, bo] = [randomUUID(), randomUUID()];
+    let failures = 1;
+    const flaky = {
+      publish: async (events: readonly EventEnvelope[]) => {
+        if (failures-- > 0) throw new Error('topic unreachable');
+        published.push([...events]);
+      },
+    };
+    const feed = new FeedPublisher({
+      ddb,
+      table: table.name,
+      publisher: flaky,
+      retentionHours: 48,
+      writeDeadlineMs: 120_000,
+    });
+    const events = [created([ann, bo], 'once'), created([ann, bo], 'twice')];
+    await expect(feed.publish(events)).rejects.toThrow('topic unreachable');
+    await feed.publish([created([ann, bo], 'between')]);
+    await feed.publish(events);
+    const items = await feedOf(ann);
+    expect(
+      items.map((i) => (JSON.parse(i.event as string) as { payload: { message: string } }).payload.message),
+    ).toEqual(['once', 'twice', 'between']);
+    const resent = published.at(-1)!;
+    expect(resent.map((e) => e.feed_key)).toEqual(items.slice(0, 2).map((i) => i.sk));
+  });
+
   it('fails a write that finishes after its deadline, so the caller logs it again under fresh keys', async () => {
     let clock = Date.now();
     const feed = new FeedPublisher({

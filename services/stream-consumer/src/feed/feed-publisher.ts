@@ -7,6 +7,8 @@ import pLimit from 'p-limit';
 
 const WRITE_BATCH = 25; // the BatchWriteItem limit
 const WRITE_CONCURRENCY = 8;
+/** Logged events remembered with their keys, so a publish retried after a failed send logs nothing again. */
+const REMEMBERED_EVENTS = 20_000;
 
 export interface FeedPublisherOptions {
   ddb: DynamoDBDocumentClient;
@@ -33,12 +35,16 @@ export class FeedWriteError extends Error {}
  * `feed_key`, so whatever reaches a stream live can be replayed to a client that reconnects. Keys are taken at
  * call time, strictly increasing per process, so calls made in stream order (the batch processor starts its
  * publish chunks in order) sort in that order even while their writes overlap. An event with no recipient is
- * published unlogged. Publishing the same events again (a replayed batch) logs them again under new keys; readers
- * keep the first copy of each event id.
+ * published unlogged. Publishing an event again that this process has logged (the caller retrying a failed send)
+ * sends it with the key it was logged under: a new, later key would make an older `inbox.updated` look newer than
+ * one published in between. Events logged elsewhere (a batch re-read after a crash) get new keys; readers keep the
+ * first copy of each event id, and clients apply a repeated event idempotently.
  */
 export class FeedPublisher implements EventPublisher {
   private lastMs = 0;
   private nextIndex = 0;
+  /** Event id -> the key it was logged under, oldest first (a Map keeps insertion order). */
+  private readonly logged = new Map<string, string>();
   private readonly now: () => number;
 
   constructor(private readonly options: FeedPublisherOptions) {
@@ -50,7 +56,14 @@ export class FeedPublisher implements EventPublisher {
     const takenAt = this.now();
     const { items, logged } = this.logItems(events);
     await this.write(items, takenAt);
+    for (const event of logged) if (event.feed_key) this.remember(event.id, event.feed_key);
     await this.options.publisher.publish(logged);
+  }
+
+  private remember(eventId: string, key: string): void {
+    this.logged.delete(eventId);
+    this.logged.set(eventId, key);
+    if (this.logged.size > REMEMBERED_EVENTS) this.logged.delete(this.logged.keys().next().value!);
   }
 
   /** Keys for every event, taken synchronously so concurrent calls cannot interleave their order. */
@@ -60,6 +73,8 @@ export class FeedPublisher implements EventPublisher {
     const logged = events.map((event) => {
       const recipients = eventRecipients(event);
       if (recipients.length === 0) return event;
+      const known = this.logged.get(event.id);
+      if (known) return { ...event, feed_key: known };
       const key = this.nextKey(event.id);
       for (const owner of recipients) items.push(feedItem(owner, key, event, expiresAt));
       return { ...event, feed_key: key };

@@ -259,6 +259,7 @@ describe('stream consumer as a Lambda handler', () => {
     expect(actionsOf(statements)).toEqual(
       [
         'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
         'dynamodb:DescribeStream',
         'dynamodb:DescribeTable',
         'dynamodb:GetItem',

@@ -19,7 +19,7 @@ import { messageGroupRoutes } from './routes/message-groups.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { reactionRoutes } from './routes/reactions.ts';
 import { receiptRoutes } from './routes/receipts.ts';
-import type { Guards, RouteDeps } from './routes/router.ts';
+import type { FeedSettings, Guards, RouteDeps } from './routes/router.ts';
 import { userRoutes } from './routes/users.ts';
 import type { MessagingClient } from './upstream/messaging.ts';
 import type { UsersClient } from './upstream/users.ts';
@@ -39,6 +39,7 @@ export interface GatewayAppDeps {
   heartbeatMs: number;
   /** GROUP_MAX_MEMBERS. */
   groupMaxMembers: number;
+  feed: FeedSettings;
   readiness?: ReadinessChecks;
   /** The replica's registry: request metrics are recorded in it and it is served at /metrics. */
   metrics: Registry;
@@ -79,6 +80,8 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
     guards,
     heartbeatMs: deps.heartbeatMs,
     groupMaxMembers: deps.groupMaxMembers,
+    feed: deps.feed,
+    logger,
   };
   app.route('/', messageGroupRoutes(routeDeps));
   app.route('/', groupRoutes(routeDeps));

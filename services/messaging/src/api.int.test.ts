@@ -196,6 +196,7 @@ describe('service surface', () => {
       '/internal/conversations/{group_uuid}/messages/{message_uuid}/reactions/{emoji}',
       '/internal/conversations/{group_uuid}/read',
       '/internal/conversations/{group_uuid}/receipts',
+      '/internal/feed',
       '/internal/groups',
       '/internal/me/settings',
     ]);

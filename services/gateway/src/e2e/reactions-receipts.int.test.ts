@@ -166,6 +166,27 @@ describe('gateway end to end: reactions and read receipts', () => {
     });
     expect(deeStream.events.filter((e) => e.event !== 'ready')).toEqual([]);
 
+    // Logged in each member's change feed like every event: a client back from the first change gets the rest.
+    const firstChange = boStream.events.find(
+      (e) =>
+        e.event === 'reaction.changed' && (e.data as { reaction_version: number }).reaction_version === 1,
+    );
+    const back = await openEventStream(`${second.url}/api/events`, {
+      authorization: `Bearer ${bo.accessToken}`,
+      'last-event-id': firstChange!.id!,
+    });
+    streams.push(back);
+    await vi.waitFor(
+      () =>
+        expect(
+          back.events
+            .filter((e) => e.event === 'reaction.changed')
+            .map((e) => (e.data as { reaction_version: number }).reaction_version)
+            .sort(),
+        ).toEqual([2, 3, 4]),
+      { timeout: 20_000, interval: 50 },
+    );
+
     // A deleted message shows no reactions and takes none.
     expect(
       (

@@ -103,12 +103,19 @@ export function grantGateway(role: iam.IGrantable, data: MessagingData) {
 /**
  * What the record handler does wherever it runs: move inbox rows forward, log each event in its recipients' change
  * feeds (BatchWriteItem, allowed on `FEED#` partitions only), publish, dead-letter; BatchGetItem reads the settings
- * of a read position's audience (who sends read receipts).
+ * of a read position's audience (who sends read receipts); ConditionCheckItem is the delete fallback's transaction
+ * (the row's update on condition that the message it falls back to is still as read).
  */
 export function grantStreamRecordHandler(role: iam.IGrantable, data: MessagingData) {
   role.grantPrincipal.addToPrincipalPolicy(
     statement(
-      ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      [
+        'dynamodb:BatchGetItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ],
       tableAndIndex(data),
     ),
   );

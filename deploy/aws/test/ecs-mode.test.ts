@@ -91,6 +91,7 @@ describe('stream consumer as a container service (ECS Fargate)', () => {
       [
         'dynamodb:BatchGetItem',
         'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
         'dynamodb:DeleteItem',
         'dynamodb:DescribeStream',
         'dynamodb:DescribeTable',

@@ -260,6 +260,7 @@ describe('stream consumer as a Lambda handler', () => {
       [
         'dynamodb:BatchGetItem',
         'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
         'dynamodb:DescribeStream',
         'dynamodb:DescribeTable',
         'dynamodb:GetItem',

@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { SERVICE_NODE_FLAGS } from '../deploy/docker/src/bundle.ts';
 import { SERVICE_NAMES } from '../scripts/lib/service-process.ts';
 import { startSystem } from '../scripts/lib/system.ts';
+import { type HeapReading, heapReading } from './lib/heap.ts';
 import { getJson, rssBytes, type SignedInUser, sendMessage, signInSeedUsers } from './lib/traffic.ts';
 import { type BenchFigure, type Benchmark, chartSamples, figure, percentile } from './lib.ts';
 
@@ -130,12 +131,17 @@ export const benchmark: Benchmark = {
       };
 
       const samples = new Map<string, { atSeconds: number; value: number }[]>();
+      // The V8 heap beside each RSS sample, to tell a heap filling towards its next major collection (used
+      // falls back after one) from memory held outside it or a leak (used keeps climbing across collections).
+      const heaps = new Map<string, HeapReading[]>();
       const sample = async (atSeconds: number) => {
         for (const name of SERVICE_NAMES) {
-          const pid = system.services[name]?.pid;
-          const rss = pid === undefined ? undefined : await rssBytes(pid);
-          if (rss !== undefined)
-            samples.set(name, [...(samples.get(name) ?? []), { atSeconds, value: rss / MB }]);
+          const service = system.services[name];
+          const rss = service?.pid === undefined ? undefined : await rssBytes(service.pid);
+          const heap = service ? await heapReading(service.url) : undefined;
+          if (rss === undefined || heap === undefined) continue;
+          samples.set(name, [...(samples.get(name) ?? []), { atSeconds, value: rss / MB }]);
+          heaps.set(name, [...(heaps.get(name) ?? []), heap]);
         }
       };
 
@@ -241,6 +247,9 @@ export const benchmark: Benchmark = {
         const last = afterWarmup.at(-1);
         if (!first || !last) continue;
         const perMinute = slope(afterWarmup.map((s) => ({ x: s.atSeconds / 60, y: s.value })));
+        const heap = (heaps.get(name) ?? []).slice(series.length - afterWarmup.length);
+        const heapMid = heap[Math.floor(heap.length / 2)];
+        const heapLast = heap.at(-1);
         figures.push(
           figure({
             name: `${name} RSS at the end`,
@@ -255,6 +264,13 @@ export const benchmark: Benchmark = {
               growth_mb_second_half:
                 Math.round((last.value - afterWarmup[Math.floor(afterWarmup.length / 2)]!.value) * 10) / 10,
               samples: afterWarmup.length,
+              ...(heapMid && heapLast
+                ? {
+                    heap_used_mb_end: Math.round(heapLast.usedMb * 10) / 10,
+                    heap_growth_mb_second_half: Math.round((heapLast.usedMb - heapMid.usedMb) * 10) / 10,
+                    major_gcs_second_half: heapLast.majorGcs - heapMid.majorGcs,
+                  }
+                : {}),
             },
             series: afterWarmup,
           }),

@@ -22,6 +22,8 @@ async function emptyNodeRss(): Promise<number> {
   }
 }
 
+const peakOf = (points: { value: number }[]) => Math.max(...points.map((p) => p.value));
+
 /** Least-squares slope of y over x. */
 function slope(points: { x: number; y: number }[]): number {
   const n = points.length;
@@ -247,6 +249,8 @@ export const benchmark: Benchmark = {
         const last = afterWarmup.at(-1);
         if (!first || !last) continue;
         const perMinute = slope(afterWarmup.map((s) => ({ x: s.atSeconds / 60, y: s.value })));
+        const half = Math.floor(afterWarmup.length / 2);
+        const [firstHalf, secondHalf] = [afterWarmup.slice(0, half), afterWarmup.slice(half)];
         const heap = (heaps.get(name) ?? []).slice(series.length - afterWarmup.length);
         const heapMid = heap[Math.floor(heap.length / 2)];
         const heapLast = heap.at(-1);
@@ -263,6 +267,14 @@ export const benchmark: Benchmark = {
               // Warm-up (JIT, caches, pools) fills the first minutes; a leak keeps growing in the second half.
               growth_mb_second_half:
                 Math.round((last.value - afterWarmup[Math.floor(afterWarmup.length / 2)]!.value) * 10) / 10,
+              // A heap's RSS is a saw (it climbs until a major collection, then drops), and a tooth can be longer
+              // than half the soak, so the end can read high without a leak: a leak also raises the peaks.
+              ...(firstHalf.length > 0
+                ? {
+                    peak_growth_mb_second_half:
+                      Math.round((peakOf(secondHalf) - peakOf(firstHalf)) * 10) / 10,
+                  }
+                : {}),
               samples: afterWarmup.length,
               ...(heapMid && heapLast
                 ? {

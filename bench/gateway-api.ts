@@ -43,6 +43,8 @@ const REGION = 'us-east-1';
 interface Phase {
   answers: number;
   failures: number;
+  /** What the failures were (status codes, socket errors, timeouts), for the message when a phase has any. */
+  failureKinds?: string;
   seconds: number;
   latenciesMs: number[];
   /** CPU ms per process tree over the phase (for sends: until the stream consumer had applied them all). */
@@ -251,9 +253,13 @@ export const benchmark: Benchmark = {
             duration: ms / 1000,
             requests: [side === 'gateway' ? gatewayReq(endpoint) : directReq(endpoint)],
           });
+          const statuses = Object.entries(r.statusCodeStats ?? {})
+            .filter(([code]) => !code.startsWith('2'))
+            .map(([code, stat]) => `${code}×${(stat as { count: number }).count}`);
           phase = {
             answers: r['2xx'],
             failures: r.non2xx + r.errors + r.timeouts,
+            failureKinds: [...statuses, `errors×${r.errors}`, `timeouts×${r.timeouts}`].join(' '),
             seconds: r.duration,
             latenciesMs: r.latenciesMs,
           };
@@ -311,12 +317,14 @@ export const benchmark: Benchmark = {
           }
         }
       }
-      const failures = endpoints.flatMap((e) =>
-        sidesOf(e).flatMap((s) => phases[e][s].map((p) => p.failures)),
+      const failed = endpoints.flatMap((e) =>
+        sidesOf(e).flatMap((s) =>
+          phases[e][s]
+            .filter((p) => p.failures > 0)
+            .map((p) => `${e} ${s}: ${p.failures} (${p.failureKinds ?? 'raw calls that threw'})`),
+        ),
       );
-      if (failures.some((n) => n > 0)) {
-        throw new Error(`${failures.reduce((a, b) => a + b, 0)} requests failed; figures would lie`);
-      }
+      if (failed.length > 0) throw new Error(`requests failed, figures would lie: ${failed.join('; ')}`);
 
       const figures: BenchFigure[] = [];
       const labels: Record<Endpoint, string> = {

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import type { ErrorBody } from './errors.ts';
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -44,9 +45,16 @@ async function readNodeBody(c: Context): Promise<Buffer | undefined> {
   if (!incoming || typeof incoming.on !== 'function' || incoming.readableDidRead || incoming.readableEnded) {
     return undefined;
   }
-  const chunks: Buffer[] = [];
-  for await (const chunk of incoming) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  // Events, not `for await`: the async iterator destroys the stream it has read, and the adapter still
+  // watches this one.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.once('end', () => resolve(Buffer.concat(chunks)));
+    incoming.once('error', reject);
+    // A client gone mid-body is answered (to nobody) as a bad request, not logged as our failure.
+    incoming.once('aborted', () => reject(new HTTPException(400, { message: 'request body aborted' })));
+  });
 }
 
 /**

@@ -89,6 +89,7 @@ describe('stream consumer as a container service (ECS Fargate)', () => {
     const statements = roleStatements(template, stack, workerRole);
     expect(actionsOf(statements)).toEqual(
       [
+        'dynamodb:BatchWriteItem',
         'dynamodb:DeleteItem',
         'dynamodb:DescribeStream',
         'dynamodb:DescribeTable',

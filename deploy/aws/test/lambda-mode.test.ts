@@ -258,6 +258,7 @@ describe('stream consumer as a Lambda handler', () => {
     const statements = roleStatements(template, stack, stack.streamFunction!.role as never);
     expect(actionsOf(statements)).toEqual(
       [
+        'dynamodb:BatchWriteItem',
         'dynamodb:DescribeStream',
         'dynamodb:DescribeTable',
         'dynamodb:GetItem',

@@ -17,7 +17,7 @@ import { groupRoutes } from './routes/groups.ts';
 import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageGroupRoutes } from './routes/message-groups.ts';
 import { messageRoutes } from './routes/messages.ts';
-import type { Guards, RouteDeps } from './routes/router.ts';
+import type { FeedSettings, Guards, RouteDeps } from './routes/router.ts';
 import { userRoutes } from './routes/users.ts';
 import type { MessagingClient } from './upstream/messaging.ts';
 import type { UsersClient } from './upstream/users.ts';
@@ -37,6 +37,7 @@ export interface GatewayAppDeps {
   heartbeatMs: number;
   /** GROUP_MAX_MEMBERS. */
   groupMaxMembers: number;
+  feed: FeedSettings;
   readiness?: ReadinessChecks;
   /** The replica's registry: request metrics are recorded in it and it is served at /metrics. */
   metrics: Registry;
@@ -77,6 +78,8 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
     guards,
     heartbeatMs: deps.heartbeatMs,
     groupMaxMembers: deps.groupMaxMembers,
+    feed: deps.feed,
+    logger,
   };
   app.route('/', messageGroupRoutes(routeDeps));
   app.route('/', groupRoutes(routeDeps));

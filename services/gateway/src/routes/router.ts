@@ -1,4 +1,5 @@
 import { createRouter } from '@cruddur/http';
+import type { Logger } from '@cruddur/logger';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayEnv } from '../env.ts';
@@ -29,4 +30,13 @@ export interface RouteDeps {
   heartbeatMs: number;
   /** GROUP_MAX_MEMBERS: the most members a group may have besides its creator. */
   groupMaxMembers: number;
+  /** Replaying missed changes on reconnect: FEED_RETENTION_HOURS, FEED_REPLAY_OVERLAP_MS, FEED_REPLAY_MAX. */
+  feed: FeedSettings;
+  logger: Logger;
+}
+
+export interface FeedSettings {
+  retentionHours: number;
+  overlapMs: number;
+  replayMax: number;
 }

@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { SERVICE_NODE_FLAGS } from '../deploy/docker/src/bundle.ts';
 import { SERVICE_NAMES } from '../scripts/lib/service-process.ts';
 import { startSystem } from '../scripts/lib/system.ts';
+import { type HeapReading, heapReading } from './lib/heap.ts';
 import { getJson, rssBytes, type SignedInUser, sendMessage, signInSeedUsers } from './lib/traffic.ts';
 import { type BenchFigure, type Benchmark, chartSamples, figure, percentile } from './lib.ts';
 
@@ -20,6 +21,8 @@ async function emptyNodeRss(): Promise<number> {
     child.kill();
   }
 }
+
+const peakOf = (points: { value: number }[]) => Math.max(...points.map((p) => p.value));
 
 /** Least-squares slope of y over x. */
 function slope(points: { x: number; y: number }[]): number {
@@ -130,12 +133,17 @@ export const benchmark: Benchmark = {
       };
 
       const samples = new Map<string, { atSeconds: number; value: number }[]>();
+      // The V8 heap beside each RSS sample, to tell a heap filling towards its next major collection (used
+      // falls back after one) from memory held outside it or a leak (used keeps climbing across collections).
+      const heaps = new Map<string, HeapReading[]>();
       const sample = async (atSeconds: number) => {
         for (const name of SERVICE_NAMES) {
-          const pid = system.services[name]?.pid;
-          const rss = pid === undefined ? undefined : await rssBytes(pid);
-          if (rss !== undefined)
-            samples.set(name, [...(samples.get(name) ?? []), { atSeconds, value: rss / MB }]);
+          const service = system.services[name];
+          const rss = service?.pid === undefined ? undefined : await rssBytes(service.pid);
+          const heap = service ? await heapReading(service.url) : undefined;
+          if (rss === undefined || heap === undefined) continue;
+          samples.set(name, [...(samples.get(name) ?? []), { atSeconds, value: rss / MB }]);
+          heaps.set(name, [...(heaps.get(name) ?? []), heap]);
         }
       };
 
@@ -241,6 +249,11 @@ export const benchmark: Benchmark = {
         const last = afterWarmup.at(-1);
         if (!first || !last) continue;
         const perMinute = slope(afterWarmup.map((s) => ({ x: s.atSeconds / 60, y: s.value })));
+        const half = Math.floor(afterWarmup.length / 2);
+        const [firstHalf, secondHalf] = [afterWarmup.slice(0, half), afterWarmup.slice(half)];
+        const heap = (heaps.get(name) ?? []).slice(series.length - afterWarmup.length);
+        const heapMid = heap[Math.floor(heap.length / 2)];
+        const heapLast = heap.at(-1);
         figures.push(
           figure({
             name: `${name} RSS at the end`,
@@ -254,7 +267,22 @@ export const benchmark: Benchmark = {
               // Warm-up (JIT, caches, pools) fills the first minutes; a leak keeps growing in the second half.
               growth_mb_second_half:
                 Math.round((last.value - afterWarmup[Math.floor(afterWarmup.length / 2)]!.value) * 10) / 10,
+              // A heap's RSS is a saw (it climbs until a major collection, then drops), and a tooth can be longer
+              // than half the soak, so the end can read high without a leak: a leak also raises the peaks.
+              ...(firstHalf.length > 0
+                ? {
+                    peak_growth_mb_second_half:
+                      Math.round((peakOf(secondHalf) - peakOf(firstHalf)) * 10) / 10,
+                  }
+                : {}),
               samples: afterWarmup.length,
+              ...(heapMid && heapLast
+                ? {
+                    heap_used_mb_end: Math.round(heapLast.usedMb * 10) / 10,
+                    heap_growth_mb_second_half: Math.round((heapLast.usedMb - heapMid.usedMb) * 10) / 10,
+                    major_gcs_second_half: heapLast.majorGcs - heapMid.majorGcs,
+                  }
+                : {}),
             },
             series: afterWarmup,
           }),

@@ -25,27 +25,23 @@ const MESSAGE_SORT_KEY =
 /** What a page's LastEvaluatedKey holds: its partition and the sort attributes of the table or index. */
 export interface CursorShape {
   pk: string;
+  /** The key's attribute names and formats; the partition is compared with `pk` apart from it. */
   schema: z.ZodType<Key>;
 }
 
+// Built once: a schema built per page (with the caller's partition as a literal) was 5% of messaging's CPU.
+const inboxKey = z.strictObject({
+  pk: z.string(),
+  sk: z.string().regex(UUID),
+  last_message_key: z.string().regex(MESSAGE_SORT_KEY),
+});
+const threadKey = z.strictObject({ pk: z.string(), sk: z.string().regex(MESSAGE_SORT_KEY) });
+
 export const cursorShapes = {
   /** A page of a user's inbox on the LSI: the table key plus the index sort key. */
-  inbox: (ownerUuid: string): CursorShape => ({
-    pk: keys.inboxPartition(ownerUuid),
-    schema: z.strictObject({
-      pk: z.literal(keys.inboxPartition(ownerUuid)),
-      sk: z.string().regex(UUID),
-      last_message_key: z.string().regex(MESSAGE_SORT_KEY),
-    }),
-  }),
+  inbox: (ownerUuid: string): CursorShape => ({ pk: keys.inboxPartition(ownerUuid), schema: inboxKey }),
   /** A page of a conversation's messages on the table itself. */
-  thread: (groupUuid: string): CursorShape => ({
-    pk: keys.messagePartition(groupUuid),
-    schema: z.strictObject({
-      pk: z.literal(keys.messagePartition(groupUuid)),
-      sk: z.string().regex(MESSAGE_SORT_KEY),
-    }),
-  }),
+  thread: (groupUuid: string): CursorShape => ({ pk: keys.messagePartition(groupUuid), schema: threadKey }),
 };
 
 /** `undefined` or empty means "first page". Anything malformed, of another shape or for another partition is rejected. */
@@ -59,5 +55,5 @@ export function decodeCursor(cursor: string | undefined, shape: CursorShape): Cu
     return { ok: false };
   }
   const result = shape.schema.safeParse(parsed);
-  return result.success ? { ok: true, key: result.data } : { ok: false };
+  return result.success && result.data.pk === shape.pk ? { ok: true, key: result.data } : { ok: false };
 }

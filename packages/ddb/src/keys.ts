@@ -25,6 +25,8 @@ export const prefixes = {
   pair: 'PAIR#',
   user: 'USER#',
   idempotency: 'IDEM#',
+  /** A user's blocks (who they block, who blocks them). */
+  relations: 'REL#',
   /** Bookkeeping of `scripts/ddb/seed` (its time anchor); never read by the services. */
   seed: 'SEED#',
 } as const;
@@ -85,6 +87,7 @@ export const keys = {
     return { pk: `${prefixes.pair}${low}#${high}`, sk: 'PAIR' };
   },
   user: (userUuid: string): ItemKey<'PROFILE'> => ({ pk: `${prefixes.user}${userUuid}`, sk: 'PROFILE' }),
+  relations: (userUuid: string): ItemKey<'REL'> => ({ pk: `${prefixes.relations}${userUuid}`, sk: 'REL' }),
   /** Scoped by sender so one user's key can never collide with, or reveal, another user's message. */
   idempotency: (senderUuid: string, idempotencyKey: string): ItemKey<'IDEM'> => ({
     pk: `${prefixes.idempotency}${senderUuid}#${idempotencyKey}`,

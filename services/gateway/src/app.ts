@@ -11,6 +11,7 @@ import { corsForOrigins } from './middleware/cors.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requireJson } from './middleware/require-json.ts';
 import { TokenBuckets } from './middleware/token-bucket.ts';
+import { blockRoutes } from './routes/blocks.ts';
 import { mountDocs } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -83,6 +84,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
   app.route('/', messageRoutes(routeDeps));
   app.route('/', messageChangeRoutes(routeDeps));
   app.route('/', userRoutes(routeDeps));
+  app.route('/', blockRoutes(routeDeps));
   app.route('/', eventRoutes(routeDeps));
   mountDocs(app);
   return app;

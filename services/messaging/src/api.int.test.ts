@@ -187,6 +187,8 @@ describe('service surface', () => {
   it('serves /openapi.json with every route, and /readyz', async () => {
     const doc = await f.call('/openapi.json');
     expect(Object.keys(doc.body.paths).sort()).toEqual([
+      '/internal/blocks',
+      '/internal/blocks/{user_uuid}',
       '/internal/conversations',
       '/internal/conversations/{group_uuid}',
       '/internal/conversations/{group_uuid}/leave',

@@ -2,9 +2,11 @@ import { createApp, type ReadinessChecks, rejectInvalidUtf8 } from '@cruddur/htt
 import type { Logger } from '@cruddur/logger';
 import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
 import type { Registry } from 'prom-client';
+import type { Blocks } from './domain/blocks.ts';
 import type { MessageChanges } from './domain/changes.ts';
 import type { Groups } from './domain/groups.ts';
 import type { Messaging } from './domain/messaging.ts';
+import { blockRoutes } from './routes/blocks.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { messageChangeRoutes } from './routes/message-changes.ts';
@@ -15,6 +17,7 @@ export interface MessagingAppDeps {
   messaging: Messaging;
   groups: Groups;
   changes: MessageChanges;
+  blocks: Blocks;
   /** Checks the gateway's assertion on every internal call. */
   verifier: ServiceVerifier;
   readiness?: ReadinessChecks;
@@ -28,6 +31,7 @@ export function buildMessagingApp({
   messaging,
   groups,
   changes,
+  blocks,
   verifier,
   readiness,
   metrics,
@@ -40,6 +44,7 @@ export function buildMessagingApp({
   app.route('/', messageRoutes(messaging));
   app.route('/', messageChangeRoutes(changes));
   app.route('/', groupRoutes(groups));
+  app.route('/', blockRoutes(blocks));
   app.doc('/openapi.json', {
     openapi: '3.0.0',
     info: {

@@ -16,6 +16,7 @@ import { buildMessagingApp } from './app.ts';
 import type { MessagingConfig } from './config.ts';
 import { ProfileCache } from './data/profile-cache.ts';
 import { MessageStore } from './data/store.ts';
+import { Blocks } from './domain/blocks.ts';
 import { MessageChanges } from './domain/changes.ts';
 import { Groups } from './domain/groups.ts';
 import { Messaging } from './domain/messaging.ts';
@@ -121,6 +122,7 @@ async function assemble(
     messaging,
     groups,
     changes,
+    blocks: new Blocks(store),
     verifier,
     metrics,
     readiness: {

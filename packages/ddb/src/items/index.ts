@@ -11,6 +11,7 @@ export * from './lease-worker.ts';
 export * from './message.ts';
 export * from './pair.ts';
 export * from './parse.ts';
+export * from './relations.ts';
 export * from './seed-anchor.ts';
 export * from './shard-lease.ts';
 export * from './stored-item.ts';

@@ -35,6 +35,11 @@ export const messageItemFields = z.object({
    * message, the membership after its change). The stream consumer updates exactly these members' rows.
    */
   members: memberList,
+  /**
+   * Group messages only: the members who blocked the sender when it was committed (decided in the send's
+   * transaction). It was not sent to them: their rows, unread counts, previews, pushes and thread leave it out.
+   */
+  hidden_from: z.array(z.uuid()).max(100).optional(),
   /** Absent: a text message. */
   kind: z.enum(['text', 'system']).optional(),
   /** System messages only. */
@@ -97,6 +102,8 @@ export interface NewMessage {
   members: readonly string[];
   /** Group messages only. */
   group?: { title: string | undefined; system?: SystemEvent | undefined } | undefined;
+  /** Group members who block the sender (see the item's `hidden_from`). */
+  hiddenFrom?: readonly string[] | undefined;
 }
 
 export function messageItem(m: NewMessage): MessageItem {
@@ -114,10 +121,19 @@ export function messageItem(m: NewMessage): MessageItem {
           conversation_kind: 'group' as const,
           ...(m.group.title !== undefined ? { title: m.group.title } : {}),
           ...(m.group.system ? { kind: 'system' as const, system: m.group.system } : {}),
+          ...(m.hiddenFrom && m.hiddenFrom.length > 0 ? { hidden_from: [...m.hiddenFrom] } : {}),
         }
       : {}),
   };
 }
+
+/** Whether a message was sent to `owner`: one of its members, and not one who blocked its sender. */
+export const isSentTo = (m: Pick<MessageItem, 'members' | 'hidden_from'>, owner: string): boolean =>
+  m.members.includes(owner) && !m.hidden_from?.includes(owner);
+
+/** The members a message was sent to: its members but those who blocked its sender (see `hidden_from`). */
+export const recipientsOf = (m: Pick<MessageItem, 'members' | 'hidden_from'>): string[] =>
+  m.hidden_from ? m.members.filter((u) => !m.hidden_from!.includes(u)) : [...m.members];
 
 export const isGroupMessage = (m: Pick<MessageItem, 'conversation_kind'>): boolean =>
   m.conversation_kind === 'group';

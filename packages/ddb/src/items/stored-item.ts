@@ -7,6 +7,7 @@ import { leaseWorkerSchema, type WorkerItem } from './lease-worker.ts';
 import { type MessageItem, messageItemSchema } from './message.ts';
 import { type PairItem, pairItemSchema } from './pair.ts';
 import { MalformedItemError, type ParsedItem, safeParseItem } from './parse.ts';
+import { type RelationsItem, relationsItemSchema } from './relations.ts';
 import { type SeedAnchorItem, seedAnchorItemSchema } from './seed-anchor.ts';
 import { type ShardLease, shardLeaseSchema } from './shard-lease.ts';
 import { type UserItem, userItemSchema } from './user.ts';
@@ -19,6 +20,7 @@ export type TableItem =
   | InboxItem
   | UserItem
   | IdempotencyItem
+  | RelationsItem
   | SeedAnchorItem;
 
 export const tableItemSchemas = {
@@ -28,6 +30,7 @@ export const tableItemSchemas = {
   pair: pairItemSchema,
   user: userItemSchema,
   idempotency: idempotencyItemSchema,
+  relations: relationsItemSchema,
   seed: seedAnchorItemSchema,
 } satisfies Record<ItemKind, z.ZodType<TableItem>>;
 

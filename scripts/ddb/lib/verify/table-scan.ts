@@ -31,6 +31,7 @@ const messageFacts = messageItemFields.pick({
   message: true,
   created_at: true,
   members: true,
+  hidden_from: true,
   kind: true,
   system: true,
   conversation_kind: true,
@@ -78,6 +79,8 @@ export interface StoredMessage {
   uuid: string;
   sender: string;
   members: string[];
+  /** Members who blocked the sender at its commit: it was not sent to them. */
+  hiddenFrom: string[] | undefined;
   /** `conversation_kind: 'group'`. */
   group: boolean;
   /** `kind: 'system'`; `system` is its event, which a valid system message (and only one) carries. */
@@ -245,6 +248,7 @@ function readMessage(
     uuid: m.message_uuid,
     sender: m.sender_uuid,
     members: m.members,
+    hiddenFrom: m.hidden_from,
     group: m.conversation_kind === 'group',
     systemKind: m.kind === 'system',
     system: m.system,
@@ -258,3 +262,7 @@ function readMessage(
   if (texts.expectedTexts.has(text)) facts.textCount.set(text, (facts.textCount.get(text) ?? 0) + 1);
   if (texts.textPrefix && text.startsWith(texts.textPrefix)) facts.storedWithPrefix++;
 }
+
+/** Whether a stored message was sent to `owner`: a member, and not one who blocked its sender. */
+export const sentTo = (m: StoredMessage, owner: string): boolean =>
+  m.members.includes(owner) && !m.hiddenFrom?.includes(owner);

@@ -197,6 +197,8 @@ describe('gateway end to end: the frontend flows', () => {
     const doc = await api('/openapi.json');
     expect(doc.status).toBe(200);
     expect(Object.keys(doc.body.paths).sort()).toEqual([
+      '/api/blocks',
+      '/api/blocks/{handle}',
       '/api/events',
       '/api/message_groups',
       '/api/message_groups/{message_group_uuid}',

@@ -2,6 +2,8 @@ import type { ServiceClient } from '@cruddur/http';
 import { bearer, type ServiceSigner } from '@cruddur/service-auth';
 import { parseUpstream, upstreamFailure } from './errors.ts';
 import {
+  blockList,
+  blockState,
   conversationPage,
   group,
   groupChangeResult,
@@ -200,6 +202,24 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
       });
       if (res.status !== 200) throw upstreamFailure('messaging', res);
       return parseUpstream('messaging', groupChangeResult, res.body);
+    },
+
+    async listBlocks(userUuid: string) {
+      const res = await client.request('/internal/blocks', { headers: await actingFor(userUuid) });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', blockList, res.body);
+    },
+
+    /** Blocks (`on`) or unblocks; both are idempotent, so a lost answer is safe to retry. */
+    async setBlock(userUuid: string, target: UserShort, on: boolean) {
+      const res = await client.request(`/internal/blocks/${target.uuid}`, {
+        method: on ? 'PUT' : 'DELETE',
+        headers: await actingFor(userUuid),
+        ...(on ? { body: { handle: target.handle, display_name: target.display_name } } : {}),
+        idempotent: true,
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', blockState, res.body);
     },
   };
 }

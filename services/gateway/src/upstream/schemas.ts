@@ -9,6 +9,9 @@ export const userShort = z.object({
 });
 export type UserShort = z.infer<typeof userShort>;
 
+export const blockList = z.object({ items: z.array(userShort) });
+export const blockState = userShort.extend({ blocked: z.boolean() });
+
 export const user = userShort.extend({
   cognito_user_id: z.string().nullable(),
 });

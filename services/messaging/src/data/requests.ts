@@ -24,6 +24,7 @@ import {
   type NewIdempotency,
   type NewMessage,
   pairItem,
+  RELATIONS_ITEM_TYPE,
   sortedMembers,
   userItem,
   userItemFields,
@@ -64,7 +65,48 @@ function transaction<Role extends string>(
   return { input: { TransactItems: items.map((i) => i.item) }, roles: items.map((i) => i.role) };
 }
 
-export type StartRole = 'pair' | 'conversation' | 'inbox' | 'message' | 'idempotency';
+/**
+ * What a write checks on its sender's relations item (`REL#<sender>`), in its own transaction, so a block that
+ * commits first always refuses it and one that commits later never does (DynamoDB orders the two):
+ * - `notBlockedBy`: none of these users blocks the sender (and, with `bothWays`, the sender blocks none of them:
+ *   a block stops a direct conversation both ways). A missing item or set blocks nobody.
+ * - `version`: the item is still at the version the sender's `blocked_by` was read at (a group send decides from
+ *   it whom the message is hidden from).
+ */
+export type RelationsGuard =
+  | { notBlockedBy: readonly string[]; bothWays?: boolean }
+  | { version: number | undefined };
+
+function relationsCheck(table: string, senderUuid: string, guard: RelationsGuard): TransactItem {
+  const check = {
+    TableName: table,
+    Key: keys.relations(senderUuid),
+  };
+  if ('version' in guard) {
+    if (guard.version === undefined)
+      return { ConditionCheck: { ...check, ConditionExpression: 'attribute_not_exists(version)' } };
+    return {
+      ConditionCheck: {
+        ...check,
+        ConditionExpression: 'version = :v',
+        ExpressionAttributeValues: { ':v': guard.version },
+      },
+    };
+  }
+  const values: Record<string, string> = {};
+  const terms: string[] = [];
+  guard.notBlockedBy.forEach((uuid, i) => {
+    values[`:u${i}`] = uuid;
+    terms.push(`NOT contains(blocked_by, :u${i})`);
+    if (guard.bothWays) terms.push(`NOT contains(blocks, :u${i})`);
+  });
+  if (terms.length === 0) throw new Error('a relations check needs at least one user');
+  return {
+    ConditionCheck: { ...check, ConditionExpression: terms.join(' AND '), ExpressionAttributeValues: values },
+  };
+}
+
+export type StartRole = 'pair' | 'conversation' | 'inbox' | 'message' | 'idempotency' | 'relations';
 
 /**
  * Starting a conversation: one transaction, so it happens completely or not at all. The pair lock's
@@ -99,10 +141,14 @@ export function buildStartConversation(
     ...(input.idempotency
       ? [put('idempotency', idempotencyItem(input.idempotency, m.groupUuid, msg.sk))]
       : []),
+    {
+      role: 'relations',
+      item: relationsCheck(table, m.senderUuid, { notBlockedBy: [recipientUuid], bothWays: true }),
+    },
   ]);
 }
 
-export type StartGroupRole = 'conversation' | 'inbox' | 'message' | 'idempotency';
+export type StartGroupRole = 'conversation' | 'inbox' | 'message' | 'idempotency' | 'relations';
 
 /**
  * Starting a group: its META, its first message and every member's inbox row in one transaction (the
@@ -138,10 +184,17 @@ export function buildStartGroup(
     ...(input.idempotency
       ? [put('idempotency', idempotencyItem(input.idempotency, m.groupUuid, msg.sk))]
       : []),
+    // Nobody the creator puts in the group blocks them.
+    {
+      role: 'relations',
+      item: relationsCheck(table, m.senderUuid, {
+        notBlockedBy: m.members.filter((u) => u !== m.senderUuid),
+      }),
+    },
   ]);
 }
 
-export type ChangeGroupRole = 'state' | 'message' | 'inbox';
+export type ChangeGroupRole = 'state' | 'message' | 'inbox' | 'relations';
 
 /** A group's state after an add, a leave or a rename, as `buildChangeGroup` writes it. */
 export interface GroupChange {
@@ -155,6 +208,8 @@ export interface GroupChange {
   newRows: readonly InboxItem[];
   /** The row of a member the change removes. */
   removedOwner?: string | undefined;
+  /** Members an add puts in the group: none of them may block the one who adds them. */
+  added?: readonly string[] | undefined;
 }
 
 /**
@@ -207,10 +262,18 @@ export function buildChangeGroup(table: string, change: GroupChange): Transactio
           },
         ]
       : []),
+    ...(change.added && change.added.length > 0
+      ? [
+          {
+            role: 'relations' as const,
+            item: relationsCheck(table, change.message.senderUuid, { notBlockedBy: change.added }),
+          },
+        ]
+      : []),
   ]);
 }
 
-export type AppendRole = 'membership' | 'message' | 'idempotency';
+export type AppendRole = 'membership' | 'message' | 'idempotency' | 'relations';
 
 /**
  * A message in an existing conversation: the sender must be a member (checked in the same transaction,
@@ -221,7 +284,13 @@ export type AppendRole = 'membership' | 'message' | 'idempotency';
  */
 export function buildAppendMessage(
   table: string,
-  input: { message: NewMessage; stateKey?: string | undefined; idempotency?: NewIdempotency | undefined },
+  input: {
+    message: NewMessage;
+    stateKey?: string | undefined;
+    idempotency?: NewIdempotency | undefined;
+    /** A direct message: neither of the two blocks the other. A group message: the sender's relations version. */
+    relations: RelationsGuard;
+  },
 ): Transaction<AppendRole> {
   const msg = messageItem(input.message);
   const put = <Role extends AppendRole>(role: Role, Item: object) => ({
@@ -253,8 +322,48 @@ export function buildAppendMessage(
     ...(input.idempotency
       ? [put('idempotency', idempotencyItem(input.idempotency, input.message.groupUuid, msg.sk))]
       : []),
+    { role: 'relations', item: relationsCheck(table, input.message.senderUuid, input.relations) },
   ]);
 }
+
+/**
+ * A block (`on`) or an unblock: both users' relations items in one transaction, so `blocks` of the one and
+ * `blocked_by` of the other always agree. Set ADD and DELETE are idempotent: a retry changes no set twice; the
+ * version moves on each call, which only makes a group send in flight read the sets again.
+ */
+export function buildSetBlock(
+  table: string,
+  input: { blockerUuid: string; blockedUuid: string; on: boolean },
+): TransactWriteCommandInput {
+  const side = (owner: string, set: 'blocks' | 'blocked_by', other: string) => ({
+    Update: {
+      TableName: table,
+      Key: keys.relations(owner),
+      UpdateExpression: input.on
+        ? `SET #type = :type, #uuid = :owner ADD ${set} :other, version :one`
+        : `SET #type = :type, #uuid = :owner DELETE ${set} :other ADD version :one`,
+      ExpressionAttributeNames: { '#type': 'type', '#uuid': 'uuid' },
+      ExpressionAttributeValues: {
+        ':type': RELATIONS_ITEM_TYPE,
+        ':owner': owner,
+        ':other': new Set([other]),
+        ':one': 1,
+      },
+    },
+  });
+  return {
+    TransactItems: [
+      side(input.blockerUuid, 'blocks', input.blockedUuid),
+      side(input.blockedUuid, 'blocked_by', input.blockerUuid),
+    ],
+  };
+}
+
+export const buildGetRelations = (table: string, userUuid: string): GetCommandInput => ({
+  TableName: table,
+  Key: keys.relations(userUuid),
+  ConsistentRead: true,
+});
 
 /** An edit or a delete of one message, from the version of it the caller read. */
 export interface MessageChange {
@@ -395,7 +504,8 @@ export function buildListConversations(
 
 /**
  * One page of a conversation's messages, newest first (the service reverses it for display). In a group,
- * `viewer` limits it to what was sent to them: messages from their join on whose members include them.
+ * `viewer` limits it to what was sent to them: messages from their join on whose members include them, but
+ * not those hidden from them (sent by someone they blocked, while the block held).
  */
 export function buildListMessages(
   table: string,
@@ -419,7 +529,8 @@ export function buildListMessages(
   return {
     ...page,
     KeyConditionExpression: 'pk = :pk AND sk >= :joined',
-    FilterExpression: 'contains(members, :me)',
+    // Sent to them: a member, and not one who blocked its sender (`hidden_from`).
+    FilterExpression: 'contains(members, :me) AND NOT contains(hidden_from, :me)',
     ExpressionAttributeValues: {
       ':pk': keys.messagePartition(groupUuid),
       ':joined': viewer.joinedKey,

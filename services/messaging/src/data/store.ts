@@ -29,6 +29,8 @@ import {
   pairItemSchema,
   parseItem,
   parseOptionalItem,
+  type RelationsItem,
+  relationsItemSchema,
   safeParseItem,
   type UserItem,
   userItemSchema,
@@ -47,16 +49,19 @@ import {
   buildGetMessage,
   buildGetPair,
   buildGetProfile,
+  buildGetRelations,
   buildListConversations,
   buildListMessages,
   buildMarkRead,
   buildPutProfile,
+  buildSetBlock,
   buildStartConversation,
   buildStartGroup,
   type GroupChange,
   type MessageChange,
   type ProfileRow,
   profileRowSchema,
+  type RelationsGuard,
   type Transaction,
 } from './requests.ts';
 
@@ -76,7 +81,14 @@ export type WriteOutcome =
   | { ok: true }
   | {
       ok: false;
-      reason: 'pair_exists' | 'not_member' | 'idempotency_key_exists' | 'state_moved' | 'conflict';
+      /** `blocked`: the sender's relations check failed (a block between them, or, in a group, a newer version). */
+      reason:
+        | 'pair_exists'
+        | 'not_member'
+        | 'idempotency_key_exists'
+        | 'state_moved'
+        | 'blocked'
+        | 'conflict';
       /** With `not_member` and `state_moved`: the conversation as the winner left it, when DynamoDB returned it. */
       current?: ConversationItem | undefined;
     };
@@ -115,6 +127,7 @@ export class MessageStore {
     return this.transact(buildStartConversation(this.table, input), (failed) => {
       if (failed.has('idempotency')) return 'idempotency_key_exists';
       if (failed.has('pair')) return 'pair_exists';
+      if (failed.has('relations')) return 'blocked';
       return undefined;
     });
   }
@@ -124,16 +137,22 @@ export class MessageStore {
     title: string | undefined;
     idempotency?: NewIdempotency | undefined;
   }): Promise<WriteOutcome> {
-    return this.transact(buildStartGroup(this.table, input), (failed) =>
-      failed.has('idempotency') ? 'idempotency_key_exists' : undefined,
-    );
+    return this.transact(buildStartGroup(this.table, input), (failed) => {
+      if (failed.has('idempotency')) return 'idempotency_key_exists';
+      if (failed.has('relations')) return 'blocked';
+      return undefined;
+    });
   }
 
   /** An add, leave or rename; `state_moved` when another change (or a leave) got there first. */
   async changeGroup(change: GroupChange): Promise<WriteOutcome> {
     return this.transact(
       buildChangeGroup(this.table, change),
-      (failed) => (failed.has('state') ? 'state_moved' : undefined),
+      (failed) => {
+        if (failed.has('state')) return 'state_moved';
+        if (failed.has('relations')) return 'blocked';
+        return undefined;
+      },
       'state',
     );
   }
@@ -143,12 +162,14 @@ export class MessageStore {
     message: NewMessage;
     stateKey?: string | undefined;
     idempotency?: NewIdempotency | undefined;
+    relations: RelationsGuard;
   }): Promise<WriteOutcome> {
     return this.transact(
       buildAppendMessage(this.table, input),
       (failed) => {
         if (failed.has('membership')) return 'not_member';
         if (failed.has('idempotency')) return 'idempotency_key_exists';
+        if (failed.has('relations')) return 'blocked';
         return undefined;
       },
       'membership',
@@ -257,6 +278,27 @@ export class MessageStore {
 
   async getMessage(groupUuid: string, sk: string): Promise<MessageItem | undefined> {
     return parseOptionalItem(messageItemSchema, await this.get(buildGetMessage(this.table, groupUuid, sk)));
+  }
+
+  /** Who the user blocks and who blocks them; strongly consistent, so a block is seen at once on every replica. */
+  async getRelations(userUuid: string): Promise<RelationsItem | undefined> {
+    return parseOptionalItem(relationsItemSchema, await this.get(buildGetRelations(this.table, userUuid)));
+  }
+
+  /** Blocks (`on`) or unblocks; idempotent. A conflict with a send in flight is retried by the caller. */
+  async setBlock(input: { blockerUuid: string; blockedUuid: string; on: boolean }): Promise<WriteOutcome> {
+    try {
+      await this.ddb
+        .send(new TransactWriteCommand(buildSetBlock(this.table, input)))
+        .catch(rethrowUnavailable);
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof Error && err.name === 'TransactionConflictException')
+        return { ok: false, reason: 'conflict' };
+      if (cancellationReasons(err)?.some((r) => r.Code === 'TransactionConflict'))
+        return { ok: false, reason: 'conflict' };
+      throw err;
+    }
   }
 
   async getProfile(userUuid: string): Promise<UserItem | undefined> {

@@ -6,6 +6,7 @@ import {
   decodeCursor,
   encodeCursor,
   type Key,
+  type RelationsItem,
   sortedMembers,
 } from '@cruddur/ddb';
 import type { Logger } from '@cruddur/logger';
@@ -104,11 +105,15 @@ export class Messaging {
     // checks membership (and, in a group, the state read here) again, so the message gets exactly the
     // membership in force when it is committed.
     let conversation = await this.membership.ofMember(input.groupUuid, input.userUuid);
+    // A group message is hidden from the members who block its sender, as the sender's relations item reads at
+    // its commit (the transaction checks the version read); a direct one is refused by a block either way.
+    let relations = conversation.kind === 'group' ? await this.store.getRelations(input.userUuid) : undefined;
     for (const rounds = new WriteRounds(); await rounds.next(); ) {
       if (input.idempotencyKey) {
         const replay = await this.drafts.replay(input.userUuid, input.idempotencyKey, hash);
         if (replay) return { message: replay.message, replayed: true };
       }
+      const group = conversation.kind === 'group';
       const message = this.drafts.message(
         {
           groupUuid: input.groupUuid,
@@ -116,6 +121,7 @@ export class Messaging {
           text: input.text,
           members: conversation.members,
           group: groupPart(conversation),
+          hiddenFrom: group ? hiddenFrom(conversation.members, relations) : undefined,
         },
         conversation.state_key,
       );
@@ -123,8 +129,18 @@ export class Messaging {
         message,
         stateKey: conversation.state_key,
         idempotency: this.drafts.idempotency(input.userUuid, input.idempotencyKey, hash, false),
+        relations: group
+          ? { version: relations?.version }
+          : { notBlockedBy: otherMembers(conversation.members, input.userUuid), bothWays: true },
       });
       if (outcome.ok) return { message: toNewMessageView(message, await senderProfile), replayed: false };
+      if (outcome.reason === 'blocked') {
+        if (!group) throw new AppError('recipient_unavailable');
+        // Someone blocked or unblocked the sender meanwhile: decide whom it is hidden from again.
+        relations = await this.store.getRelations(input.userUuid);
+        rounds.retryAtOnce();
+        continue;
+      }
       if (outcome.reason === 'not_member') {
         if (conversation.kind !== 'group') throw new AppError('message_group_not_found');
         // The group changed since it was read (or the sender left): send under its new state, or 404. The
@@ -183,9 +199,11 @@ export class Messaging {
         const outcome = await this.store.appendMessage({
           message,
           idempotency: this.drafts.idempotency(input.userUuid, input.idempotencyKey, hash, false),
+          relations: { notBlockedBy: [input.recipientUuid], bothWays: true },
         });
         if (outcome.ok)
           return { created: false, message: toNewMessageView(message, sender), replayed: false };
+        if (outcome.reason === 'blocked') throw new AppError('recipient_unavailable');
         if (outcome.reason === 'not_member')
           throw new Error(`pair lock points at a group without ${input.userUuid}`);
         this.drafts.logRetry('append to existing pair', outcome);
@@ -205,6 +223,7 @@ export class Messaging {
         idempotency: this.drafts.idempotency(input.userUuid, input.idempotencyKey, hash, true),
       });
       if (outcome.ok) return { created: true, message: toNewMessageView(message, sender), replayed: false };
+      if (outcome.reason === 'blocked') throw new AppError('recipient_unavailable');
       this.drafts.logRetry('start conversation', outcome);
     }
     throw new AppError('conflict');
@@ -224,4 +243,12 @@ export class Messaging {
     if (!decoded.ok) throw new AppError('cursor_invalid');
     return decoded.key;
   }
+}
+
+const otherMembers = (members: readonly string[], userUuid: string) => members.filter((m) => m !== userUuid);
+
+/** The members who block the sender, by the sender's relations item: a group message is not sent to them. */
+function hiddenFrom(members: readonly string[], relations: RelationsItem | undefined): string[] {
+  const blockers = new Set(relations?.blocked_by ?? []);
+  return members.filter((m) => blockers.has(m));
 }

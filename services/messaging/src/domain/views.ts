@@ -80,7 +80,7 @@ function unknownUser(uuid: string): UserShort {
   return { uuid, handle: '', display_name: 'Unknown user' };
 }
 
-function profileOf(uuid: string, profiles: Profiles): UserShort {
+export function profileOf(uuid: string, profiles: Profiles): UserShort {
   const p = profiles.get(uuid);
   return p ? { uuid, handle: p.handle, display_name: p.display_name } : unknownUser(uuid);
 }

@@ -61,8 +61,9 @@ export class RecordHandler {
       if (classified.kind !== 'message') return undefined;
       messages.push(classified.message);
     }
+    // The same recipients: the same members, and none hidden from anyone (a block's messages go one by one).
     const members = [...messages[0]!.members].sort().join(',');
-    if (messages.some((m) => [...m.members].sort().join(',') !== members)) return undefined;
+    if (messages.some((m) => [...m.members].sort().join(',') !== members || m.hidden_from)) return undefined;
     let results: Awaited<ReturnType<InboxUpdater['applyMany']>>;
     try {
       results = await this.inbox.applyMany(messages);

@@ -11,6 +11,7 @@ import { corsForOrigins } from './middleware/cors.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requireJson } from './middleware/require-json.ts';
 import { TokenBuckets } from './middleware/token-bucket.ts';
+import { accountRoutes } from './routes/account.ts';
 import { blockRoutes } from './routes/blocks.ts';
 import { mountDocs } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -75,6 +76,10 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
     users: deps.users,
     messaging: deps.messaging,
     hub: deps.hub,
+    revokeUser: (userUuid) => {
+      deps.identities.revoke(userUuid);
+      deps.hub.disconnect(userUuid);
+    },
     guards,
     heartbeatMs: deps.heartbeatMs,
     groupMaxMembers: deps.groupMaxMembers,
@@ -85,6 +90,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
   app.route('/', messageChangeRoutes(routeDeps));
   app.route('/', userRoutes(routeDeps));
   app.route('/', blockRoutes(routeDeps));
+  app.route('/', accountRoutes(routeDeps));
   app.route('/', eventRoutes(routeDeps));
   mountDocs(app);
   return app;

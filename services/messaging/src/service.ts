@@ -16,6 +16,7 @@ import { buildMessagingApp } from './app.ts';
 import type { MessagingConfig } from './config.ts';
 import { ProfileCache } from './data/profile-cache.ts';
 import { MessageStore } from './data/store.ts';
+import { AccountDeletion } from './domain/account-deletion.ts';
 import { Blocks } from './domain/blocks.ts';
 import { MessageChanges } from './domain/changes.ts';
 import { Groups } from './domain/groups.ts';
@@ -96,6 +97,7 @@ async function assemble(
 
   const replica = new ProfileReplica({
     store,
+    accounts: new AccountDeletion({ store, groups, logger }),
     source: usersServiceProfiles(users, signer),
     sqs,
     queueUrl: config.USERS_EVENTS_QUEUE_URL,

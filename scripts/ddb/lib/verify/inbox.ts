@@ -52,6 +52,8 @@ export function checkInboxRows(
   }
   for (const [group, members] of facts.conversations) {
     for (const member of members) {
+      // A deleted user keeps no rows (checkDeletedUsers); their direct conversations stay for the other member.
+      if (facts.deletedUsers.has(member)) continue;
       if (!seen.has(`${member}/${group}`))
         violations.add(
           'inbox_row_missing',

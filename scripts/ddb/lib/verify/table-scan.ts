@@ -69,7 +69,13 @@ const inboxFacts = inboxItemFields
   // A row without a head shows no message: `inbox_stale`, not malformed.
   .partial({ last_message_key: true, last_message_uuid: true, last_message_text: true });
 const pairFacts = pairItemSchema.pick({ pk: true, message_group_uuid: true });
-const userFacts = userItemFields.pick({ uuid: true });
+const userFacts = userItemFields.pick({
+  uuid: true,
+  handle: true,
+  display_name: true,
+  bio: true,
+  deleted: true,
+});
 const idempotencyFacts = idempotencyItemSchema
   .pick({ pk: true, sk: true, message_group_uuid: true, message_sk: true, expires_at: true })
   .partial({ expires_at: true });
@@ -122,6 +128,8 @@ export interface TableFacts {
   pairs: { pk: string; group: string }[];
   idempotency: IdempotencyFacts[];
   profiles: Set<string>;
+  /** Users whose replica profile is a deletion tombstone, with what it still holds (it should hold nothing). */
+  deletedUsers: Map<string, { handle: string; bio: string | null }>;
 }
 
 export interface ScanOptions {
@@ -149,6 +157,7 @@ export async function scanTableFacts(
     pairs: [],
     idempotency: [],
     profiles: new Set(),
+    deletedUsers: new Map(),
   };
   const expectedTexts = new Set((options.expected ?? []).flatMap((e) => (e.text ? [e.text] : [])));
   let start: Record<string, unknown> | undefined;
@@ -213,6 +222,7 @@ function readItem(
     case 'user': {
       const user = parse(userFacts);
       if (user) facts.profiles.add(user.uuid);
+      if (user?.deleted) facts.deletedUsers.set(user.uuid, { handle: user.handle, bio: user.bio });
       break;
     }
     case 'idempotency': {
@@ -220,6 +230,8 @@ function readItem(
       if (record) facts.idempotency.push(record);
       break;
     }
+    // Blocks name users only; their checks are the services' transactions.
+    case 'relations':
     case 'seed':
       break;
     default:

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { checkDeletedUsers } from './deleted-users.ts';
 import { checkGroupInboxRows } from './group-inbox.ts';
 import { checkGroups } from './group-state.ts';
 import { checkInboxRows } from './inbox.ts';
@@ -57,6 +58,7 @@ export async function verifyTable(
   checkMessageChanges(facts, violations);
   checkIdempotency(facts, violations, options.now ?? new Date());
   checkAccepted(facts, violations, options.expected ?? []);
+  checkDeletedUsers(facts, violations);
   return {
     table,
     items: facts.items,

@@ -200,6 +200,7 @@ describe('gateway end to end: the frontend flows', () => {
       '/api/blocks',
       '/api/blocks/{handle}',
       '/api/events',
+      '/api/me',
       '/api/message_groups',
       '/api/message_groups/{message_group_uuid}',
       '/api/message_groups/{message_group_uuid}/leave',

@@ -46,6 +46,21 @@ export function createUsersClient(client: ServiceClient, signer: ServiceSigner) 
       if (res.status !== 200) throw upstreamFailure('users', res);
       return parseUpstream('users', lookupResult, res.body).users;
     },
+
+    /**
+     * Deletes the acting user's own account (an assertion of them, not the gateway's credential: the users service
+     * lets a user delete only themselves). False when there was no such user (already deleted). Not retried: a
+     * lost answer is followed by 401s, the account being gone.
+     */
+    async deleteUser(userUuid: string): Promise<boolean> {
+      const res = await client.request(`/internal/users/${encodeURIComponent(userUuid)}`, {
+        method: 'DELETE',
+        headers: bearer(await signer.forUser('users', userUuid)),
+      });
+      if (res.status === 404) return false;
+      if (res.status !== 200) throw upstreamFailure('users', res);
+      return true;
+    },
   };
 }
 export type UsersClient = ReturnType<typeof createUsersClient>;

@@ -11,6 +11,7 @@ import type { UserSnapshot } from '@cruddur/contracts';
 import {
   type ConversationItem,
   conversationItem,
+  deletedUserItem,
   groupConversationItem,
   groupInboxItem,
   INBOX_BY_ACTIVITY_INDEX,
@@ -607,4 +608,47 @@ export function buildPutProfile(table: string, user: UserSnapshot): PutCommandIn
     ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
     ExpressionAttributeValues: { ':v': user.version },
   };
+}
+
+/** A page of a user's own inbox rows (the base table, not the index): the conversations a deletion walks. */
+export function buildListOwnRows(table: string, ownerUuid: string, startKey?: Key): QueryCommandInput {
+  return {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.inboxPartition(ownerUuid) },
+    ProjectionExpression: 'sk',
+    ConsistentRead: true,
+    ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+  };
+}
+
+/** A page of a conversation's text messages from one sender that still have their text. */
+export function buildListSentBy(
+  table: string,
+  groupUuid: string,
+  senderUuid: string,
+  startKey?: Key,
+): QueryCommandInput {
+  return {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    FilterExpression:
+      'sender_uuid = :me AND attribute_not_exists(deleted) AND (attribute_not_exists(#kind) OR #kind <> :system)',
+    ExpressionAttributeNames: { '#kind': 'kind' },
+    ExpressionAttributeValues: {
+      ':pk': keys.messagePartition(groupUuid),
+      ':me': senderUuid,
+      ':system': 'system',
+    },
+    ConsistentRead: true,
+    ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+  };
+}
+
+/**
+ * A deleted user's profile: unconditional, at a version above any event's, so neither a replay nor a late
+ * profile event can bring the old name back (`buildPutProfile` only moves to a higher version).
+ */
+export function buildPutDeletedProfile(table: string, userUuid: string): PutCommandInput {
+  return { TableName: table, Item: deletedUserItem(userUuid) };
 }

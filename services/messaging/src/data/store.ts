@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -21,6 +22,7 @@ import {
   idempotencyItemSchema,
   inboxItemSchema,
   type Key,
+  keys,
   type MessageItem,
   messageItemSchema,
   type NewIdempotency,
@@ -52,7 +54,10 @@ import {
   buildGetRelations,
   buildListConversations,
   buildListMessages,
+  buildListOwnRows,
+  buildListSentBy,
   buildMarkRead,
+  buildPutDeletedProfile,
   buildPutProfile,
   buildSetBlock,
   buildStartConversation,
@@ -399,6 +404,43 @@ export class MessageStore {
       pending = out.UnprocessedKeys;
     }
     return items;
+  }
+
+  /** The conversations a user has a row in, page by page (a deletion walks them). */
+  async *ownConversations(ownerUuid: string): AsyncGenerator<string> {
+    let startKey: Key | undefined;
+    do {
+      const out = await this.ddb
+        .send(new QueryCommand(buildListOwnRows(this.table, ownerUuid, startKey)))
+        .catch(rethrowUnavailable);
+      for (const item of out.Items ?? []) yield String(item.sk);
+      startKey = out.LastEvaluatedKey as Key | undefined;
+    } while (startKey);
+  }
+
+  /** A sender's text messages in a conversation that still have their text, page by page. */
+  async *sentBy(groupUuid: string, senderUuid: string): AsyncGenerator<MessageItem> {
+    let startKey: Key | undefined;
+    do {
+      const out = await this.ddb
+        .send(new QueryCommand(buildListSentBy(this.table, groupUuid, senderUuid, startKey)))
+        .catch(rethrowUnavailable);
+      for (const item of out.Items ?? []) yield parseItem(messageItemSchema, item);
+      startKey = out.LastEvaluatedKey as Key | undefined;
+    } while (startKey);
+  }
+
+  async deleteInboxRow(ownerUuid: string, groupUuid: string): Promise<void> {
+    await this.ddb
+      .send(new DeleteCommand({ TableName: this.table, Key: keys.inbox(ownerUuid, groupUuid) }))
+      .catch(rethrowUnavailable);
+  }
+
+  async putDeletedProfile(userUuid: string): Promise<void> {
+    await this.ddb
+      .send(new PutCommand(buildPutDeletedProfile(this.table, userUuid)))
+      .catch(rethrowUnavailable);
+    this.profiles?.invalidate(userUuid);
   }
 
   /** Returns false when the replica already holds this version or a newer one. */

@@ -153,3 +153,18 @@ export function inboxUpdatedEvent(row: InboxItem, traceId: string): EventEnvelop
     },
   );
 }
+
+/**
+ * `user.deleted`, for every gateway replica: the profile replica of this user became a tombstone. One per user
+ * (the id is derived from the uuid), so a replayed record is dropped as a duplicate.
+ */
+export function userDeletedEvent(
+  userUuid: string,
+  traceId: string | undefined,
+): EventEnvelope<'user.deleted'> {
+  return createEvent(
+    'user.deleted',
+    { uuid: userUuid, cognito_user_id: null },
+    { traceId: traceId || userUuid, id: deterministicEventId('user.deleted', userUuid) },
+  );
+}

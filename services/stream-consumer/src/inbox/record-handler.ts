@@ -5,17 +5,20 @@ import type { Logger } from '@cruddur/logger';
 import { RecordError, toRecordError } from '../errors.ts';
 import { classifyRecord } from '../records/message-record.ts';
 import type { StreamRecord } from '../records/stream-record.ts';
+import { deletedUserOf } from '../records/user-record.ts';
 import { MessageChangeUpdater } from './change-updater.ts';
 import {
   inboxUpdatedEvent,
   messageCreatedEvent,
   messageDeletedEvent,
   messageUpdatedEvent,
+  userDeletedEvent,
 } from './events.ts';
 import { InboxUpdater, type MemberOutcome, type MemberResult, type UpdatedRow } from './inbox-updater.ts';
 
 export type HandleResult =
-  | { status: 'skipped'; reason: string }
+  /** `events`: what a record that moves no row still announces (a deleted user, to the gateways). */
+  | { status: 'skipped'; reason: string; events?: EventEnvelope[] }
   | {
       status: 'applied';
       message: MessageItem;
@@ -83,6 +86,13 @@ export class RecordHandler {
   }
 
   async handle(record: StreamRecord): Promise<HandleResult> {
+    const deletedUser = deletedUserOf(record);
+    if (deletedUser)
+      return {
+        status: 'skipped',
+        reason: 'a deleted user',
+        events: [userDeletedEvent(deletedUser, record.eventId)],
+      };
     const classified = classifyRecord(record);
     if (classified.kind === 'skip') return { status: 'skipped', reason: classified.reason };
     if (classified.kind === 'invalid') throw new RecordError(classified.reason, { retryable: false });

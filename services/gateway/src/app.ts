@@ -18,6 +18,7 @@ import { eventRoutes } from './routes/events.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageGroupRoutes } from './routes/message-groups.ts';
+import { messageRequestRoutes } from './routes/message-requests.ts';
 import { messageRoutes } from './routes/messages.ts';
 import type { Guards, RouteDeps } from './routes/router.ts';
 import { userRoutes } from './routes/users.ts';
@@ -91,6 +92,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
   app.route('/', userRoutes(routeDeps));
   app.route('/', blockRoutes(routeDeps));
   app.route('/', accountRoutes(routeDeps));
+  app.route('/', messageRequestRoutes(routeDeps));
   app.route('/', eventRoutes(routeDeps));
   mountDocs(app);
   return app;

@@ -197,6 +197,10 @@ describe('service surface', () => {
       '/internal/conversations/{group_uuid}/messages/{message_uuid}',
       '/internal/conversations/{group_uuid}/read',
       '/internal/groups',
+      '/internal/me/message_settings',
+      '/internal/message_requests',
+      '/internal/message_requests/{group_uuid}/accept',
+      '/internal/message_requests/{group_uuid}/decline',
     ]);
     expect((await f.call('/readyz')).status).toBe(200);
     expect((await f.call('/healthz')).status).toBe(200);

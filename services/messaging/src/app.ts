@@ -5,11 +5,13 @@ import type { Registry } from 'prom-client';
 import type { Blocks } from './domain/blocks.ts';
 import type { MessageChanges } from './domain/changes.ts';
 import type { Groups } from './domain/groups.ts';
+import type { MessageRequests } from './domain/message-requests.ts';
 import type { Messaging } from './domain/messaging.ts';
 import { blockRoutes } from './routes/blocks.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { messageChangeRoutes } from './routes/message-changes.ts';
+import { messageRequestRoutes } from './routes/message-requests.ts';
 import { messageRoutes } from './routes/messages.ts';
 
 export interface MessagingAppDeps {
@@ -18,6 +20,7 @@ export interface MessagingAppDeps {
   groups: Groups;
   changes: MessageChanges;
   blocks: Blocks;
+  requests: MessageRequests;
   /** Checks the gateway's assertion on every internal call. */
   verifier: ServiceVerifier;
   readiness?: ReadinessChecks;
@@ -32,6 +35,7 @@ export function buildMessagingApp({
   groups,
   changes,
   blocks,
+  requests,
   verifier,
   readiness,
   metrics,
@@ -45,6 +49,7 @@ export function buildMessagingApp({
   app.route('/', messageChangeRoutes(changes));
   app.route('/', groupRoutes(groups));
   app.route('/', blockRoutes(blocks));
+  app.route('/', messageRequestRoutes(requests));
   app.doc('/openapi.json', {
     openapi: '3.0.0',
     info: {

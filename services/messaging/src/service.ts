@@ -20,6 +20,7 @@ import { AccountDeletion } from './domain/account-deletion.ts';
 import { Blocks } from './domain/blocks.ts';
 import { MessageChanges } from './domain/changes.ts';
 import { Groups } from './domain/groups.ts';
+import { MessageRequests } from './domain/message-requests.ts';
 import { Messaging } from './domain/messaging.ts';
 import { ProfileReplica } from './profiles/replica.ts';
 import { usersServiceProfiles } from './profiles/source.ts';
@@ -125,6 +126,7 @@ async function assemble(
     groups,
     changes,
     blocks: new Blocks(store),
+    requests: new MessageRequests(store),
     verifier,
     metrics,
     readiness: {

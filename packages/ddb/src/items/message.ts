@@ -132,7 +132,7 @@ export const isSentTo = (m: Pick<MessageItem, 'members' | 'hidden_from'>, owner:
   m.members.includes(owner) && !m.hidden_from?.includes(owner);
 
 /** The members a message was sent to: its members but those who blocked its sender (see `hidden_from`). */
-export const recipientsOf = (m: Pick<MessageItem, 'members' | 'hidden_from'>): string[] =>
+export const messageRecipients = (m: Pick<MessageItem, 'members' | 'hidden_from'>): string[] =>
   m.hidden_from ? m.members.filter((u) => !m.hidden_from!.includes(u)) : [...m.members];
 
 export const isGroupMessage = (m: Pick<MessageItem, 'conversation_kind'>): boolean =>

@@ -16,6 +16,13 @@ const uuidSet = z.preprocess(
 
 export const RELATIONS_ITEM_TYPE = 'relations';
 
+/**
+ * `everyone` (the default): anyone may start a conversation. `conversations`: only people the user already has a
+ * conversation with; anyone else's first message is a request.
+ */
+export const WHO_CAN_MESSAGE = ['everyone', 'conversations'] as const;
+export type WhoCanMessage = (typeof WHO_CAN_MESSAGE)[number];
+
 export const relationsItemSchema = z
   .object({
     pk: z.string().startsWith(prefixes.relations),
@@ -26,6 +33,11 @@ export const relationsItemSchema = z
     blocks: uuidSet.optional(),
     /** Users who block this user: what the sender's ConditionCheck reads. */
     blocked_by: uuidSet.optional(),
+    /** Users whose message request this user declined, and users who declined this user's: no more messages. */
+    declined: uuidSet.optional(),
+    declined_by: uuidSet.optional(),
+    /** Who may start a conversation with this user; absent: everyone. */
+    who_can_message: z.enum(WHO_CAN_MESSAGE).optional(),
     /** +1 on every change: a group send is conditional on the version it read its `blocked_by` at. */
     version: z.number().int().nonnegative(),
   })

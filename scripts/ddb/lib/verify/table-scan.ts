@@ -8,6 +8,7 @@ import {
   keys,
   messageItemFields,
   pairItemSchema,
+  relationsItemSchema,
   type SystemEvent,
   safeParseItem,
   userItemFields,
@@ -130,6 +131,8 @@ export interface TableFacts {
   profiles: Set<string>;
   /** Users whose replica profile is a deletion tombstone, with what it still holds (it should hold nothing). */
   deletedUsers: Map<string, { handle: string; bio: string | null }>;
+  /** `<owner>/<sender>` for every message request the owner declined: their direct row is gone on purpose. */
+  declined: Set<string>;
 }
 
 export interface ScanOptions {
@@ -158,6 +161,7 @@ export async function scanTableFacts(
     idempotency: [],
     profiles: new Set(),
     deletedUsers: new Map(),
+    declined: new Set(),
   };
   const expectedTexts = new Set((options.expected ?? []).flatMap((e) => (e.text ? [e.text] : [])));
   let start: Record<string, unknown> | undefined;
@@ -230,8 +234,14 @@ function readItem(
       if (record) facts.idempotency.push(record);
       break;
     }
-    // Blocks name users only; their checks are the services' transactions.
-    case 'relations':
+    // Blocks name users only (their checks are the services' transactions); declines excuse a missing row.
+    case 'relations': {
+      const relations = safeParseItem(relationsItemSchema, item);
+      if (relations.ok)
+        for (const sender of relations.item.declined ?? [])
+          facts.declined.add(`${relations.item.uuid}/${sender}`);
+      break;
+    }
     case 'seed':
       break;
     default:

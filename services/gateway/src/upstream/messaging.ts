@@ -10,6 +10,7 @@ import {
   leaveResult,
   message,
   messagePage,
+  messageSettings,
   readResult,
   startConversationResult,
   startGroupResult,
@@ -202,6 +203,43 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
       });
       if (res.status !== 200) throw upstreamFailure('messaging', res);
       return parseUpstream('messaging', groupChangeResult, res.body);
+    },
+
+    async listRequests(userUuid: string, { limit, cursor }: PageQuery) {
+      const res = await client.request(`/internal/message_requests${query({ limit, cursor })}`, {
+        headers: await actingFor(userUuid),
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', conversationPage, res.body);
+    },
+
+    /** Accepts or declines; not retried (a lost answer is followed by a 404 on a retry, which would mislead). */
+    async decideRequest(userUuid: string, groupUuid: string, action: 'accept' | 'decline') {
+      const res = await client.request(`/internal/message_requests/${groupUuid}/${action}`, {
+        method: 'POST',
+        headers: await actingFor(userUuid),
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+    },
+
+    async getMessageSettings(userUuid: string) {
+      const res = await client.request('/internal/me/message_settings', {
+        headers: await actingFor(userUuid),
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', messageSettings, res.body);
+    },
+
+    /** Setting a value is idempotent, so safe to retry. */
+    async putMessageSettings(userUuid: string, settings: { who_can_message: 'everyone' | 'conversations' }) {
+      const res = await client.request('/internal/me/message_settings', {
+        method: 'PUT',
+        headers: await actingFor(userUuid),
+        body: settings,
+        idempotent: true,
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', messageSettings, res.body);
     },
 
     async listBlocks(userUuid: string) {

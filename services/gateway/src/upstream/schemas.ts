@@ -11,6 +11,7 @@ export type UserShort = z.infer<typeof userShort>;
 
 export const blockList = z.object({ items: z.array(userShort) });
 export const blockState = userShort.extend({ blocked: z.boolean() });
+export const messageSettings = z.object({ who_can_message: z.enum(['everyone', 'conversations']) });
 
 export const user = userShort.extend({
   cognito_user_id: z.string().nullable(),

@@ -29,6 +29,7 @@ import {
   sortedMembers,
   userItem,
   userItemFields,
+  type WhoCanMessage,
 } from '@cruddur/ddb';
 import type { z } from 'zod';
 
@@ -98,7 +99,8 @@ function relationsCheck(table: string, senderUuid: string, guard: RelationsGuard
   const terms: string[] = [];
   guard.notBlockedBy.forEach((uuid, i) => {
     values[`:u${i}`] = uuid;
-    terms.push(`NOT contains(blocked_by, :u${i})`);
+    // A declined request refuses further messages the way a block does (one way: the one declined).
+    terms.push(`NOT contains(blocked_by, :u${i})`, `NOT contains(declined_by, :u${i})`);
     if (guard.bothWays) terms.push(`NOT contains(blocks, :u${i})`);
   });
   if (terms.length === 0) throw new Error('a relations check needs at least one user');
@@ -107,7 +109,14 @@ function relationsCheck(table: string, senderUuid: string, guard: RelationsGuard
   };
 }
 
-export type StartRole = 'pair' | 'conversation' | 'inbox' | 'message' | 'idempotency' | 'relations';
+export type StartRole =
+  | 'pair'
+  | 'conversation'
+  | 'inbox'
+  | 'message'
+  | 'idempotency'
+  | 'relations'
+  | 'recipient';
 
 /**
  * Starting a conversation: one transaction, so it happens completely or not at all. The pair lock's
@@ -115,7 +124,18 @@ export type StartRole = 'pair' | 'conversation' | 'inbox' | 'message' | 'idempot
  */
 export function buildStartConversation(
   table: string,
-  input: { message: NewMessage; recipientUuid: string; idempotency?: NewIdempotency | undefined },
+  input: {
+    message: NewMessage;
+    recipientUuid: string;
+    idempotency?: NewIdempotency | undefined;
+    /**
+     * The recipient's relations version read to decide whether this start is a message request (undefined: no
+     * item); checked in the transaction, so a change of their setting in between makes the start decide again.
+     */
+    recipientVersion?: number | undefined;
+    /** Their row is a message request: listed apart and never pushed until they accept. */
+    request?: boolean | undefined;
+  },
 ): Transaction<StartRole> {
   const { message: m, recipientUuid } = input;
   const members = sortedMembers(m.senderUuid, recipientUuid);
@@ -137,7 +157,10 @@ export function buildStartConversation(
     put('conversation', conversation),
     // The sender has read their own message; the recipient has one unread.
     put('inbox', inboxItem(m.senderUuid, recipientUuid, start, 0, msg.sk)),
-    put('inbox', inboxItem(recipientUuid, m.senderUuid, start, 1)),
+    put('inbox', {
+      ...inboxItem(recipientUuid, m.senderUuid, start, 1),
+      ...(input.request ? { request: 'pending' } : {}),
+    }),
     put('message', msg),
     ...(input.idempotency
       ? [put('idempotency', idempotencyItem(input.idempotency, m.groupUuid, msg.sk))]
@@ -145,6 +168,10 @@ export function buildStartConversation(
     {
       role: 'relations',
       item: relationsCheck(table, m.senderUuid, { notBlockedBy: [recipientUuid], bothWays: true }),
+    },
+    {
+      role: 'recipient',
+      item: relationsCheck(table, recipientUuid, { version: input.recipientVersion }),
     },
   ]);
 }
@@ -491,11 +518,16 @@ export function buildListConversations(
   ownerUuid: string,
   limit: number,
   startKey?: Key,
+  requests = false,
 ): QueryCommandInput {
   return {
     TableName: table,
     IndexName: INBOX_BY_ACTIVITY_INDEX,
     KeyConditionExpression: 'pk = :pk',
+    // The conversation list leaves message requests out; the request list has only them.
+    // `request` is a reserved word.
+    FilterExpression: requests ? 'attribute_exists(#request)' : 'attribute_not_exists(#request)',
+    ExpressionAttributeNames: { '#request': 'request' },
     ExpressionAttributeValues: { ':pk': keys.inboxPartition(ownerUuid) },
     ScanIndexForward: false,
     Limit: limit + 1,
@@ -651,4 +683,84 @@ export function buildListSentBy(
  */
 export function buildPutDeletedProfile(table: string, userUuid: string): PutCommandInput {
   return { TableName: table, Item: deletedUserItem(userUuid) };
+}
+
+/** Sets who may start a conversation with the user; the version moves, so a start deciding on the old one retries. */
+export function buildSetWhoCanMessage(
+  table: string,
+  userUuid: string,
+  value: WhoCanMessage,
+): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: keys.relations(userUuid),
+    UpdateExpression: 'SET #type = :type, #uuid = :owner, who_can_message = :value ADD version :one',
+    ExpressionAttributeNames: { '#type': 'type', '#uuid': 'uuid' },
+    ExpressionAttributeValues: {
+      ':type': RELATIONS_ITEM_TYPE,
+      ':owner': userUuid,
+      ':value': value,
+      ':one': 1,
+    },
+    ReturnValues: 'ALL_NEW',
+  };
+}
+
+/** Accepts a request: the row joins the conversation list. Fails when the row is not a pending request. */
+export function buildAcceptRequest(table: string, ownerUuid: string, groupUuid: string): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: keys.inbox(ownerUuid, groupUuid),
+    UpdateExpression: 'REMOVE #request',
+    ConditionExpression: '#request = :pending',
+    ExpressionAttributeNames: { '#request': 'request' },
+    ExpressionAttributeValues: { ':pending': 'pending' },
+    ReturnValues: 'ALL_NEW',
+  };
+}
+
+export type DeclineRole = 'row' | 'relations';
+
+/**
+ * Declines a request: the owner's row goes, only while it is a pending request, and both relations items record it
+ * in the same transaction (`declined` of the owner, `declined_by` of the sender), so every later send, start or add
+ * from the sender is refused like a block. The sender is not told: their own row stays as it was.
+ */
+export function buildDeclineRequest(
+  table: string,
+  input: { ownerUuid: string; senderUuid: string; groupUuid: string },
+): Transaction<DeclineRole> {
+  const side = (owner: string, set: 'declined' | 'declined_by', other: string) => ({
+    role: 'relations' as const,
+    item: {
+      Update: {
+        TableName: table,
+        Key: keys.relations(owner),
+        UpdateExpression: `SET #type = :type, #uuid = :owner ADD ${set} :other, version :one`,
+        ExpressionAttributeNames: { '#type': 'type', '#uuid': 'uuid' },
+        ExpressionAttributeValues: {
+          ':type': RELATIONS_ITEM_TYPE,
+          ':owner': owner,
+          ':other': new Set([other]),
+          ':one': 1,
+        },
+      },
+    },
+  });
+  return transaction<DeclineRole>([
+    {
+      role: 'row',
+      item: {
+        Delete: {
+          TableName: table,
+          Key: keys.inbox(input.ownerUuid, input.groupUuid),
+          ConditionExpression: '#request = :pending',
+          ExpressionAttributeNames: { '#request': 'request' },
+          ExpressionAttributeValues: { ':pending': 'pending' },
+        },
+      },
+    },
+    side(input.ownerUuid, 'declined', input.senderUuid),
+    side(input.senderUuid, 'declined_by', input.ownerUuid),
+  ]);
 }

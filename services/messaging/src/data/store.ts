@@ -36,13 +36,16 @@ import {
   safeParseItem,
   type UserItem,
   userItemSchema,
+  type WhoCanMessage,
 } from '@cruddur/ddb';
 import { cancellationReasons, failedItem, failedRoles } from './cancellation.ts';
 import type { ProfileCache } from './profile-cache.ts';
 import {
+  buildAcceptRequest,
   buildAppendMessage,
   buildBatchGetProfiles,
   buildChangeGroup,
+  buildDeclineRequest,
   buildDeleteMessage,
   buildEditMessage,
   buildEditMessageOnce,
@@ -60,6 +63,7 @@ import {
   buildPutDeletedProfile,
   buildPutProfile,
   buildSetBlock,
+  buildSetWhoCanMessage,
   buildStartConversation,
   buildStartGroup,
   type GroupChange,
@@ -128,11 +132,15 @@ export class MessageStore {
     message: NewMessage;
     recipientUuid: string;
     idempotency?: NewIdempotency | undefined;
+    recipientVersion?: number | undefined;
+    request?: boolean | undefined;
   }): Promise<WriteOutcome> {
     return this.transact(buildStartConversation(this.table, input), (failed) => {
       if (failed.has('idempotency')) return 'idempotency_key_exists';
       if (failed.has('pair')) return 'pair_exists';
       if (failed.has('relations')) return 'blocked';
+      // The recipient changed their setting (or a block changed their item) since it was read: decide again.
+      if (failed.has('recipient')) return 'state_moved';
       return undefined;
     });
   }
@@ -314,20 +322,60 @@ export class MessageStore {
     return (await this.ddb.send(new GetCommand(input)).catch(rethrowUnavailable)).Item;
   }
 
+  /**
+   * A page of the user's conversations (or, with `requests`, of their message requests), newest first. The filter
+   * that tells the two apart applies after DynamoDB's limit, so pages are read until full or the partition ends.
+   */
   async listConversations(
     ownerUuid: string,
     limit: number,
     startKey?: Key,
+    requests = false,
   ): Promise<{ items: InboxItem[]; more: boolean }> {
-    const out = await this.ddb
-      .send(new QueryCommand(buildListConversations(this.table, ownerUuid, limit, startKey)))
-      .catch(rethrowUnavailable);
-    const items = out.Items ?? [];
+    const items: Record<string, unknown>[] = [];
+    let from = startKey;
+    do {
+      const out = await this.ddb
+        .send(new QueryCommand(buildListConversations(this.table, ownerUuid, limit, from, requests)))
+        .catch(rethrowUnavailable);
+      items.push(...(out.Items ?? []));
+      from = out.LastEvaluatedKey as Key | undefined;
+    } while (from && items.length <= limit);
     // The look-ahead item only says whether there is more; it is not parsed.
     return {
       items: items.slice(0, limit).map((i) => parseItem(inboxItemSchema, i)),
-      more: items.length > limit,
+      more: items.length > limit || (from !== undefined && items.length === limit),
     };
+  }
+
+  async setWhoCanMessage(userUuid: string, value: WhoCanMessage): Promise<void> {
+    await this.ddb
+      .send(new UpdateCommand(buildSetWhoCanMessage(this.table, userUuid, value)))
+      .catch(rethrowUnavailable);
+  }
+
+  /** False when the row is not a pending request of the owner (none, or already accepted). */
+  async acceptRequest(ownerUuid: string, groupUuid: string): Promise<boolean> {
+    try {
+      await this.ddb
+        .send(new UpdateCommand(buildAcceptRequest(this.table, ownerUuid, groupUuid)))
+        .catch(rethrowUnavailable);
+      return true;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+
+  /** `not_member` when the row is not a pending request of the owner. */
+  async declineRequest(input: {
+    ownerUuid: string;
+    senderUuid: string;
+    groupUuid: string;
+  }): Promise<WriteOutcome> {
+    return this.transact(buildDeclineRequest(this.table, input), (failed) =>
+      failed.has('row') ? 'not_member' : undefined,
+    );
   }
 
   /**

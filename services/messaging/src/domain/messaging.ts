@@ -210,6 +210,9 @@ export class Messaging {
         continue;
       }
 
+      // No conversation between them yet: a recipient who takes messages only from people they have one with
+      // gets this one as a request (the start checks their item is still as read).
+      const recipientRelations = await this.store.getRelations(input.recipientUuid);
       const members = sortedMembers(input.userUuid, input.recipientUuid);
       const message = this.drafts.message({
         groupUuid: this.drafts.newUuid(),
@@ -221,9 +224,12 @@ export class Messaging {
         message,
         recipientUuid: input.recipientUuid,
         idempotency: this.drafts.idempotency(input.userUuid, input.idempotencyKey, hash, true),
+        recipientVersion: recipientRelations?.version,
+        request: recipientRelations?.who_can_message === 'conversations',
       });
       if (outcome.ok) return { created: true, message: toNewMessageView(message, sender), replayed: false };
       if (outcome.reason === 'blocked') throw new AppError('recipient_unavailable');
+      if (outcome.reason === 'state_moved') rounds.retryAtOnce();
       this.drafts.logRetry('start conversation', outcome);
     }
     throw new AppError('conflict');

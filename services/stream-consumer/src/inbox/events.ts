@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createEvent, type EventEnvelope, toTimestamp } from '@cruddur/contracts';
-import { type InboxItem, type MessageItem, messageText, recipientsOf } from '@cruddur/ddb';
+import { type InboxItem, type MessageItem, messageRecipients, messageText } from '@cruddur/ddb';
 
 /**
  * A UUID-shaped id derived from what the event is about, so handling a record twice (a replay after a crash,
@@ -16,7 +16,7 @@ export function messageCreatedEvent(
   message: MessageItem,
   traceId: string,
 ): EventEnvelope<'message.created'> | undefined {
-  if (recipientsOf(message).length === 0) return undefined;
+  if (messageRecipients(message).length === 0) return undefined;
   return createEvent(
     'message.created',
     {
@@ -24,7 +24,7 @@ export function messageCreatedEvent(
       message_uuid: message.message_uuid,
       sender_uuid: message.sender_uuid,
       // Not to members who block the sender: a hidden message is never pushed to them.
-      members: recipientsOf(message),
+      members: messageRecipients(message),
       message: messageText(message),
       created_at: message.created_at,
       ...(message.kind ? { kind: message.kind } : {}),
@@ -52,7 +52,7 @@ export function messageUpdatedEvent(
   message: MessageItem,
   traceId: string,
 ): EventEnvelope<'message.updated'> | undefined {
-  if (recipientsOf(message).length === 0 || message.edit_version === undefined) return undefined;
+  if (messageRecipients(message).length === 0 || message.edit_version === undefined) return undefined;
   const editedAt = message.edited_at ?? message.created_at;
   return createEvent(
     'message.updated',
@@ -61,7 +61,7 @@ export function messageUpdatedEvent(
       message_uuid: message.message_uuid,
       sender_uuid: message.sender_uuid,
       // Not to members who block the sender: a hidden message is never pushed to them.
-      members: recipientsOf(message),
+      members: messageRecipients(message),
       created_at: message.created_at,
       edit_version: message.edit_version,
       message: messageText(message),
@@ -85,7 +85,7 @@ export function messageDeletedEvent(
   traceId: string,
   at: Date,
 ): EventEnvelope<'message.deleted'> | undefined {
-  if (recipientsOf(message).length === 0) return undefined;
+  if (messageRecipients(message).length === 0) return undefined;
   const deletedAt = message.deleted_at ?? toTimestamp(at);
   return createEvent(
     'message.deleted',
@@ -94,7 +94,7 @@ export function messageDeletedEvent(
       message_uuid: message.message_uuid,
       sender_uuid: message.sender_uuid,
       // Not to members who block the sender: a hidden message is never pushed to them.
-      members: recipientsOf(message),
+      members: messageRecipients(message),
       created_at: message.created_at,
       edit_version: message.deleted ? (message.edit_version ?? 1) : (message.edit_version ?? 0) + 1,
       deleted_at: deletedAt,

@@ -77,11 +77,13 @@ export class RecordHandler {
       (m, i) => messageCreatedEvent(m, records[i]!.eventId || m.message_uuid) ?? [],
     );
     const traceId = records.at(-1)!.eventId || messages.at(-1)!.message_uuid;
+    const requests = requestOwners(results);
     for (const { owner, outcome, row } of results) {
-      if (outcome === 'past') continue;
+      if (outcome === 'past' || requests.has(owner)) continue;
       const event = this.inboxEvent(owner, messages.at(-1)!, row, traceId);
       if (event) events.push(event);
     }
+    withoutRequests(events, requests);
     return { messages, events };
   }
 
@@ -121,12 +123,14 @@ export class RecordHandler {
       throw toRecordError(err);
     }
     const outcomes: Record<string, MemberOutcome> = {};
+    const requests = requestOwners(results);
     for (const { owner, outcome, row } of results) {
       outcomes[owner] = outcome;
-      if (outcome === 'past' || outcome === 'gone') continue;
+      if (outcome === 'past' || outcome === 'gone' || requests.has(owner)) continue;
       const event = this.inboxEvent(owner, message, row, traceId);
       if (event) events.push(event);
     }
+    withoutRequests(events, requests);
     this.logger.debug(
       {
         message_uuid: message.message_uuid,
@@ -157,5 +161,24 @@ export class RecordHandler {
       return undefined;
     }
     return row ? inboxUpdatedEvent(row, traceId) : undefined;
+  }
+}
+
+/** Members whose row is a message request: nothing about it is pushed to them until they accept. */
+function requestOwners(results: readonly ({ owner: string } & MemberResult)[]): Set<string> {
+  const owners = new Set<string>();
+  for (const { owner, row } of results)
+    if (row && !(row instanceof MalformedItemError) && row.request === 'pending') owners.add(owner);
+  return owners;
+}
+
+/** Takes request owners out of the message events' recipients (in place); an event left with nobody is dropped. */
+function withoutRequests(events: EventEnvelope[], requests: ReadonlySet<string>): void {
+  if (requests.size === 0) return;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const payload = events[i]!.payload as { members?: string[] };
+    if (!payload.members) continue;
+    payload.members = payload.members.filter((m) => !requests.has(m));
+    if (payload.members.length === 0) events.splice(i, 1);
   }
 }

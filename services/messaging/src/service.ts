@@ -82,7 +82,12 @@ async function assemble(
       ? new ProfileCache({ ttlMs: config.PROFILE_CACHE_TTL_MS, maxEntries: config.PROFILE_CACHE_SIZE })
       : undefined;
   const store = new MessageStore(ddb, config.DDB_MESSAGE_TABLE, profiles);
-  const messaging = new Messaging({ store, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const messaging = new Messaging({
+    store,
+    logger,
+    retentionDays: config.MESSAGE_RETENTION_DAYS,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const groups = new Groups({
     store,
     drafts: messaging.drafts,

@@ -59,6 +59,8 @@ export const messageItemFields = z.object({
   /** A tombstone: deleted for everyone, its text removed; it keeps its key, sender and members. */
   deleted: z.literal(true).optional(),
   deleted_at: timestamp.optional(),
+  /** Epoch seconds after which DynamoDB's TTL removes it (`MESSAGE_RETENTION_DAYS`); absent: kept. */
+  expires_at: z.number().int().positive().optional(),
 });
 
 /** A stored message: its key is the one its fields give, and its sender is one of its members. */
@@ -104,6 +106,8 @@ export interface NewMessage {
   group?: { title: string | undefined; system?: SystemEvent | undefined } | undefined;
   /** Group members who block the sender (see the item's `hidden_from`). */
   hiddenFrom?: readonly string[] | undefined;
+  /** Epoch seconds: when the table's TTL may remove it (the retention period); absent: kept. */
+  expiresAt?: number | undefined;
 }
 
 export function messageItem(m: NewMessage): MessageItem {
@@ -116,6 +120,7 @@ export function messageItem(m: NewMessage): MessageItem {
     message: m.text,
     created_at: m.createdAt,
     members: [...m.members],
+    ...(m.expiresAt !== undefined ? { expires_at: m.expiresAt } : {}),
     ...(m.group
       ? {
           conversation_kind: 'group' as const,

@@ -33,7 +33,16 @@ describe('buildStartConversation', () => {
   const puts = input.TransactItems!.filter((i) => i.Put).map((i) => i.Put!);
 
   it('names the role of every item, in the order DynamoDB reports cancellation reasons', () => {
-    expect(roles).toEqual(['pair', 'conversation', 'inbox', 'inbox', 'message', 'idempotency', 'relations']);
+    expect(roles).toEqual([
+      'pair',
+      'conversation',
+      'inbox',
+      'inbox',
+      'message',
+      'idempotency',
+      'relations',
+      'recipient',
+    ]);
     expect(buildStartConversation('t', { message, recipientUuid: A }).roles).toEqual([
       'pair',
       'conversation',
@@ -41,9 +50,10 @@ describe('buildStartConversation', () => {
       'inbox',
       'message',
       'relations',
+      'recipient',
     ]);
     // Neither blocks the other: checked on the starter's relations item in the same transaction.
-    expect(input.TransactItems!.at(-1)?.ConditionCheck).toMatchObject({
+    expect(input.TransactItems!.at(-2)?.ConditionCheck).toMatchObject({
       Key: { pk: `REL#${B}`, sk: 'REL' },
       ExpressionAttributeValues: { ':u0': A },
     });
@@ -91,7 +101,7 @@ describe('buildStartConversation', () => {
   });
 
   it('leaves the idempotency record out when no key was given', () => {
-    expect(buildStartConversation('t', { message, recipientUuid: A }).input.TransactItems).toHaveLength(6);
+    expect(buildStartConversation('t', { message, recipientUuid: A }).input.TransactItems).toHaveLength(7);
   });
 });
 
@@ -127,7 +137,8 @@ describe('buildAppendMessage', () => {
     const items = buildAppendMessage('t', { message, relations: direct }).input.TransactItems!;
     expect(items.at(-1)?.ConditionCheck).toMatchObject({
       Key: { pk: `REL#${B}`, sk: 'REL' },
-      ConditionExpression: 'NOT contains(blocked_by, :u0) AND NOT contains(blocks, :u0)',
+      ConditionExpression:
+        'NOT contains(blocked_by, :u0) AND NOT contains(declined_by, :u0) AND NOT contains(blocks, :u0)',
       ExpressionAttributeValues: { ':u0': A },
     });
   });

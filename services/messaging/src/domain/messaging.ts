@@ -33,6 +33,8 @@ export interface MessagingOptions {
   /** Injected so tests can put many messages in the same millisecond. */
   clock?: () => Date;
   newUuid?: () => string;
+  /** MESSAGE_RETENTION_DAYS (unset: messages are kept). */
+  retentionDays?: number | undefined;
 }
 
 /** Reading conversations and sending to them: direct conversations and groups alike (groups' own changes: groups.ts). */
@@ -48,6 +50,7 @@ export class Messaging {
       logger: options.logger,
       clock: options.clock ?? (() => new Date()),
       newUuid: options.newUuid ?? randomUUID,
+      retentionDays: options.retentionDays,
     });
     this.membership = new Membership(options.store);
   }

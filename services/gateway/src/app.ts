@@ -77,6 +77,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
     users: deps.users,
     messaging: deps.messaging,
     hub: deps.hub,
+    logger: deps.logger,
     revokeUser: (userUuid) => {
       deps.identities.revoke(userUuid);
       deps.hub.disconnect(userUuid);

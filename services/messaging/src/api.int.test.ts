@@ -197,6 +197,7 @@ describe('service surface', () => {
       '/internal/conversations/{group_uuid}/messages/{message_uuid}',
       '/internal/conversations/{group_uuid}/read',
       '/internal/groups',
+      '/internal/me/export',
       '/internal/me/message_settings',
       '/internal/message_requests',
       '/internal/message_requests/{group_uuid}/accept',

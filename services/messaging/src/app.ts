@@ -4,11 +4,13 @@ import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } f
 import type { Registry } from 'prom-client';
 import type { Blocks } from './domain/blocks.ts';
 import type { MessageChanges } from './domain/changes.ts';
+import type { DataExport } from './domain/export.ts';
 import type { Groups } from './domain/groups.ts';
 import type { MessageRequests } from './domain/message-requests.ts';
 import type { Messaging } from './domain/messaging.ts';
 import { blockRoutes } from './routes/blocks.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { exportRoutes } from './routes/export.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageRequestRoutes } from './routes/message-requests.ts';
@@ -21,6 +23,7 @@ export interface MessagingAppDeps {
   changes: MessageChanges;
   blocks: Blocks;
   requests: MessageRequests;
+  dataExport: DataExport;
   /** Checks the gateway's assertion on every internal call. */
   verifier: ServiceVerifier;
   readiness?: ReadinessChecks;
@@ -36,6 +39,7 @@ export function buildMessagingApp({
   changes,
   blocks,
   requests,
+  dataExport,
   verifier,
   readiness,
   metrics,
@@ -50,6 +54,7 @@ export function buildMessagingApp({
   app.route('/', groupRoutes(groups));
   app.route('/', blockRoutes(blocks));
   app.route('/', messageRequestRoutes(requests));
+  app.route('/', exportRoutes(dataExport));
   app.doc('/openapi.json', {
     openapi: '3.0.0',
     info: {

@@ -19,6 +19,7 @@ import { MessageStore } from './data/store.ts';
 import { AccountDeletion } from './domain/account-deletion.ts';
 import { Blocks } from './domain/blocks.ts';
 import { MessageChanges } from './domain/changes.ts';
+import { DataExport } from './domain/export.ts';
 import { Groups } from './domain/groups.ts';
 import { MessageRequests } from './domain/message-requests.ts';
 import { Messaging } from './domain/messaging.ts';
@@ -132,6 +133,7 @@ async function assemble(
     changes,
     blocks: new Blocks(store),
     requests: new MessageRequests(store),
+    dataExport: new DataExport(store),
     verifier,
     metrics,
     readiness: {

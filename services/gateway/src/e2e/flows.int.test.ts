@@ -201,6 +201,7 @@ describe('gateway end to end: the frontend flows', () => {
       '/api/blocks/{handle}',
       '/api/events',
       '/api/me',
+      '/api/me/export',
       '/api/me/message_settings',
       '/api/message_groups',
       '/api/message_groups/{message_group_uuid}',

@@ -1,4 +1,5 @@
 import { createRouter } from '@cruddur/http';
+import type { Logger } from '@cruddur/logger';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayEnv } from '../env.ts';
@@ -27,6 +28,8 @@ export interface RouteDeps {
   hub: SseHub;
   guards: Guards;
   heartbeatMs: number;
+  /** For what a route must report after it has started answering (a streamed export that fails midway). */
+  logger: Logger;
   /** Ends a deleted user's access on this replica at once: cached identities refused, streams closed. */
   revokeUser: (userUuid: string) => void;
   /** GROUP_MAX_MEMBERS: the most members a group may have besides its creator. */

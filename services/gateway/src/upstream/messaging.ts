@@ -5,6 +5,7 @@ import {
   blockList,
   blockState,
   conversationPage,
+  exportPage,
   group,
   groupChangeResult,
   leaveResult,
@@ -240,6 +241,15 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
       });
       if (res.status !== 200) throw upstreamFailure('messaging', res);
       return parseUpstream('messaging', messageSettings, res.body);
+    },
+
+    /** One page of the caller's export (a read: retried like any GET). */
+    async exportPage(userUuid: string, cursor: string | undefined) {
+      const res = await client.request(`/internal/me/export${query({ cursor })}`, {
+        headers: await actingFor(userUuid),
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', exportPage, res.body);
     },
 
     async listBlocks(userUuid: string) {

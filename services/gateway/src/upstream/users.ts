@@ -1,7 +1,7 @@
 import type { ServiceClient } from '@cruddur/http';
 import { bearer, type ServiceSigner } from '@cruddur/service-auth';
 import { parseUpstream, upstreamFailure } from './errors.ts';
-import { lookupResult, type User, type UserShort, user, userShort } from './schemas.ts';
+import { lookupResult, ownProfile, type User, type UserShort, user, userShort } from './schemas.ts';
 
 /**
  * The users service calls the gateway makes (docs/contracts.md), with the gateway's service credential:
@@ -19,6 +19,16 @@ export function createUsersClient(client: ServiceClient, signer: ServiceSigner) 
       if (res.status === 404 || res.status === 422) return undefined;
       if (res.status !== 200) throw upstreamFailure('users', res);
       return parseUpstream('users', user, res.body);
+    },
+
+    /** The whole profile of a user, email included, for their own export only. */
+    async ownProfile(sub: string) {
+      const res = await client.request(
+        `/internal/users/by-cognito/${encodeURIComponent(sub)}`,
+        await asGateway(),
+      );
+      if (res.status !== 200) throw upstreamFailure('users', res);
+      return parseUpstream('users', ownProfile, res.body);
     },
 
     async byHandle(handle: string): Promise<UserShort | undefined> {

@@ -764,3 +764,46 @@ export function buildDeclineRequest(
     side(input.senderUuid, 'declined_by', input.ownerUuid),
   ]);
 }
+
+/** The user's next inbox row after `afterGroup` (rows sort by group uuid): an export walks them one at a time. */
+export function buildNextOwnRow(table: string, ownerUuid: string, afterGroup?: string): QueryCommandInput {
+  return {
+    TableName: table,
+    KeyConditionExpression: afterGroup ? 'pk = :pk AND sk > :after' : 'pk = :pk',
+    ExpressionAttributeValues: {
+      ':pk': keys.inboxPartition(ownerUuid),
+      ...(afterGroup ? { ':after': afterGroup } : {}),
+    },
+    ProjectionExpression: 'sk',
+    Limit: 1,
+    ConsistentRead: true,
+  };
+}
+
+/**
+ * A page of a conversation's messages oldest first, from after `afterSk`: in a group, as `buildListMessages` limits
+ * them for `viewer` (from their join, sent to them, not hidden from them).
+ */
+export function buildExportMessages(
+  table: string,
+  groupUuid: string,
+  limit: number,
+  afterSk?: string,
+  viewer?: { uuid: string; joinedKey: string },
+): QueryCommandInput {
+  const pk = keys.messagePartition(groupUuid);
+  return {
+    TableName: table,
+    ScanIndexForward: true,
+    Limit: limit,
+    ConsistentRead: true,
+    ...(afterSk ? { ExclusiveStartKey: { pk, sk: afterSk } } : {}),
+    ...(viewer
+      ? {
+          KeyConditionExpression: 'pk = :pk AND sk >= :joined',
+          FilterExpression: 'contains(members, :me) AND NOT contains(hidden_from, :me)',
+          ExpressionAttributeValues: { ':pk': pk, ':joined': viewer.joinedKey, ':me': viewer.uuid },
+        }
+      : { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+  };
+}

@@ -49,6 +49,7 @@ import {
   buildDeleteMessage,
   buildEditMessage,
   buildEditMessageOnce,
+  buildExportMessages,
   buildGetConversation,
   buildGetIdempotency,
   buildGetMessage,
@@ -60,6 +61,7 @@ import {
   buildListOwnRows,
   buildListSentBy,
   buildMarkRead,
+  buildNextOwnRow,
   buildPutDeletedProfile,
   buildPutProfile,
   buildSetBlock,
@@ -476,6 +478,32 @@ export class MessageStore {
       for (const item of out.Items ?? []) yield parseItem(messageItemSchema, item);
       startKey = out.LastEvaluatedKey as Key | undefined;
     } while (startKey);
+  }
+
+  /** The user's next conversation (by group uuid) after `afterGroup`, or undefined when there is none. */
+  async nextOwnConversation(ownerUuid: string, afterGroup?: string): Promise<string | undefined> {
+    const out = await this.ddb
+      .send(new QueryCommand(buildNextOwnRow(this.table, ownerUuid, afterGroup)))
+      .catch(rethrowUnavailable);
+    const sk = out.Items?.[0]?.sk;
+    return typeof sk === 'string' ? sk : undefined;
+  }
+
+  /** One page of messages oldest first; `last` is where the next page starts (undefined: the conversation ended). */
+  async exportMessages(
+    groupUuid: string,
+    limit: number,
+    afterSk?: string,
+    viewer?: { uuid: string; joinedKey: string },
+  ): Promise<{ items: MessageItem[]; last: string | undefined }> {
+    const out = await this.ddb
+      .send(new QueryCommand(buildExportMessages(this.table, groupUuid, limit, afterSk, viewer)))
+      .catch(rethrowUnavailable);
+    const last = out.LastEvaluatedKey?.sk;
+    return {
+      items: (out.Items ?? []).map((i) => parseItem(messageItemSchema, i)),
+      last: typeof last === 'string' ? last : undefined,
+    };
   }
 
   async deleteInboxRow(ownerUuid: string, groupUuid: string): Promise<void> {

@@ -107,10 +107,14 @@ export class Messaging {
     // Checked here for a fast 404 and for the members the message item carries; the transaction
     // checks membership (and, in a group, the state read here) again, so the message gets exactly the
     // membership in force when it is committed.
-    let conversation = await this.membership.ofMember(input.groupUuid, input.userUuid);
     // A group message is hidden from the members who block its sender, as the sender's relations item reads at
-    // its commit (the transaction checks the version read); a direct one is refused by a block either way.
-    let relations = conversation.kind === 'group' ? await this.store.getRelations(input.userUuid) : undefined;
+    // its commit (the transaction checks the version read); a direct one is refused by a block either way. The
+    // item is read beside the conversation, unless this is a direct conversation the replica already knows.
+    const knownDirect = this.membership.cachedDirect(input.groupUuid) !== undefined;
+    let [conversation, relations] = await Promise.all([
+      this.membership.ofMember(input.groupUuid, input.userUuid),
+      knownDirect ? undefined : this.store.getRelations(input.userUuid),
+    ]);
     for (const rounds = new WriteRounds(); await rounds.next(); ) {
       if (input.idempotencyKey) {
         const replay = await this.drafts.replay(input.userUuid, input.idempotencyKey, hash);
@@ -184,9 +188,11 @@ export class Messaging {
       recipient = await this.store.getProfile(input.recipientUuid);
     }
     for (const rounds = new WriteRounds(); await rounds.next(); ) {
-      const [replay, pair] = await Promise.all([
+      // The recipient's relations decide whether a new conversation is a request; read beside the pair, not after.
+      const [replay, pair, recipientRelations] = await Promise.all([
         input.idempotencyKey ? this.drafts.replay(input.userUuid, input.idempotencyKey, hash) : undefined,
         this.store.getPair(input.userUuid, input.recipientUuid),
+        this.store.getRelations(input.recipientUuid),
       ]);
       if (replay) return { created: replay.createdConversation, message: replay.message, replayed: true };
       if (!recipient && !pair) throw new AppError('user_not_found');
@@ -215,7 +221,6 @@ export class Messaging {
 
       // No conversation between them yet: a recipient who takes messages only from people they have one with
       // gets this one as a request (the start checks their item is still as read).
-      const recipientRelations = await this.store.getRelations(input.recipientUuid);
       const members = sortedMembers(input.userUuid, input.recipientUuid);
       const message = this.drafts.message({
         groupUuid: this.drafts.newUuid(),

@@ -89,6 +89,9 @@ describe('stream consumer as a container service (ECS Fargate)', () => {
     const statements = roleStatements(template, stack, workerRole);
     expect(actionsOf(statements)).toEqual(
       [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
         'dynamodb:DeleteItem',
         'dynamodb:DescribeStream',
         'dynamodb:DescribeTable',

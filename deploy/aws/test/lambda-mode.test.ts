@@ -258,6 +258,9 @@ describe('stream consumer as a Lambda handler', () => {
     const statements = roleStatements(template, stack, stack.streamFunction!.role as never);
     expect(actionsOf(statements)).toEqual(
       [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
         'dynamodb:DescribeStream',
         'dynamodb:DescribeTable',
         'dynamodb:GetItem',

@@ -40,6 +40,8 @@ export const errorCodes = [
   'not_a_group',
   'message_uuid_invalid',
   'edit_window_passed',
+  'emoji_invalid',
+  'settings_invalid',
   // authentication and authorisation (401/403)
   'unauthorized',
   'forbidden',
@@ -61,6 +63,7 @@ export const errorCodes = [
   'cognito_user_id_taken',
   'idempotency_key_reused',
   'message_deleted',
+  'too_many_reactions',
   'conflict',
   // transport limits (413, 415, 429)
   'body_too_large',

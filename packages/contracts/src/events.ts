@@ -45,6 +45,9 @@ export const lastMessage = z.object({
   deleted: z.literal(true).optional(),
 });
 
+/** One emoji's count on a message. */
+export const reactionCount = z.object({ emoji: z.string().min(1), count: z.number().int().positive() });
+
 /** Which message changed, and who it was sent to (the events go to its members only). */
 const changedMessage = {
   message_group_uuid: z.uuid(),
@@ -97,6 +100,40 @@ export const eventCatalog = {
     version: 1,
     payload: z.object({ ...changedMessage, deleted_at: timestamp }),
   },
+  /**
+   * A member added or removed an emoji reaction; one event per change (id from the message uuid and
+   * `reaction_version`, which grows by one per change: newer wins). `reactions` are the counts after it.
+   */
+  'reaction.changed': {
+    version: 1,
+    payload: z.object({
+      message_group_uuid: z.uuid(),
+      message_uuid: z.uuid(),
+      /** The conversation's current members who can see the message: who the event is for. */
+      members: z.array(z.uuid()).min(1),
+      reaction_version: z.number().int().positive(),
+      reactions: z.array(reactionCount),
+      /** Who added or removed which emoji; absent only when the stream record had no old image to compare. */
+      change: z
+        .object({ user_uuid: z.uuid(), emoji: z.string().min(1), action: z.enum(['added', 'removed']) })
+        .optional(),
+      ...groupFields,
+    }),
+  },
+  /** A member's read position moved forward (only members who send read receipts); one event per position. */
+  'receipt.updated': {
+    version: 1,
+    payload: z.object({
+      message_group_uuid: z.uuid(),
+      user_uuid: z.uuid(),
+      /** The conversation's current members: who the event is for. */
+      members: z.array(z.uuid()).min(1),
+      /** The newest message the member has read, and its sort key (positions compare by it). */
+      message_uuid: z.uuid(),
+      read_key: z.string().min(1),
+      read_at: timestamp,
+    }),
+  },
   'inbox.updated': {
     version: 1,
     payload: z.object({
@@ -124,6 +161,12 @@ export interface EventEnvelope<T extends EventType = EventType> {
   /** The request id of the work that caused the event, so logs can be followed across hops. */
   trace_id: string;
   payload: EventPayload<T>;
+  /**
+   * Where the event sits in each recipient's change feed (`<written_at>#<index>#<id>`), set by the stream consumer
+   * once the event is logged; the gateway sends it as the SSE id, so a reconnect resumes from it. Absent on events
+   * nobody logs (user events, ephemeral ones).
+   */
+  feed_key?: string;
 }
 
 const envelopeShape = z.object({
@@ -133,6 +176,7 @@ const envelopeShape = z.object({
   occurred_at: timestamp,
   trace_id: z.string().min(1),
   payload: z.unknown(),
+  feed_key: z.string().min(1).max(200).optional(),
 });
 
 export type ParseResult = { ok: true; event: EventEnvelope } | { ok: false; reason: string };
@@ -152,9 +196,15 @@ export function parseEvent(raw: unknown): ParseResult {
   const payload = entry.payload.safeParse(envelope.data.payload);
   if (!payload.success)
     return { ok: false, reason: `bad ${envelope.data.type} payload: ${z.prettifyError(payload.error)}` };
+  const { feed_key, ...rest } = envelope.data;
   return {
     ok: true,
-    event: { ...envelope.data, type: envelope.data.type as EventType, payload: payload.data },
+    event: {
+      ...rest,
+      type: rest.type as EventType,
+      payload: payload.data,
+      ...(feed_key === undefined ? {} : { feed_key }),
+    },
   };
 }
 
@@ -194,4 +244,17 @@ export function createEvent<T extends EventType>(
 
 export function isEventOfType<T extends EventType>(event: EventEnvelope, type: T): event is EventEnvelope<T> {
   return event.type === type;
+}
+
+/**
+ * Whose change feed an event belongs to, and whose streams it goes to: the owner of a per-user event
+ * (`owner_uuid`), else the members of a conversation event (`members`). Any future event type shaped either way is
+ * logged and replayed with no change here; an event with neither reaches nobody.
+ */
+export function eventRecipients(event: EventEnvelope): string[] {
+  const payload = event.payload as { owner_uuid?: unknown; members?: unknown };
+  if (typeof payload.owner_uuid === 'string') return [payload.owner_uuid];
+  if (Array.isArray(payload.members))
+    return [...new Set(payload.members.filter((m): m is string => typeof m === 'string'))];
+  return [];
 }

@@ -1,4 +1,5 @@
 export * from './errors.ts';
 export * from './events.ts';
+export * from './feed-key.ts';
 export * from './time.ts';
 export * from './validation.ts';

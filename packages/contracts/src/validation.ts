@@ -65,6 +65,12 @@ export const groupMaxMembersSetting = z.coerce
   .max(GROUP_MAX_MEMBERS_CEILING)
   .default(DEFAULT_GROUP_MAX_MEMBERS);
 
+/**
+ * How long each user's change feed keeps a change (hours): a client that reconnects within it is replayed every
+ * change it missed, later it is told to reload. At least 24 (the promise made to clients), at most a week.
+ */
+export const feedRetentionHoursSetting = z.coerce.number().int().min(24).max(168).default(48);
+
 export type GroupTitleCheck = { ok: true; title: string } | { ok: false; codes: ['title_invalid'] };
 
 /** Trims and checks a group title: 1..100 code points, no control characters, well-formed. */
@@ -75,4 +81,28 @@ export function checkGroupTitle(raw: unknown): GroupTitleCheck {
   if (length === 0 || length > GROUP_TITLE_MAX || CONTROL_CHARS.test(title) || !title.isWellFormed())
     return { ok: false, codes: ['title_invalid'] };
   return { ok: true, title };
+}
+
+/** The most distinct emoji one message may carry (each member may add each of them once). */
+export const MAX_REACTIONS_PER_MESSAGE = 20;
+/** Far above the longest emoji sequence (a family of four with skin tones is 35 UTF-16 units). */
+const EMOJI_MAX_UNITS = 64;
+const PICTOGRAPHIC = /\p{Extended_Pictographic}/u;
+const FLAG = /^\p{Regional_Indicator}{2}$/u;
+const KEYCAP = /^[0-9#*]\uFE0F?\u20E3$/u;
+const NOT_IN_EMOJI = /[\p{Cc}\p{Z}\p{L}\p{N}\p{P}]/u;
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * Whether a reaction is exactly one emoji: one grapheme (Intl.Segmenter) that is a pictograph (with its
+ * modifiers, variation selectors and ZWJ sequences), a flag (two regional indicators) or a keycap. Letters,
+ * digits, punctuation, spaces and control characters are refused even inside the grapheme, so "a" with a
+ * combining mark or a text symbol never passes. The emoji is kept as sent: "❤" and "❤️" are two reactions.
+ */
+export function isSingleEmoji(value: string): boolean {
+  if (value.length === 0 || value.length > EMOJI_MAX_UNITS) return false;
+  const segments = [...graphemes.segment(value)];
+  if (segments.length !== 1) return false;
+  if (FLAG.test(value) || KEYCAP.test(value)) return true;
+  return PICTOGRAPHIC.test(value) && !NOT_IN_EMOJI.test(value);
 }

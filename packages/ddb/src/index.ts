@@ -1,3 +1,4 @@
+export * from './batch-get.ts';
 export * from './client.ts';
 export * from './cursor.ts';
 export * from './items/index.ts';

@@ -27,8 +27,14 @@ export const prefixes = {
   idempotency: 'IDEM#',
   /** A user's blocks (who they block, who blocks them). */
   relations: 'REL#',
+  /** Read positions: one item per member of a conversation, so a thread reads them all with one Query. */
+  receipt: 'READ#',
+  /** A user's own settings (read receipts on or off), written and read by the messaging service only. */
+  settings: 'SETTINGS#',
   /** Bookkeeping of `scripts/ddb/seed` (its time anchor); never read by the services. */
   seed: 'SEED#',
+  /** A user's change feed: what the stream consumer published to them, for replay on reconnect. */
+  feed: 'FEED#',
 } as const;
 
 /** `<created_at>#<message_uuid>`: sorts by time and stays unique when two messages share a millisecond. */
@@ -89,9 +95,23 @@ export const keys = {
   user: (userUuid: string): ItemKey<'PROFILE'> => ({ pk: `${prefixes.user}${userUuid}`, sk: 'PROFILE' }),
   relations: (userUuid: string): ItemKey<'REL'> => ({ pk: `${prefixes.relations}${userUuid}`, sk: 'REL' }),
   /** Scoped by sender so one user's key can never collide with, or reveal, another user's message. */
+  feedPartition: (ownerUuid: string) => `${prefixes.feed}${ownerUuid}`,
+  feed: (ownerUuid: string, feedKey: string): ItemKey => ({
+    pk: `${prefixes.feed}${ownerUuid}`,
+    sk: feedKey,
+  }),
   idempotency: (senderUuid: string, idempotencyKey: string): ItemKey<'IDEM'> => ({
     pk: `${prefixes.idempotency}${senderUuid}#${idempotencyKey}`,
     sk: 'IDEM',
+  }),
+  receiptPartition: (groupUuid: string) => `${prefixes.receipt}${groupUuid}`,
+  receipt: (groupUuid: string, userUuid: string): ItemKey => ({
+    pk: `${prefixes.receipt}${groupUuid}`,
+    sk: userUuid,
+  }),
+  settings: (userUuid: string): ItemKey<'SETTINGS'> => ({
+    pk: `${prefixes.settings}${userUuid}`,
+    sk: 'SETTINGS',
   }),
   /** The seed's fixed "now", stored once so a second seed run writes the same message keys. */
   seedAnchor: (): ItemKey<'SEED'> => ({ pk: `${prefixes.seed}anchor`, sk: 'SEED' }),

@@ -9,6 +9,7 @@ import {
   messageItemSchema,
   messageText,
   parseItem,
+  reactionsOf,
   type SystemEvent,
 } from '@cruddur/ddb';
 import {
@@ -57,6 +58,8 @@ export interface MessageRow {
   kind: 'text' | 'system';
   /** A system message as what happened (`* added @altbrown`), from its event rather than its stored sentence. */
   message: string;
+  /** Each emoji with its count (`👍 2  ❤️ 1`); empty with none. */
+  reactions: string;
 }
 
 type Profiles = ReadonlyMap<string, ProfileRow>;
@@ -72,6 +75,9 @@ const messageRow = (m: MessageItem, profiles: Profiles): MessageRow => ({
   handle: handleOf(m.sender_uuid, profiles),
   kind: m.kind ?? 'text',
   message: m.system ? describeEvent(m.system, profiles) : m.deleted ? '(deleted)' : messageText(m),
+  reactions: reactionsOf(m)
+    .map((r) => `${r.emoji} ${r.users.length}`)
+    .join('  '),
 });
 
 /** Pattern A: one page of a conversation, newest page first, printed oldest to newest. */

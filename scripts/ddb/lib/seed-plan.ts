@@ -12,6 +12,8 @@ import {
   type NewMessage,
   type PairItem,
   pairItem,
+  type ReceiptItem,
+  receiptItem,
   type SystemEvent,
   sortedMembers,
 } from '@cruddur/ddb';
@@ -48,7 +50,36 @@ export interface PlannedConversation {
   items: (ConversationItem | MessageItem)[];
   /** One row per member, pointing at the conversation's real last message. */
   inbox: InboxItem[];
+  /** The read position of each member who has read something: their row's `last_read_key`. */
+  receipts: ReceiptItem[];
   messages: number;
+}
+
+/**
+ * A few reactions, so threads and the patterns show them: the first message gets 👍 from the one it was sent to,
+ * the second ❤️ from both. Sets of members, as the messaging service stores them; the version counts the adds.
+ */
+function withReactions(m: NewMessage, index: number): MessageItem {
+  const item = messageItem(m);
+  const other = m.members.find((u) => u !== m.senderUuid) ?? m.senderUuid;
+  if (index === 0) return { ...item, reactions: { '👍': [other] }, reaction_version: 1 };
+  if (index === 1) return { ...item, reactions: { '❤️': [...m.members] }, reaction_version: 2 };
+  return item;
+}
+
+/** A member's read position at `readKey` (one of `messages`), as a mark records it. */
+function receiptAt(owner: string, messages: readonly NewMessage[], readKey: string | undefined) {
+  const read = readKey ? messages.find((m) => messageItem(m).sk === readKey) : undefined;
+  if (!read) return [];
+  return [
+    receiptItem({
+      groupUuid: read.groupUuid,
+      userUuid: owner,
+      readKey: messageItem(read).sk,
+      messageUuid: read.messageUuid,
+      at: read.createdAt,
+    }),
+  ];
 }
 
 /**
@@ -89,7 +120,7 @@ export function planSeed(
       pair: pairItem({ userA: members[0], userB: members[1], groupUuid, createdAt: first.createdAt }),
       items: [
         conversationItem({ groupUuid, members, createdAt: first.createdAt }),
-        ...messages.map((m) => messageItem(m)),
+        ...messages.map(withReactions),
       ],
       // Read marks consistent with the stream consumer's unread rule: the last sender has read everything,
       // the other member everything before the last sender's final run of messages.
@@ -102,6 +133,10 @@ export function planSeed(
           trailing,
           lastReadBefore(messages, messages.length - trailing),
         ),
+      ],
+      receipts: [
+        ...receiptAt(last.senderUuid, messages, messageItem(last).sk),
+        ...receiptAt(other, messages, lastReadBefore(messages, messages.length - trailing)),
       ],
       messages: messages.length,
     };

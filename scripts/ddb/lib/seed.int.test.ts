@@ -304,18 +304,22 @@ describe('access pattern scripts on the seeded table', () => {
   it('pages through the whole conversation with consumed capacity', async () => {
     const group = (await groupOfPair(doc, table.name, uuidOf('andrewbrown'), uuidOf('bayko')))!;
     const seen: string[] = [];
+    const reactions: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
     do {
       const page = await getConversationPage(doc, table.name, { groupUuid: group, limit: 40, cursor });
       expect(page.consumedCapacity).toBeGreaterThan(0);
       seen.unshift(...page.rows.map((r) => r.message));
+      reactions.unshift(...page.rows.map((r) => r.reactions));
       if (pages === 0) expect(page.rows[0]?.handle).toMatch(/andrewbrown|bayko/);
       cursor = page.nextCursor ?? undefined;
       pages++;
     } while (cursor);
     expect(pages).toBeGreaterThanOrEqual(3);
     expect(seen).toEqual(MAIN_DIALOGUE.map(([, text]) => text));
+    // The seed's reactions: 👍 on the first message, ❤️ from both on the second.
+    expect(reactions.slice(0, 3)).toEqual(['👍 1', '❤️ 2', '']);
     const summary = await describeConversation(doc, table.name, group);
     expect(summary).toMatchObject({ kind: 'direct', title: undefined, member_count: 2 });
     expect(conversationHeadline(summary!)).toMatch(

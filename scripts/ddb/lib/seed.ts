@@ -131,6 +131,15 @@ export async function seedConversations(options: SeedOptions): Promise<SeedResul
     else result.inboxRowsNewer++;
     options.onProgress?.(1);
   }
+  // Read positions, forward only like the rows they follow: a member who read further since keeps that.
+  for (const receipt of kept.flatMap((c) => c.receipts)) {
+    await putUnless(doc, {
+      TableName: table,
+      Item: receipt,
+      ConditionExpression: 'attribute_not_exists(pk) OR read_key <= :k',
+      ExpressionAttributeValues: { ':k': receipt.read_key },
+    });
+  }
   return result;
 }
 

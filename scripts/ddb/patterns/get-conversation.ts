@@ -60,6 +60,7 @@ try {
       { key: 'created_at', width: 20 },
       { key: 'handle', width: 14 },
       { key: 'message', width: 60 },
+      { key: 'reactions', width: 16 },
     ],
     noun: 'messages',
     where: `${table} (${ctx.target})`,

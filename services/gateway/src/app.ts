@@ -20,7 +20,9 @@ import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageGroupRoutes } from './routes/message-groups.ts';
 import { messageRequestRoutes } from './routes/message-requests.ts';
 import { messageRoutes } from './routes/messages.ts';
-import type { Guards, RouteDeps } from './routes/router.ts';
+import { reactionRoutes } from './routes/reactions.ts';
+import { receiptRoutes } from './routes/receipts.ts';
+import type { FeedSettings, Guards, RouteDeps } from './routes/router.ts';
 import { userRoutes } from './routes/users.ts';
 import type { MessagingClient } from './upstream/messaging.ts';
 import type { UsersClient } from './upstream/users.ts';
@@ -40,6 +42,7 @@ export interface GatewayAppDeps {
   heartbeatMs: number;
   /** GROUP_MAX_MEMBERS. */
   groupMaxMembers: number;
+  feed: FeedSettings;
   readiness?: ReadinessChecks;
   /** The replica's registry: request metrics are recorded in it and it is served at /metrics. */
   metrics: Registry;
@@ -77,7 +80,6 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
     users: deps.users,
     messaging: deps.messaging,
     hub: deps.hub,
-    logger: deps.logger,
     revokeUser: (userUuid) => {
       deps.identities.revoke(userUuid);
       deps.hub.disconnect(userUuid);
@@ -85,11 +87,15 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
     guards,
     heartbeatMs: deps.heartbeatMs,
     groupMaxMembers: deps.groupMaxMembers,
+    feed: deps.feed,
+    logger,
   };
   app.route('/', messageGroupRoutes(routeDeps));
   app.route('/', groupRoutes(routeDeps));
   app.route('/', messageRoutes(routeDeps));
   app.route('/', messageChangeRoutes(routeDeps));
+  app.route('/', reactionRoutes(routeDeps));
+  app.route('/', receiptRoutes(routeDeps));
   app.route('/', userRoutes(routeDeps));
   app.route('/', blockRoutes(routeDeps));
   app.route('/', accountRoutes(routeDeps));

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { groupDisplayName, toGroupView, toMessageGroupItem, toMessageItem } from './mapping.ts';
+import {
+  groupDisplayName,
+  toGroupView,
+  toMessageGroupItem,
+  toMessageItem,
+  toThreadItems,
+} from './mapping.ts';
 import type { Conversation, Group, Message } from './upstream/schemas.ts';
 
 const me = {
@@ -72,6 +78,7 @@ describe('public shapes', () => {
       created_at: '2026-11-25T13:00:00.000Z',
       sender: bayko,
       kind: 'text',
+      reactions: [],
     };
     expect(toMessageItem(message)).toEqual({
       uuid: '55555555-5555-4555-8555-555555555555',
@@ -82,7 +89,32 @@ describe('public shapes', () => {
       message: 'hello',
       created_at: '2026-11-25T13:00:00.000Z',
       kind: 'text',
+      reactions: [],
     });
+  });
+
+  it('shows on a thread page whose read position each message is', () => {
+    const base = { message_group_uuid: group, created_at: '2026-11-25T13:00:00.000Z', kind: 'text' as const };
+    const first: Message = {
+      ...base,
+      uuid: '55555555-5555-4555-8555-555555555551',
+      message: 'a',
+      sender: me,
+      reactions: [],
+    };
+    const second: Message = {
+      ...base,
+      uuid: '55555555-5555-4555-8555-555555555552',
+      message: 'b',
+      sender: me,
+      reactions: [{ emoji: '👍', count: 1, me: false }],
+    };
+    const items = toThreadItems(
+      [first, second],
+      [{ user: bayko, message_uuid: second.uuid, read_at: '2026-11-25T13:01:00.000Z' }],
+    );
+    expect(items.map((m) => m.read_by)).toEqual([[], [bayko]]);
+    expect(items[1]?.reactions).toEqual([{ emoji: '👍', count: 1, me: false }]);
   });
 });
 
@@ -192,6 +224,7 @@ describe('group shapes', () => {
       sender: me,
       kind: 'system',
       system: { action: 'added', users: [person(1)] },
+      reactions: [],
     };
     expect(toMessageItem(message)).toEqual({
       uuid: message.uuid,
@@ -203,6 +236,7 @@ describe('group shapes', () => {
       created_at: '2026-11-25T13:00:00.000Z',
       kind: 'system',
       system: { action: 'added', users: [person(1)], title: null },
+      reactions: [],
     });
   });
 

@@ -1,4 +1,12 @@
-import type { Conversation, ConversationKind, Group, Message, UserShort } from './upstream/schemas.ts';
+import type {
+  Conversation,
+  ConversationKind,
+  Group,
+  Message,
+  Reaction,
+  Receipt,
+  UserShort,
+} from './upstream/schemas.ts';
 
 /**
  * Public shapes. The reference frontend reads `{uuid, display_name, handle, message, created_at}` from
@@ -57,6 +65,13 @@ export interface MessageItem {
   edit_version?: number;
   /** Deleted for everyone: `message` is "". */
   deleted?: true;
+  /** Each emoji's count, largest first, and whether you added it (`me`); none on a tombstone. */
+  reactions: Reaction[];
+  /**
+   * The other members whose read position is this message (they have read up to here); only on a thread page,
+   * only members who send read receipts, and none when you do not.
+   */
+  read_by?: UserShort[];
 }
 
 /** One conversation as `GET /api/message_groups/:uuid` and the group routes answer it. */
@@ -149,6 +164,7 @@ export function toMessageItem(message: Message): MessageItem {
     message: message.message,
     created_at: message.created_at,
     kind: message.kind,
+    reactions: message.reactions,
   };
   if (message.kind === 'system' && message.system) {
     const { action, users, title } = message.system;
@@ -158,6 +174,13 @@ export function toMessageItem(message: Message): MessageItem {
   if (message.edit_version) item.edit_version = message.edit_version;
   if (message.deleted) item.deleted = true;
   return item;
+}
+
+/** A thread page: each message with the members whose read position it is. */
+export function toThreadItems(messages: readonly Message[], receipts: readonly Receipt[]): MessageItem[] {
+  const byMessage = new Map<string, UserShort[]>();
+  for (const r of receipts) byMessage.set(r.message_uuid, [...(byMessage.get(r.message_uuid) ?? []), r.user]);
+  return messages.map((m) => ({ ...toMessageItem(m), read_by: byMessage.get(m.uuid) ?? [] }));
 }
 
 export function toGroupView(group: Group, callerUuid: string): GroupView {

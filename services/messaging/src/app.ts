@@ -2,19 +2,24 @@ import { createApp, type ReadinessChecks, rejectInvalidUtf8 } from '@cruddur/htt
 import type { Logger } from '@cruddur/logger';
 import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
 import type { Registry } from 'prom-client';
+import type { FeedReader } from './data/feed-reader.ts';
 import type { Blocks } from './domain/blocks.ts';
 import type { MessageChanges } from './domain/changes.ts';
 import type { DataExport } from './domain/export.ts';
 import type { Groups } from './domain/groups.ts';
 import type { MessageRequests } from './domain/message-requests.ts';
 import type { Messaging } from './domain/messaging.ts';
+import type { Reactions } from './domain/reactions.ts';
 import { blockRoutes } from './routes/blocks.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { exportRoutes } from './routes/export.ts';
+import { feedRoutes } from './routes/feed.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageRequestRoutes } from './routes/message-requests.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { reactionRoutes } from './routes/reactions.ts';
+import { receiptRoutes } from './routes/receipts.ts';
 
 export interface MessagingAppDeps {
   logger: Logger;
@@ -24,6 +29,9 @@ export interface MessagingAppDeps {
   blocks: Blocks;
   requests: MessageRequests;
   dataExport: DataExport;
+  reactions: Reactions;
+  /** Users' change feeds, for the gateway's replay on reconnect. */
+  feed: FeedReader;
   /** Checks the gateway's assertion on every internal call. */
   verifier: ServiceVerifier;
   readiness?: ReadinessChecks;
@@ -40,6 +48,8 @@ export function buildMessagingApp({
   blocks,
   requests,
   dataExport,
+  reactions,
+  feed,
   verifier,
   readiness,
   metrics,
@@ -51,10 +61,13 @@ export function buildMessagingApp({
   app.route('/', conversationRoutes(messaging));
   app.route('/', messageRoutes(messaging));
   app.route('/', messageChangeRoutes(changes));
+  app.route('/', reactionRoutes(reactions));
+  app.route('/', receiptRoutes(messaging));
   app.route('/', groupRoutes(groups));
   app.route('/', blockRoutes(blocks));
   app.route('/', messageRequestRoutes(requests));
   app.route('/', exportRoutes(dataExport));
+  app.route('/', feedRoutes(feed));
   app.doc('/openapi.json', {
     openapi: '3.0.0',
     info: {

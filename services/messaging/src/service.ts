@@ -14,6 +14,7 @@ import type { Logger } from '@cruddur/logger';
 import { createServiceSigner, createServiceVerifier } from '@cruddur/service-auth';
 import { buildMessagingApp } from './app.ts';
 import type { MessagingConfig } from './config.ts';
+import { FeedReader } from './data/feed-reader.ts';
 import { ProfileCache } from './data/profile-cache.ts';
 import { MessageStore } from './data/store.ts';
 import { AccountDeletion } from './domain/account-deletion.ts';
@@ -23,6 +24,7 @@ import { DataExport } from './domain/export.ts';
 import { Groups } from './domain/groups.ts';
 import { MessageRequests } from './domain/message-requests.ts';
 import { Messaging } from './domain/messaging.ts';
+import { Reactions } from './domain/reactions.ts';
 import { ProfileReplica } from './profiles/replica.ts';
 import { usersServiceProfiles } from './profiles/source.ts';
 
@@ -101,6 +103,7 @@ async function assemble(
     membership: messaging.membership,
     editWindowMinutes: config.MESSAGE_EDIT_WINDOW_MINUTES,
   });
+  const reactions = new Reactions({ store, membership: messaging.membership });
 
   const replica = new ProfileReplica({
     store,
@@ -134,6 +137,8 @@ async function assemble(
     blocks: new Blocks(store),
     requests: new MessageRequests(store),
     dataExport: new DataExport(store),
+    reactions,
+    feed: new FeedReader(ddb, config.DDB_MESSAGE_TABLE),
     verifier,
     metrics,
     readiness: {

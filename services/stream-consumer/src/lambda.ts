@@ -5,6 +5,7 @@ import { createLogger, type Logger, withRequestContext } from '@cruddur/logger';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { type LambdaConfig, lambdaConfigSchema } from './config.ts';
 import { toRecordError } from './errors.ts';
+import { FeedPublisher } from './feed/feed-publisher.ts';
 import { RecordHandler } from './inbox/record-handler.ts';
 import { DeadLetterSink } from './records/dead-letter.ts';
 import { fromLambdaRecord } from './records/stream-record.ts';
@@ -64,7 +65,13 @@ export function lambdaFromConfig(config: LambdaConfig, logger?: Logger): StreamL
   return createLambdaHandler({
     handler: new RecordHandler({ ddb, table: config.DDB_MESSAGE_TABLE, logger: log }),
     deadLetters: new DeadLetterSink({ sqs, queueUrl: config.STREAM_DLQ_URL, workerId: 'lambda' }),
-    publisher: createTopicPublisher({ sns, topicArn: config.MESSAGE_EVENTS_TOPIC_ARN }),
+    publisher: new FeedPublisher({
+      ddb,
+      table: config.DDB_MESSAGE_TABLE,
+      retentionHours: config.FEED_RETENTION_HOURS,
+      writeDeadlineMs: config.FEED_WRITE_DEADLINE_MS,
+      publisher: createTopicPublisher({ sns, topicArn: config.MESSAGE_EVENTS_TOPIC_ARN }),
+    }),
     logger: log,
   });
 }

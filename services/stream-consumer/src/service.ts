@@ -18,6 +18,7 @@ import {
 } from '@cruddur/http';
 import { createLogger, type Logger } from '@cruddur/logger';
 import type { StreamConsumerConfig } from './config.ts';
+import { FeedPublisher } from './feed/feed-publisher.ts';
 import { RecordHandler } from './inbox/record-handler.ts';
 import type { HeldLease } from './leases/held-lease.ts';
 import { LeaseCoordinator } from './leases/lease-coordinator.ts';
@@ -91,7 +92,14 @@ export async function startStreamConsumer(
       onWriteUnits: (units) => metrics.inboxWriteUnits.inc(units),
     }),
     deadLetters: new DeadLetterSink({ sqs, queueUrl: config.STREAM_DLQ_URL, workerId }),
-    publisher: deps.publisher ?? createTopicPublisher({ sns, topicArn: config.MESSAGE_EVENTS_TOPIC_ARN }),
+    // Every event is logged in its recipients' feeds before it goes out, whatever carries it.
+    publisher: new FeedPublisher({
+      ddb,
+      table: config.DDB_MESSAGE_TABLE,
+      retentionHours: config.FEED_RETENTION_HOURS,
+      writeDeadlineMs: config.FEED_WRITE_DEADLINE_MS,
+      publisher: deps.publisher ?? createTopicPublisher({ sns, topicArn: config.MESSAGE_EVENTS_TOPIC_ARN }),
+    }),
     metrics,
     logger,
     maxAttempts: config.MAX_RECORD_ATTEMPTS,

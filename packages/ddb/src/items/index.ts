@@ -4,6 +4,7 @@
  * key from `keys.ts`. Writers build items with the builders; readers parse what DynamoDB returns with the schemas.
  */
 export * from './conversation.ts';
+export * from './feed.ts';
 export * from './fields.ts';
 export * from './idempotency.ts';
 export * from './inbox.ts';
@@ -11,8 +12,10 @@ export * from './lease-worker.ts';
 export * from './message.ts';
 export * from './pair.ts';
 export * from './parse.ts';
+export * from './receipt.ts';
 export * from './relations.ts';
 export * from './seed-anchor.ts';
+export * from './settings.ts';
 export * from './shard-lease.ts';
 export * from './stored-item.ts';
 export * from './user.ts';

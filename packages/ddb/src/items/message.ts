@@ -61,6 +61,15 @@ export const messageItemFields = z.object({
   deleted_at: timestamp.optional(),
   /** Epoch seconds after which DynamoDB's TTL removes it (`MESSAGE_RETENTION_DAYS`); absent: kept. */
   expires_at: z.number().int().positive().optional(),
+  /**
+   * Emoji reactions: each emoji names the set of members who added it, so a count is the size of its set and
+   * can never differ from who reacted (an add or a remove is one conditional ADD/DELETE of one set element).
+   * At most MAX_REACTIONS_PER_MESSAGE emoji; an emoji whose last member removed it is gone (DynamoDB drops an
+   * empty set). Absent (or `{}`) with none; never on a tombstone (the delete removes it).
+   */
+  reactions: z.record(z.string(), memberList).optional(),
+  /** +1 per reaction change (absent: 0); orders `reaction.changed` events and names them. */
+  reaction_version: z.number().int().positive().optional(),
 });
 
 /** A stored message: its key is the one its fields give, and its sender is one of its members. */
@@ -87,7 +96,11 @@ export const messageItemSchema = messageItemFields
     (m) => (m.deleted === true) === (m.message === undefined),
     'a tombstone, and only a tombstone, has no text',
   )
-  .refine((m) => m.deleted !== true || m.kind !== 'system', 'a system message cannot be deleted');
+  .refine((m) => m.deleted !== true || m.kind !== 'system', 'a system message cannot be deleted')
+  .refine(
+    (m) => m.deleted !== true || Object.keys(m.reactions ?? {}).length === 0,
+    'a tombstone has no reactions',
+  );
 
 export type MessageItem = z.infer<typeof messageItemSchema>;
 
@@ -139,6 +152,17 @@ export const isSentTo = (m: Pick<MessageItem, 'members' | 'hidden_from'>, owner:
 /** The members a message was sent to: its members but those who blocked its sender (see `hidden_from`). */
 export const messageRecipients = (m: Pick<MessageItem, 'members' | 'hidden_from'>): string[] =>
   m.hidden_from ? m.members.filter((u) => !m.hidden_from!.includes(u)) : [...m.members];
+
+/** A message's reactions as counts, largest first (ties by emoji), and who added each. */
+export function reactionsOf(
+  m: Pick<MessageItem, 'reactions' | 'deleted'>,
+): { emoji: string; users: string[] }[] {
+  if (m.deleted) return [];
+  return Object.entries(m.reactions ?? {})
+    .filter(([, users]) => users.length > 0)
+    .map(([emoji, users]) => ({ emoji, users: [...users].sort() }))
+    .sort((a, b) => b.users.length - a.users.length || (a.emoji < b.emoji ? -1 : a.emoji > b.emoji ? 1 : 0));
+}
 
 export const isGroupMessage = (m: Pick<MessageItem, 'conversation_kind'>): boolean =>
   m.conversation_kind === 'group';

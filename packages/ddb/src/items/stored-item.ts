@@ -1,14 +1,17 @@
 import { z } from 'zod';
 import { type ItemKind, itemKindOf } from '../keys.ts';
 import { type ConversationItem, conversationItemSchema } from './conversation.ts';
+import { type FeedItem, feedItemSchema } from './feed.ts';
 import { type IdempotencyItem, idempotencyItemSchema } from './idempotency.ts';
 import { type InboxItem, inboxItemSchema } from './inbox.ts';
 import { leaseWorkerSchema, type WorkerItem } from './lease-worker.ts';
 import { type MessageItem, messageItemSchema } from './message.ts';
 import { type PairItem, pairItemSchema } from './pair.ts';
 import { MalformedItemError, type ParsedItem, safeParseItem } from './parse.ts';
+import { type ReceiptItem, receiptItemSchema } from './receipt.ts';
 import { type RelationsItem, relationsItemSchema } from './relations.ts';
 import { type SeedAnchorItem, seedAnchorItemSchema } from './seed-anchor.ts';
+import { type SettingsItem, settingsItemSchema } from './settings.ts';
 import { type ShardLease, shardLeaseSchema } from './shard-lease.ts';
 import { type UserItem, userItemSchema } from './user.ts';
 
@@ -21,7 +24,10 @@ export type TableItem =
   | UserItem
   | IdempotencyItem
   | RelationsItem
-  | SeedAnchorItem;
+  | ReceiptItem
+  | SettingsItem
+  | SeedAnchorItem
+  | FeedItem;
 
 export const tableItemSchemas = {
   message: messageItemSchema,
@@ -31,7 +37,10 @@ export const tableItemSchemas = {
   user: userItemSchema,
   idempotency: idempotencyItemSchema,
   relations: relationsItemSchema,
+  receipt: receiptItemSchema,
+  settings: settingsItemSchema,
   seed: seedAnchorItemSchema,
+  feed: feedItemSchema,
 } satisfies Record<ItemKind, z.ZodType<TableItem>>;
 
 /** Every item of the stream consumer's lease table, by its `kind`. */

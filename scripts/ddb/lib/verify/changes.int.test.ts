@@ -6,6 +6,8 @@ import {
   messageItem,
   type NewMessage,
   pairItem,
+  receiptItem,
+  settingsItem,
   sortedMembers,
   userItem,
 } from '@cruddur/ddb';
@@ -122,5 +124,80 @@ describe('verifyTable on messages that change', () => {
     await put({ ...rowB, unread_count: 2 });
     expect(await kinds()).toEqual(['inbox_unread_wrong']);
     expect((await found())[0]?.detail).toBe('unread_count is 2, a recount gives 1');
+  });
+});
+
+describe('verifyTable on reactions and read positions', () => {
+  const stack = testStack();
+  const doc = documentClient(stack);
+  let table: TestTable | undefined;
+  afterEach(async () => {
+    await table?.drop();
+    table = undefined;
+  });
+  afterAll(() => doc.destroy());
+  const put = (Item: Record<string, unknown>) => doc.send(new PutCommand({ TableName: table!.name, Item }));
+  const reacted = { ...x1, reactions: { '👍': new Set([A, B]), '🎉': new Set([B]) }, reaction_version: 3 };
+  const receipt = receiptItem({
+    groupUuid: G,
+    userUuid: A,
+    readKey: x1.sk,
+    messageUuid: x1.message_uuid,
+    at: x1.created_at,
+  });
+  async function consistentTable() {
+    table = await createTestTable(stack, 'verify-reactions');
+    const items = [
+      ...consistent.filter((i) => i !== x1),
+      reacted,
+      receipt,
+      settingsItem(B, { read_receipts: false }, x1.created_at),
+    ];
+    await doc.send(
+      new BatchWriteCommand({
+        RequestItems: { [table.name]: items.map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
+  }
+  const found = async () => (await verifyTable(doc, table!.name)).violations;
+  const kinds = async () => (await found()).map((v) => v.kind).sort();
+
+  it('finds nothing wrong with reactions, a read position and a setting as the services write them', async () => {
+    await consistentTable();
+    expect(await found()).toEqual([]);
+  });
+
+  it('reaction_count_mismatch: a count that is not its members', async () => {
+    await consistentTable();
+    await put({ ...reacted, reactions: { '👍': [A, A, B] } });
+    expect(await kinds()).toEqual(['reaction_count_mismatch']);
+    expect((await found())[0]?.detail).toMatch(/counts 3, from 2 member/);
+  });
+
+  it('reaction_on_tombstone, reaction_by_non_recipient, reaction_emoji_invalid, reactions_too_many', async () => {
+    await consistentTable();
+    await put({ ...x3, reactions: { '👍': new Set([B]) } });
+    await put({
+      ...reacted,
+      reactions: { '👍': new Set(['00000000-0000-4000-8000-0000000000ee']), no: new Set([A]) },
+    });
+    expect(await kinds()).toEqual([
+      'reaction_by_non_recipient',
+      'reaction_emoji_invalid',
+      'reaction_on_tombstone',
+    ]);
+    const many = Object.fromEntries(
+      [...'😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗🤩'].map((e) => [e, new Set([A])]),
+    );
+    await put({ ...reacted, reactions: many });
+    expect(await kinds()).toEqual(['reaction_on_tombstone', 'reactions_too_many']);
+  });
+
+  it('receipt_dangling and receipt_ahead_of_read', async () => {
+    await consistentTable();
+    await put({ ...receipt, read_key: x2.sk, read_message_uuid: x2.message_uuid });
+    expect(await kinds()).toEqual(['receipt_ahead_of_read']);
+    await put({ ...receipt, read_key: '2026-11-25T10:09:00.000Z#nope' });
+    expect(await kinds()).toEqual(['receipt_ahead_of_read', 'receipt_dangling']);
   });
 });

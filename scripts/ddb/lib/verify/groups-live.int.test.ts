@@ -119,6 +119,17 @@ async function call(path: string, as: string, body?: unknown, method?: string, r
   });
 }
 
+/**
+ * As a client does: 409 conflict is retryable (nothing was committed; a send keeps its idempotency key, so a retry
+ * never doubles it). On a loaded machine a change can outlast the service's own retry budget while sends race it.
+ */
+async function retrying(attempt: () => ReturnType<typeof call>): ReturnType<typeof call> {
+  for (let n = 1; ; n++) {
+    const res = await attempt();
+    if (res.status !== 409 || n === 10) return res;
+  }
+}
+
 describe('verifyTable on a group the messaging service and the stream consumer wrote', () => {
   it('finds nothing wrong once the rows settle, after sends raced an add, a leave and a rename', {
     timeout: 60_000,
@@ -134,14 +145,19 @@ describe('verifyTable on a group the messaging service and the stream consumer w
     expect(started.status).toBe(201);
     const group: string = started.body.group.message_group_uuid;
     const send = (who: { uuid: string }, n: number) =>
-      call(`/internal/conversations/${group}/messages`, who.uuid, { message: `live ${n}` });
+      retrying(() =>
+        call(`/internal/conversations/${group}/messages`, who.uuid, {
+          message: `live ${n}`,
+          idempotency_key: `live-${n}`,
+        }),
+      );
 
     const outcomes = await Promise.all([
       ...Array.from({ length: 12 }, (_, n) => send([ann, bob, cat][n % 3]!, n)),
-      call(`/internal/conversations/${group}/members`, bob.uuid, { members: [dan] }),
-      call(`/internal/conversations/${group}/leave`, cat.uuid, undefined, 'POST'),
-      call(`/internal/conversations/${group}`, ann.uuid, { title: 'Live, renamed' }, 'PATCH'),
-      call(`/internal/conversations/${group}/members`, ann.uuid, { members: [eve] }),
+      retrying(() => call(`/internal/conversations/${group}/members`, bob.uuid, { members: [dan] })),
+      retrying(() => call(`/internal/conversations/${group}/leave`, cat.uuid, undefined, 'POST')),
+      retrying(() => call(`/internal/conversations/${group}`, ann.uuid, { title: 'Live, renamed' }, 'PATCH')),
+      retrying(() => call(`/internal/conversations/${group}/members`, ann.uuid, { members: [eve] })),
     ]);
     // The changes all commit (each retried on the state another one moved); cat's sends may come after the
     // leave, and are then refused.
@@ -161,6 +177,27 @@ describe('verifyTable on a group the messaging service and the stream consumer w
       },
       { timeout: 30_000, interval: 250 },
     );
+
+    // Reactions and read marks as the live service writes them pass the same checks; a leaver may do neither.
+    const page = await call(`/internal/conversations/${group}/messages?limit=100`, eve.uuid);
+    const newest = (page.body.items as { uuid: string }[]).slice(-2);
+    const reaction = (m: { uuid: string }, emoji: string) =>
+      `/internal/conversations/${group}/messages/${m.uuid}/reactions/${encodeURIComponent(emoji)}`;
+    const reacted = await Promise.all(
+      [ann, bob, dan, eve].flatMap((p) =>
+        newest.map((m) => call(reaction(m, '👍'), p.uuid, undefined, 'PUT')),
+      ),
+    );
+    expect(reacted.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect((await call(reaction(newest[0]!, '🎉'), bob.uuid, undefined, 'PUT')).status).toBe(200);
+    expect((await call(reaction(newest[0]!, '🎉'), bob.uuid, undefined, 'DELETE')).status).toBe(200);
+    expect((await call(reaction(newest[0]!, '👍'), cat.uuid, undefined, 'PUT')).status).toBe(404);
+    for (const p of [ann, bob, dan, eve])
+      expect((await call(`/internal/conversations/${group}/read`, p.uuid, undefined, 'POST')).status).toBe(
+        200,
+      );
+    const result = await verifyTable(doc, table);
+    expect(result.violations).toEqual([]);
   });
 
   it('stays exact through 20 adds and leaves racing 100 sends on two replicas', {
@@ -178,13 +215,6 @@ describe('verifyTable on a group the messaging service and the stream consumer w
     const started = await call('/internal/groups', fa.uuid, { members: [fb, fc], message: 'start' });
     const group: string = started.body.group.message_group_uuid;
     const replicaOf = (n: number) => (n % 2 === 0 ? messagingUrl : otherReplicaUrl);
-    // As a client does: 409 conflict is retryable (a send keeps its idempotency key, so a retry never doubles it).
-    const retrying = async (attempt: () => ReturnType<typeof call>) => {
-      for (let n = 1; ; n++) {
-        const res = await attempt();
-        if (res.status !== 409 || n === 10) return res;
-      }
-    };
     // 10 joiners added one by one by a founder, each leaving again right after: 20 changes.
     const changes = joiners.map(async (j, n) => {
       const added = await retrying(() =>

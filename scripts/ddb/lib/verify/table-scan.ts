@@ -2,15 +2,19 @@ import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { z } from '@cruddur/config';
 import {
   conversationItemFields,
+  feedItemSchema,
   idempotencyItemSchema,
   inboxItemFields,
   itemKindOf,
   keys,
   messageItemFields,
   pairItemSchema,
+  type ReceiptItem,
+  receiptItemSchema,
   relationsItemSchema,
   type SystemEvent,
   safeParseItem,
+  settingsItemSchema,
   userItemFields,
 } from '@cruddur/ddb';
 import type { ExpectedMessage, Violations } from './violations.ts';
@@ -39,6 +43,8 @@ const messageFacts = messageItemFields.pick({
   title: true,
   deleted: true,
   edit_version: true,
+  reactions: true,
+  reaction_version: true,
 });
 const conversationFacts = conversationItemFields.pick({
   message_group_uuid: true,
@@ -98,6 +104,8 @@ export interface StoredMessage {
   text: string | undefined;
   deleted: boolean;
   editVersion: number | undefined;
+  /** Each emoji's members as stored (a set reads as a list; a stored list may repeat someone). */
+  reactions: Record<string, string[]> | undefined;
 }
 
 /** What a group's META says beyond its members. */
@@ -133,6 +141,8 @@ export interface TableFacts {
   deletedUsers: Map<string, { handle: string; bio: string | null }>;
   /** `<owner>/<sender>` for every message request the owner declined: their direct row is gone on purpose. */
   declined: Set<string>;
+  /** Read positions (`READ#` items). */
+  receipts: ReceiptItem[];
 }
 
 export interface ScanOptions {
@@ -162,6 +172,7 @@ export async function scanTableFacts(
     profiles: new Set(),
     deletedUsers: new Map(),
     declined: new Set(),
+    receipts: [],
   };
   const expectedTexts = new Set((options.expected ?? []).flatMap((e) => (e.text ? [e.text] : [])));
   let start: Record<string, unknown> | undefined;
@@ -242,7 +253,19 @@ function readItem(
           facts.declined.add(`${relations.item.uuid}/${sender}`);
       break;
     }
+    case 'receipt': {
+      const receipt = parse(receiptItemSchema);
+      if (receipt) facts.receipts.push(receipt);
+      break;
+    }
+    case 'settings':
+      parse(settingsItemSchema);
+      break;
     case 'seed':
+      break;
+    case 'feed':
+      // A change feed entry: its shape only; what it says is the events' (checked where they are published).
+      parse(feedItemSchema);
       break;
     default:
       violations.add('unknown_item', `no item kind has the key prefix of ${pk}`, item);
@@ -278,6 +301,7 @@ function readMessage(
     text: m.message,
     deleted: m.deleted === true,
     editVersion: m.edit_version,
+    reactions: m.reactions,
   });
   facts.messagesByGroup.set(m.message_group_uuid, list);
   const text = m.message ?? '';

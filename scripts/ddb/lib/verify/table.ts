@@ -12,6 +12,7 @@ import {
   newestMessageByGroup,
 } from './messages.ts';
 import { checkMessageChanges } from './previews.ts';
+import { checkReactions, checkReceipts } from './reactions.ts';
 import { scanTableFacts } from './table-scan.ts';
 import { type ExpectedMessage, type Violation, Violations } from './violations.ts';
 
@@ -38,7 +39,8 @@ export interface TableVerification {
  * newest message, and its pair lock exists and points back. A group's messages name the membership replayed
  * from its system messages, its META ends where that replay ends, and each member's row shows the newest
  * message sent to them with an exact unread count. Every row previews the newest message sent to its owner that
- * is not deleted, as edited, and no tombstone keeps its text. With `expected`, every accepted message exists
+ * is not deleted, as edited, and no tombstone keeps its text or reactions. Reaction counts equal their members, who
+ * were all sent the message; read positions name stored messages and are never past their owner's read mark. With `expected`, every accepted message exists
  * exactly once.
  */
 export async function verifyTable(
@@ -56,6 +58,8 @@ export async function verifyTable(
   checkGroups(facts, violations);
   checkGroupInboxRows(facts, violations);
   checkMessageChanges(facts, violations);
+  checkReactions(facts, violations);
+  checkReceipts(facts, violations);
   checkIdempotency(facts, violations, options.now ?? new Date());
   checkAccepted(facts, violations, options.expected ?? []);
   checkDeletedUsers(facts, violations);

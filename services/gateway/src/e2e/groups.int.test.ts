@@ -110,6 +110,7 @@ describe('gateway end to end: group conversations', () => {
         message: 'hello group',
         created_at: first.body.created_at,
         kind: 'text',
+        reactions: [],
       },
     });
     const retry = await start();

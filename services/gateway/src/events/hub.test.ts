@@ -228,3 +228,57 @@ describe('SseHub: messages that change', () => {
     expect(JSON.parse(a.received[1]!.data)).not.toHaveProperty('message');
   });
 });
+
+describe('SseHub: reactions and read receipts', () => {
+  it("sends reaction.changed and receipt.updated to their payload's members only", () => {
+    const hub = new SseHub({ maxStreamsPerUser: 4 });
+    const [a, b, c] = [sink(), sink(), sink()];
+    hub.register(alice, a);
+    hub.register(bob, b);
+    hub.register(carol, c);
+    const reacted = createEvent(
+      'reaction.changed',
+      {
+        message_group_uuid: group,
+        message_uuid: messageUuid,
+        members: [alice, bob],
+        reaction_version: 3,
+        reactions: [{ emoji: '👍', count: 2 }],
+        change: { user_uuid: bob, emoji: '👍', action: 'added' },
+      },
+      { traceId: 't' },
+    );
+    const read = createEvent(
+      'receipt.updated',
+      {
+        message_group_uuid: group,
+        user_uuid: bob,
+        members: [bob],
+        message_uuid: messageUuid,
+        read_key: `2026-11-25T13:00:00.000Z#${messageUuid}`,
+        read_at: '2026-11-25T13:01:00.000Z',
+      },
+      { traceId: 't' },
+    );
+    expect([hub.publish(reacted), hub.publish(read), hub.publish(read)]).toEqual([2, 1, 0]);
+    expect(c.received).toEqual([]);
+    expect(a.received.map((e) => [e.event, JSON.parse(e.data)])).toEqual([
+      [
+        'reaction.changed',
+        expect.objectContaining({
+          uuid: messageUuid,
+          reaction_version: 3,
+          reactions: [{ emoji: '👍', count: 2 }],
+          change: { user_uuid: bob, emoji: '👍', action: 'added' },
+        }),
+      ],
+    ]);
+    expect(JSON.parse(b.received[1]!.data)).toEqual({
+      message_group_uuid: group,
+      user_uuid: bob,
+      message_uuid: messageUuid,
+      read_at: '2026-11-25T13:01:00.000Z',
+      occurred_at: expect.any(String),
+    });
+  });
+});

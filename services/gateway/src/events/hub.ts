@@ -4,9 +4,12 @@ import { TtlCache } from '../auth/ttl-cache.ts';
 
 /** One server-sent event as written on the wire. */
 export interface ClientEvent {
+  /** The SSE id: the event's feed key (a resumable cursor) when it was logged, else the event id. */
   id: string;
   event: string;
   data: string;
+  /** The event's own id (never written): a stream sends each at most once across replay and live delivery. */
+  eventId: string;
 }
 
 /** One open event stream of one user. `send` must not throw; a dead stream unregisters itself. */
@@ -93,9 +96,52 @@ function route(event: EventEnvelope): { recipients: string[]; data: unknown } | 
         },
       };
     }
+    case 'reaction.changed': {
+      const p = (event as EventEnvelope<'reaction.changed'>).payload;
+      return {
+        recipients: [...new Set(p.members)],
+        data: {
+          uuid: p.message_uuid,
+          message_group_uuid: p.message_group_uuid,
+          reaction_version: p.reaction_version,
+          reactions: p.reactions,
+          change: p.change,
+          conversation_kind: p.conversation_kind,
+          title: p.title,
+        },
+      };
+    }
+    case 'receipt.updated': {
+      const p = (event as EventEnvelope<'receipt.updated'>).payload;
+      // `members` already leaves out everyone who does not send read receipts (they see nobody's).
+      return {
+        recipients: [...new Set(p.members)],
+        data: {
+          message_group_uuid: p.message_group_uuid,
+          user_uuid: p.user_uuid,
+          message_uuid: p.message_uuid,
+          read_at: p.read_at,
+        },
+      };
+    }
     default:
       return undefined;
   }
+}
+
+/** An event as its recipients' streams get it, or undefined for a type no stream shows. */
+export function toClientEvent(event: EventEnvelope): { recipients: string[]; wire: ClientEvent } | undefined {
+  const routed = route(event);
+  if (!routed) return undefined;
+  return {
+    recipients: routed.recipients,
+    wire: {
+      id: event.feed_key ?? event.id,
+      event: event.type,
+      data: JSON.stringify({ ...(routed.data as object), occurred_at: event.occurred_at }),
+      eventId: event.id,
+    },
+  };
 }
 
 /**
@@ -152,13 +198,9 @@ export class SseHub {
   publish(event: EventEnvelope): number {
     if (this.seen.get(event.id)) return 0;
     this.seen.set(event.id, true);
-    const routed = route(event);
+    const routed = toClientEvent(event);
     if (!routed) return 0;
-    const wire: ClientEvent = {
-      id: event.id,
-      event: event.type,
-      data: JSON.stringify({ ...(routed.data as object), occurred_at: event.occurred_at }),
-    };
+    const { wire } = routed;
     let delivered = 0;
     for (const recipient of routed.recipients) {
       for (const sink of this.streams.get(recipient) ?? []) {

@@ -1,7 +1,7 @@
 import { AppError } from '@cruddur/http';
 import { createRoute, z } from '@hono/zod-openapi';
 import { callerOf } from '../auth/middleware.ts';
-import { toMessageItem } from '../mapping.ts';
+import { toMessageItem, toThreadItems } from '../mapping.ts';
 import { checkNewMessage, IDEMPOTENCY_KEY_PATTERN, MAX_MESSAGE_CHARS } from '../validation.ts';
 import { createGatewayRouter, type RouteDeps } from './router.ts';
 import {
@@ -80,7 +80,7 @@ export function messageRoutes({ users, messaging, guards }: RouteDeps) {
         cursor: before,
       });
       if (page.next_cursor) c.header('X-Next-Cursor', page.next_cursor);
-      return c.json(page.items.map(toMessageItem), 200);
+      return c.json(toThreadItems(page.items, page.receipts), 200);
     },
   );
 

@@ -28,10 +28,17 @@ export interface RouteDeps {
   hub: SseHub;
   guards: Guards;
   heartbeatMs: number;
-  /** For what a route must report after it has started answering (a streamed export that fails midway). */
-  logger: Logger;
   /** Ends a deleted user's access on this replica at once: cached identities refused, streams closed. */
   revokeUser: (userUuid: string) => void;
   /** GROUP_MAX_MEMBERS: the most members a group may have besides its creator. */
   groupMaxMembers: number;
+  /** Replaying missed changes on reconnect: FEED_RETENTION_HOURS, FEED_REPLAY_OVERLAP_MS, FEED_REPLAY_MAX. */
+  feed: FeedSettings;
+  logger: Logger;
+}
+
+export interface FeedSettings {
+  retentionHours: number;
+  overlapMs: number;
+  replayMax: number;
 }

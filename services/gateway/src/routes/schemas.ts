@@ -73,6 +73,14 @@ const systemSchema = z
   })
   .openapi('SystemMessage');
 
+export const reactionSchema = z
+  .object({
+    emoji: z.string().openapi({ example: '👍' }),
+    count: z.number().int().positive(),
+    me: z.boolean().openapi({ description: 'You added this one' }),
+  })
+  .openapi('Reaction');
+
 export const messageItemSchema = z
   .object({
     uuid: z.uuid().openapi({ description: 'The message' }),
@@ -98,6 +106,13 @@ export const messageItemSchema = z
       .literal(true)
       .optional()
       .openapi({ description: 'Deleted for everyone: the tombstone keeps its place, `message` is ""' }),
+    reactions: z
+      .array(reactionSchema)
+      .openapi({ description: "Each emoji's count, largest first; none on a tombstone" }),
+    read_by: z.array(userShortSchema).optional().openapi({
+      description:
+        'Thread pages only: the other members whose read position is this message (they have read up to here). Only members who send read receipts, and none when you turned yours off. In a 1:1, the other person on a message means "seen"; on the newest message, everyone listed has seen all of it',
+    }),
   })
   .openapi('Message');
 

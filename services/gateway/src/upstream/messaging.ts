@@ -6,13 +6,17 @@ import {
   blockState,
   conversationPage,
   exportPage,
+  feedPage,
   group,
   groupChangeResult,
   leaveResult,
   message,
   messagePage,
   messageSettings,
+  reactionSummary,
   readResult,
+  receiptList,
+  settings,
   startConversationResult,
   startGroupResult,
   type UserShort,
@@ -45,6 +49,15 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
       });
       if (res.status !== 200) throw upstreamFailure('messaging', res);
       return parseUpstream('messaging', conversationPage, res.body);
+    },
+
+    /** A page of the user's change feed after a feed key; reads only, so safe to retry. */
+    async readFeed(userUuid: string, after: string, limit: number) {
+      const res = await client.request(`/internal/feed${query({ after, limit })}`, {
+        headers: await actingFor(userUuid),
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', feedPage, res.body);
     },
 
     async listMessages(userUuid: string, groupUuid: string, { limit, cursor }: PageQuery) {
@@ -102,6 +115,52 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
       });
       if (res.status !== 200) throw upstreamFailure('messaging', res);
       return parseUpstream('messaging', message, res.body);
+    },
+
+    /** Adds or removes the caller's reaction; a repeat changes nothing, so both are retried. */
+    async changeReaction(input: {
+      userUuid: string;
+      groupUuid: string;
+      messageUuid: string;
+      emoji: string;
+      action: 'add' | 'remove';
+    }) {
+      const res = await client.request(
+        `/internal/conversations/${input.groupUuid}/messages/${input.messageUuid}/reactions/${encodeURIComponent(input.emoji)}`,
+        {
+          method: input.action === 'add' ? 'PUT' : 'DELETE',
+          headers: await actingFor(input.userUuid),
+          idempotent: true,
+        },
+      );
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', reactionSummary, res.body);
+    },
+
+    async listReceipts(userUuid: string, groupUuid: string) {
+      const res = await client.request(`/internal/conversations/${groupUuid}/receipts`, {
+        headers: await actingFor(userUuid),
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', receiptList, res.body);
+    },
+
+    async getSettings(userUuid: string) {
+      const res = await client.request('/internal/me/settings', { headers: await actingFor(userUuid) });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', settings, res.body);
+    },
+
+    /** Changes only the settings named; the same change twice is the same as once, so it is retried. */
+    async changeSettings(userUuid: string, value: { read_receipts?: boolean | undefined }) {
+      const res = await client.request('/internal/me/settings', {
+        method: 'PUT',
+        headers: await actingFor(userUuid),
+        body: value,
+        idempotent: true,
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', settings, res.body);
     },
 
     async startConversation(input: {

@@ -42,6 +42,12 @@ const systemAction = z.object({
   title: z.string().nullish(),
 });
 
+const reaction = z.object({ emoji: z.string(), count: z.number().int().positive(), me: z.boolean() });
+export type Reaction = z.infer<typeof reaction>;
+
+const receipt = z.object({ user: userShort, message_uuid: z.uuid(), read_at: z.string() });
+export type Receipt = z.infer<typeof receipt>;
+
 export const message = z.object({
   uuid: z.uuid(),
   message_group_uuid: z.uuid(),
@@ -55,6 +61,8 @@ export const message = z.object({
   edit_version: z.number().int().positive().optional(),
   /** A tombstone: deleted for everyone, `message` is "". */
   deleted: z.literal(true).optional(),
+  /** Absent from a messaging service older than reactions: none. */
+  reactions: z.array(reaction).default([]),
 });
 export type Message = z.infer<typeof message>;
 
@@ -106,7 +114,15 @@ const page = <T extends z.ZodType>(item: T) =>
 
 // Built once: zod compiles a schema on its first parse, so a schema made per request is compiled per request.
 export const conversationPage = page(conversation);
-export const messagePage = page(message);
+export const messagePage = page(message).extend({ receipts: z.array(receipt).default([]) });
+export const receiptList = z.object({ items: z.array(receipt) });
+export const reactionSummary = z.object({
+  message_group_uuid: z.uuid(),
+  message_uuid: z.uuid(),
+  reaction_version: z.number().int().nonnegative(),
+  reactions: z.array(reaction),
+});
+export const settings = z.object({ read_receipts: z.boolean() });
 
 export const startConversationResult = z.object({ created: z.boolean(), message });
 
@@ -115,4 +131,10 @@ export const readResult = z.object({ message_group_uuid: z.uuid(), unread_count:
 export const errorBody = z.object({
   errors: z.array(z.string()),
   unknown_handles: z.array(z.string()).max(100).optional(),
+});
+
+/** A page of the caller's change feed: each logged event with its feed key (validated by the replay, not here). */
+export const feedPage = z.object({
+  items: z.array(z.object({ key: z.string(), event: z.unknown() })),
+  next_after: z.string().nullable(),
 });

@@ -240,7 +240,7 @@ describe('message changes', () => {
   it('deletes by removing the text and marking a tombstone, on the same conditions but the window', () => {
     const input = buildDeleteMessage('t', { ...change, seenVersion: 1 });
     expect(input.UpdateExpression).toBe(
-      'SET deleted = :true, deleted_at = :at, edit_version = :next REMOVE #message',
+      'SET deleted = :true, deleted_at = :at, edit_version = :next REMOVE #message, reactions',
     );
     expect(input.ConditionExpression).toContain('edit_version = :seen');
     expect(input.ConditionExpression).toContain('attribute_not_exists(deleted)');

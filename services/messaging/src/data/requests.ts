@@ -488,7 +488,9 @@ export function buildDeleteMessage(table: string, change: MessageChange): Update
   return {
     TableName: table,
     Key: key,
-    UpdateExpression: 'SET deleted = :true, deleted_at = :at, edit_version = :next REMOVE #message',
+    // Its reactions go with its text: a tombstone shows none, and no reaction can be added to it afterwards.
+    UpdateExpression:
+      'SET deleted = :true, deleted_at = :at, edit_version = :next REMOVE #message, reactions',
     ConditionExpression: condition,
     ExpressionAttributeNames: { ...names, '#message': 'message' },
     ExpressionAttributeValues: { ...values, ':true': true },

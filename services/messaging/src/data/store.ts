@@ -1,6 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type BatchGetCommandInput,
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -15,6 +14,7 @@ import { isAwsOutage } from '@cruddur/aws';
 import type { UserSnapshot } from '@cruddur/contracts';
 import { AppError } from '@cruddur/contracts';
 import {
+  batchGetAll,
   type ConversationItem,
   conversationItemSchema,
   type IdempotencyItem,
@@ -31,15 +31,29 @@ import {
   pairItemSchema,
   parseItem,
   parseOptionalItem,
+  type ReceiptItem,
   type RelationsItem,
+  receiptItemSchema,
   relationsItemSchema,
+  type SettingsChange,
+  type SettingsItem,
   safeParseItem,
+  settingsItemSchema,
   type UserItem,
   userItemSchema,
   type WhoCanMessage,
 } from '@cruddur/ddb';
 import { cancellationReasons, failedItem, failedRoles } from './cancellation.ts';
 import type { ProfileCache } from './profile-cache.ts';
+import {
+  buildAddReaction,
+  buildFirstReaction,
+  buildGetReceipt,
+  buildListReceipts,
+  buildRecordReceipt,
+  buildRemoveReaction,
+  type ReactionChange,
+} from './reaction-requests.ts';
 import {
   buildAcceptRequest,
   buildAppendMessage,
@@ -75,6 +89,7 @@ import {
   type RelationsGuard,
   type Transaction,
 } from './requests.ts';
+import { buildBatchGetSettings, buildChangeSettings } from './settings-requests.ts';
 
 export type { ProfileRow };
 
@@ -240,6 +255,74 @@ export class MessageStore {
         return { ok: false, reason: 'conflict' };
       throw err;
     }
+  }
+
+  /** An add or a remove of one member's reaction; `changed` with the message as it stands when a condition failed. */
+  async changeReaction(change: ReactionChange, action: 'first' | 'add' | 'remove'): Promise<ChangeOutcome> {
+    const build = { first: buildFirstReaction, add: buildAddReaction, remove: buildRemoveReaction }[action];
+    return this.changeMessage(build(this.table, change));
+  }
+
+  /**
+   * Records a read position; false when it was not recorded: the member already had this one or a later one, or
+   * they do not send read receipts. Another transaction on the same items is tried again a few times.
+   */
+  async recordReceipt(receipt: ReceiptItem): Promise<boolean> {
+    const request = buildRecordReceipt(this.table, receipt);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.ddb.send(new TransactWriteCommand(request.input)).catch(rethrowUnavailable);
+        return true;
+      } catch (err) {
+        const reasons = cancellationReasons(err);
+        if (reasons && failedRoles(reasons, request.roles).size > 0) return false;
+        const conflict =
+          (err instanceof Error && err.name === 'TransactionConflictException') ||
+          reasons?.some((r) => r.Code === 'TransactionConflict');
+        if (!conflict || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
+      }
+    }
+  }
+
+  async getReceipt(groupUuid: string, userUuid: string): Promise<ReceiptItem | undefined> {
+    return parseOptionalItem(
+      receiptItemSchema,
+      await this.get(buildGetReceipt(this.table, groupUuid, userUuid)),
+    );
+  }
+
+  async listReceipts(groupUuid: string): Promise<ReceiptItem[]> {
+    const items: ReceiptItem[] = [];
+    let start: Key | undefined;
+    do {
+      const out = await this.ddb
+        .send(new QueryCommand({ ...buildListReceipts(this.table, groupUuid), ExclusiveStartKey: start }))
+        .catch(rethrowUnavailable);
+      items.push(...(out.Items ?? []).map((i) => parseItem(receiptItemSchema, i)));
+      start = out.LastEvaluatedKey as Key | undefined;
+    } while (start);
+    return items;
+  }
+
+  /** Settings by user, strongly consistent; users who never changed theirs are absent (the defaults). */
+  async getSettings(userUuids: readonly string[]): Promise<Map<string, SettingsItem>> {
+    const found = new Map<string, SettingsItem>();
+    for (const request of buildBatchGetSettings(this.table, userUuids)) {
+      for (const item of await this.batchGetAll(request)) {
+        const settings = parseItem(settingsItemSchema, item);
+        found.set(settings.user_uuid, settings);
+      }
+    }
+    return found;
+  }
+
+  /** Sets what `change` names, leaving every other setting as it is; answers the settings afterwards. */
+  async changeSettings(userUuid: string, change: SettingsChange, at: string): Promise<SettingsItem> {
+    const out = await this.ddb
+      .send(new UpdateCommand(buildChangeSettings(this.table, userUuid, change, at)))
+      .catch(rethrowUnavailable);
+    return parseItem(settingsItemSchema, out.Attributes);
   }
 
   /** Sends a transaction; a cancellation is classified by the roles of the items whose condition failed. */
@@ -440,20 +523,8 @@ export class MessageStore {
     return found;
   }
 
-  private async batchGetAll(request: BatchGetCommandInput): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let pending: BatchGetCommandInput['RequestItems'] | undefined = request.RequestItems;
-    // BatchGetItem may return only part of the answer under load; ask again for the rest, backing off.
-    for (let round = 0; pending && Object.keys(pending).length > 0; round++) {
-      if (round >= 8) throw new Error('BatchGetItem kept returning unprocessed keys');
-      if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
-      const out = await this.ddb
-        .send(new BatchGetCommand({ RequestItems: pending }))
-        .catch(rethrowUnavailable);
-      items.push(...(out.Responses?.[this.table] ?? []));
-      pending = out.UnprocessedKeys;
-    }
-    return items;
+  private batchGetAll(request: BatchGetCommandInput): Promise<Record<string, unknown>[]> {
+    return batchGetAll(this.ddb, request, rethrowUnavailable);
   }
 
   /** The conversations a user has a row in, page by page (a deletion walks them). */

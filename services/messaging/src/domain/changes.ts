@@ -1,9 +1,10 @@
 import { AppError, toTimestamp } from '@cruddur/contracts';
-import { type ConversationItem, type MessageItem, messageSortKeyOfUuid } from '@cruddur/ddb';
+import type { ConversationItem, MessageItem } from '@cruddur/ddb';
 import { requestHash } from '../data/requests.ts';
 import type { ChangeOutcome, MessageStore } from '../data/store.ts';
 import { type Drafts, WriteRounds } from './drafts.ts';
 import type { Membership } from './membership.ts';
+import { type FoundMessage, findMessageFor } from './message-lookup.ts';
 import { type MessageView, toMessage, usersShownBy } from './views.ts';
 
 export interface MessageChangesOptions {
@@ -91,24 +92,8 @@ export class MessageChanges {
     throw new AppError('conflict');
   }
 
-  /**
-   * The message, when the caller is a member of the conversation and it was sent to them (404
-   * `message_group_not_found` or `message_not_found` otherwise). A uuid that is not a UUIDv7 names no message
-   * that can be found by key (messages written before v7 uuids): `message_not_found`.
-   */
-  private async find(
-    groupUuid: string,
-    userUuid: string,
-    messageUuid: string,
-  ): Promise<{ conversation: ConversationItem; message: MessageItem | undefined }> {
-    const conversation = await this.options.membership.ofMember(groupUuid, userUuid);
-    const sk = messageSortKeyOfUuid(messageUuid);
-    if (!sk) throw new AppError('message_not_found');
-    const message = await this.options.store.getMessage(groupUuid, sk);
-    return {
-      conversation,
-      message: message && visibleTo(conversation, userUuid, message) ? message : undefined,
-    };
+  private find(groupUuid: string, userUuid: string, messageUuid: string): Promise<FoundMessage> {
+    return findMessageFor(this.options, groupUuid, userUuid, messageUuid);
   }
 
   /** Only the sender may change a message, and nobody a system message (it records a group change). */
@@ -137,13 +122,10 @@ export class MessageChanges {
   }
 
   private async view(message: MessageItem): Promise<MessageView> {
-    return toMessage(message, await this.options.store.getProfiles(usersShownBy([message])));
+    return toMessage(
+      message,
+      await this.options.store.getProfiles(usersShownBy([message])),
+      message.sender_uuid,
+    );
   }
-}
-
-/** What the thread shows a member: in a group, what was sent to them from their join on. */
-function visibleTo(conversation: ConversationItem, userUuid: string, message: MessageItem): boolean {
-  if (conversation.kind !== 'group') return true;
-  const joined = conversation.joined?.[userUuid];
-  return message.members.includes(userUuid) && (joined === undefined || message.sk >= joined);
 }

@@ -94,7 +94,10 @@ export class Drafts {
     // Written in the same transaction as the record, so its absence is a bug, not a race.
     if (!item) throw new Error(`idempotency record ${key} points at a missing message`);
     const profiles = await store.getProfiles([item.sender_uuid, ...(item.system?.user_uuids ?? [])]);
-    return { message: toMessage(item, profiles), createdConversation: record.created_conversation };
+    return {
+      message: toMessage(item, profiles, senderUuid),
+      createdConversation: record.created_conversation,
+    };
   }
 
   logRetry(what: string, outcome: WriteOutcome | { ok: false; reason: string }) {

@@ -76,7 +76,7 @@ export class DataExport {
         viewer,
       );
       const profiles = await this.store.getProfiles(usersShownBy(page.items));
-      for (const m of page.items) lines.push({ type: 'message', ...toMessage(m, profiles) });
+      for (const m of page.items) lines.push({ type: 'message', ...toMessage(m, profiles, userUuid) });
       at = page.last ? { done: at.done, group, after: page.last } : { done: group };
     }
     return { lines, next_cursor: encode(at) };

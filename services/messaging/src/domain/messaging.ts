@@ -14,10 +14,12 @@ import { inboxCursorKey, messageCursorKey, requestHash } from '../data/requests.
 import type { MessageStore } from '../data/store.ts';
 import { Drafts, WriteRounds } from './drafts.ts';
 import { groupPart, Membership } from './membership.ts';
+import { Receipts, toReceipts } from './receipts.ts';
 import {
   type ConversationView,
   type MessageView,
   type Page,
+  type ReceiptView,
   toConversation,
   toMessage,
   toNewMessageView,
@@ -42,6 +44,7 @@ export class Messaging {
   private readonly store: MessageStore;
   readonly drafts: Drafts;
   readonly membership: Membership;
+  readonly receipts: Receipts;
 
   constructor(options: MessagingOptions) {
     this.store = options.store;
@@ -53,6 +56,7 @@ export class Messaging {
       retentionDays: options.retentionDays,
     });
     this.membership = new Membership(options.store);
+    this.receipts = new Receipts({ store: options.store, clock: options.clock ?? (() => new Date()) });
   }
 
   async listConversations(userUuid: string, limit: number, cursor?: string): Promise<Page<ConversationView>> {
@@ -66,31 +70,53 @@ export class Messaging {
     };
   }
 
+  /**
+   * A page of the thread, with the read positions the caller may see (`receipts`: every other current member's
+   * who sends read receipts; see receipts.ts), read beside the page.
+   */
   async listMessages(
     groupUuid: string,
     userUuid: string,
     limit: number,
     before?: string,
-  ): Promise<Page<MessageView>> {
+  ): Promise<Page<MessageView> & { receipts: ReceiptView[] }> {
     const start = this.cursor(before, cursorShapes.thread(groupUuid));
     const known = this.membership.cachedDirect(groupUuid);
-    let page: Awaited<ReturnType<MessageStore['listMessages']>>;
+    let members: readonly string[];
+    let viewer: { uuid: string; joinedKey: string } | undefined;
     if (known) {
       if (!known.members.includes(userUuid)) throw new AppError('message_group_not_found');
-      page = await this.store.listMessages(groupUuid, limit, start);
+      members = known.members;
     } else {
       const conversation = await this.membership.ofMember(groupUuid, userUuid);
+      members = conversation.members;
       // A group member sees what was sent to them: from their join on, while they were a member.
       const joinedKey = conversation.joined?.[userUuid];
-      const viewer = conversation.kind === 'group' && joinedKey ? { uuid: userUuid, joinedKey } : undefined;
-      page = await this.store.listMessages(groupUuid, limit, start, viewer);
+      viewer = conversation.kind === 'group' && joinedKey ? { uuid: userUuid, joinedKey } : undefined;
     }
-    const profiles = await this.store.getProfiles(usersShownBy(page.items));
+    // The read positions are a Query of their own partition, read beside the page.
+    const [page, receipts] = await Promise.all([
+      this.store.listMessages(groupUuid, limit, start, viewer),
+      this.receipts.visibleTo(groupUuid, userUuid, members),
+    ]);
+    const profiles = await this.store.getProfiles([
+      ...usersShownBy(page.items),
+      ...receipts.map((r) => r.user_uuid),
+    ]);
     const last = page.items.at(-1);
     return {
-      items: page.items.map((m) => toMessage(m, profiles)).reverse(),
+      items: page.items.map((m) => toMessage(m, profiles, userUuid)).reverse(),
       next_cursor: page.more && last ? encodeCursor(messageCursorKey(last))! : null,
+      receipts: toReceipts(receipts, profiles),
     };
+  }
+
+  /** Every read position the caller may see in a conversation (the thread page carries the same). */
+  async listReceipts(groupUuid: string, userUuid: string): Promise<{ items: ReceiptView[] }> {
+    const conversation = await this.membership.ofMember(groupUuid, userUuid);
+    const receipts = await this.receipts.visibleTo(groupUuid, userUuid, conversation.members);
+    const profiles = await this.store.getProfiles(receipts.map((r) => r.user_uuid));
+    return { items: toReceipts(receipts, profiles) };
   }
 
   /** A message in an existing conversation. `replayed` is true when an idempotency key matched. */
@@ -249,6 +275,7 @@ export class Messaging {
   ): Promise<{ message_group_uuid: string; unread_count: 0 }> {
     const row = await this.store.markRead(userUuid, groupUuid);
     if (!row) throw new AppError('message_group_not_found');
+    await this.receipts.record(row);
     return { message_group_uuid: groupUuid, unread_count: 0 };
   }
 

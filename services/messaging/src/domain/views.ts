@@ -5,6 +5,7 @@ import {
   messageItem,
   messageText,
   type NewMessage,
+  reactionsOf,
   type SystemEvent,
 } from '@cruddur/ddb';
 import type { ProfileRow } from '../data/store.ts';
@@ -32,6 +33,23 @@ export interface MessageView {
   edit_version?: number;
   /** Deleted for everyone: `message` is "". */
   deleted?: true;
+  /** Each emoji's count, largest first, and whether the viewer added it; none on a tombstone. */
+  reactions: ReactionView[];
+}
+
+export interface ReactionView {
+  emoji: string;
+  count: number;
+  /** The viewer (the caller of the read or the write) added this one. */
+  me: boolean;
+}
+
+/** A member's read position as the others see it. */
+export interface ReceiptView {
+  user: UserShort;
+  /** The newest message they have read. */
+  message_uuid: string;
+  read_at: string;
 }
 
 export interface ConversationView {
@@ -90,7 +108,19 @@ export function usersShownBy(messages: readonly MessageItem[]): string[] {
   return messages.flatMap((m) => [m.sender_uuid, ...(m.system?.user_uuids ?? [])]);
 }
 
-export function toMessage(item: MessageItem, profiles: Profiles): MessageView {
+export function toReactions(
+  item: Pick<MessageItem, 'reactions' | 'deleted'>,
+  viewer: string,
+): ReactionView[] {
+  return reactionsOf(item).map((r) => ({
+    emoji: r.emoji,
+    count: r.users.length,
+    me: r.users.includes(viewer),
+  }));
+}
+
+/** `viewer`: whose own reactions `me` marks (the reader, or the writer a write answers). */
+export function toMessage(item: MessageItem, profiles: Profiles, viewer: string): MessageView {
   return {
     uuid: item.message_uuid,
     message_group_uuid: item.message_group_uuid,
@@ -101,6 +131,7 @@ export function toMessage(item: MessageItem, profiles: Profiles): MessageView {
     ...(item.edited_at ? { edited_at: item.edited_at } : {}),
     ...(item.edit_version ? { edit_version: item.edit_version } : {}),
     ...(item.deleted ? { deleted: true as const } : {}),
+    reactions: toReactions(item, viewer),
     ...(item.system
       ? {
           system: {
@@ -119,7 +150,7 @@ export function toNewMessageView(
   profiles: Map<string, ProfileRow> | ProfileRow | undefined,
 ): MessageView {
   const known = profiles instanceof Map ? profiles : new Map(profiles ? [[profiles.uuid, profiles]] : []);
-  return toMessage(messageItem(m), known);
+  return toMessage(messageItem(m), known, m.senderUuid);
 }
 
 /** The users a page of inbox rows shows. */

@@ -12,6 +12,7 @@ import {
   Message,
   messageField,
   pathUuid,
+  Receipt,
   uuidParam,
 } from './schemas.ts';
 
@@ -27,7 +28,10 @@ const listMessages = createRoute({
     query: z.object({ limit: limitField, before: cursorField }),
   },
   responses: {
-    200: jsonResponse(z.object({ items: z.array(Message), next_cursor: z.string().nullable() }), 'One page'),
+    200: jsonResponse(
+      z.object({ items: z.array(Message), next_cursor: z.string().nullable(), receipts: z.array(Receipt) }),
+      'One page, and the read positions of the other members that the acting user may see',
+    ),
     404: errorResponse('message_group_not_found: no such group, or the user is not a member'),
     422: errorResponse('Invalid uuid, limit or cursor'),
     ...credentialErrors,

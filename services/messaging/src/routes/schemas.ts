@@ -61,6 +61,14 @@ export const UserShort = z
       'A user as the replica knows them. Not replicated yet: handle "" and display_name "Unknown user"',
   });
 
+export const Reaction = z
+  .object({
+    emoji: z.string(),
+    count: z.number().int().positive(),
+    me: z.boolean().openapi({ description: 'The acting user added this one' }),
+  })
+  .openapi('Reaction');
+
 export const Message = z
   .object({
     uuid: z.string(),
@@ -90,8 +98,19 @@ export const Message = z
       .literal(true)
       .optional()
       .openapi({ description: 'Deleted for everyone: a tombstone in its place, `message` is ""' }),
+    reactions: z
+      .array(Reaction)
+      .openapi({ description: "Each emoji's count, largest first; none on a tombstone" }),
   })
   .openapi('Message');
+
+export const Receipt = z
+  .object({
+    user: UserShort,
+    message_uuid: z.string().openapi({ description: 'The newest message this member has read' }),
+    read_at: z.string(),
+  })
+  .openapi('Receipt', { description: "A member's read position, as the other members see it" });
 
 const conversationKind = z.enum(['direct', 'group']);
 

@@ -7,6 +7,8 @@ import {
   messageCreatedEvent,
   messageDeletedEvent,
   messageUpdatedEvent,
+  reactionChangedEvent,
+  reactionChangeOf,
 } from './events.ts';
 
 const { a, b } = SAMPLE;
@@ -71,5 +73,39 @@ describe('events of messages that change', () => {
       inboxUpdatedEvent({ ...row, last_message_deleted: true, last_message_text: '' }, 't').payload
         .last_message,
     ).toMatchObject({ text: '', deleted: true });
+  });
+
+  it('says who changed which reaction, with the counts after it and an id per version', () => {
+    const before = { ...message, reactions: { '👍': [a] }, reaction_version: 1 };
+    const added = { ...message, reactions: { '👍': [a, b], '🎉': [b] }, reaction_version: 2 };
+    expect(reactionChangeOf(before, { ...before, reactions: { '👍': [a, b] } })).toEqual({
+      user_uuid: b,
+      emoji: '👍',
+      action: 'added',
+    });
+    expect(reactionChangeOf(before, { ...message, reactions: {} })).toEqual({
+      user_uuid: a,
+      emoji: '👍',
+      action: 'removed',
+    });
+    expect(reactionChangeOf(undefined, before)).toBeUndefined();
+    const event = reactionChangedEvent(
+      added,
+      { ...added, reactions: { '👍': [a, b] } },
+      [a, b],
+      't',
+      new Date(),
+    );
+    expect(event?.payload).toMatchObject({
+      reaction_version: 2,
+      reactions: [
+        { emoji: '👍', count: 2 },
+        { emoji: '🎉', count: 1 },
+      ],
+      change: { user_uuid: b, emoji: '🎉', action: 'added' },
+      members: [a, b],
+    });
+    expect(event?.id).toBe(reactionChangedEvent(added, undefined, [a], 'u', new Date())?.id);
+    expect(reactionChangedEvent(added, undefined, [], 't', new Date())).toBeUndefined();
   });
 });

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createEvent, type EventEnvelope, toTimestamp } from '@cruddur/contracts';
-import { type InboxItem, type MessageItem, messageRecipients, messageText } from '@cruddur/ddb';
+import { createEvent, type EventEnvelope, type EventPayload, toTimestamp } from '@cruddur/contracts';
+import {
+  type InboxItem,
+  type MessageItem,
+  messageRecipients,
+  messageText,
+  type ReceiptItem,
+  reactionsOf,
+} from '@cruddur/ddb';
 
 /**
  * A UUID-shaped id derived from what the event is about, so handling a record twice (a replay after a crash,
@@ -150,6 +157,85 @@ export function inboxUpdatedEvent(row: InboxItem, traceId: string): EventEnvelop
         ...(row.last_message_edit_version ? [`v${row.last_message_edit_version}`] : []),
         ...(row.last_message_deleted ? ['deleted'] : []),
       ),
+    },
+  );
+}
+
+/** Who added or removed what: the one difference between the old and the new image (undefined without an old one). */
+export function reactionChangeOf(
+  before: MessageItem | undefined,
+  after: MessageItem,
+): EventPayload<'reaction.changed'>['change'] | undefined {
+  if (!before) return undefined;
+  const was = new Map(reactionsOf(before).map((r) => [r.emoji, new Set(r.users)]));
+  const now = new Map(reactionsOf(after).map((r) => [r.emoji, new Set(r.users)]));
+  for (const emoji of new Set([...was.keys(), ...now.keys()])) {
+    const old = was.get(emoji) ?? new Set<string>();
+    const cur = now.get(emoji) ?? new Set<string>();
+    for (const user of cur) if (!old.has(user)) return { user_uuid: user, emoji, action: 'added' };
+    for (const user of old) if (!cur.has(user)) return { user_uuid: user, emoji, action: 'removed' };
+  }
+  return undefined;
+}
+
+/**
+ * `reaction.changed` to `members` (the audience), one per change: its id names the message and its
+ * `reaction_version`, so a replay publishes the same id and an older change never passes for a newer one.
+ */
+export function reactionChangedEvent(
+  message: MessageItem,
+  before: MessageItem | undefined,
+  members: readonly string[],
+  traceId: string,
+  at: Date,
+): EventEnvelope<'reaction.changed'> | undefined {
+  if (members.length === 0 || message.reaction_version === undefined) return undefined;
+  const change = reactionChangeOf(before, message);
+  return createEvent(
+    'reaction.changed',
+    {
+      message_group_uuid: message.message_group_uuid,
+      message_uuid: message.message_uuid,
+      members: [...members],
+      reaction_version: message.reaction_version,
+      reactions: reactionsOf(message).map((r) => ({ emoji: r.emoji, count: r.users.length })),
+      ...(change ? { change } : {}),
+      ...groupPart(message),
+    },
+    {
+      traceId,
+      id: deterministicEventId('reaction.changed', message.message_uuid, String(message.reaction_version)),
+      occurredAt: at,
+    },
+  );
+}
+
+/** `receipt.updated` to `members` (the audience); one per position (the id names member and key). */
+export function receiptUpdatedEvent(
+  receipt: ReceiptItem,
+  members: readonly string[],
+  traceId: string,
+): EventEnvelope<'receipt.updated'> | undefined {
+  if (members.length === 0) return undefined;
+  return createEvent(
+    'receipt.updated',
+    {
+      message_group_uuid: receipt.message_group_uuid,
+      user_uuid: receipt.user_uuid,
+      members: [...members],
+      message_uuid: receipt.read_message_uuid,
+      read_key: receipt.read_key,
+      read_at: receipt.read_at,
+    },
+    {
+      traceId,
+      id: deterministicEventId(
+        'receipt.updated',
+        receipt.message_group_uuid,
+        receipt.user_uuid,
+        receipt.read_key,
+      ),
+      occurredAt: new Date(receipt.read_at),
     },
   );
 }

@@ -6,12 +6,15 @@ import { RecordError, toRecordError } from '../errors.ts';
 import { classifyRecord } from '../records/message-record.ts';
 import type { StreamRecord } from '../records/stream-record.ts';
 import { deletedUserOf } from '../records/user-record.ts';
+import { Audience } from './audience.ts';
 import { MessageChangeUpdater } from './change-updater.ts';
 import {
   inboxUpdatedEvent,
   messageCreatedEvent,
   messageDeletedEvent,
   messageUpdatedEvent,
+  reactionChangedEvent,
+  receiptUpdatedEvent,
   userDeletedEvent,
 } from './events.ts';
 import { InboxUpdater, type MemberOutcome, type MemberResult, type UpdatedRow } from './inbox-updater.ts';
@@ -21,7 +24,10 @@ export type HandleResult =
   | { status: 'skipped'; reason: string; events?: EventEnvelope[] }
   | {
       status: 'applied';
-      message: MessageItem;
+      /** The message the record was about; absent for a read position. */
+      message?: MessageItem | undefined;
+      /** When what the record is about happened, for the lag metric (a new message's or a change's time). */
+      createdAtMs?: number | undefined;
       events: EventEnvelope[];
       outcomes: Record<string, MemberOutcome>;
     };
@@ -35,6 +41,7 @@ export type HandleResult =
 export class RecordHandler {
   private readonly inbox: InboxUpdater;
   private readonly changes: MessageChangeUpdater;
+  private readonly audience: Audience;
   private readonly logger: Logger;
 
   constructor(options: {
@@ -46,6 +53,7 @@ export class RecordHandler {
   }) {
     this.inbox = new InboxUpdater(options);
     this.changes = new MessageChangeUpdater(options);
+    this.audience = new Audience(options);
     this.logger = options.logger;
   }
 
@@ -98,6 +106,8 @@ export class RecordHandler {
     const classified = classifyRecord(record);
     if (classified.kind === 'skip') return { status: 'skipped', reason: classified.reason };
     if (classified.kind === 'invalid') throw new RecordError(classified.reason, { retryable: false });
+    if (classified.kind === 'reaction' || classified.kind === 'receipt')
+      return this.handleNotice(record, classified);
     const { message } = classified;
     const traceId = record.eventId || message.message_uuid;
     const events: EventEnvelope[] = [];
@@ -140,7 +150,37 @@ export class RecordHandler {
       },
       'message applied',
     );
-    return { status: 'applied', message, events, outcomes };
+    return { status: 'applied', message, createdAtMs: Date.parse(message.created_at), events, outcomes };
+  }
+
+  /**
+   * A reaction or a read position: no inbox row changes, one event to the audience (see audience.ts), made from
+   * the item's own stream record like every other event, so it travels the same path (and the same ids on a replay).
+   */
+  private async handleNotice(
+    record: StreamRecord,
+    classified: Extract<ReturnType<typeof classifyRecord>, { kind: 'reaction' | 'receipt' }>,
+  ): Promise<HandleResult> {
+    const at = new Date(record.approximateCreatedAtMs ?? Date.now());
+    const traceId = record.eventId || record.sequenceNumber;
+    let event: EventEnvelope | undefined;
+    try {
+      if (classified.kind === 'reaction') {
+        const members = await this.audience.ofMessage(classified.message);
+        event = reactionChangedEvent(classified.message, classified.before, members, traceId, at);
+      } else {
+        const members = await this.audience.ofReceipt(classified.receipt.message_group_uuid);
+        event = receiptUpdatedEvent(classified.receipt, members, traceId);
+      }
+    } catch (err) {
+      throw toRecordError(err);
+    }
+    return {
+      status: 'applied',
+      message: classified.kind === 'reaction' ? classified.message : undefined,
+      events: event ? [event] : [],
+      outcomes: {},
+    };
   }
 
   /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inboxItem, messageItem } from '@cruddur/ddb';
+import { inboxItem, messageItem, receiptItem } from '@cruddur/ddb';
 import { streamRecordOf } from '@cruddur/stream-testing';
 import { SAMPLE, sampleMessage } from '@cruddur/test-kit';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,36 @@ describe('classifyRecord', () => {
     const inbox = inboxItem(a, b, sent, 0);
     expect(classifyRecord(record({}, inbox))).toMatchObject({ kind: 'skip', reason: 'not a message item' });
     expect(classifyRecord(record({ eventName: 'MODIFY' }, inbox))).toMatchObject({ kind: 'skip' });
+  });
+  it('tells reaction changes from rewrites, and read positions that moved from ones that did not', () => {
+    const image = (m: Record<string, unknown>) => streamRecordOf(m).newImage;
+    const reacted = { ...item, reactions: { '👍': new Set([a]) }, reaction_version: 1 };
+    const modify = (before: Record<string, unknown> | undefined, after: Record<string, unknown>) =>
+      classifyRecord(record({ eventName: 'MODIFY', oldImage: before && image(before) }, after));
+    expect(modify(item, reacted)).toMatchObject({ kind: 'reaction', before: { sk: item.sk } });
+    // DynamoDB Local's images write an empty map as {} (no M): read like AWS's {M: {}}.
+    const emptied = record(
+      { eventName: 'MODIFY', oldImage: { ...image(item), reactions: {} as never } },
+      reacted,
+    );
+    expect(classifyRecord(emptied)).toMatchObject({ kind: 'reaction', before: { reactions: {} } });
+    expect(modify(reacted, reacted)).toMatchObject({ kind: 'skip' });
+    // The empty map a first reaction needs is no change anyone hears of.
+    expect(modify(item, { ...item, reactions: {} })).toMatchObject({ kind: 'skip' });
+    const at = (ms: number) => {
+      const time = new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
+      return receiptItem({
+        groupUuid: sent.groupUuid,
+        userUuid: b,
+        readKey: `${time}#${sent.messageUuid}`,
+        messageUuid: sent.messageUuid,
+        at: time,
+      });
+    };
+    expect(classifyRecord(record({}, at(1)))).toMatchObject({ kind: 'receipt', receipt: { user_uuid: b } });
+    expect(modify(at(1), at(2))).toMatchObject({ kind: 'receipt' });
+    expect(modify(at(2), at(2))).toMatchObject({ kind: 'skip' });
+    expect(classifyRecord(record({}, { ...at(1), user_uuid: 'x' }))).toMatchObject({ kind: 'invalid' });
   });
   it('rejects malformed message items with a reason', () => {
     expect(classifyRecord(record({}, { ...item, members: 'x' }))).toMatchObject({

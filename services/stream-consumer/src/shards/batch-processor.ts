@@ -141,7 +141,7 @@ export class BatchProcessor {
         return {
           kind: 'applied',
           events: handled.events,
-          createdAtMs: Date.parse(handled.message.created_at),
+          ...(handled.createdAtMs !== undefined ? { createdAtMs: handled.createdAtMs } : {}),
         };
       } catch (err) {
         lastError = toRecordError(err);

@@ -200,7 +200,14 @@ export const benchmark: Benchmark = {
             createdAt: new Date().toISOString(),
             members: others[i]!.members,
           };
-          await doc.send(new TransactWriteCommand(buildAppendMessage(twin, { message }).input));
+          await doc.send(
+            new TransactWriteCommand(
+              buildAppendMessage(twin, {
+                message,
+                relations: { notBlockedBy: message.members.filter((m) => m !== user.uuid), bothWays: true },
+              }).input,
+            ),
+          );
           if (!withMoves) return;
           // What the stream consumer then does for it: each member's row moved forward, conditionally.
           const item = messageItem(message);

@@ -17,6 +17,7 @@ export const errorCodes = [
   'handle_blank',
   'handle_invalid',
   'cannot_message_self',
+  'cannot_block_self',
   'message_target_ambiguous',
   'limit_invalid',
   'cursor_invalid',
@@ -50,6 +51,7 @@ export const errorCodes = [
   'service_credential_audience',
   'service_caller_forbidden',
   'not_message_sender',
+  'recipient_unavailable',
   // not found (404)
   'route_not_found',
   'user_not_found',

@@ -67,6 +67,15 @@ const changedMessage = {
 export const eventCatalog = {
   'user.registered': { version: 1, payload: userSnapshot },
   'user.profile_updated': { version: 1, payload: userSnapshot },
+  /**
+   * The user deleted their account (or an operator did): their profile and email are gone from the users service.
+   * Published by the users outbox to messaging, which anonymises and removes them; then by the stream consumer to
+   * the gateways (on the profile replica's tombstone), which end their sessions and streams.
+   */
+  'user.deleted': {
+    version: 1,
+    payload: z.object({ uuid: z.uuid(), cognito_user_id: z.string().nullable() }),
+  },
   'message.created': {
     version: 1,
     payload: z.object({

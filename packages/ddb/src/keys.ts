@@ -25,6 +25,8 @@ export const prefixes = {
   pair: 'PAIR#',
   user: 'USER#',
   idempotency: 'IDEM#',
+  /** A user's blocks (who they block, who blocks them). */
+  relations: 'REL#',
   /** Read positions: one item per member of a conversation, so a thread reads them all with one Query. */
   receipt: 'READ#',
   /** A user's own settings (read receipts on or off), written and read by the messaging service only. */
@@ -91,6 +93,7 @@ export const keys = {
     return { pk: `${prefixes.pair}${low}#${high}`, sk: 'PAIR' };
   },
   user: (userUuid: string): ItemKey<'PROFILE'> => ({ pk: `${prefixes.user}${userUuid}`, sk: 'PROFILE' }),
+  relations: (userUuid: string): ItemKey<'REL'> => ({ pk: `${prefixes.relations}${userUuid}`, sk: 'REL' }),
   /** Scoped by sender so one user's key can never collide with, or reveal, another user's message. */
   feedPartition: (ownerUuid: string) => `${prefixes.feed}${ownerUuid}`,
   feed: (ownerUuid: string, feedKey: string): ItemKey => ({

@@ -26,6 +26,7 @@ const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   handle_blank: 422,
   handle_invalid: 422,
   cannot_message_self: 422,
+  cannot_block_self: 422,
   message_target_ambiguous: 422,
   limit_invalid: 422,
   cursor_invalid: 422,
@@ -58,6 +59,8 @@ const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   service_credential_audience: 401,
   service_caller_forbidden: 403,
   not_message_sender: 403,
+  // A block, a declined request, or a user who does not accept messages: the same answer for each, on purpose.
+  recipient_unavailable: 403,
   route_not_found: 404,
   user_not_found: 404,
   message_group_not_found: 404,

@@ -58,6 +58,8 @@ export interface E2eSystem {
 export interface E2eSystemOptions {
   /** GROUP_MAX_MEMBERS for messaging and every gateway replica (their default otherwise). */
   groupMaxMembers?: number;
+  /** MESSAGE_RETENTION_DAYS for messaging (off otherwise). */
+  messageRetentionDays?: number;
 }
 
 /**
@@ -124,6 +126,9 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
         SERVICE_AUTH_PRIVATE_KEY: keys.privateKeyJson('messaging'),
         SERVICE_AUTH_PUBLIC_KEYS: keys.publicKeysJson,
         ...groupLimit,
+        ...(options.messageRetentionDays === undefined
+          ? {}
+          : { MESSAGE_RETENTION_DAYS: String(options.messageRetentionDays) }),
       }),
       { logger: messagingLog.logger, usersEventsWaitSeconds: 1 },
     );

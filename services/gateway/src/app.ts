@@ -11,11 +11,14 @@ import { corsForOrigins } from './middleware/cors.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requireJson } from './middleware/require-json.ts';
 import { TokenBuckets } from './middleware/token-bucket.ts';
+import { accountRoutes } from './routes/account.ts';
+import { blockRoutes } from './routes/blocks.ts';
 import { mountDocs } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageGroupRoutes } from './routes/message-groups.ts';
+import { messageRequestRoutes } from './routes/message-requests.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { reactionRoutes } from './routes/reactions.ts';
 import { receiptRoutes } from './routes/receipts.ts';
@@ -77,6 +80,10 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
     users: deps.users,
     messaging: deps.messaging,
     hub: deps.hub,
+    revokeUser: (userUuid) => {
+      deps.identities.revoke(userUuid);
+      deps.hub.disconnect(userUuid);
+    },
     guards,
     heartbeatMs: deps.heartbeatMs,
     groupMaxMembers: deps.groupMaxMembers,
@@ -90,6 +97,9 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
   app.route('/', reactionRoutes(routeDeps));
   app.route('/', receiptRoutes(routeDeps));
   app.route('/', userRoutes(routeDeps));
+  app.route('/', blockRoutes(routeDeps));
+  app.route('/', accountRoutes(routeDeps));
+  app.route('/', messageRequestRoutes(routeDeps));
   app.route('/', eventRoutes(routeDeps));
   mountDocs(app);
   return app;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createSnsClient, createSqsClient } from '@cruddur/aws';
+import { isEventOfType } from '@cruddur/contracts';
 import {
   assembleService,
   createMetricsRegistry,
@@ -99,6 +100,12 @@ async function assemble(
     replicaId,
     logger: log,
     onEvent: (event) => {
+      // A deleted account, announced by the stream consumer to every replica: its access ends here too.
+      if (isEventOfType(event, 'user.deleted')) {
+        identities.revoke(event.payload.uuid);
+        hub.disconnect(event.payload.uuid);
+        return;
+      }
       hub.publish(event);
     },
   });

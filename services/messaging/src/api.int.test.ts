@@ -187,6 +187,8 @@ describe('service surface', () => {
   it('serves /openapi.json with every route, and /readyz', async () => {
     const doc = await f.call('/openapi.json');
     expect(Object.keys(doc.body.paths).sort()).toEqual([
+      '/internal/blocks',
+      '/internal/blocks/{user_uuid}',
       '/internal/conversations',
       '/internal/conversations/{group_uuid}',
       '/internal/conversations/{group_uuid}/leave',
@@ -198,7 +200,12 @@ describe('service surface', () => {
       '/internal/conversations/{group_uuid}/receipts',
       '/internal/feed',
       '/internal/groups',
+      '/internal/me/export',
+      '/internal/me/message_settings',
       '/internal/me/settings',
+      '/internal/message_requests',
+      '/internal/message_requests/{group_uuid}/accept',
+      '/internal/message_requests/{group_uuid}/decline',
     ]);
     expect((await f.call('/readyz')).status).toBe(200);
     expect((await f.call('/healthz')).status).toBe(200);

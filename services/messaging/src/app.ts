@@ -3,14 +3,20 @@ import type { Logger } from '@cruddur/logger';
 import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
 import type { Registry } from 'prom-client';
 import type { FeedReader } from './data/feed-reader.ts';
+import type { Blocks } from './domain/blocks.ts';
 import type { MessageChanges } from './domain/changes.ts';
+import type { DataExport } from './domain/export.ts';
 import type { Groups } from './domain/groups.ts';
+import type { MessageRequests } from './domain/message-requests.ts';
 import type { Messaging } from './domain/messaging.ts';
 import type { Reactions } from './domain/reactions.ts';
+import { blockRoutes } from './routes/blocks.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { exportRoutes } from './routes/export.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { messageChangeRoutes } from './routes/message-changes.ts';
+import { messageRequestRoutes } from './routes/message-requests.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { reactionRoutes } from './routes/reactions.ts';
 import { receiptRoutes } from './routes/receipts.ts';
@@ -20,6 +26,9 @@ export interface MessagingAppDeps {
   messaging: Messaging;
   groups: Groups;
   changes: MessageChanges;
+  blocks: Blocks;
+  requests: MessageRequests;
+  dataExport: DataExport;
   reactions: Reactions;
   /** Users' change feeds, for the gateway's replay on reconnect. */
   feed: FeedReader;
@@ -36,6 +45,9 @@ export function buildMessagingApp({
   messaging,
   groups,
   changes,
+  blocks,
+  requests,
+  dataExport,
   reactions,
   feed,
   verifier,
@@ -52,6 +64,9 @@ export function buildMessagingApp({
   app.route('/', reactionRoutes(reactions));
   app.route('/', receiptRoutes(messaging));
   app.route('/', groupRoutes(groups));
+  app.route('/', blockRoutes(blocks));
+  app.route('/', messageRequestRoutes(requests));
+  app.route('/', exportRoutes(dataExport));
   app.route('/', feedRoutes(feed));
   app.doc('/openapi.json', {
     openapi: '3.0.0',

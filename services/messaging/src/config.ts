@@ -22,6 +22,11 @@ export const messagingConfigSchema = baseSchema.extend({
   GROUP_MAX_MEMBERS: groupMaxMembersSetting,
   /** How long after sending a message its sender may edit it (deleting has no window). */
   MESSAGE_EDIT_WINDOW_MINUTES: z.coerce.number().int().min(0).max(525_600).default(15),
+  /**
+   * Messages expire this many days after they are sent (DynamoDB TTL on `expires_at`); unset: kept for good. Applies
+   * to messages sent while it is set; the stream consumer treats each expiry like a delete.
+   */
+  MESSAGE_RETENTION_DAYS: z.coerce.number().int().positive().max(36_500).optional(),
   ...signerEnv,
   ...verifierEnv,
 });

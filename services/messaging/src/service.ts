@@ -17,8 +17,12 @@ import type { MessagingConfig } from './config.ts';
 import { FeedReader } from './data/feed-reader.ts';
 import { ProfileCache } from './data/profile-cache.ts';
 import { MessageStore } from './data/store.ts';
+import { AccountDeletion } from './domain/account-deletion.ts';
+import { Blocks } from './domain/blocks.ts';
 import { MessageChanges } from './domain/changes.ts';
+import { DataExport } from './domain/export.ts';
 import { Groups } from './domain/groups.ts';
+import { MessageRequests } from './domain/message-requests.ts';
 import { Messaging } from './domain/messaging.ts';
 import { Reactions } from './domain/reactions.ts';
 import { ProfileReplica } from './profiles/replica.ts';
@@ -81,7 +85,12 @@ async function assemble(
       ? new ProfileCache({ ttlMs: config.PROFILE_CACHE_TTL_MS, maxEntries: config.PROFILE_CACHE_SIZE })
       : undefined;
   const store = new MessageStore(ddb, config.DDB_MESSAGE_TABLE, profiles);
-  const messaging = new Messaging({ store, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const messaging = new Messaging({
+    store,
+    logger,
+    retentionDays: config.MESSAGE_RETENTION_DAYS,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const groups = new Groups({
     store,
     drafts: messaging.drafts,
@@ -98,6 +107,7 @@ async function assemble(
 
   const replica = new ProfileReplica({
     store,
+    accounts: new AccountDeletion({ store, groups, logger }),
     source: usersServiceProfiles(users, signer),
     sqs,
     queueUrl: config.USERS_EVENTS_QUEUE_URL,
@@ -124,6 +134,9 @@ async function assemble(
     messaging,
     groups,
     changes,
+    blocks: new Blocks(store),
+    requests: new MessageRequests(store),
+    dataExport: new DataExport(store),
     reactions,
     feed: new FeedReader(ddb, config.DDB_MESSAGE_TABLE),
     verifier,

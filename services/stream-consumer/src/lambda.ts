@@ -32,7 +32,7 @@ export function createLambdaHandler({ handler, deadLetters, publisher, logger }:
       try {
         await withRequestContext({ requestId: record.eventId || record.sequenceNumber }, async () => {
           const result = await handler.handle(record);
-          if (result.status === 'applied') await publisher.publish(result.events);
+          if (result.events && result.events.length > 0) await publisher.publish(result.events);
         });
       } catch (err) {
         const failure = toRecordError(err);

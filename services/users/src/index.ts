@@ -15,4 +15,11 @@ export {
   userShortSchema,
 } from './schemas.ts';
 export { type StartUsersServiceOptions, startUsersService, type UsersService } from './service.ts';
-export { type LinkResult, linkCognitoUser, registerUser, updateProfile, userSnapshot } from './users.ts';
+export {
+  deleteUser,
+  type LinkResult,
+  linkCognitoUser,
+  registerUser,
+  updateProfile,
+  userSnapshot,
+} from './users.ts';

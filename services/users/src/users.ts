@@ -6,6 +6,7 @@ import { type Queryable, uniqueViolation, withTransaction } from './data/db.ts';
 import { insertOutboxEvent } from './data/outbox.ts';
 import {
   conflictCodeByConstraint,
+  deleteUserRow,
   findConflicts,
   findUserByCognitoId,
   findUserByHandle,
@@ -93,6 +94,28 @@ export async function updateProfile(pool: pg.Pool, uuid: string, patch: ProfileP
     }
     const current = await findUserByUuid(client, uuid);
     return current ? { ok: true, user: current, changed: false } : { ok: false, notFound: true };
+  });
+}
+
+/**
+ * Deletes a user: the row (profile, email, sub) and its `user.deleted` event in one transaction, so the rest of
+ * the system learns of every committed deletion even across a crash, and a failed one leaves both. False when
+ * there was no such user (already deleted, or never there).
+ */
+export async function deleteUser(pool: pg.Pool, uuid: string): Promise<boolean> {
+  return withTransaction(pool, async (client) => {
+    const deleted = await deleteUserRow(client, uuid);
+    if (!deleted) return false;
+    await insertOutboxEvent(
+      client,
+      deleted.uuid,
+      createEvent(
+        'user.deleted',
+        { uuid: deleted.uuid, cognito_user_id: deleted.cognito_user_id },
+        { traceId: traceId() },
+      ),
+    );
+    return true;
   });
 }
 

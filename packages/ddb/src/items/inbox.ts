@@ -51,6 +51,12 @@ export const inboxItemFields = z.object({
   member_sample: z.array(z.uuid()).max(MEMBER_SAMPLE_SIZE).optional(),
   /** Group rows only: the key of the message at which the owner joined; nothing older counts for them. */
   joined_key: z.string().optional(),
+  /**
+   * A message request: someone the owner has no conversation with wrote first while the owner accepts messages
+   * only from people they have a conversation with. Listed apart (not in the conversation list), never pushed,
+   * until the owner accepts (the attribute goes) or declines (the row goes).
+   */
+  request: z.literal('pending').optional(),
 });
 
 export const inboxItemSchema = inboxItemFields.refine((row) => {

@@ -13,6 +13,7 @@ export * from './message.ts';
 export * from './pair.ts';
 export * from './parse.ts';
 export * from './receipt.ts';
+export * from './relations.ts';
 export * from './seed-anchor.ts';
 export * from './settings.ts';
 export * from './shard-lease.ts';

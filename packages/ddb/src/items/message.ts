@@ -35,6 +35,11 @@ export const messageItemFields = z.object({
    * message, the membership after its change). The stream consumer updates exactly these members' rows.
    */
   members: memberList,
+  /**
+   * Group messages only: the members who blocked the sender when it was committed (decided in the send's
+   * transaction). It was not sent to them: their rows, unread counts, previews, pushes and thread leave it out.
+   */
+  hidden_from: z.array(z.uuid()).max(100).optional(),
   /** Absent: a text message. */
   kind: z.enum(['text', 'system']).optional(),
   /** System messages only. */
@@ -54,6 +59,8 @@ export const messageItemFields = z.object({
   /** A tombstone: deleted for everyone, its text removed; it keeps its key, sender and members. */
   deleted: z.literal(true).optional(),
   deleted_at: timestamp.optional(),
+  /** Epoch seconds after which DynamoDB's TTL removes it (`MESSAGE_RETENTION_DAYS`); absent: kept. */
+  expires_at: z.number().int().positive().optional(),
   /**
    * Emoji reactions: each emoji names the set of members who added it, so a count is the size of its set and
    * can never differ from who reacted (an add or a remove is one conditional ADD/DELETE of one set element).
@@ -110,6 +117,10 @@ export interface NewMessage {
   members: readonly string[];
   /** Group messages only. */
   group?: { title: string | undefined; system?: SystemEvent | undefined } | undefined;
+  /** Group members who block the sender (see the item's `hidden_from`). */
+  hiddenFrom?: readonly string[] | undefined;
+  /** Epoch seconds: when the table's TTL may remove it (the retention period); absent: kept. */
+  expiresAt?: number | undefined;
 }
 
 export function messageItem(m: NewMessage): MessageItem {
@@ -122,15 +133,25 @@ export function messageItem(m: NewMessage): MessageItem {
     message: m.text,
     created_at: m.createdAt,
     members: [...m.members],
+    ...(m.expiresAt !== undefined ? { expires_at: m.expiresAt } : {}),
     ...(m.group
       ? {
           conversation_kind: 'group' as const,
           ...(m.group.title !== undefined ? { title: m.group.title } : {}),
           ...(m.group.system ? { kind: 'system' as const, system: m.group.system } : {}),
+          ...(m.hiddenFrom && m.hiddenFrom.length > 0 ? { hidden_from: [...m.hiddenFrom] } : {}),
         }
       : {}),
   };
 }
+
+/** Whether a message was sent to `owner`: one of its members, and not one who blocked its sender. */
+export const isSentTo = (m: Pick<MessageItem, 'members' | 'hidden_from'>, owner: string): boolean =>
+  m.members.includes(owner) && !m.hidden_from?.includes(owner);
+
+/** The members a message was sent to: its members but those who blocked its sender (see `hidden_from`). */
+export const messageRecipients = (m: Pick<MessageItem, 'members' | 'hidden_from'>): string[] =>
+  m.hidden_from ? m.members.filter((u) => !m.hidden_from!.includes(u)) : [...m.members];
 
 /** A message's reactions as counts, largest first (ties by emoji), and who added each. */
 export function reactionsOf(

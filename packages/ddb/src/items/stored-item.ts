@@ -9,6 +9,7 @@ import { type MessageItem, messageItemSchema } from './message.ts';
 import { type PairItem, pairItemSchema } from './pair.ts';
 import { MalformedItemError, type ParsedItem, safeParseItem } from './parse.ts';
 import { type ReceiptItem, receiptItemSchema } from './receipt.ts';
+import { type RelationsItem, relationsItemSchema } from './relations.ts';
 import { type SeedAnchorItem, seedAnchorItemSchema } from './seed-anchor.ts';
 import { type SettingsItem, settingsItemSchema } from './settings.ts';
 import { type ShardLease, shardLeaseSchema } from './shard-lease.ts';
@@ -22,6 +23,7 @@ export type TableItem =
   | InboxItem
   | UserItem
   | IdempotencyItem
+  | RelationsItem
   | ReceiptItem
   | SettingsItem
   | SeedAnchorItem
@@ -34,6 +36,7 @@ export const tableItemSchemas = {
   pair: pairItemSchema,
   user: userItemSchema,
   idempotency: idempotencyItemSchema,
+  relations: relationsItemSchema,
   receipt: receiptItemSchema,
   settings: settingsItemSchema,
   seed: seedAnchorItemSchema,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { keys } from '../keys.ts';
+import { keys, prefixes } from '../keys.ts';
 
 /**
  * The messaging service's profile replica: `USER#<uuid>` / `PROFILE`, fed by users-events. `version` is the users
@@ -17,6 +17,8 @@ export const userItemFields = z.object({
   display_name: z.string(),
   bio: z.string().nullable(),
   version: z.number().int().nonnegative(),
+  /** The account was deleted: handle "", display name "Deleted user", at a version no event can pass. */
+  deleted: z.literal(true).optional(),
 });
 
 export const userItemSchema = userItemFields.refine(
@@ -45,3 +47,28 @@ export function userItem(user: UserProfile): UserItem {
     version: user.version,
   };
 }
+
+/** Above any version the users service can reach, so no late profile event can bring a deleted user back. */
+export const DELETED_USER_VERSION = Number.MAX_SAFE_INTEGER;
+export const DELETED_USER_NAME = 'Deleted user';
+
+/** What the replica keeps of a deleted user: who they were by uuid only, shown as "Deleted user". */
+export function deletedUserItem(uuid: string): UserItem {
+  return {
+    ...userItem({
+      uuid,
+      handle: '',
+      display_name: DELETED_USER_NAME,
+      bio: null,
+      version: DELETED_USER_VERSION,
+    }),
+    deleted: true,
+  };
+}
+
+/** Whether a stream image (or any item) is a profile tombstone. */
+export const isDeletedUser = (item: { pk?: unknown; sk?: unknown; deleted?: unknown }): boolean =>
+  typeof item.pk === 'string' &&
+  item.pk.startsWith(prefixes.user) &&
+  item.sk === 'PROFILE' &&
+  item.deleted === true;

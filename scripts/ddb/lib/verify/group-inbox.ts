@@ -1,6 +1,6 @@
 import { MEMBER_SAMPLE_SIZE } from '@cruddur/ddb';
 import { inKeyOrder } from './group-state.ts';
-import type { InboxFacts, StoredMessage, TableFacts } from './table-scan.ts';
+import { type InboxFacts, type StoredMessage, sentTo, type TableFacts } from './table-scan.ts';
 import type { Violations } from './violations.ts';
 
 /**
@@ -53,7 +53,7 @@ function checkRow(
 ) {
   const owner = row.owner_uuid;
   const group = row.message_group_uuid;
-  const toOwner = sorted.filter((m) => m.members.includes(owner));
+  const toOwner = sorted.filter((m) => sentTo(m, owner));
   const newest = toOwner.at(-1);
   const shown = row.last_message_key ?? '';
   if (!newest) {

@@ -1,6 +1,6 @@
 import { keys } from '@cruddur/ddb';
 import { inKeyOrder } from './group-state.ts';
-import type { InboxFacts, StoredMessage, TableFacts } from './table-scan.ts';
+import { type InboxFacts, type StoredMessage, sentTo, type TableFacts } from './table-scan.ts';
 import type { Violations } from './violations.ts';
 
 /**
@@ -41,9 +41,7 @@ export function checkMessageChanges(facts: TableFacts, violations: Violations): 
 function toOwner(row: InboxFacts, sorted: readonly StoredMessage[], isGroup: boolean): StoredMessage[] {
   const head = row.last_message_key ?? '';
   const joined = row.joined_key ?? '';
-  return sorted.filter(
-    (m) => m.sk <= head && m.sk >= joined && (!isGroup || m.members.includes(row.owner_uuid)),
-  );
+  return sorted.filter((m) => m.sk <= head && m.sk >= joined && (!isGroup || sentTo(m, row.owner_uuid)));
 }
 
 function checkPreview(row: InboxFacts, sorted: readonly StoredMessage[], isGroup: boolean, v: Violations) {

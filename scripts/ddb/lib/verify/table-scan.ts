@@ -11,6 +11,7 @@ import {
   pairItemSchema,
   type ReceiptItem,
   receiptItemSchema,
+  relationsItemSchema,
   type SystemEvent,
   safeParseItem,
   settingsItemSchema,
@@ -35,6 +36,7 @@ const messageFacts = messageItemFields.pick({
   message: true,
   created_at: true,
   members: true,
+  hidden_from: true,
   kind: true,
   system: true,
   conversation_kind: true,
@@ -74,7 +76,13 @@ const inboxFacts = inboxItemFields
   // A row without a head shows no message: `inbox_stale`, not malformed.
   .partial({ last_message_key: true, last_message_uuid: true, last_message_text: true });
 const pairFacts = pairItemSchema.pick({ pk: true, message_group_uuid: true });
-const userFacts = userItemFields.pick({ uuid: true });
+const userFacts = userItemFields.pick({
+  uuid: true,
+  handle: true,
+  display_name: true,
+  bio: true,
+  deleted: true,
+});
 const idempotencyFacts = idempotencyItemSchema
   .pick({ pk: true, sk: true, message_group_uuid: true, message_sk: true, expires_at: true })
   .partial({ expires_at: true });
@@ -84,6 +92,8 @@ export interface StoredMessage {
   uuid: string;
   sender: string;
   members: string[];
+  /** Members who blocked the sender at its commit: it was not sent to them. */
+  hiddenFrom: string[] | undefined;
   /** `conversation_kind: 'group'`. */
   group: boolean;
   /** `kind: 'system'`; `system` is its event, which a valid system message (and only one) carries. */
@@ -127,6 +137,10 @@ export interface TableFacts {
   pairs: { pk: string; group: string }[];
   idempotency: IdempotencyFacts[];
   profiles: Set<string>;
+  /** Users whose replica profile is a deletion tombstone, with what it still holds (it should hold nothing). */
+  deletedUsers: Map<string, { handle: string; bio: string | null }>;
+  /** `<owner>/<sender>` for every message request the owner declined: their direct row is gone on purpose. */
+  declined: Set<string>;
   /** Read positions (`READ#` items). */
   receipts: ReceiptItem[];
 }
@@ -156,6 +170,8 @@ export async function scanTableFacts(
     pairs: [],
     idempotency: [],
     profiles: new Set(),
+    deletedUsers: new Map(),
+    declined: new Set(),
     receipts: [],
   };
   const expectedTexts = new Set((options.expected ?? []).flatMap((e) => (e.text ? [e.text] : [])));
@@ -221,11 +237,20 @@ function readItem(
     case 'user': {
       const user = parse(userFacts);
       if (user) facts.profiles.add(user.uuid);
+      if (user?.deleted) facts.deletedUsers.set(user.uuid, { handle: user.handle, bio: user.bio });
       break;
     }
     case 'idempotency': {
       const record = parse(idempotencyFacts);
       if (record) facts.idempotency.push(record);
+      break;
+    }
+    // Blocks name users only (their checks are the services' transactions); declines excuse a missing row.
+    case 'relations': {
+      const relations = safeParseItem(relationsItemSchema, item);
+      if (relations.ok)
+        for (const sender of relations.item.declined ?? [])
+          facts.declined.add(`${relations.item.uuid}/${sender}`);
       break;
     }
     case 'receipt': {
@@ -268,6 +293,7 @@ function readMessage(
     uuid: m.message_uuid,
     sender: m.sender_uuid,
     members: m.members,
+    hiddenFrom: m.hidden_from,
     group: m.conversation_kind === 'group',
     systemKind: m.kind === 'system',
     system: m.system,
@@ -282,3 +308,7 @@ function readMessage(
   if (texts.expectedTexts.has(text)) facts.textCount.set(text, (facts.textCount.get(text) ?? 0) + 1);
   if (texts.textPrefix && text.startsWith(texts.textPrefix)) facts.storedWithPrefix++;
 }
+
+/** Whether a stored message was sent to `owner`: a member, and not one who blocked its sender. */
+export const sentTo = (m: StoredMessage, owner: string): boolean =>
+  m.members.includes(owner) && !m.hiddenFrom?.includes(owner);

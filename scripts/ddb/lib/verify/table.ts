@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { checkDeletedUsers } from './deleted-users.ts';
 import { checkGroupInboxRows } from './group-inbox.ts';
 import { checkGroups } from './group-state.ts';
 import { checkInboxRows } from './inbox.ts';
@@ -61,6 +62,7 @@ export async function verifyTable(
   checkReceipts(facts, violations);
   checkIdempotency(facts, violations, options.now ?? new Date());
   checkAccepted(facts, violations, options.expected ?? []);
+  checkDeletedUsers(facts, violations);
   return {
     table,
     items: facts.items,

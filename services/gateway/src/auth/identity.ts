@@ -1,6 +1,9 @@
 import type { UsersClient } from '../upstream/users.ts';
 import { TtlCache } from './ttl-cache.ts';
 
+/** Cognito access tokens live at most a day: after that a deleted user's tokens fail their own checks. */
+const REVOKED_TTL_MS = 24 * 60 * 60 * 1000;
+
 /** Who is calling, as the rest of the gateway sees it. */
 export interface Caller {
   uuid: string;
@@ -20,6 +23,8 @@ export class IdentityResolver {
   private readonly cache: TtlCache<string, Caller>;
   private readonly unknown: TtlCache<string, true>;
   private readonly inFlight = new Map<string, Promise<Caller | undefined>>();
+  /** Users whose account was deleted: refused at once, whatever the caches hold (for a token's whole lifetime). */
+  private readonly revoked: TtlCache<string, true>;
 
   constructor(
     private readonly users: Pick<UsersClient, 'byCognitoSub'>,
@@ -27,9 +32,20 @@ export class IdentityResolver {
   ) {
     this.cache = new TtlCache(options);
     this.unknown = new TtlCache({ ...options, ttlMs: options.unknownTtlMs });
+    this.revoked = new TtlCache({ ...options, ttlMs: REVOKED_TTL_MS });
+  }
+
+  /** The account was deleted: from now on this replica resolves none of its tokens, cached or not. */
+  revoke(userUuid: string): void {
+    this.revoked.set(userUuid, true);
   }
 
   async resolve(sub: string): Promise<Caller | undefined> {
+    const caller = await this.resolveCached(sub);
+    return caller && this.revoked.get(caller.uuid) ? undefined : caller;
+  }
+
+  private async resolveCached(sub: string): Promise<Caller | undefined> {
     const cached = this.cache.get(sub);
     if (cached) return cached;
     if (this.unknown.get(sub)) return undefined;

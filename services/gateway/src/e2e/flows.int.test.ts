@@ -197,7 +197,12 @@ describe('gateway end to end: the frontend flows', () => {
     const doc = await api('/openapi.json');
     expect(doc.status).toBe(200);
     expect(Object.keys(doc.body.paths).sort()).toEqual([
+      '/api/blocks',
+      '/api/blocks/{handle}',
       '/api/events',
+      '/api/me',
+      '/api/me/export',
+      '/api/me/message_settings',
       '/api/me/settings',
       '/api/message_groups',
       '/api/message_groups/{message_group_uuid}',
@@ -207,6 +212,9 @@ describe('gateway end to end: the frontend flows', () => {
       '/api/message_groups/{message_group_uuid}/messages/{message_uuid}/reactions/{emoji}',
       '/api/message_groups/{message_group_uuid}/read',
       '/api/message_groups/{message_group_uuid}/receipts',
+      '/api/message_requests',
+      '/api/message_requests/{message_group_uuid}/accept',
+      '/api/message_requests/{message_group_uuid}/decline',
       '/api/messages',
       '/api/messages/{message_group_uuid}',
       '/api/users/{handle}/short',

@@ -211,6 +211,15 @@ export class SseHub {
     return delivered;
   }
 
+  /** Ends every stream of one user (their account was deleted); returns how many were open. */
+  disconnect(userUuid: string): number {
+    const sinks = this.streams.get(userUuid);
+    if (!sinks) return 0;
+    this.streams.delete(userUuid);
+    for (const sink of sinks) sink.close();
+    return sinks.size;
+  }
+
   /** Ends every stream and refuses new ones: the first step of a graceful shutdown. */
   closeAll(): void {
     this.closed = true;

@@ -28,6 +28,8 @@ export interface RouteDeps {
   hub: SseHub;
   guards: Guards;
   heartbeatMs: number;
+  /** Ends a deleted user's access on this replica at once: cached identities refused, streams closed. */
+  revokeUser: (userUuid: string) => void;
   /** GROUP_MAX_MEMBERS: the most members a group may have besides its creator. */
   groupMaxMembers: number;
   /** Replaying missed changes on reconnect: FEED_RETENTION_HOURS, FEED_REPLAY_OVERLAP_MS, FEED_REPLAY_MAX. */

@@ -2,13 +2,17 @@ import type { ServiceClient } from '@cruddur/http';
 import { bearer, type ServiceSigner } from '@cruddur/service-auth';
 import { parseUpstream, upstreamFailure } from './errors.ts';
 import {
+  blockList,
+  blockState,
   conversationPage,
+  exportPage,
   feedPage,
   group,
   groupChangeResult,
   leaveResult,
   message,
   messagePage,
+  messageSettings,
   reactionSummary,
   readResult,
   receiptList,
@@ -259,6 +263,70 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
       });
       if (res.status !== 200) throw upstreamFailure('messaging', res);
       return parseUpstream('messaging', groupChangeResult, res.body);
+    },
+
+    async listRequests(userUuid: string, { limit, cursor }: PageQuery) {
+      const res = await client.request(`/internal/message_requests${query({ limit, cursor })}`, {
+        headers: await actingFor(userUuid),
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', conversationPage, res.body);
+    },
+
+    /** Accepts or declines; not retried (a lost answer is followed by a 404 on a retry, which would mislead). */
+    async decideRequest(userUuid: string, groupUuid: string, action: 'accept' | 'decline') {
+      const res = await client.request(`/internal/message_requests/${groupUuid}/${action}`, {
+        method: 'POST',
+        headers: await actingFor(userUuid),
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+    },
+
+    async getMessageSettings(userUuid: string) {
+      const res = await client.request('/internal/me/message_settings', {
+        headers: await actingFor(userUuid),
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', messageSettings, res.body);
+    },
+
+    /** Setting a value is idempotent, so safe to retry. */
+    async putMessageSettings(userUuid: string, settings: { who_can_message: 'everyone' | 'conversations' }) {
+      const res = await client.request('/internal/me/message_settings', {
+        method: 'PUT',
+        headers: await actingFor(userUuid),
+        body: settings,
+        idempotent: true,
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', messageSettings, res.body);
+    },
+
+    /** One page of the caller's export (a read: retried like any GET). */
+    async exportPage(userUuid: string, cursor: string | undefined) {
+      const res = await client.request(`/internal/me/export${query({ cursor })}`, {
+        headers: await actingFor(userUuid),
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', exportPage, res.body);
+    },
+
+    async listBlocks(userUuid: string) {
+      const res = await client.request('/internal/blocks', { headers: await actingFor(userUuid) });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', blockList, res.body);
+    },
+
+    /** Blocks (`on`) or unblocks; both are idempotent, so a lost answer is safe to retry. */
+    async setBlock(userUuid: string, target: UserShort, on: boolean) {
+      const res = await client.request(`/internal/blocks/${target.uuid}`, {
+        method: on ? 'PUT' : 'DELETE',
+        headers: await actingFor(userUuid),
+        ...(on ? { body: { handle: target.handle, display_name: target.display_name } } : {}),
+        idempotent: true,
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', blockState, res.body);
     },
   };
 }

@@ -9,10 +9,27 @@ export const userShort = z.object({
 });
 export type UserShort = z.infer<typeof userShort>;
 
+export const blockList = z.object({ items: z.array(userShort) });
+export const blockState = userShort.extend({ blocked: z.boolean() });
+/** An export page: its lines are passed on as they are, one JSON line each. */
+export const exportPage = z.object({
+  lines: z.array(z.looseObject({ type: z.enum(['conversation', 'message']) })),
+  next_cursor: z.string().nullable(),
+});
+export const messageSettings = z.object({ who_can_message: z.enum(['everyone', 'conversations']) });
+
 export const user = userShort.extend({
   cognito_user_id: z.string().nullable(),
 });
 export type User = z.infer<typeof user>;
+
+/** What an export shows of its owner: the users service's whole record of them. */
+export const ownProfile = user.extend({
+  email: z.string(),
+  bio: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
 
 /** `direct` (two people, fixed) or `group`; absent means direct, as on everything written before groups. */
 const conversationKind = z.enum(['direct', 'group']);

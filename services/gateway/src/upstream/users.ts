@@ -1,7 +1,7 @@
 import type { ServiceClient } from '@cruddur/http';
 import { bearer, type ServiceSigner } from '@cruddur/service-auth';
 import { parseUpstream, upstreamFailure } from './errors.ts';
-import { lookupResult, type User, type UserShort, user, userShort } from './schemas.ts';
+import { lookupResult, ownProfile, type User, type UserShort, user, userShort } from './schemas.ts';
 
 /**
  * The users service calls the gateway makes (docs/contracts.md), with the gateway's service credential:
@@ -19,6 +19,16 @@ export function createUsersClient(client: ServiceClient, signer: ServiceSigner) 
       if (res.status === 404 || res.status === 422) return undefined;
       if (res.status !== 200) throw upstreamFailure('users', res);
       return parseUpstream('users', user, res.body);
+    },
+
+    /** The whole profile of a user, email included, for their own export only. */
+    async ownProfile(sub: string) {
+      const res = await client.request(
+        `/internal/users/by-cognito/${encodeURIComponent(sub)}`,
+        await asGateway(),
+      );
+      if (res.status !== 200) throw upstreamFailure('users', res);
+      return parseUpstream('users', ownProfile, res.body);
     },
 
     async byHandle(handle: string): Promise<UserShort | undefined> {
@@ -45,6 +55,21 @@ export function createUsersClient(client: ServiceClient, signer: ServiceSigner) 
       });
       if (res.status !== 200) throw upstreamFailure('users', res);
       return parseUpstream('users', lookupResult, res.body).users;
+    },
+
+    /**
+     * Deletes the acting user's own account (an assertion of them, not the gateway's credential: the users service
+     * lets a user delete only themselves). False when there was no such user (already deleted). Not retried: a
+     * lost answer is followed by 401s, the account being gone.
+     */
+    async deleteUser(userUuid: string): Promise<boolean> {
+      const res = await client.request(`/internal/users/${encodeURIComponent(userUuid)}`, {
+        method: 'DELETE',
+        headers: bearer(await signer.forUser('users', userUuid)),
+      });
+      if (res.status === 404) return false;
+      if (res.status !== 200) throw upstreamFailure('users', res);
+      return true;
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   buildListMessages,
   buildMarkRead,
   buildPutProfile,
+  buildSetBlock,
   buildStartConversation,
   inboxCursorKey,
   requestHash,
@@ -29,17 +30,33 @@ const idem: NewIdempotency = {
 
 describe('buildStartConversation', () => {
   const { input, roles } = buildStartConversation('t', { message, recipientUuid: A, idempotency: idem });
-  const puts = input.TransactItems!.map((i) => i.Put!);
+  const puts = input.TransactItems!.filter((i) => i.Put).map((i) => i.Put!);
 
   it('names the role of every item, in the order DynamoDB reports cancellation reasons', () => {
-    expect(roles).toEqual(['pair', 'conversation', 'inbox', 'inbox', 'message', 'idempotency']);
+    expect(roles).toEqual([
+      'pair',
+      'conversation',
+      'inbox',
+      'inbox',
+      'message',
+      'idempotency',
+      'relations',
+      'recipient',
+    ]);
     expect(buildStartConversation('t', { message, recipientUuid: A }).roles).toEqual([
       'pair',
       'conversation',
       'inbox',
       'inbox',
       'message',
+      'relations',
+      'recipient',
     ]);
+    // Neither blocks the other: checked on the starter's relations item in the same transaction.
+    expect(input.TransactItems!.at(-2)?.ConditionCheck).toMatchObject({
+      Key: { pk: `REL#${B}`, sk: 'REL' },
+      ExpressionAttributeValues: { ':u0': A },
+    });
   });
 
   it('writes pair lock, conversation, both inbox rows, message and idempotency record, each only if new', () => {
@@ -84,13 +101,16 @@ describe('buildStartConversation', () => {
   });
 
   it('leaves the idempotency record out when no key was given', () => {
-    expect(buildStartConversation('t', { message, recipientUuid: A }).input.TransactItems).toHaveLength(5);
+    expect(buildStartConversation('t', { message, recipientUuid: A }).input.TransactItems).toHaveLength(7);
   });
 });
 
+const direct = { notBlockedBy: [A], bothWays: true };
+
 describe('buildAppendMessage', () => {
   it('checks membership on the conversation in the same transaction as the put', () => {
-    const items = buildAppendMessage('t', { message, idempotency: idem }).input.TransactItems!;
+    const items = buildAppendMessage('t', { message, idempotency: idem, relations: direct }).input
+      .TransactItems!;
     expect(items[0]?.ConditionCheck).toMatchObject({
       Key: { pk: `CONV#${G}`, sk: 'META' },
       ConditionExpression: 'contains(members, :me)',
@@ -101,12 +121,50 @@ describe('buildAppendMessage', () => {
     expect(items.some((i) => i.Put?.Item?.type === 'inbox')).toBe(false);
   });
   it('names the role of every item, with or without an idempotency record', () => {
-    expect(buildAppendMessage('t', { message, idempotency: idem }).roles).toEqual([
+    expect(buildAppendMessage('t', { message, idempotency: idem, relations: direct }).roles).toEqual([
       'membership',
       'message',
       'idempotency',
+      'relations',
     ]);
-    expect(buildAppendMessage('t', { message }).roles).toEqual(['membership', 'message']);
+    expect(buildAppendMessage('t', { message, relations: direct }).roles).toEqual([
+      'membership',
+      'message',
+      'relations',
+    ]);
+  });
+  it('refuses a direct message when either of the two blocks the other', () => {
+    const items = buildAppendMessage('t', { message, relations: direct }).input.TransactItems!;
+    expect(items.at(-1)?.ConditionCheck).toMatchObject({
+      Key: { pk: `REL#${B}`, sk: 'REL' },
+      ConditionExpression:
+        'NOT contains(blocked_by, :u0) AND NOT contains(declined_by, :u0) AND NOT contains(blocks, :u0)',
+      ExpressionAttributeValues: { ':u0': A },
+    });
+  });
+  it('makes a group message conditional on the relations version its hidden_from was read at', () => {
+    const first = buildAppendMessage('t', { message, relations: { version: undefined } }).input
+      .TransactItems!;
+    expect(first.at(-1)?.ConditionCheck?.ConditionExpression).toBe('attribute_not_exists(version)');
+    const later = buildAppendMessage('t', { message, relations: { version: 3 } }).input.TransactItems!;
+    expect(later.at(-1)?.ConditionCheck).toMatchObject({
+      ConditionExpression: 'version = :v',
+      ExpressionAttributeValues: { ':v': 3 },
+    });
+  });
+});
+
+describe('buildSetBlock', () => {
+  it('updates both sides in one transaction, with idempotent set operations', () => {
+    const on = buildSetBlock('t', { blockerUuid: A, blockedUuid: B, on: true }).TransactItems!;
+    expect(on.map((i) => i.Update?.Key)).toEqual([
+      { pk: `REL#${A}`, sk: 'REL' },
+      { pk: `REL#${B}`, sk: 'REL' },
+    ]);
+    expect(on[0]?.Update?.UpdateExpression).toContain('ADD blocks :other, version :one');
+    expect(on[1]?.Update?.UpdateExpression).toContain('ADD blocked_by :other, version :one');
+    const off = buildSetBlock('t', { blockerUuid: A, blockedUuid: B, on: false }).TransactItems!;
+    expect(off[0]?.Update?.UpdateExpression).toContain('DELETE blocks :other ADD version :one');
   });
 });
 

@@ -11,6 +11,7 @@ import type { UserSnapshot } from '@cruddur/contracts';
 import {
   type ConversationItem,
   conversationItem,
+  deletedUserItem,
   groupConversationItem,
   groupInboxItem,
   INBOX_BY_ACTIVITY_INDEX,
@@ -24,9 +25,11 @@ import {
   type NewIdempotency,
   type NewMessage,
   pairItem,
+  RELATIONS_ITEM_TYPE,
   sortedMembers,
   userItem,
   userItemFields,
+  type WhoCanMessage,
 } from '@cruddur/ddb';
 import type { z } from 'zod';
 
@@ -64,7 +67,56 @@ function transaction<Role extends string>(
   return { input: { TransactItems: items.map((i) => i.item) }, roles: items.map((i) => i.role) };
 }
 
-export type StartRole = 'pair' | 'conversation' | 'inbox' | 'message' | 'idempotency';
+/**
+ * What a write checks on its sender's relations item (`REL#<sender>`), in its own transaction, so a block that
+ * commits first always refuses it and one that commits later never does (DynamoDB orders the two):
+ * - `notBlockedBy`: none of these users blocks the sender (and, with `bothWays`, the sender blocks none of them:
+ *   a block stops a direct conversation both ways). A missing item or set blocks nobody.
+ * - `version`: the item is still at the version the sender's `blocked_by` was read at (a group send decides from
+ *   it whom the message is hidden from).
+ */
+export type RelationsGuard =
+  | { notBlockedBy: readonly string[]; bothWays?: boolean }
+  | { version: number | undefined };
+
+function relationsCheck(table: string, senderUuid: string, guard: RelationsGuard): TransactItem {
+  const check = {
+    TableName: table,
+    Key: keys.relations(senderUuid),
+  };
+  if ('version' in guard) {
+    if (guard.version === undefined)
+      return { ConditionCheck: { ...check, ConditionExpression: 'attribute_not_exists(version)' } };
+    return {
+      ConditionCheck: {
+        ...check,
+        ConditionExpression: 'version = :v',
+        ExpressionAttributeValues: { ':v': guard.version },
+      },
+    };
+  }
+  const values: Record<string, string> = {};
+  const terms: string[] = [];
+  guard.notBlockedBy.forEach((uuid, i) => {
+    values[`:u${i}`] = uuid;
+    // A declined request refuses further messages the way a block does (one way: the one declined).
+    terms.push(`NOT contains(blocked_by, :u${i})`, `NOT contains(declined_by, :u${i})`);
+    if (guard.bothWays) terms.push(`NOT contains(blocks, :u${i})`);
+  });
+  if (terms.length === 0) throw new Error('a relations check needs at least one user');
+  return {
+    ConditionCheck: { ...check, ConditionExpression: terms.join(' AND '), ExpressionAttributeValues: values },
+  };
+}
+
+export type StartRole =
+  | 'pair'
+  | 'conversation'
+  | 'inbox'
+  | 'message'
+  | 'idempotency'
+  | 'relations'
+  | 'recipient';
 
 /**
  * Starting a conversation: one transaction, so it happens completely or not at all. The pair lock's
@@ -72,7 +124,18 @@ export type StartRole = 'pair' | 'conversation' | 'inbox' | 'message' | 'idempot
  */
 export function buildStartConversation(
   table: string,
-  input: { message: NewMessage; recipientUuid: string; idempotency?: NewIdempotency | undefined },
+  input: {
+    message: NewMessage;
+    recipientUuid: string;
+    idempotency?: NewIdempotency | undefined;
+    /**
+     * The recipient's relations version read to decide whether this start is a message request (undefined: no
+     * item); checked in the transaction, so a change of their setting in between makes the start decide again.
+     */
+    recipientVersion?: number | undefined;
+    /** Their row is a message request: listed apart and never pushed until they accept. */
+    request?: boolean | undefined;
+  },
 ): Transaction<StartRole> {
   const { message: m, recipientUuid } = input;
   const members = sortedMembers(m.senderUuid, recipientUuid);
@@ -94,15 +157,26 @@ export function buildStartConversation(
     put('conversation', conversation),
     // The sender has read their own message; the recipient has one unread.
     put('inbox', inboxItem(m.senderUuid, recipientUuid, start, 0, msg.sk)),
-    put('inbox', inboxItem(recipientUuid, m.senderUuid, start, 1)),
+    put('inbox', {
+      ...inboxItem(recipientUuid, m.senderUuid, start, 1),
+      ...(input.request ? { request: 'pending' } : {}),
+    }),
     put('message', msg),
     ...(input.idempotency
       ? [put('idempotency', idempotencyItem(input.idempotency, m.groupUuid, msg.sk))]
       : []),
+    {
+      role: 'relations',
+      item: relationsCheck(table, m.senderUuid, { notBlockedBy: [recipientUuid], bothWays: true }),
+    },
+    {
+      role: 'recipient',
+      item: relationsCheck(table, recipientUuid, { version: input.recipientVersion }),
+    },
   ]);
 }
 
-export type StartGroupRole = 'conversation' | 'inbox' | 'message' | 'idempotency';
+export type StartGroupRole = 'conversation' | 'inbox' | 'message' | 'idempotency' | 'relations';
 
 /**
  * Starting a group: its META, its first message and every member's inbox row in one transaction (the
@@ -138,10 +212,17 @@ export function buildStartGroup(
     ...(input.idempotency
       ? [put('idempotency', idempotencyItem(input.idempotency, m.groupUuid, msg.sk))]
       : []),
+    // Nobody the creator puts in the group blocks them.
+    {
+      role: 'relations',
+      item: relationsCheck(table, m.senderUuid, {
+        notBlockedBy: m.members.filter((u) => u !== m.senderUuid),
+      }),
+    },
   ]);
 }
 
-export type ChangeGroupRole = 'state' | 'message' | 'inbox';
+export type ChangeGroupRole = 'state' | 'message' | 'inbox' | 'relations';
 
 /** A group's state after an add, a leave or a rename, as `buildChangeGroup` writes it. */
 export interface GroupChange {
@@ -155,6 +236,8 @@ export interface GroupChange {
   newRows: readonly InboxItem[];
   /** The row of a member the change removes. */
   removedOwner?: string | undefined;
+  /** Members an add puts in the group: none of them may block the one who adds them. */
+  added?: readonly string[] | undefined;
 }
 
 /**
@@ -207,10 +290,18 @@ export function buildChangeGroup(table: string, change: GroupChange): Transactio
           },
         ]
       : []),
+    ...(change.added && change.added.length > 0
+      ? [
+          {
+            role: 'relations' as const,
+            item: relationsCheck(table, change.message.senderUuid, { notBlockedBy: change.added }),
+          },
+        ]
+      : []),
   ]);
 }
 
-export type AppendRole = 'membership' | 'message' | 'idempotency';
+export type AppendRole = 'membership' | 'message' | 'idempotency' | 'relations';
 
 /**
  * A message in an existing conversation: the sender must be a member (checked in the same transaction,
@@ -221,7 +312,13 @@ export type AppendRole = 'membership' | 'message' | 'idempotency';
  */
 export function buildAppendMessage(
   table: string,
-  input: { message: NewMessage; stateKey?: string | undefined; idempotency?: NewIdempotency | undefined },
+  input: {
+    message: NewMessage;
+    stateKey?: string | undefined;
+    idempotency?: NewIdempotency | undefined;
+    /** A direct message: neither of the two blocks the other. A group message: the sender's relations version. */
+    relations: RelationsGuard;
+  },
 ): Transaction<AppendRole> {
   const msg = messageItem(input.message);
   const put = <Role extends AppendRole>(role: Role, Item: object) => ({
@@ -253,8 +350,48 @@ export function buildAppendMessage(
     ...(input.idempotency
       ? [put('idempotency', idempotencyItem(input.idempotency, input.message.groupUuid, msg.sk))]
       : []),
+    { role: 'relations', item: relationsCheck(table, input.message.senderUuid, input.relations) },
   ]);
 }
+
+/**
+ * A block (`on`) or an unblock: both users' relations items in one transaction, so `blocks` of the one and
+ * `blocked_by` of the other always agree. Set ADD and DELETE are idempotent: a retry changes no set twice; the
+ * version moves on each call, which only makes a group send in flight read the sets again.
+ */
+export function buildSetBlock(
+  table: string,
+  input: { blockerUuid: string; blockedUuid: string; on: boolean },
+): TransactWriteCommandInput {
+  const side = (owner: string, set: 'blocks' | 'blocked_by', other: string) => ({
+    Update: {
+      TableName: table,
+      Key: keys.relations(owner),
+      UpdateExpression: input.on
+        ? `SET #type = :type, #uuid = :owner ADD ${set} :other, version :one`
+        : `SET #type = :type, #uuid = :owner DELETE ${set} :other ADD version :one`,
+      ExpressionAttributeNames: { '#type': 'type', '#uuid': 'uuid' },
+      ExpressionAttributeValues: {
+        ':type': RELATIONS_ITEM_TYPE,
+        ':owner': owner,
+        ':other': new Set([other]),
+        ':one': 1,
+      },
+    },
+  });
+  return {
+    TransactItems: [
+      side(input.blockerUuid, 'blocks', input.blockedUuid),
+      side(input.blockedUuid, 'blocked_by', input.blockerUuid),
+    ],
+  };
+}
+
+export const buildGetRelations = (table: string, userUuid: string): GetCommandInput => ({
+  TableName: table,
+  Key: keys.relations(userUuid),
+  ConsistentRead: true,
+});
 
 /** An edit or a delete of one message, from the version of it the caller read. */
 export interface MessageChange {
@@ -383,11 +520,16 @@ export function buildListConversations(
   ownerUuid: string,
   limit: number,
   startKey?: Key,
+  requests = false,
 ): QueryCommandInput {
   return {
     TableName: table,
     IndexName: INBOX_BY_ACTIVITY_INDEX,
     KeyConditionExpression: 'pk = :pk',
+    // The conversation list leaves message requests out; the request list has only them.
+    // `request` is a reserved word.
+    FilterExpression: requests ? 'attribute_exists(#request)' : 'attribute_not_exists(#request)',
+    ExpressionAttributeNames: { '#request': 'request' },
     ExpressionAttributeValues: { ':pk': keys.inboxPartition(ownerUuid) },
     ScanIndexForward: false,
     Limit: limit + 1,
@@ -397,7 +539,8 @@ export function buildListConversations(
 
 /**
  * One page of a conversation's messages, newest first (the service reverses it for display). In a group,
- * `viewer` limits it to what was sent to them: messages from their join on whose members include them.
+ * `viewer` limits it to what was sent to them: messages from their join on whose members include them, but
+ * not those hidden from them (sent by someone they blocked, while the block held).
  */
 export function buildListMessages(
   table: string,
@@ -421,7 +564,8 @@ export function buildListMessages(
   return {
     ...page,
     KeyConditionExpression: 'pk = :pk AND sk >= :joined',
-    FilterExpression: 'contains(members, :me)',
+    // Sent to them: a member, and not one who blocked its sender (`hidden_from`).
+    FilterExpression: 'contains(members, :me) AND NOT contains(hidden_from, :me)',
     ExpressionAttributeValues: {
       ':pk': keys.messagePartition(groupUuid),
       ':joined': viewer.joinedKey,
@@ -497,5 +641,171 @@ export function buildPutProfile(table: string, user: UserSnapshot): PutCommandIn
     Item: userItem(user),
     ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
     ExpressionAttributeValues: { ':v': user.version },
+  };
+}
+
+/** A page of a user's own inbox rows (the base table, not the index): the conversations a deletion walks. */
+export function buildListOwnRows(table: string, ownerUuid: string, startKey?: Key): QueryCommandInput {
+  return {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.inboxPartition(ownerUuid) },
+    ProjectionExpression: 'sk',
+    ConsistentRead: true,
+    ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+  };
+}
+
+/** A page of a conversation's text messages from one sender that still have their text. */
+export function buildListSentBy(
+  table: string,
+  groupUuid: string,
+  senderUuid: string,
+  startKey?: Key,
+): QueryCommandInput {
+  return {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    FilterExpression:
+      'sender_uuid = :me AND attribute_not_exists(deleted) AND (attribute_not_exists(#kind) OR #kind <> :system)',
+    ExpressionAttributeNames: { '#kind': 'kind' },
+    ExpressionAttributeValues: {
+      ':pk': keys.messagePartition(groupUuid),
+      ':me': senderUuid,
+      ':system': 'system',
+    },
+    ConsistentRead: true,
+    ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+  };
+}
+
+/**
+ * A deleted user's profile: unconditional, at a version above any event's, so neither a replay nor a late
+ * profile event can bring the old name back (`buildPutProfile` only moves to a higher version).
+ */
+export function buildPutDeletedProfile(table: string, userUuid: string): PutCommandInput {
+  return { TableName: table, Item: deletedUserItem(userUuid) };
+}
+
+/** Sets who may start a conversation with the user; the version moves, so a start deciding on the old one retries. */
+export function buildSetWhoCanMessage(
+  table: string,
+  userUuid: string,
+  value: WhoCanMessage,
+): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: keys.relations(userUuid),
+    UpdateExpression: 'SET #type = :type, #uuid = :owner, who_can_message = :value ADD version :one',
+    ExpressionAttributeNames: { '#type': 'type', '#uuid': 'uuid' },
+    ExpressionAttributeValues: {
+      ':type': RELATIONS_ITEM_TYPE,
+      ':owner': userUuid,
+      ':value': value,
+      ':one': 1,
+    },
+    ReturnValues: 'ALL_NEW',
+  };
+}
+
+/** Accepts a request: the row joins the conversation list. Fails when the row is not a pending request. */
+export function buildAcceptRequest(table: string, ownerUuid: string, groupUuid: string): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: keys.inbox(ownerUuid, groupUuid),
+    UpdateExpression: 'REMOVE #request',
+    ConditionExpression: '#request = :pending',
+    ExpressionAttributeNames: { '#request': 'request' },
+    ExpressionAttributeValues: { ':pending': 'pending' },
+    ReturnValues: 'ALL_NEW',
+  };
+}
+
+export type DeclineRole = 'row' | 'relations';
+
+/**
+ * Declines a request: the owner's row goes, only while it is a pending request, and both relations items record it
+ * in the same transaction (`declined` of the owner, `declined_by` of the sender), so every later send, start or add
+ * from the sender is refused like a block. The sender is not told: their own row stays as it was.
+ */
+export function buildDeclineRequest(
+  table: string,
+  input: { ownerUuid: string; senderUuid: string; groupUuid: string },
+): Transaction<DeclineRole> {
+  const side = (owner: string, set: 'declined' | 'declined_by', other: string) => ({
+    role: 'relations' as const,
+    item: {
+      Update: {
+        TableName: table,
+        Key: keys.relations(owner),
+        UpdateExpression: `SET #type = :type, #uuid = :owner ADD ${set} :other, version :one`,
+        ExpressionAttributeNames: { '#type': 'type', '#uuid': 'uuid' },
+        ExpressionAttributeValues: {
+          ':type': RELATIONS_ITEM_TYPE,
+          ':owner': owner,
+          ':other': new Set([other]),
+          ':one': 1,
+        },
+      },
+    },
+  });
+  return transaction<DeclineRole>([
+    {
+      role: 'row',
+      item: {
+        Delete: {
+          TableName: table,
+          Key: keys.inbox(input.ownerUuid, input.groupUuid),
+          ConditionExpression: '#request = :pending',
+          ExpressionAttributeNames: { '#request': 'request' },
+          ExpressionAttributeValues: { ':pending': 'pending' },
+        },
+      },
+    },
+    side(input.ownerUuid, 'declined', input.senderUuid),
+    side(input.senderUuid, 'declined_by', input.ownerUuid),
+  ]);
+}
+
+/** The user's next inbox row after `afterGroup` (rows sort by group uuid): an export walks them one at a time. */
+export function buildNextOwnRow(table: string, ownerUuid: string, afterGroup?: string): QueryCommandInput {
+  return {
+    TableName: table,
+    KeyConditionExpression: afterGroup ? 'pk = :pk AND sk > :after' : 'pk = :pk',
+    ExpressionAttributeValues: {
+      ':pk': keys.inboxPartition(ownerUuid),
+      ...(afterGroup ? { ':after': afterGroup } : {}),
+    },
+    ProjectionExpression: 'sk',
+    Limit: 1,
+    ConsistentRead: true,
+  };
+}
+
+/**
+ * A page of a conversation's messages oldest first, from after `afterSk`: in a group, as `buildListMessages` limits
+ * them for `viewer` (from their join, sent to them, not hidden from them).
+ */
+export function buildExportMessages(
+  table: string,
+  groupUuid: string,
+  limit: number,
+  afterSk?: string,
+  viewer?: { uuid: string; joinedKey: string },
+): QueryCommandInput {
+  const pk = keys.messagePartition(groupUuid);
+  return {
+    TableName: table,
+    ScanIndexForward: true,
+    Limit: limit,
+    ConsistentRead: true,
+    ...(afterSk ? { ExclusiveStartKey: { pk, sk: afterSk } } : {}),
+    ...(viewer
+      ? {
+          KeyConditionExpression: 'pk = :pk AND sk >= :joined',
+          FilterExpression: 'contains(members, :me) AND NOT contains(hidden_from, :me)',
+          ExpressionAttributeValues: { ':pk': pk, ':joined': viewer.joinedKey, ':me': viewer.uuid },
+        }
+      : { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
   };
 }

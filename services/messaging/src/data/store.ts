@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   type BatchGetCommandInput,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -21,6 +22,7 @@ import {
   idempotencyItemSchema,
   inboxItemSchema,
   type Key,
+  keys,
   type MessageItem,
   messageItemSchema,
   type NewIdempotency,
@@ -30,13 +32,16 @@ import {
   parseItem,
   parseOptionalItem,
   type ReceiptItem,
+  type RelationsItem,
   receiptItemSchema,
+  relationsItemSchema,
   type SettingsChange,
   type SettingsItem,
   safeParseItem,
   settingsItemSchema,
   type UserItem,
   userItemSchema,
+  type WhoCanMessage,
 } from '@cruddur/ddb';
 import { cancellationReasons, failedItem, failedRoles } from './cancellation.ts';
 import type { ProfileCache } from './profile-cache.ts';
@@ -50,27 +55,38 @@ import {
   type ReactionChange,
 } from './reaction-requests.ts';
 import {
+  buildAcceptRequest,
   buildAppendMessage,
   buildBatchGetProfiles,
   buildChangeGroup,
+  buildDeclineRequest,
   buildDeleteMessage,
   buildEditMessage,
   buildEditMessageOnce,
+  buildExportMessages,
   buildGetConversation,
   buildGetIdempotency,
   buildGetMessage,
   buildGetPair,
   buildGetProfile,
+  buildGetRelations,
   buildListConversations,
   buildListMessages,
+  buildListOwnRows,
+  buildListSentBy,
   buildMarkRead,
+  buildNextOwnRow,
+  buildPutDeletedProfile,
   buildPutProfile,
+  buildSetBlock,
+  buildSetWhoCanMessage,
   buildStartConversation,
   buildStartGroup,
   type GroupChange,
   type MessageChange,
   type ProfileRow,
   profileRowSchema,
+  type RelationsGuard,
   type Transaction,
 } from './requests.ts';
 import { buildBatchGetSettings, buildChangeSettings } from './settings-requests.ts';
@@ -91,7 +107,14 @@ export type WriteOutcome =
   | { ok: true }
   | {
       ok: false;
-      reason: 'pair_exists' | 'not_member' | 'idempotency_key_exists' | 'state_moved' | 'conflict';
+      /** `blocked`: the sender's relations check failed (a block between them, or, in a group, a newer version). */
+      reason:
+        | 'pair_exists'
+        | 'not_member'
+        | 'idempotency_key_exists'
+        | 'state_moved'
+        | 'blocked'
+        | 'conflict';
       /** With `not_member` and `state_moved`: the conversation as the winner left it, when DynamoDB returned it. */
       current?: ConversationItem | undefined;
     };
@@ -126,10 +149,15 @@ export class MessageStore {
     message: NewMessage;
     recipientUuid: string;
     idempotency?: NewIdempotency | undefined;
+    recipientVersion?: number | undefined;
+    request?: boolean | undefined;
   }): Promise<WriteOutcome> {
     return this.transact(buildStartConversation(this.table, input), (failed) => {
       if (failed.has('idempotency')) return 'idempotency_key_exists';
       if (failed.has('pair')) return 'pair_exists';
+      if (failed.has('relations')) return 'blocked';
+      // The recipient changed their setting (or a block changed their item) since it was read: decide again.
+      if (failed.has('recipient')) return 'state_moved';
       return undefined;
     });
   }
@@ -139,16 +167,22 @@ export class MessageStore {
     title: string | undefined;
     idempotency?: NewIdempotency | undefined;
   }): Promise<WriteOutcome> {
-    return this.transact(buildStartGroup(this.table, input), (failed) =>
-      failed.has('idempotency') ? 'idempotency_key_exists' : undefined,
-    );
+    return this.transact(buildStartGroup(this.table, input), (failed) => {
+      if (failed.has('idempotency')) return 'idempotency_key_exists';
+      if (failed.has('relations')) return 'blocked';
+      return undefined;
+    });
   }
 
   /** An add, leave or rename; `state_moved` when another change (or a leave) got there first. */
   async changeGroup(change: GroupChange): Promise<WriteOutcome> {
     return this.transact(
       buildChangeGroup(this.table, change),
-      (failed) => (failed.has('state') ? 'state_moved' : undefined),
+      (failed) => {
+        if (failed.has('state')) return 'state_moved';
+        if (failed.has('relations')) return 'blocked';
+        return undefined;
+      },
       'state',
     );
   }
@@ -158,12 +192,14 @@ export class MessageStore {
     message: NewMessage;
     stateKey?: string | undefined;
     idempotency?: NewIdempotency | undefined;
+    relations: RelationsGuard;
   }): Promise<WriteOutcome> {
     return this.transact(
       buildAppendMessage(this.table, input),
       (failed) => {
         if (failed.has('membership')) return 'not_member';
         if (failed.has('idempotency')) return 'idempotency_key_exists';
+        if (failed.has('relations')) return 'blocked';
         return undefined;
       },
       'membership',
@@ -342,6 +378,27 @@ export class MessageStore {
     return parseOptionalItem(messageItemSchema, await this.get(buildGetMessage(this.table, groupUuid, sk)));
   }
 
+  /** Who the user blocks and who blocks them; strongly consistent, so a block is seen at once on every replica. */
+  async getRelations(userUuid: string): Promise<RelationsItem | undefined> {
+    return parseOptionalItem(relationsItemSchema, await this.get(buildGetRelations(this.table, userUuid)));
+  }
+
+  /** Blocks (`on`) or unblocks; idempotent. A conflict with a send in flight is retried by the caller. */
+  async setBlock(input: { blockerUuid: string; blockedUuid: string; on: boolean }): Promise<WriteOutcome> {
+    try {
+      await this.ddb
+        .send(new TransactWriteCommand(buildSetBlock(this.table, input)))
+        .catch(rethrowUnavailable);
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof Error && err.name === 'TransactionConflictException')
+        return { ok: false, reason: 'conflict' };
+      if (cancellationReasons(err)?.some((r) => r.Code === 'TransactionConflict'))
+        return { ok: false, reason: 'conflict' };
+      throw err;
+    }
+  }
+
   async getProfile(userUuid: string): Promise<UserItem | undefined> {
     return parseOptionalItem(userItemSchema, await this.get(buildGetProfile(this.table, userUuid)));
   }
@@ -350,20 +407,60 @@ export class MessageStore {
     return (await this.ddb.send(new GetCommand(input)).catch(rethrowUnavailable)).Item;
   }
 
+  /**
+   * A page of the user's conversations (or, with `requests`, of their message requests), newest first. The filter
+   * that tells the two apart applies after DynamoDB's limit, so pages are read until full or the partition ends.
+   */
   async listConversations(
     ownerUuid: string,
     limit: number,
     startKey?: Key,
+    requests = false,
   ): Promise<{ items: InboxItem[]; more: boolean }> {
-    const out = await this.ddb
-      .send(new QueryCommand(buildListConversations(this.table, ownerUuid, limit, startKey)))
-      .catch(rethrowUnavailable);
-    const items = out.Items ?? [];
+    const items: Record<string, unknown>[] = [];
+    let from = startKey;
+    do {
+      const out = await this.ddb
+        .send(new QueryCommand(buildListConversations(this.table, ownerUuid, limit, from, requests)))
+        .catch(rethrowUnavailable);
+      items.push(...(out.Items ?? []));
+      from = out.LastEvaluatedKey as Key | undefined;
+    } while (from && items.length <= limit);
     // The look-ahead item only says whether there is more; it is not parsed.
     return {
       items: items.slice(0, limit).map((i) => parseItem(inboxItemSchema, i)),
-      more: items.length > limit,
+      more: items.length > limit || (from !== undefined && items.length === limit),
     };
+  }
+
+  async setWhoCanMessage(userUuid: string, value: WhoCanMessage): Promise<void> {
+    await this.ddb
+      .send(new UpdateCommand(buildSetWhoCanMessage(this.table, userUuid, value)))
+      .catch(rethrowUnavailable);
+  }
+
+  /** False when the row is not a pending request of the owner (none, or already accepted). */
+  async acceptRequest(ownerUuid: string, groupUuid: string): Promise<boolean> {
+    try {
+      await this.ddb
+        .send(new UpdateCommand(buildAcceptRequest(this.table, ownerUuid, groupUuid)))
+        .catch(rethrowUnavailable);
+      return true;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+
+  /** `not_member` when the row is not a pending request of the owner. */
+  async declineRequest(input: {
+    ownerUuid: string;
+    senderUuid: string;
+    groupUuid: string;
+  }): Promise<WriteOutcome> {
+    return this.transact(buildDeclineRequest(this.table, input), (failed) =>
+      failed.has('row') ? 'not_member' : undefined,
+    );
   }
 
   /**
@@ -428,6 +525,69 @@ export class MessageStore {
 
   private batchGetAll(request: BatchGetCommandInput): Promise<Record<string, unknown>[]> {
     return batchGetAll(this.ddb, request, rethrowUnavailable);
+  }
+
+  /** The conversations a user has a row in, page by page (a deletion walks them). */
+  async *ownConversations(ownerUuid: string): AsyncGenerator<string> {
+    let startKey: Key | undefined;
+    do {
+      const out = await this.ddb
+        .send(new QueryCommand(buildListOwnRows(this.table, ownerUuid, startKey)))
+        .catch(rethrowUnavailable);
+      for (const item of out.Items ?? []) yield String(item.sk);
+      startKey = out.LastEvaluatedKey as Key | undefined;
+    } while (startKey);
+  }
+
+  /** A sender's text messages in a conversation that still have their text, page by page. */
+  async *sentBy(groupUuid: string, senderUuid: string): AsyncGenerator<MessageItem> {
+    let startKey: Key | undefined;
+    do {
+      const out = await this.ddb
+        .send(new QueryCommand(buildListSentBy(this.table, groupUuid, senderUuid, startKey)))
+        .catch(rethrowUnavailable);
+      for (const item of out.Items ?? []) yield parseItem(messageItemSchema, item);
+      startKey = out.LastEvaluatedKey as Key | undefined;
+    } while (startKey);
+  }
+
+  /** The user's next conversation (by group uuid) after `afterGroup`, or undefined when there is none. */
+  async nextOwnConversation(ownerUuid: string, afterGroup?: string): Promise<string | undefined> {
+    const out = await this.ddb
+      .send(new QueryCommand(buildNextOwnRow(this.table, ownerUuid, afterGroup)))
+      .catch(rethrowUnavailable);
+    const sk = out.Items?.[0]?.sk;
+    return typeof sk === 'string' ? sk : undefined;
+  }
+
+  /** One page of messages oldest first; `last` is where the next page starts (undefined: the conversation ended). */
+  async exportMessages(
+    groupUuid: string,
+    limit: number,
+    afterSk?: string,
+    viewer?: { uuid: string; joinedKey: string },
+  ): Promise<{ items: MessageItem[]; last: string | undefined }> {
+    const out = await this.ddb
+      .send(new QueryCommand(buildExportMessages(this.table, groupUuid, limit, afterSk, viewer)))
+      .catch(rethrowUnavailable);
+    const last = out.LastEvaluatedKey?.sk;
+    return {
+      items: (out.Items ?? []).map((i) => parseItem(messageItemSchema, i)),
+      last: typeof last === 'string' ? last : undefined,
+    };
+  }
+
+  async deleteInboxRow(ownerUuid: string, groupUuid: string): Promise<void> {
+    await this.ddb
+      .send(new DeleteCommand({ TableName: this.table, Key: keys.inbox(ownerUuid, groupUuid) }))
+      .catch(rethrowUnavailable);
+  }
+
+  async putDeletedProfile(userUuid: string): Promise<void> {
+    await this.ddb
+      .send(new PutCommand(buildPutDeletedProfile(this.table, userUuid)))
+      .catch(rethrowUnavailable);
+    this.profiles?.invalidate(userUuid);
   }
 
   /** Returns false when the replica already holds this version or a newer one. */

@@ -23,6 +23,8 @@ export interface DraftOptions {
   logger: Logger;
   clock: () => Date;
   newUuid: () => string;
+  /** MESSAGE_RETENTION_DAYS: every new message carries its expiry; undefined: kept for good. */
+  retentionDays?: number | undefined;
 }
 
 export class Drafts {
@@ -44,7 +46,16 @@ export class Drafts {
       const floor = Date.parse(after.createdAt) + 1;
       if (at.getTime() < floor) at = new Date(floor);
     }
-    return { ...draft, messageUuid: messageUuidAt(at), createdAt: toTimestamp(at) };
+    const { retentionDays } = this.options;
+    // System messages are the group's membership history (every member's join and the group's state point at
+    // them), so only text messages expire.
+    const expires = retentionDays !== undefined && !draft.group?.system;
+    return {
+      ...draft,
+      messageUuid: messageUuidAt(at),
+      createdAt: toTimestamp(at),
+      ...(expires ? { expiresAt: Math.floor(at.getTime() / 1000) + retentionDays * 24 * 60 * 60 } : {}),
+    };
   }
 
   idempotency(

@@ -90,6 +90,8 @@ export class Groups {
           replayed: false,
         };
       }
+      // One of them blocks the creator: refused as a user who does not accept messages would be.
+      if (outcome.reason === 'blocked') throw new AppError('recipient_unavailable');
       drafts.logRetry('start group', outcome);
     }
     throw new AppError('conflict');
@@ -123,6 +125,7 @@ export class Groups {
         title: seen.title,
         joined: { ...seen.joined, ...Object.fromEntries(added.map((u) => [u, key])) },
         newRows: added.map((owner) => groupInboxItem(owner, message, 1, key)),
+        added,
         profiles,
       };
     });
@@ -182,6 +185,7 @@ export class Groups {
           joined: Record<string, string>;
           newRows: ReturnType<typeof groupInboxItem>[];
           removedOwner?: string;
+          added?: string[];
           profiles: Map<string, ProfileRow>;
         }
       | undefined
@@ -212,6 +216,8 @@ export class Groups {
           message: toNewMessageView(planned.message, planned.profiles),
         };
       }
+      // Someone being added blocks the one adding them.
+      if (outcome.reason === 'blocked') throw new AppError('recipient_unavailable');
       drafts.logRetry('change group', outcome);
       // Another change won: plan again on the state it left, which the failed check returned (or read it again).
       seen = outcome.current;

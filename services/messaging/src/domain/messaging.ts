@@ -6,6 +6,7 @@ import {
   decodeCursor,
   encodeCursor,
   type Key,
+  type RelationsItem,
   sortedMembers,
 } from '@cruddur/ddb';
 import type { Logger } from '@cruddur/logger';
@@ -34,6 +35,8 @@ export interface MessagingOptions {
   /** Injected so tests can put many messages in the same millisecond. */
   clock?: () => Date;
   newUuid?: () => string;
+  /** MESSAGE_RETENTION_DAYS (unset: messages are kept). */
+  retentionDays?: number | undefined;
 }
 
 /** Reading conversations and sending to them: direct conversations and groups alike (groups' own changes: groups.ts). */
@@ -50,6 +53,7 @@ export class Messaging {
       logger: options.logger,
       clock: options.clock ?? (() => new Date()),
       newUuid: options.newUuid ?? randomUUID,
+      retentionDays: options.retentionDays,
     });
     this.membership = new Membership(options.store);
     this.receipts = new Receipts({ store: options.store, clock: options.clock ?? (() => new Date()) });
@@ -129,12 +133,20 @@ export class Messaging {
     // Checked here for a fast 404 and for the members the message item carries; the transaction
     // checks membership (and, in a group, the state read here) again, so the message gets exactly the
     // membership in force when it is committed.
-    let conversation = await this.membership.ofMember(input.groupUuid, input.userUuid);
+    // A group message is hidden from the members who block its sender, as the sender's relations item reads at
+    // its commit (the transaction checks the version read); a direct one is refused by a block either way. The
+    // item is read beside the conversation, unless this is a direct conversation the replica already knows.
+    const knownDirect = this.membership.cachedDirect(input.groupUuid) !== undefined;
+    let [conversation, relations] = await Promise.all([
+      this.membership.ofMember(input.groupUuid, input.userUuid),
+      knownDirect ? undefined : this.store.getRelations(input.userUuid),
+    ]);
     for (const rounds = new WriteRounds(); await rounds.next(); ) {
       if (input.idempotencyKey) {
         const replay = await this.drafts.replay(input.userUuid, input.idempotencyKey, hash);
         if (replay) return { message: replay.message, replayed: true };
       }
+      const group = conversation.kind === 'group';
       const message = this.drafts.message(
         {
           groupUuid: input.groupUuid,
@@ -142,6 +154,7 @@ export class Messaging {
           text: input.text,
           members: conversation.members,
           group: groupPart(conversation),
+          hiddenFrom: group ? hiddenFrom(conversation.members, relations) : undefined,
         },
         conversation.state_key,
       );
@@ -149,8 +162,18 @@ export class Messaging {
         message,
         stateKey: conversation.state_key,
         idempotency: this.drafts.idempotency(input.userUuid, input.idempotencyKey, hash, false),
+        relations: group
+          ? { version: relations?.version }
+          : { notBlockedBy: otherMembers(conversation.members, input.userUuid), bothWays: true },
       });
       if (outcome.ok) return { message: toNewMessageView(message, await senderProfile), replayed: false };
+      if (outcome.reason === 'blocked') {
+        if (!group) throw new AppError('recipient_unavailable');
+        // Someone blocked or unblocked the sender meanwhile: decide whom it is hidden from again.
+        relations = await this.store.getRelations(input.userUuid);
+        rounds.retryAtOnce();
+        continue;
+      }
       if (outcome.reason === 'not_member') {
         if (conversation.kind !== 'group') throw new AppError('message_group_not_found');
         // The group changed since it was read (or the sender left): send under its new state, or 404. The
@@ -191,9 +214,11 @@ export class Messaging {
       recipient = await this.store.getProfile(input.recipientUuid);
     }
     for (const rounds = new WriteRounds(); await rounds.next(); ) {
-      const [replay, pair] = await Promise.all([
+      // The recipient's relations decide whether a new conversation is a request; read beside the pair, not after.
+      const [replay, pair, recipientRelations] = await Promise.all([
         input.idempotencyKey ? this.drafts.replay(input.userUuid, input.idempotencyKey, hash) : undefined,
         this.store.getPair(input.userUuid, input.recipientUuid),
+        this.store.getRelations(input.recipientUuid),
       ]);
       if (replay) return { created: replay.createdConversation, message: replay.message, replayed: true };
       if (!recipient && !pair) throw new AppError('user_not_found');
@@ -209,15 +234,19 @@ export class Messaging {
         const outcome = await this.store.appendMessage({
           message,
           idempotency: this.drafts.idempotency(input.userUuid, input.idempotencyKey, hash, false),
+          relations: { notBlockedBy: [input.recipientUuid], bothWays: true },
         });
         if (outcome.ok)
           return { created: false, message: toNewMessageView(message, sender), replayed: false };
+        if (outcome.reason === 'blocked') throw new AppError('recipient_unavailable');
         if (outcome.reason === 'not_member')
           throw new Error(`pair lock points at a group without ${input.userUuid}`);
         this.drafts.logRetry('append to existing pair', outcome);
         continue;
       }
 
+      // No conversation between them yet: a recipient who takes messages only from people they have one with
+      // gets this one as a request (the start checks their item is still as read).
       const members = sortedMembers(input.userUuid, input.recipientUuid);
       const message = this.drafts.message({
         groupUuid: this.drafts.newUuid(),
@@ -229,8 +258,12 @@ export class Messaging {
         message,
         recipientUuid: input.recipientUuid,
         idempotency: this.drafts.idempotency(input.userUuid, input.idempotencyKey, hash, true),
+        recipientVersion: recipientRelations?.version,
+        request: recipientRelations?.who_can_message === 'conversations',
       });
       if (outcome.ok) return { created: true, message: toNewMessageView(message, sender), replayed: false };
+      if (outcome.reason === 'blocked') throw new AppError('recipient_unavailable');
+      if (outcome.reason === 'state_moved') rounds.retryAtOnce();
       this.drafts.logRetry('start conversation', outcome);
     }
     throw new AppError('conflict');
@@ -251,4 +284,12 @@ export class Messaging {
     if (!decoded.ok) throw new AppError('cursor_invalid');
     return decoded.key;
   }
+}
+
+const otherMembers = (members: readonly string[], userUuid: string) => members.filter((m) => m !== userUuid);
+
+/** The members who block the sender, by the sender's relations item: a group message is not sent to them. */
+function hiddenFrom(members: readonly string[], relations: RelationsItem | undefined): string[] {
+  const blockers = new Set(relations?.blocked_by ?? []);
+  return members.filter((m) => blockers.has(m));
 }

@@ -6,7 +6,12 @@ import type { Logger } from '@cruddur/logger';
 import type { MessageStore } from '../data/store.ts';
 import type { ProfileSource } from './source.ts';
 
-type ProfileEventOutcome = 'applied' | 'stale' | 'ignored';
+type ProfileEventOutcome = 'applied' | 'stale' | 'ignored' | 'erased';
+
+/** What a `user.deleted` event sets going (the account's messages, rows and groups). */
+interface AccountEraser {
+  erase(userUuid: string): Promise<unknown>;
+}
 
 /**
  * Applies one users-events event to the USER# replica. The event says which user changed; the state
@@ -19,7 +24,16 @@ export async function applyProfileEvent(
   store: MessageStore,
   source: ProfileSource,
   event: EventEnvelope,
+  accounts?: AccountEraser,
 ): Promise<ProfileEventOutcome> {
+  if (isEventOfType(event, 'user.deleted') && accounts) {
+    const { uuid } = event.payload;
+    // Only a deletion the users service has made is acted on: a forged event for a live user is poisoned.
+    if (await source.snapshot(uuid))
+      throw new PoisonEventError(`user ${uuid} still exists in the users service`);
+    await accounts.erase(uuid);
+    return 'erased';
+  }
   if (isEventOfType(event, 'user.registered') || isEventOfType(event, 'user.profile_updated')) {
     const claimed = event.payload;
     const current = await source.snapshot(claimed.uuid);
@@ -44,6 +58,8 @@ export interface ProfileReplicaOptions {
   deadLetterQueueUrl?: string | undefined;
   logger: Logger;
   waitTimeSeconds?: number;
+  /** Erases deleted accounts; without it `user.deleted` is ignored. */
+  accounts?: AccountEraser;
 }
 
 /** Keeps the USER# replica fed from the users-events queue. A DynamoDB failure throws, so SQS retries. */
@@ -60,7 +76,7 @@ export class ProfileReplica implements Component {
       logger: options.logger,
       ...(options.waitTimeSeconds !== undefined ? { waitTimeSeconds: options.waitTimeSeconds } : {}),
       handle: async (event) => {
-        const outcome = await applyProfileEvent(options.store, options.source, event);
+        const outcome = await applyProfileEvent(options.store, options.source, event, options.accounts);
         logger.debug({ event_id: event.id, type: event.type, outcome }, 'profile event');
       },
     });

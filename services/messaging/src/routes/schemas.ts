@@ -54,7 +54,7 @@ export const cursorField = z
   .optional()
   .openapi({ description: 'Opaque; the next_cursor of the previous page' });
 
-const UserShort = z
+export const UserShort = z
   .object({ uuid: z.string(), handle: z.string(), display_name: z.string() })
   .openapi('UserShort', {
     description:

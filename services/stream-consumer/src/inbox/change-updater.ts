@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { type InboxItem, type MessageItem, parseItem, previewKeyOf } from '@cruddur/ddb';
+import { type InboxItem, type MessageItem, messageRecipients, parseItem, previewKeyOf } from '@cruddur/ddb';
 import { RecordError } from '../errors.ts';
 import {
   buildAfterDelete,
@@ -27,7 +27,7 @@ export class MessageChangeUpdater {
 
   async applyEdit(message: MessageItem): Promise<({ owner: string } & MemberResult)[]> {
     return Promise.all(
-      message.members.map(async (owner) => {
+      messageRecipients(message).map(async (owner) => {
         const row = await this.rows.tryUpdate(buildEditPreview(this.options.table, owner, message));
         return { owner, outcome: row ? ('changed' as const) : ('past' as const), row };
       }),
@@ -36,7 +36,10 @@ export class MessageChangeUpdater {
 
   async applyDelete(message: MessageItem): Promise<({ owner: string } & MemberResult)[]> {
     return Promise.all(
-      message.members.map(async (owner) => ({ owner, ...(await this.deleteForMember(owner, message)) })),
+      messageRecipients(message).map(async (owner) => ({
+        owner,
+        ...(await this.deleteForMember(owner, message)),
+      })),
     );
   }
 

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createEvent, type EventEnvelope, type EventPayload, toTimestamp } from '@cruddur/contracts';
-import { type InboxItem, type MessageItem, messageText, type ReceiptItem, reactionsOf } from '@cruddur/ddb';
+import {
+  type InboxItem,
+  type MessageItem,
+  messageRecipients,
+  messageText,
+  type ReceiptItem,
+  reactionsOf,
+} from '@cruddur/ddb';
 
 /**
  * A UUID-shaped id derived from what the event is about, so handling a record twice (a replay after a crash,
@@ -16,14 +23,15 @@ export function messageCreatedEvent(
   message: MessageItem,
   traceId: string,
 ): EventEnvelope<'message.created'> | undefined {
-  if (message.members.length === 0) return undefined;
+  if (messageRecipients(message).length === 0) return undefined;
   return createEvent(
     'message.created',
     {
       message_group_uuid: message.message_group_uuid,
       message_uuid: message.message_uuid,
       sender_uuid: message.sender_uuid,
-      members: message.members,
+      // Not to members who block the sender: a hidden message is never pushed to them.
+      members: messageRecipients(message),
       message: messageText(message),
       created_at: message.created_at,
       ...(message.kind ? { kind: message.kind } : {}),
@@ -51,7 +59,7 @@ export function messageUpdatedEvent(
   message: MessageItem,
   traceId: string,
 ): EventEnvelope<'message.updated'> | undefined {
-  if (message.members.length === 0 || message.edit_version === undefined) return undefined;
+  if (messageRecipients(message).length === 0 || message.edit_version === undefined) return undefined;
   const editedAt = message.edited_at ?? message.created_at;
   return createEvent(
     'message.updated',
@@ -59,7 +67,8 @@ export function messageUpdatedEvent(
       message_group_uuid: message.message_group_uuid,
       message_uuid: message.message_uuid,
       sender_uuid: message.sender_uuid,
-      members: message.members,
+      // Not to members who block the sender: a hidden message is never pushed to them.
+      members: messageRecipients(message),
       created_at: message.created_at,
       edit_version: message.edit_version,
       message: messageText(message),
@@ -83,7 +92,7 @@ export function messageDeletedEvent(
   traceId: string,
   at: Date,
 ): EventEnvelope<'message.deleted'> | undefined {
-  if (message.members.length === 0) return undefined;
+  if (messageRecipients(message).length === 0) return undefined;
   const deletedAt = message.deleted_at ?? toTimestamp(at);
   return createEvent(
     'message.deleted',
@@ -91,7 +100,8 @@ export function messageDeletedEvent(
       message_group_uuid: message.message_group_uuid,
       message_uuid: message.message_uuid,
       sender_uuid: message.sender_uuid,
-      members: message.members,
+      // Not to members who block the sender: a hidden message is never pushed to them.
+      members: messageRecipients(message),
       created_at: message.created_at,
       edit_version: message.deleted ? (message.edit_version ?? 1) : (message.edit_version ?? 0) + 1,
       deleted_at: deletedAt,
@@ -227,5 +237,20 @@ export function receiptUpdatedEvent(
       ),
       occurredAt: new Date(receipt.read_at),
     },
+  );
+}
+
+/**
+ * `user.deleted`, for every gateway replica: the profile replica of this user became a tombstone. One per user
+ * (the id is derived from the uuid), so a replayed record is dropped as a duplicate.
+ */
+export function userDeletedEvent(
+  userUuid: string,
+  traceId: string | undefined,
+): EventEnvelope<'user.deleted'> {
+  return createEvent(
+    'user.deleted',
+    { uuid: userUuid, cognito_user_id: null },
+    { traceId: traceId || userUuid, id: deterministicEventId('user.deleted', userUuid) },
   );
 }

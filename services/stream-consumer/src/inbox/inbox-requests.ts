@@ -7,6 +7,7 @@ import type {
 import {
   INBOX_ITEM_TYPE,
   isGroupMessage,
+  isSentTo,
   keys,
   MEMBER_SAMPLE_SIZE,
   type MessageItem,
@@ -26,7 +27,7 @@ import {
  *   (a strongly consistent query of the conversation between `last_read_key` and the head) and written only if
  *   the head and `last_read_key` are still what the query saw. Setting a computed value is idempotent, so replays
  *   of old records are harmless too; they only cost a query.
- * - In a group, only messages whose `members` include the owner count, and none below the row's `joined_key`
+ * - In a group, only messages sent to the owner count (`members` include them, `hidden_from` does not), and none below the row's `joined_key`
  *   (a member counts from the message at which they joined). Group rows are only moved, never created here: the
  *   transactions that make someone a member write their row, and a leave deletes it, so a late record of an
  *   older message cannot bring a leaver's row back.
@@ -142,6 +143,7 @@ export const unreadProjection = messageItemFields.pick({
   sk: true,
   sender_uuid: true,
   members: true,
+  hidden_from: true,
   deleted: true,
 });
 
@@ -165,7 +167,7 @@ export function buildUnreadQuery(
       ':low': lowKey ?? ' ',
       ':high': headKey,
     },
-    ProjectionExpression: 'sk, sender_uuid, members, deleted',
+    ProjectionExpression: 'sk, sender_uuid, members, hidden_from, deleted',
     ConsistentRead: true,
     ...(startKey ? { ExclusiveStartKey: startKey } : {}),
   };
@@ -235,6 +237,7 @@ export const previewProjection = messageItemFields.pick({
   message_uuid: true,
   sender_uuid: true,
   members: true,
+  hidden_from: true,
   message: true,
   created_at: true,
   deleted: true,
@@ -260,7 +263,7 @@ export function buildPreviewQuery(
       ':high': headKey,
     },
     ProjectionExpression:
-      'sk, message_uuid, sender_uuid, members, #message, created_at, deleted, edit_version',
+      'sk, message_uuid, sender_uuid, members, hidden_from, #message, created_at, deleted, edit_version',
     ScanIndexForward: false,
     // Usually the first message below a deleted one is the answer.
     Limit: 25,
@@ -379,7 +382,7 @@ export function choosePreview(
 ): Fallback | 'more' | undefined {
   let newestTombstone: PreviewCandidate | undefined;
   for (const m of candidates) {
-    if (!m.members.includes(owner)) continue;
+    if (!isSentTo(m, owner)) continue;
     if (m.deleted || m.sk === deletedKey) {
       newestTombstone ??= m;
       continue;

@@ -1,4 +1,4 @@
-import { isGroupMessage, type MessageItem } from '@cruddur/ddb';
+import { isGroupMessage, type MessageItem, messageRecipients } from '@cruddur/ddb';
 import { RecordError } from '../errors.ts';
 import { buildAdvanceInbox, buildSetUnread } from './inbox-requests.ts';
 import { InboxRows, type InboxRowsOptions, type UpdatedRow } from './rows.ts';
@@ -29,8 +29,12 @@ export class InboxUpdater {
   }
 
   async apply(message: MessageItem): Promise<({ owner: string } & MemberResult)[]> {
+    // Members who block the sender are left out: the message was not sent to them (its `hidden_from`).
     return Promise.all(
-      message.members.map(async (owner) => ({ owner, ...(await this.applyForMember(owner, message)) })),
+      messageRecipients(message).map(async (owner) => ({
+        owner,
+        ...(await this.applyForMember(owner, message)),
+      })),
     );
   }
 

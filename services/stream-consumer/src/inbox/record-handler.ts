@@ -5,6 +5,7 @@ import type { Logger } from '@cruddur/logger';
 import { RecordError, toRecordError } from '../errors.ts';
 import { classifyRecord } from '../records/message-record.ts';
 import type { StreamRecord } from '../records/stream-record.ts';
+import { deletedUserOf } from '../records/user-record.ts';
 import { Audience } from './audience.ts';
 import { MessageChangeUpdater } from './change-updater.ts';
 import {
@@ -14,11 +15,13 @@ import {
   messageUpdatedEvent,
   reactionChangedEvent,
   receiptUpdatedEvent,
+  userDeletedEvent,
 } from './events.ts';
 import { InboxUpdater, type MemberOutcome, type MemberResult, type UpdatedRow } from './inbox-updater.ts';
 
 export type HandleResult =
-  | { status: 'skipped'; reason: string }
+  /** `events`: what a record that moves no row still announces (a deleted user, to the gateways). */
+  | { status: 'skipped'; reason: string; events?: EventEnvelope[] }
   | {
       status: 'applied';
       /** The message the record was about; absent for a read position. */
@@ -69,8 +72,9 @@ export class RecordHandler {
       if (classified.kind !== 'message') return undefined;
       messages.push(classified.message);
     }
+    // The same recipients: the same members, and none hidden from anyone (a block's messages go one by one).
     const members = [...messages[0]!.members].sort().join(',');
-    if (messages.some((m) => [...m.members].sort().join(',') !== members)) return undefined;
+    if (messages.some((m) => [...m.members].sort().join(',') !== members || m.hidden_from)) return undefined;
     let results: Awaited<ReturnType<InboxUpdater['applyMany']>>;
     try {
       results = await this.inbox.applyMany(messages);
@@ -81,15 +85,24 @@ export class RecordHandler {
       (m, i) => messageCreatedEvent(m, records[i]!.eventId || m.message_uuid) ?? [],
     );
     const traceId = records.at(-1)!.eventId || messages.at(-1)!.message_uuid;
+    const requests = requestOwners(results);
     for (const { owner, outcome, row } of results) {
-      if (outcome === 'past') continue;
+      if (outcome === 'past' || requests.has(owner)) continue;
       const event = this.inboxEvent(owner, messages.at(-1)!, row, traceId);
       if (event) events.push(event);
     }
+    withoutRequests(events, requests);
     return { messages, events };
   }
 
   async handle(record: StreamRecord): Promise<HandleResult> {
+    const deletedUser = deletedUserOf(record);
+    if (deletedUser)
+      return {
+        status: 'skipped',
+        reason: 'a deleted user',
+        events: [userDeletedEvent(deletedUser, record.eventId)],
+      };
     const classified = classifyRecord(record);
     if (classified.kind === 'skip') return { status: 'skipped', reason: classified.reason };
     if (classified.kind === 'invalid') throw new RecordError(classified.reason, { retryable: false });
@@ -120,12 +133,14 @@ export class RecordHandler {
       throw toRecordError(err);
     }
     const outcomes: Record<string, MemberOutcome> = {};
+    const requests = requestOwners(results);
     for (const { owner, outcome, row } of results) {
       outcomes[owner] = outcome;
-      if (outcome === 'past' || outcome === 'gone') continue;
+      if (outcome === 'past' || outcome === 'gone' || requests.has(owner)) continue;
       const event = this.inboxEvent(owner, message, row, traceId);
       if (event) events.push(event);
     }
+    withoutRequests(events, requests);
     this.logger.debug(
       {
         message_uuid: message.message_uuid,
@@ -186,5 +201,24 @@ export class RecordHandler {
       return undefined;
     }
     return row ? inboxUpdatedEvent(row, traceId) : undefined;
+  }
+}
+
+/** Members whose row is a message request: nothing about it is pushed to them until they accept. */
+function requestOwners(results: readonly ({ owner: string } & MemberResult)[]): Set<string> {
+  const owners = new Set<string>();
+  for (const { owner, row } of results)
+    if (row && !(row instanceof MalformedItemError) && row.request === 'pending') owners.add(owner);
+  return owners;
+}
+
+/** Takes request owners out of the message events' recipients (in place); an event left with nobody is dropped. */
+function withoutRequests(events: EventEnvelope[], requests: ReadonlySet<string>): void {
+  if (requests.size === 0) return;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const payload = events[i]!.payload as { members?: string[] };
+    if (!payload.members) continue;
+    payload.members = payload.members.filter((m) => !requests.has(m));
+    if (payload.members.length === 0) events.splice(i, 1);
   }
 }

@@ -9,6 +9,7 @@ import {
 import {
   type InboxItem,
   inboxItemSchema,
+  isSentTo,
   type MalformedItemError,
   parseItem,
   parseOptionalItem,
@@ -101,7 +102,7 @@ export class InboxRows {
         if (
           message.sk !== readKey &&
           message.sender_uuid !== owner &&
-          message.members.includes(owner) &&
+          isSentTo(message, owner) &&
           !message.deleted
         )
           count++;

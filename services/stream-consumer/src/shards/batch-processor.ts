@@ -137,7 +137,7 @@ export class BatchProcessor {
         const handled = await withRequestContext({ requestId: record.eventId || record.sequenceNumber }, () =>
           handler.handle(record),
         );
-        if (handled.status === 'skipped') return { kind: 'skipped', events: [] };
+        if (handled.status === 'skipped') return { kind: 'skipped', events: handled.events ?? [] };
         return {
           kind: 'applied',
           events: handled.events,

@@ -152,3 +152,15 @@ export async function setCognitoUserId(db: Queryable, uuid: string, sub: string)
   );
   return rowCount === 1;
 }
+
+/** Deletes the user's row, and with it every profile field and the email; answers what it deleted. */
+export async function deleteUserRow(
+  db: Queryable,
+  uuid: string,
+): Promise<{ uuid: string; cognito_user_id: string | null } | undefined> {
+  const { rows } = await db.query<{ uuid: string; cognito_user_id: string | null }>(
+    'DELETE FROM users WHERE uuid = $1 RETURNING uuid, cognito_user_id',
+    [uuid],
+  );
+  return rows[0];
+}

@@ -3,7 +3,7 @@ import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } f
 import { createRoute, z } from '@hono/zod-openapi';
 import type pg from 'pg';
 import { errorBodySchema, registerUserBody, updateProfileBody, userSchema } from '../schemas.ts';
-import { registerUser, updateProfile } from '../users.ts';
+import { deleteUser, registerUser, updateProfile } from '../users.ts';
 
 const errors = (description: string) => ({
   description,
@@ -47,6 +47,28 @@ const patchProfile = createRoute({
   },
 });
 
+const removeUser = createRoute({
+  method: 'delete',
+  path: '/internal/users/{uuid}',
+  summary:
+    "Delete a user's account: profile, email and sub; the rest of the system follows by `user.deleted`",
+  request: {
+    params: z.object({
+      uuid: z.uuid({ error: 'uuid_invalid' }).openapi({ param: { name: 'uuid', in: 'path' } }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Deleted',
+      content: { 'application/json': { schema: z.object({ uuid: z.string(), deleted: z.literal(true) }) } },
+    },
+    404: errors('user_not_found (also when already deleted)'),
+    422: errors('uuid_invalid'),
+    401: errors('service_credential_*'),
+    403: errors('forbidden: an assertion for another user; service_caller_forbidden'),
+  },
+});
+
 /**
  * Writes: each one commits its user event to the outbox in the same transaction. Registration is an
  * operator's call (the sign-up hook, scripts); a profile change acts for a user, who may change only
@@ -61,6 +83,11 @@ export function profileRoutes({ pool, verifier }: { pool: pg.Pool; verifier: Ser
   );
   router.on(
     'PATCH',
+    '/internal/users/:uuid',
+    requireServiceCredential(verifier, { callers: ['gateway', 'ops'], user: 'any' }),
+  );
+  router.on(
+    'DELETE',
     '/internal/users/:uuid',
     requireServiceCredential(verifier, { callers: ['gateway', 'ops'], user: 'any' }),
   );
@@ -82,5 +109,13 @@ export function profileRoutes({ pool, verifier }: { pool: pg.Pool; verifier: Ser
       const result = await updateProfile(pool, uuid, c.req.valid('json'));
       if (!result.ok) throw new AppError('user_not_found');
       return c.json(result.user, 200);
+    })
+    .openapi(removeUser, async (c) => {
+      const uuid = c.req.valid('param').uuid.toLowerCase();
+      // A user deletes only their own account; an operator may delete anyone's without acting as them.
+      const { caller, userUuid } = c.get('principal');
+      if (userUuid !== undefined ? userUuid !== uuid : caller !== 'ops') throw new AppError('forbidden');
+      if (!(await deleteUser(pool, uuid))) throw new AppError('user_not_found');
+      return c.json({ uuid, deleted: true as const }, 200);
     });
 }

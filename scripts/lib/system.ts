@@ -115,6 +115,7 @@ function later<T>() {
 
 const MESSAGE_TABLE = 'cruddur-messages';
 const LEASE_TABLE = 'cruddur-stream-leases';
+const CONNECTION_TABLE = 'cruddur-connections';
 const REGION = 'us-east-1';
 // Emulators accept any credentials; explicit ones keep a developer's real AWS profile out of it.
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -236,7 +237,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         timed(async () => {
           const client = new DynamoDBClient({ region: REGION, credentials: LOCAL_CREDENTIALS, endpoint });
           try {
-            await loadSchema(client, { messageTable: MESSAGE_TABLE, leaseTable: LEASE_TABLE });
+            await loadSchema(client, {
+              messageTable: MESSAGE_TABLE,
+              leaseTable: LEASE_TABLE,
+              connectionTable: CONNECTION_TABLE,
+            });
           } finally {
             client.destroy();
           }
@@ -356,6 +361,7 @@ function baseEnv(): Record<string, string> {
     LOG_LEVEL: 'info',
     DDB_MESSAGE_TABLE: MESSAGE_TABLE,
     DDB_LEASE_TABLE: LEASE_TABLE,
+    DDB_CONNECTION_TABLE: CONNECTION_TABLE,
     // The Cognito emulator's issuer is http and its signing key is published: trusted only here.
     AUTH_LOCAL_TRUST: 'true',
     CORS_ORIGINS: LOCAL_CORS_ORIGINS,

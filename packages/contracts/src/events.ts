@@ -100,6 +100,33 @@ export const eventCatalog = {
       ...groupFields,
     }),
   },
+  /**
+   * A member started or stopped typing in a conversation. Ephemeral: pushed by the gateway, never stored or logged.
+   * `members` are the recipients (the typist excluded); the indicator ends by itself at `until` unless renewed.
+   */
+  typing: {
+    version: 1,
+    payload: z.object({
+      message_group_uuid: z.uuid(),
+      user_uuid: z.uuid(),
+      typing: z.boolean(),
+      until: timestamp,
+      members: z.array(z.uuid()).min(1),
+    }),
+  },
+  /**
+   * A user came online or went offline (then with the time they were last seen). Ephemeral: pushed by the gateway
+   * to the user's contacts (`recipients`), never logged; the current state is readable at GET /api/presence.
+   */
+  'presence.changed': {
+    version: 1,
+    payload: z.object({
+      user_uuid: z.uuid(),
+      online: z.boolean(),
+      last_seen_at: timestamp.nullable(),
+      recipients: z.array(z.uuid()).min(1),
+    }),
+  },
 } as const;
 
 export type EventType = keyof typeof eventCatalog;

@@ -1,8 +1,10 @@
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import type { EventPublisher } from '@cruddur/aws';
 import { loadConfig } from '@cruddur/config';
 import { type GatewayConfig, gatewayConfigSchema, type RunningGateway, startGateway } from '@cruddur/gateway';
 import { silentLogger } from '@cruddur/logger';
 import { messagingConfigSchema, startMessagingService } from '@cruddur/messaging';
+import { connectionTableDefinition, createPushPublisher, type DeliveryMode } from '@cruddur/realtime';
 import {
   leaseTableDefinition,
   startStreamConsumer,
@@ -15,7 +17,10 @@ import {
   createTestTable,
   createTestTopic,
   createTestUserPool,
+  documentClient,
   dynamoClient,
+  snsClient,
+  sqsClient,
   type TestServiceKeys,
   type TestUserPool,
   testStack,
@@ -46,6 +51,10 @@ export interface E2eSystem {
   keys: TestServiceKeys;
   /** The messages table of this system. */
   tableName: string;
+  /** The connection registry of this system (users to gateway replicas). */
+  connectionTable: string;
+  /** Publishes pushes as the stream consumer does, in this system's delivery mode. */
+  pushPublisher: EventPublisher;
   /** What the users and messaging services logged, to follow a request id across the hop. */
   logs: { users: Record<string, unknown>[]; messaging: Record<string, unknown>[] };
   /** Starts one more gateway replica on the same services (env overrides on top of the default config). */
@@ -58,6 +67,8 @@ export interface E2eSystem {
 export interface E2eSystemOptions {
   /** GROUP_MAX_MEMBERS for messaging and every gateway replica (their default otherwise). */
   groupMaxMembers?: number;
+  /** REALTIME_DELIVERY for the stream consumer and every gateway (default: targeted). */
+  delivery?: DeliveryMode;
 }
 
 /**
@@ -84,9 +95,12 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
     cleanups.push(db.drop, usersQueue.drop, table.drop, topic.drop, streamDlq.drop);
     const leaseTable = uniqueName('gw-leases');
     const ddb = dynamoClient(stack);
+    const connectionTable = uniqueName('gw-connections');
     await ddb.send(new CreateTableCommand(leaseTableDefinition(leaseTable)));
+    await ddb.send(new CreateTableCommand(connectionTableDefinition(connectionTable)));
     cleanups.push(async () => {
       await ddb.send(new DeleteTableCommand({ TableName: leaseTable }));
+      await ddb.send(new DeleteTableCommand({ TableName: connectionTable }));
       ddb.destroy();
     });
 
@@ -97,6 +111,8 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
       SQS_ENDPOINT: stack.sqsEndpoint,
       SNS_ENDPOINT: stack.sqsEndpoint,
       PORT: '0',
+      DDB_CONNECTION_TABLE: connectionTable,
+      REALTIME_DELIVERY: options.delivery ?? 'targeted',
     };
     const groupLimit =
       options.groupMaxMembers === undefined ? {} : { GROUP_MAX_MEMBERS: String(options.groupMaxMembers) };
@@ -160,6 +176,21 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
     };
     const gatewayConfig = loadConfig(gatewayConfigSchema, gatewayEnv);
 
+    const [pushDdb, pushSqs, pushSns] = [documentClient(stack), sqsClient(stack), snsClient(stack)];
+    cleanups.push(async () => {
+      pushDdb.destroy();
+      pushSqs.destroy();
+      pushSns.destroy();
+    });
+    const pushPublisher = createPushPublisher({
+      mode: options.delivery ?? 'targeted',
+      sqs: pushSqs,
+      sns: pushSns,
+      topicArn: topic.arn,
+      ddb: pushDdb,
+      connectionTable,
+    });
+
     const cognito = cognitoClient(pool);
     cleanups.push(async () => cognito.destroy());
 
@@ -172,6 +203,8 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
       gatewayConfig,
       keys,
       tableName: table.name,
+      connectionTable,
+      pushPublisher,
       logs: { users: usersLog.lines, messaging: messagingLog.lines },
       async startGateway(overrides = {}) {
         const gateway = await startGateway(loadConfig(gatewayConfigSchema, { ...gatewayEnv, ...overrides }), {

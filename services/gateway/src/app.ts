@@ -17,7 +17,9 @@ import { groupRoutes } from './routes/groups.ts';
 import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageGroupRoutes } from './routes/message-groups.ts';
 import { messageRoutes } from './routes/messages.ts';
-import type { Guards, RouteDeps } from './routes/router.ts';
+import { presenceRoutes } from './routes/presence.ts';
+import type { Guards, Realtime, RouteDeps } from './routes/router.ts';
+import { typingRoutes } from './routes/typing.ts';
 import { userRoutes } from './routes/users.ts';
 import type { MessagingClient } from './upstream/messaging.ts';
 import type { UsersClient } from './upstream/users.ts';
@@ -38,6 +40,7 @@ export interface GatewayAppDeps {
   /** GROUP_MAX_MEMBERS. */
   groupMaxMembers: number;
   readiness?: ReadinessChecks;
+  realtime?: Realtime;
   /** The replica's registry: request metrics are recorded in it and it is served at /metrics. */
   metrics: Registry;
 }
@@ -77,6 +80,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
     guards,
     heartbeatMs: deps.heartbeatMs,
     groupMaxMembers: deps.groupMaxMembers,
+    realtime: deps.realtime,
   };
   app.route('/', messageGroupRoutes(routeDeps));
   app.route('/', groupRoutes(routeDeps));
@@ -84,6 +88,10 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
   app.route('/', messageChangeRoutes(routeDeps));
   app.route('/', userRoutes(routeDeps));
   app.route('/', eventRoutes(routeDeps));
+  if (deps.realtime) {
+    app.route('/', typingRoutes(routeDeps, deps.realtime.typing));
+    app.route('/', presenceRoutes(routeDeps, deps.realtime.presence));
+  }
   mountDocs(app);
   return app;
 }

@@ -1,12 +1,19 @@
 import { hostname } from 'node:os';
 import { baseSchema, port, positiveInt, z } from '@cruddur/config';
 import { DEFAULT_MESSAGE_TABLE } from '@cruddur/ddb';
+import { DEFAULT_CONNECTION_TABLE, deliveryModeSetting } from '@cruddur/realtime';
 
 export const streamConsumerConfigSchema = baseSchema.extend({
   PORT: port(4573),
   DDB_MESSAGE_TABLE: z.string().min(3).default(DEFAULT_MESSAGE_TABLE),
   DDB_LEASE_TABLE: z.string().min(3).default('cruddur-stream-leases'),
   MESSAGE_EVENTS_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** How pushes reach gateway replicas: `targeted` (to the replicas holding a recipient) or `broadcast` (the topic). */
+  REALTIME_DELIVERY: deliveryModeSetting,
+  /** The connection registry the targeted publisher reads (who is connected to which replica). */
+  DDB_CONNECTION_TABLE: z.string().min(3).default(DEFAULT_CONNECTION_TABLE),
+  /** Publishers cache which replicas are live this long. */
+  REPLICA_CACHE_MS: positiveInt(2_000),
   STREAM_DLQ_URL: z.url(),
   /** Unique per replica: leases are owned by it. Host name plus pid keeps two replicas on one host apart. */
   WORKER_ID: z
@@ -35,6 +42,12 @@ export type StreamConsumerConfig = z.infer<typeof streamConsumerConfigSchema>;
 export const lambdaConfigSchema = baseSchema.extend({
   DDB_MESSAGE_TABLE: z.string().min(3).default(DEFAULT_MESSAGE_TABLE),
   MESSAGE_EVENTS_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** How pushes reach gateway replicas: `targeted` (to the replicas holding a recipient) or `broadcast` (the topic). */
+  REALTIME_DELIVERY: deliveryModeSetting,
+  /** The connection registry the targeted publisher reads (who is connected to which replica). */
+  DDB_CONNECTION_TABLE: z.string().min(3).default(DEFAULT_CONNECTION_TABLE),
+  /** Publishers cache which replicas are live this long. */
+  REPLICA_CACHE_MS: positiveInt(2_000),
   STREAM_DLQ_URL: z.url(),
 });
 export type LambdaConfig = z.infer<typeof lambdaConfigSchema>;

@@ -1,7 +1,8 @@
-import { createSnsClient, createSqsClient, createTopicPublisher, type EventPublisher } from '@cruddur/aws';
+import { createSnsClient, createSqsClient, type EventPublisher } from '@cruddur/aws';
 import { loadConfig } from '@cruddur/config';
 import { createDocumentClient } from '@cruddur/ddb';
 import { createLogger, type Logger, withRequestContext } from '@cruddur/logger';
+import { createPushPublisher } from '@cruddur/realtime';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { type LambdaConfig, lambdaConfigSchema } from './config.ts';
 import { toRecordError } from './errors.ts';
@@ -64,7 +65,15 @@ export function lambdaFromConfig(config: LambdaConfig, logger?: Logger): StreamL
   return createLambdaHandler({
     handler: new RecordHandler({ ddb, table: config.DDB_MESSAGE_TABLE, logger: log }),
     deadLetters: new DeadLetterSink({ sqs, queueUrl: config.STREAM_DLQ_URL, workerId: 'lambda' }),
-    publisher: createTopicPublisher({ sns, topicArn: config.MESSAGE_EVENTS_TOPIC_ARN }),
+    publisher: createPushPublisher({
+      mode: config.REALTIME_DELIVERY,
+      sqs,
+      sns,
+      topicArn: config.MESSAGE_EVENTS_TOPIC_ARN,
+      ddb,
+      connectionTable: config.DDB_CONNECTION_TABLE,
+      replicaCacheMs: config.REPLICA_CACHE_MS,
+    }),
     logger: log,
   });
 }

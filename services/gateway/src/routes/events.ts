@@ -8,7 +8,7 @@ import { bearer, errorResponses, errorsSchema } from './schemas.ts';
 /** How long a browser's EventSource waits before reconnecting (to any replica) after a drop. */
 const RECONNECT_MS = 2_000;
 
-export function eventRoutes({ hub, guards, heartbeatMs }: RouteDeps) {
+export function eventRoutes({ hub, guards, heartbeatMs, realtime }: RouteDeps) {
   const router = createGatewayRouter();
 
   router.openapi(
@@ -18,7 +18,9 @@ export function eventRoutes({ hub, guards, heartbeatMs }: RouteDeps) {
       summary: "Server-Sent Events: the caller's inbox changes as they happen",
       description:
         "Events: `ready` once connected; `inbox.updated` (one of the caller's conversations moved: last message, " +
-        "unread count); `message.created` (a new message in one of the caller's conversations). The SSE id is the " +
+        "unread count); `message.created` (a new message in one of the caller's conversations); `message.updated`, " +
+        '`message.deleted`; `typing` (another member is typing until `until`, or stopped); `presence.changed` (a ' +
+        'contact came online or went offline). The SSE id is the ' +
         'event id. EventSource cannot send headers, so the token may also be given as `?access_token=` (keep such ' +
         'URLs out of logs and referrers). Comment lines every few seconds keep proxies from closing the stream.',
       security: bearer,
@@ -37,16 +39,24 @@ export function eventRoutes({ hub, guards, heartbeatMs }: RouteDeps) {
         ...errorResponses,
       },
     }),
-    (c) => {
+    async (c) => {
       const caller = callerOf(c);
       const outbox = new StreamOutbox();
       const registered = hub.register(caller.uuid, outbox);
+      const retryAfter = { 'Retry-After': String(RECONNECT_MS / 1000) };
       if (!registered.ok) {
-        const retryAfter = { 'Retry-After': String(RECONNECT_MS / 1000) };
         // Shutting down: another replica can take the stream. Too many streams: the caller must close one.
         return registered.reason === 'closed'
           ? c.json({ errors: ['dependency_unavailable'] }, 503, retryAfter)
           : c.json({ errors: ['rate_limited'] }, 429, retryAfter);
+      }
+      // Registered in the connection registry before `ready` (and before any replay): every push published
+      // from here on is routed to this replica, and everything before is in the change log.
+      try {
+        await realtime?.connections.connected(caller.uuid);
+      } catch {
+        registered.unregister();
+        return c.json({ errors: ['dependency_unavailable'] }, 503, retryAfter);
       }
       c.header('X-Accel-Buffering', 'no');
       const response = streamSSE(c, async (stream) => {
@@ -66,6 +76,7 @@ export function eventRoutes({ hub, guards, heartbeatMs }: RouteDeps) {
         } finally {
           clearInterval(heartbeat);
           registered.unregister();
+          realtime?.connections.disconnected(caller.uuid);
         }
       });
       // The socket cannot serve another request while streaming anyway; closing it when the stream

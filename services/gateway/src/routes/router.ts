@@ -2,7 +2,10 @@ import { createRouter } from '@cruddur/http';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayEnv } from '../env.ts';
+import type { ConnectionTracker } from '../events/connections.ts';
 import type { SseHub } from '../events/hub.ts';
+import type { PresenceService } from '../events/presence.ts';
+import type { TypingService } from '../events/typing.ts';
 import type { MessagingClient } from '../upstream/messaging.ts';
 import type { UsersClient } from '../upstream/users.ts';
 
@@ -29,4 +32,12 @@ export interface RouteDeps {
   heartbeatMs: number;
   /** GROUP_MAX_MEMBERS: the most members a group may have besides its creator. */
   groupMaxMembers: number;
+  /** Connection registry, presence and typing; absent in an app built without them (no presence or typing routes). */
+  realtime?: Realtime | undefined;
+}
+
+export interface Realtime {
+  connections: ConnectionTracker;
+  presence: PresenceService;
+  typing: TypingService;
 }

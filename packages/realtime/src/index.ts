@@ -1,0 +1,6 @@
+export * from './delivery.ts';
+export * from './recipients.ts';
+export * from './registry.ts';
+export * from './replica-directory.ts';
+export * from './table.ts';
+export * from './targeted-publisher.ts';

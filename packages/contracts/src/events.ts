@@ -213,3 +213,16 @@ export function createEvent<T extends EventType>(
 export function isEventOfType<T extends EventType>(event: EventEnvelope, type: T): event is EventEnvelope<T> {
   return event.type === type;
 }
+
+/**
+ * Whose streams an event is for, read from its payload by convention so no list of types is needed:
+ * `owner_uuid` (an inbox row's owner), else `members` (a message's recipients, a typing indicator's), else
+ * `recipients` (a presence change's contacts). None: the event is pushed to nobody.
+ */
+export function eventRecipients(event: EventEnvelope): string[] {
+  const payload = event.payload as { owner_uuid?: unknown; members?: unknown; recipients?: unknown };
+  if (typeof payload.owner_uuid === 'string') return [payload.owner_uuid];
+  const list = Array.isArray(payload.members) ? payload.members : payload.recipients;
+  if (Array.isArray(list)) return [...new Set(list.filter((m): m is string => typeof m === 'string'))];
+  return [];
+}

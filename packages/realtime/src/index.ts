@@ -1,5 +1,4 @@
 export * from './delivery.ts';
-export * from './recipients.ts';
 export * from './registry.ts';
 export * from './replica-directory.ts';
 export * from './table.ts';

@@ -24,6 +24,8 @@ export interface UserConnections {
 export interface ReplicaRecord {
   queueUrl: string;
   expiresAtMs: number;
+  /** Its last heartbeat: for the users of a replica that died, the time they were last seen. */
+  heartbeatAtMs: number;
 }
 
 const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
@@ -82,7 +84,11 @@ export class ConnectionRegistry {
     for (const id of replicaIds) {
       const item = items.get(connectionKeys.replica(id));
       if (item && typeof item.queue_url === 'string') {
-        found.set(id, { queueUrl: item.queue_url, expiresAtMs: Number(item.expires_at_ms ?? 0) });
+        found.set(id, {
+          queueUrl: item.queue_url,
+          expiresAtMs: Number(item.expires_at_ms ?? 0),
+          heartbeatAtMs: Number(item.heartbeat_at ?? 0),
+        });
       }
     }
     return found;

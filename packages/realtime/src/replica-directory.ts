@@ -19,6 +19,16 @@ export class ReplicaDirectory {
   /** Queue URLs of the live replicas among `replicaIds`. */
   async live(replicaIds: readonly string[]): Promise<Map<string, string>> {
     const now = this.now();
+    const live = new Map<string, string>();
+    for (const [id, record] of await this.known(replicaIds)) {
+      if (record.expiresAtMs > now) live.set(id, record.queueUrl);
+    }
+    return live;
+  }
+
+  /** What is known of each replica, live or dead (retired and never-announced ones are absent). */
+  async known(replicaIds: readonly string[]): Promise<Map<string, ReplicaRecord>> {
+    const now = this.now();
     const missing = replicaIds.filter((id) => {
       const hit = this.cache.get(id);
       return !hit || now - hit.fetchedAt >= this.options.cacheMs;
@@ -33,12 +43,12 @@ export class ReplicaDirectory {
       }
       if (this.cache.size > 10_000) this.cache.clear();
     }
-    const live = new Map<string, string>();
+    const known = new Map<string, ReplicaRecord>();
     for (const id of replicaIds) {
       const hit = this.cache.get(id);
-      if (hit && hit.record.expiresAtMs > now) live.set(id, hit.record.queueUrl);
+      if (hit) known.set(id, hit.record);
     }
-    return live;
+    return known;
   }
 
   /** A send found the queue gone: the replica stopped. */

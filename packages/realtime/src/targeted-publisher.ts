@@ -1,7 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EventPublisher } from '@cruddur/aws';
-import { type EventEnvelope, encodeBundle } from '@cruddur/contracts';
-import { recipientsOf } from './recipients.ts';
+import { type EventEnvelope, encodeBundle, eventRecipients } from '@cruddur/contracts';
 import type { ConnectionRegistry } from './registry.ts';
 import type { ReplicaDirectory } from './replica-directory.ts';
 
@@ -57,7 +56,7 @@ export class TargetedPublisher implements EventPublisher {
   ) {}
 
   async publish(events: readonly EventEnvelope[]): Promise<void> {
-    const routed = events.map((event) => ({ event, to: recipientsOf(event) }));
+    const routed = events.map((event) => ({ event, to: eventRecipients(event) }));
     const users = [...new Set(routed.flatMap((r) => r.to))];
     if (users.length === 0) return;
     const connections = await this.options.registry.users(users);

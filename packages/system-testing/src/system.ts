@@ -19,6 +19,7 @@ import {
   createTestUserPool,
   documentClient,
   dynamoClient,
+  localAwsEnv,
   snsClient,
   sqsClient,
   type TestServiceKeys,
@@ -47,6 +48,8 @@ export interface E2eSystem {
   /** The stream consumer's HTTP server (/healthz, /readyz, /metrics). */
   streamConsumerUrl: string;
   gatewayConfig: GatewayConfig;
+  /** The environment gateway replicas get, to start one as its own process (and kill it with -9). */
+  gatewayEnv: Record<string, string>;
   /** The signing keys the services trust, to call users and messaging directly as one of them. */
   keys: TestServiceKeys;
   /** The messages table of this system. */
@@ -114,8 +117,9 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
       DDB_CONNECTION_TABLE: connectionTable,
       REALTIME_DELIVERY: options.delivery ?? 'targeted',
     };
-    const groupLimit =
+    const groupLimit: Record<string, string> =
       options.groupMaxMembers === undefined ? {} : { GROUP_MAX_MEMBERS: String(options.groupMaxMembers) };
+
     const usersLog = captureLogger();
     const messagingLog = captureLogger();
     const users = await startUsersService(
@@ -160,7 +164,9 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
     );
     cleanups.push(() => consumer.stop());
 
-    const gatewayEnv = {
+    const gatewayEnv: Record<string, string> = {
+      // A replica started as a process has no test-kit defaults: the local stack's credentials.
+      ...localAwsEnv(),
       ...common,
       USERS_URL: users.url,
       MESSAGING_URL: messaging.url,
@@ -201,6 +207,7 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
       messagingUrl: messaging.url,
       streamConsumerUrl: consumer.url,
       gatewayConfig,
+      gatewayEnv,
       keys,
       tableName: table.name,
       connectionTable,

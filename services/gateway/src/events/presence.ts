@@ -67,14 +67,21 @@ export class PresenceService {
       this.options.registry.users(visible),
       this.options.registry.hiddenAmong(visible.filter((u) => u !== callerUuid)),
     ]);
-    const live = await this.options.directory.live([
+    const replicas = await this.options.directory.known([
       ...new Set([...connections.values()].flatMap((c) => c.replicaIds)),
     ]);
+    const now = Date.now();
     return userUuids.map((uuid) => {
       const entry = connections.get(uuid);
       if (!visible.includes(uuid) || hidden.has(uuid) || !entry) return unseen(uuid);
-      const online = entry.replicaIds.some((id) => live.has(id));
-      return { user_uuid: uuid, online, last_seen_at: online ? null : entry.lastSeenAt };
+      const held = entry.replicaIds.flatMap((id) => replicas.get(id) ?? []);
+      if (held.some((r) => r.expiresAtMs > now)) return { user_uuid: uuid, online: true, last_seen_at: null };
+      // Still named by a replica that died (no disconnect was written): seen at its last heartbeat.
+      const seen = [entry.lastSeenAt, ...held.map((r) => toTimestamp(new Date(r.heartbeatAtMs)))]
+        .filter((t): t is string => t !== null)
+        .sort()
+        .at(-1);
+      return { user_uuid: uuid, online: false, last_seen_at: seen ?? null };
     });
   }
 

@@ -44,9 +44,9 @@ export function presenceRoutes({ guards }: RouteDeps, presence: PresenceService)
             ])
             .pipe(
               z
-                .array(z.uuid({ error: 'user_uuids_invalid' }))
-                .min(1, 'user_uuids_invalid')
-                .max(MAX_USERS, 'user_uuids_invalid'),
+                .array(z.uuid({ error: 'uuids_invalid' }))
+                .min(1, 'uuids_invalid')
+                .max(MAX_USERS, 'uuids_invalid'),
             )
             .openapi({ description: `Comma-separated user uuids, at most ${MAX_USERS}`, type: 'string' }),
         }),

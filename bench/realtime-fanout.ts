@@ -34,6 +34,13 @@ async function reply<T>(child: ChildProcess, type: string): Promise<T> {
   }
 }
 
+/** Sends a command to a replica process and waits for its answer. */
+function ask<T>(child: ChildProcess, command: string, answer: string): Promise<T> {
+  const answered = reply<T>(child, answer);
+  child.send(command);
+  return answered;
+}
+
 /** Users over replicas unevenly (replica i holds i+1 shares), so "grows with its own connections" shows in one run. */
 function spread(users: string[], replicas: number): string[][] {
   const weights = Array.from({ length: replicas }, (_, i) => i + 1);
@@ -132,7 +139,7 @@ export const benchmark: Benchmark = {
           }),
         );
         const publisher = createPushPublisher({ mode, sqs, sns, topicArn: TopicArn!, ddb, connectionTable });
-        await Promise.all(children.map((c) => (c.send('reset'), reply(c, 'reset'))));
+        await Promise.all(children.map((c) => ask(c, 'reset', 'reset')));
         ctx.log(`${mode}: ${ratePerSecond} messages/s for ${seconds} s`);
         const total = ratePerSecond * seconds;
         const started = Date.now();
@@ -153,14 +160,12 @@ export const benchmark: Benchmark = {
         const deadline = Date.now() + 30_000;
         let reports: ReplicaReport[] = [];
         for (;;) {
-          reports = await Promise.all(
-            children.map((c) => (c.send('report'), reply<ReplicaReport>(c, 'report'))),
-          );
+          reports = await Promise.all(children.map((c) => ask<ReplicaReport>(c, 'report', 'report')));
           const delivered = reports.reduce((s, r) => s + r.delivered, 0);
           if (delivered >= expected || Date.now() > deadline) break;
           await new Promise((r) => setTimeout(r, 250));
         }
-        await Promise.all(children.map((c) => (c.send('stop'), reply(c, 'stopped'))));
+        await Promise.all(children.map((c) => ask(c, 'stop', 'stopped')));
         results.push({
           mode,
           published: total * 3,

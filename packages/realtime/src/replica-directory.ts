@@ -8,6 +8,8 @@ import type { ConnectionRegistry, ReplicaRecord } from './registry.ts';
  */
 export class ReplicaDirectory {
   private readonly cache = new Map<string, { record: ReplicaRecord; fetchedAt: number }>();
+  /** Reads in flight by replica id: concurrent publishes that miss together share one read (no herd at expiry). */
+  private readonly pending = new Map<string, Promise<void>>();
   private readonly now: () => number;
 
   constructor(
@@ -33,22 +35,35 @@ export class ReplicaDirectory {
       const hit = this.cache.get(id);
       return !hit || now - hit.fetchedAt >= this.options.cacheMs;
     });
-    if (missing.length > 0) {
-      const fetched = await this.options.registry.replicas(missing);
-      for (const id of missing) {
-        const record = fetched.get(id);
-        // Absent ones are not cached: a replica id is random per start, and it is announced before it serves.
-        if (record) this.cache.set(id, { record, fetchedAt: now });
-        else this.cache.delete(id);
-      }
-      if (this.cache.size > 10_000) this.cache.clear();
+    const waits = new Set(missing.flatMap((id) => this.pending.get(id) ?? []));
+    const toRead = missing.filter((id) => !this.pending.has(id));
+    if (toRead.length > 0) {
+      const read = this.read(toRead, now);
+      for (const id of toRead) this.pending.set(id, read);
+      waits.add(read);
     }
+    await Promise.all(waits);
     const known = new Map<string, ReplicaRecord>();
     for (const id of replicaIds) {
       const hit = this.cache.get(id);
       if (hit) known.set(id, hit.record);
     }
     return known;
+  }
+
+  private async read(ids: string[], now: number): Promise<void> {
+    try {
+      const fetched = await this.options.registry.replicas(ids);
+      for (const id of ids) {
+        const record = fetched.get(id);
+        // Absent ones are not cached: a replica id is random per start, and it is announced before it serves.
+        if (record) this.cache.set(id, { record, fetchedAt: now });
+        else this.cache.delete(id);
+      }
+      if (this.cache.size > 10_000) this.cache.clear();
+    } finally {
+      for (const id of ids) this.pending.delete(id);
+    }
   }
 
   /** A send found the queue gone: the replica stopped. */

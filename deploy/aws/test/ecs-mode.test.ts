@@ -89,6 +89,7 @@ describe('stream consumer as a container service (ECS Fargate)', () => {
     const statements = roleStatements(template, stack, workerRole);
     expect(actionsOf(statements)).toEqual(
       [
+        'dynamodb:BatchGetItem', // the connection registry, for targeted delivery
         'dynamodb:DeleteItem',
         'dynamodb:DescribeStream',
         'dynamodb:DescribeTable',

@@ -25,15 +25,20 @@ export interface PushPublisherOptions {
   ddb: DynamoDBDocumentClient;
   connectionTable: string;
   replicaCacheMs?: number;
+  /**
+   * Targeted only: also publish every event to the topic, for its durable subscribers (the message-events queue);
+   * no gateway replica subscribes to it then. The stream consumer does; the gateway's typing and presence do not.
+   */
+  copyToTopic?: boolean;
   onTargetedSend?: (send: TargetedSend) => void;
 }
 
 /** The publisher of everything pushed to users' streams, in either mode; the stream consumer and gateway share it. */
 export function createPushPublisher(options: PushPublisherOptions): EventPublisher {
-  if (options.mode === 'broadcast')
-    return createTopicPublisher({ sns: options.sns, topicArn: options.topicArn });
+  const topic = createTopicPublisher({ sns: options.sns, topicArn: options.topicArn });
+  if (options.mode === 'broadcast') return topic;
   const registry = new ConnectionRegistry({ ddb: options.ddb, table: options.connectionTable });
-  return new TargetedPublisher({
+  const targeted = new TargetedPublisher({
     sqs: options.sqs,
     registry,
     directory: new ReplicaDirectory({
@@ -42,4 +47,11 @@ export function createPushPublisher(options: PushPublisherOptions): EventPublish
     }),
     ...(options.onTargetedSend ? { onSend: options.onTargetedSend } : {}),
   });
+  if (!options.copyToTopic) return targeted;
+  // Both or neither: a failure of either fails the publish, which the caller retries (copies are dropped by id).
+  return {
+    publish: async (events) => {
+      await Promise.all([targeted.publish(events), topic.publish(events)]);
+    },
+  };
 }

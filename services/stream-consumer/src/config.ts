@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { baseSchema, port, positiveInt, z } from '@cruddur/config';
+import { baseSchema, envBoolean, port, positiveInt, z } from '@cruddur/config';
 import { DEFAULT_MESSAGE_TABLE } from '@cruddur/ddb';
 import { DEFAULT_CONNECTION_TABLE, deliveryModeSetting } from '@cruddur/realtime';
 
@@ -14,6 +14,11 @@ export const streamConsumerConfigSchema = baseSchema.extend({
   DDB_CONNECTION_TABLE: z.string().min(3).default(DEFAULT_CONNECTION_TABLE),
   /** Publishers cache which replicas are live this long. */
   REPLICA_CACHE_MS: positiveInt(2_000),
+  /**
+   * Targeted delivery: also publish every event to the topic for its durable subscribers (the message-events queue,
+   * read by `scripts/ddb/verify`); no gateway subscribes to it. Off where nothing reads that copy.
+   */
+  MESSAGE_EVENTS_TOPIC_COPY: envBoolean(true),
   STREAM_DLQ_URL: z.url(),
   /** Unique per replica: leases are owned by it. Host name plus pid keeps two replicas on one host apart. */
   WORKER_ID: z
@@ -48,6 +53,11 @@ export const lambdaConfigSchema = baseSchema.extend({
   DDB_CONNECTION_TABLE: z.string().min(3).default(DEFAULT_CONNECTION_TABLE),
   /** Publishers cache which replicas are live this long. */
   REPLICA_CACHE_MS: positiveInt(2_000),
+  /**
+   * Targeted delivery: also publish every event to the topic for its durable subscribers (the message-events queue,
+   * read by `scripts/ddb/verify`); no gateway subscribes to it. Off where nothing reads that copy.
+   */
+  MESSAGE_EVENTS_TOPIC_COPY: envBoolean(true),
   STREAM_DLQ_URL: z.url(),
 });
 export type LambdaConfig = z.infer<typeof lambdaConfigSchema>;

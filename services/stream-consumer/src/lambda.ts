@@ -73,6 +73,7 @@ export function lambdaFromConfig(config: LambdaConfig, logger?: Logger): StreamL
       ddb,
       connectionTable: config.DDB_CONNECTION_TABLE,
       replicaCacheMs: config.REPLICA_CACHE_MS,
+      copyToTopic: config.MESSAGE_EVENTS_TOPIC_COPY,
     }),
     logger: log,
   });

@@ -101,6 +101,7 @@ export async function startStreamConsumer(
         ddb,
         connectionTable: config.DDB_CONNECTION_TABLE,
         replicaCacheMs: config.REPLICA_CACHE_MS,
+        copyToTopic: config.MESSAGE_EVENTS_TOPIC_COPY,
       }),
     metrics,
     logger,

@@ -204,8 +204,11 @@ describe('gateway end to end: the frontend flows', () => {
       '/api/message_groups/{message_group_uuid}/members',
       '/api/message_groups/{message_group_uuid}/messages/{message_uuid}',
       '/api/message_groups/{message_group_uuid}/read',
+      '/api/message_groups/{message_group_uuid}/typing',
       '/api/messages',
       '/api/messages/{message_group_uuid}',
+      '/api/presence',
+      '/api/presence/settings',
       '/api/users/{handle}/short',
     ]);
     expect(doc.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

@@ -270,13 +270,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     env.MESSAGING_URL = `http://127.0.0.1:${servicePorts.messaging}`;
     env.GATEWAY_URL = `http://127.0.0.1:${servicePorts.gateway}`;
 
-    // What each service needs before it can start: users its database, messaging and the stream consumer
-    // the tables, all of them the queues and keys. The gateway is ready only once users and messaging are.
+    // What each service needs before it can start: users its database, messaging, the stream consumer and the
+    // gateway (its connection registry) the tables, all of them the queues and keys. The gateway is ready only
+    // once users and messaging are.
     const prerequisites: Record<ServiceName, Promise<unknown>[]> = {
       users: [usersDatabase, provisioned],
       messaging: [tables, provisioned],
       'stream-consumer': [tables, provisioned],
-      gateway: [provisioned],
+      gateway: [tables, provisioned],
     };
     let servicesStarted: number | undefined;
     const servicesUp = Promise.all(

@@ -1,4 +1,4 @@
-import { INBOX_BY_ACTIVITY_INDEX } from '@cruddur/ddb';
+import { INBOX_BY_ACTIVITY_INDEX, prefixes } from '@cruddur/ddb';
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { MessagingData } from './data.ts';
@@ -121,10 +121,20 @@ export function grantGateway(role: iam.IGrantable, data: MessagingData) {
   );
 }
 
-/** What the record handler does wherever it runs: move inbox rows forward, publish, dead-letter. */
+/**
+ * What the record handler does wherever it runs: move inbox rows forward, log each event in its recipients' change
+ * feeds (BatchWriteItem, allowed on `FEED#` partitions only), publish, dead-letter.
+ */
 export function grantStreamRecordHandler(role: iam.IGrantable, data: MessagingData) {
   role.grantPrincipal.addToPrincipalPolicy(
     statement(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], tableAndIndex(data)),
+  );
+  role.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:BatchWriteItem'], // FeedPublisher
+      resources: [data.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefixes.feed}*`] } },
+    }),
   );
   role.grantPrincipal.addToPrincipalPolicy(statement(['sns:Publish'], [data.messageEventsTopic.topicArn]));
   role.grantPrincipal.addToPrincipalPolicy(

@@ -90,6 +90,7 @@ describe('stream consumer as a container service (ECS Fargate)', () => {
     expect(actionsOf(statements)).toEqual(
       [
         'dynamodb:BatchGetItem', // the connection registry, for targeted delivery
+        'dynamodb:BatchWriteItem',
         'dynamodb:DeleteItem',
         'dynamodb:DescribeStream',
         'dynamodb:DescribeTable',

@@ -261,6 +261,7 @@ describe('stream consumer as a Lambda handler', () => {
     expect(actionsOf(statements)).toEqual(
       [
         'dynamodb:BatchGetItem', // the connection registry, for targeted delivery
+        'dynamodb:BatchWriteItem',
         'dynamodb:DescribeStream',
         'dynamodb:DescribeTable',
         'dynamodb:GetItem',

@@ -142,6 +142,12 @@ export interface EventEnvelope<T extends EventType = EventType> {
   /** The request id of the work that caused the event, so logs can be followed across hops. */
   trace_id: string;
   payload: EventPayload<T>;
+  /**
+   * Where the event sits in each recipient's change feed (`<written_at>#<index>#<id>`), set by the stream consumer
+   * once the event is logged; the gateway sends it as the SSE id, so a reconnect resumes from it. Absent on events
+   * nobody logs (user events, ephemeral ones).
+   */
+  feed_key?: string;
 }
 
 const envelopeShape = z.object({
@@ -151,6 +157,7 @@ const envelopeShape = z.object({
   occurred_at: timestamp,
   trace_id: z.string().min(1),
   payload: z.unknown(),
+  feed_key: z.string().min(1).max(200).optional(),
 });
 
 export type ParseResult = { ok: true; event: EventEnvelope } | { ok: false; reason: string };
@@ -170,9 +177,15 @@ export function parseEvent(raw: unknown): ParseResult {
   const payload = entry.payload.safeParse(envelope.data.payload);
   if (!payload.success)
     return { ok: false, reason: `bad ${envelope.data.type} payload: ${z.prettifyError(payload.error)}` };
+  const { feed_key, ...rest } = envelope.data;
   return {
     ok: true,
-    event: { ...envelope.data, type: envelope.data.type as EventType, payload: payload.data },
+    event: {
+      ...rest,
+      type: rest.type as EventType,
+      payload: payload.data,
+      ...(feed_key === undefined ? {} : { feed_key }),
+    },
   };
 }
 
@@ -215,9 +228,10 @@ export function isEventOfType<T extends EventType>(event: EventEnvelope, type: T
 }
 
 /**
- * Whose streams an event is for, read from its payload by convention so no list of types is needed:
- * `owner_uuid` (an inbox row's owner), else `members` (a message's recipients, a typing indicator's), else
- * `recipients` (a presence change's contacts). None: the event is pushed to nobody.
+ * Whose change feed an event belongs to, and whose streams it goes to: the owner of a per-user event
+ * (`owner_uuid`), else the members of a conversation event (`members`), else `recipients` (a presence change's
+ * contacts; ephemeral, never logged). Any future event type shaped so is logged, replayed and routed with no change
+ * here; an event with none of them reaches nobody.
  */
 export function eventRecipients(event: EventEnvelope): string[] {
   const payload = event.payload as { owner_uuid?: unknown; members?: unknown; recipients?: unknown };

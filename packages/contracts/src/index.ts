@@ -1,5 +1,6 @@
 export * from './bundle.ts';
 export * from './errors.ts';
 export * from './events.ts';
+export * from './feed-key.ts';
 export * from './time.ts';
 export * from './validation.ts';

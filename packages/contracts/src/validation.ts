@@ -65,6 +65,12 @@ export const groupMaxMembersSetting = z.coerce
   .max(GROUP_MAX_MEMBERS_CEILING)
   .default(DEFAULT_GROUP_MAX_MEMBERS);
 
+/**
+ * How long each user's change feed keeps a change (hours): a client that reconnects within it is replayed every
+ * change it missed, later it is told to reload. At least 24 (the promise made to clients), at most a week.
+ */
+export const feedRetentionHoursSetting = z.coerce.number().int().min(24).max(168).default(48);
+
 export type GroupTitleCheck = { ok: true; title: string } | { ok: false; codes: ['title_invalid'] };
 
 /** Trims and checks a group title: 1..100 code points, no control characters, well-formed. */

@@ -27,6 +27,8 @@ export const prefixes = {
   idempotency: 'IDEM#',
   /** Bookkeeping of `scripts/ddb/seed` (its time anchor); never read by the services. */
   seed: 'SEED#',
+  /** A user's change feed: what the stream consumer published to them, for replay on reconnect. */
+  feed: 'FEED#',
 } as const;
 
 /** `<created_at>#<message_uuid>`: sorts by time and stays unique when two messages share a millisecond. */
@@ -86,6 +88,11 @@ export const keys = {
   },
   user: (userUuid: string): ItemKey<'PROFILE'> => ({ pk: `${prefixes.user}${userUuid}`, sk: 'PROFILE' }),
   /** Scoped by sender so one user's key can never collide with, or reveal, another user's message. */
+  feedPartition: (ownerUuid: string) => `${prefixes.feed}${ownerUuid}`,
+  feed: (ownerUuid: string, feedKey: string): ItemKey => ({
+    pk: `${prefixes.feed}${ownerUuid}`,
+    sk: feedKey,
+  }),
   idempotency: (senderUuid: string, idempotencyKey: string): ItemKey<'IDEM'> => ({
     pk: `${prefixes.idempotency}${senderUuid}#${idempotencyKey}`,
     sk: 'IDEM',

@@ -1,5 +1,6 @@
 export * from './api.ts';
 export * from './capture-logger.ts';
+export * from './client-state.ts';
 export * from './cognito.ts';
 export * from './gateway-process.ts';
 export * from './hostile-requests.ts';

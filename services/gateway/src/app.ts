@@ -18,7 +18,7 @@ import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageGroupRoutes } from './routes/message-groups.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { presenceRoutes } from './routes/presence.ts';
-import type { Guards, Realtime, RouteDeps } from './routes/router.ts';
+import type { FeedSettings, Guards, Realtime, RouteDeps } from './routes/router.ts';
 import { typingRoutes } from './routes/typing.ts';
 import { userRoutes } from './routes/users.ts';
 import type { MessagingClient } from './upstream/messaging.ts';
@@ -39,6 +39,7 @@ export interface GatewayAppDeps {
   heartbeatMs: number;
   /** GROUP_MAX_MEMBERS. */
   groupMaxMembers: number;
+  feed: FeedSettings;
   readiness?: ReadinessChecks;
   realtime?: Realtime;
   /** The replica's registry: request metrics are recorded in it and it is served at /metrics. */
@@ -81,6 +82,8 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
     heartbeatMs: deps.heartbeatMs,
     groupMaxMembers: deps.groupMaxMembers,
     realtime: deps.realtime,
+    feed: deps.feed,
+    logger,
   };
   app.route('/', messageGroupRoutes(routeDeps));
   app.route('/', groupRoutes(routeDeps));

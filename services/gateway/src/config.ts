@@ -1,5 +1,5 @@
 import { baseSchema, envBoolean, port, positiveInt, z } from '@cruddur/config';
-import { groupMaxMembersSetting } from '@cruddur/contracts';
+import { feedRetentionHoursSetting, groupMaxMembersSetting } from '@cruddur/contracts';
 import { DEFAULT_CONNECTION_TABLE, deliveryModeSetting } from '@cruddur/realtime';
 import { signerEnv } from '@cruddur/service-auth';
 
@@ -69,6 +69,16 @@ export const gatewayConfigSchema = baseSchema
     IDENTITY_CACHE_SIZE: positiveInt(10_000),
     SSE_HEARTBEAT_MS: positiveInt(15_000),
     SSE_MAX_STREAMS_PER_USER: positiveInt(8),
+    /** A reconnect with a Last-Event-ID older than this (hours) is told to reload; as the stream consumer's. */
+    FEED_RETENTION_HOURS: feedRetentionHoursSetting,
+    /**
+     * A replay starts this long before the client's last event id, so a change logged with a slightly earlier key
+     * after the client's last one (another consumer worker, a clock a little behind) is not skipped. Above the
+     * stream consumer's FEED_WRITE_DEADLINE_MS (10 s) plus the clock skew between hosts.
+     */
+    FEED_REPLAY_OVERLAP_MS: positiveInt(30_000),
+    /** More missed changes than this and the client is told to reload instead (it is cheaper than a replay). */
+    FEED_REPLAY_MAX: positiveInt(20_000),
     /**
      * The most members a group may have besides its creator. At most 90, so every membership
      * transaction (a row per member, the group and its message) stays under DynamoDB's 100 items.

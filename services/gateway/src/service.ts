@@ -173,6 +173,11 @@ async function assemble(
     authFailures: { capacity: config.AUTH_FAILURE_BURST, refillPerSecond: config.AUTH_FAILURE_PER_SECOND },
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     groupMaxMembers: config.GROUP_MAX_MEMBERS,
+    feed: {
+      retentionHours: config.FEED_RETENTION_HOURS,
+      overlapMs: config.FEED_REPLAY_OVERLAP_MS,
+      replayMax: config.FEED_REPLAY_MAX,
+    },
     metrics,
     readiness: {
       users: () => upstreamReady(usersHttp),

@@ -194,6 +194,7 @@ describe('service surface', () => {
       '/internal/conversations/{group_uuid}/messages',
       '/internal/conversations/{group_uuid}/messages/{message_uuid}',
       '/internal/conversations/{group_uuid}/read',
+      '/internal/feed',
       '/internal/groups',
     ]);
     expect((await f.call('/readyz')).status).toBe(200);

@@ -2,10 +2,12 @@ import { createApp, type ReadinessChecks, rejectInvalidUtf8 } from '@cruddur/htt
 import type { Logger } from '@cruddur/logger';
 import { requireServiceCredential, type ServiceAuthEnv, type ServiceVerifier } from '@cruddur/service-auth';
 import type { Registry } from 'prom-client';
+import type { FeedReader } from './data/feed-reader.ts';
 import type { MessageChanges } from './domain/changes.ts';
 import type { Groups } from './domain/groups.ts';
 import type { Messaging } from './domain/messaging.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { feedRoutes } from './routes/feed.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageRoutes } from './routes/messages.ts';
@@ -15,6 +17,8 @@ export interface MessagingAppDeps {
   messaging: Messaging;
   groups: Groups;
   changes: MessageChanges;
+  /** Users' change feeds, for the gateway's replay on reconnect. */
+  feed: FeedReader;
   /** Checks the gateway's assertion on every internal call. */
   verifier: ServiceVerifier;
   readiness?: ReadinessChecks;
@@ -28,6 +32,7 @@ export function buildMessagingApp({
   messaging,
   groups,
   changes,
+  feed,
   verifier,
   readiness,
   metrics,
@@ -40,6 +45,7 @@ export function buildMessagingApp({
   app.route('/', messageRoutes(messaging));
   app.route('/', messageChangeRoutes(changes));
   app.route('/', groupRoutes(groups));
+  app.route('/', feedRoutes(feed));
   app.doc('/openapi.json', {
     openapi: '3.0.0',
     info: {

@@ -14,6 +14,7 @@ import type { Logger } from '@cruddur/logger';
 import { createServiceSigner, createServiceVerifier } from '@cruddur/service-auth';
 import { buildMessagingApp } from './app.ts';
 import type { MessagingConfig } from './config.ts';
+import { FeedReader } from './data/feed-reader.ts';
 import { ProfileCache } from './data/profile-cache.ts';
 import { MessageStore } from './data/store.ts';
 import { MessageChanges } from './domain/changes.ts';
@@ -121,6 +122,7 @@ async function assemble(
     messaging,
     groups,
     changes,
+    feed: new FeedReader(ddb, config.DDB_MESSAGE_TABLE),
     verifier,
     metrics,
     readiness: {

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { baseSchema, envBoolean, port, positiveInt, z } from '@cruddur/config';
+import { feedRetentionHoursSetting } from '@cruddur/contracts';
 import { DEFAULT_MESSAGE_TABLE } from '@cruddur/ddb';
 import { DEFAULT_CONNECTION_TABLE, deliveryModeSetting } from '@cruddur/realtime';
 
@@ -40,6 +41,10 @@ export const streamConsumerConfigSchema = baseSchema.extend({
   RETRY_BASE_MS: positiveInt(100),
   /** Records of different conversations in one batch are handled this many at a time (each conversation in order). */
   RECORD_CONCURRENCY: positiveInt(16),
+  /** How long each change stays in its recipients' feeds for replay (the items' TTL); at least 24. */
+  FEED_RETENTION_HOURS: feedRetentionHoursSetting,
+  /** A feed write not done this long after its keys were taken fails and is redone; below the gateway's overlap. */
+  FEED_WRITE_DEADLINE_MS: positiveInt(10_000),
 });
 export type StreamConsumerConfig = z.infer<typeof streamConsumerConfigSchema>;
 
@@ -59,5 +64,7 @@ export const lambdaConfigSchema = baseSchema.extend({
    */
   MESSAGE_EVENTS_TOPIC_COPY: envBoolean(true),
   STREAM_DLQ_URL: z.url(),
+  FEED_RETENTION_HOURS: feedRetentionHoursSetting,
+  FEED_WRITE_DEADLINE_MS: positiveInt(10_000),
 });
 export type LambdaConfig = z.infer<typeof lambdaConfigSchema>;

@@ -6,6 +6,7 @@ import { createPushPublisher } from '@cruddur/realtime';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { type LambdaConfig, lambdaConfigSchema } from './config.ts';
 import { toRecordError } from './errors.ts';
+import { FeedPublisher } from './feed/feed-publisher.ts';
 import { RecordHandler } from './inbox/record-handler.ts';
 import { DeadLetterSink } from './records/dead-letter.ts';
 import { fromLambdaRecord } from './records/stream-record.ts';
@@ -65,15 +66,21 @@ export function lambdaFromConfig(config: LambdaConfig, logger?: Logger): StreamL
   return createLambdaHandler({
     handler: new RecordHandler({ ddb, table: config.DDB_MESSAGE_TABLE, logger: log }),
     deadLetters: new DeadLetterSink({ sqs, queueUrl: config.STREAM_DLQ_URL, workerId: 'lambda' }),
-    publisher: createPushPublisher({
-      mode: config.REALTIME_DELIVERY,
-      sqs,
-      sns,
-      topicArn: config.MESSAGE_EVENTS_TOPIC_ARN,
+    publisher: new FeedPublisher({
       ddb,
-      connectionTable: config.DDB_CONNECTION_TABLE,
-      replicaCacheMs: config.REPLICA_CACHE_MS,
-      copyToTopic: config.MESSAGE_EVENTS_TOPIC_COPY,
+      table: config.DDB_MESSAGE_TABLE,
+      retentionHours: config.FEED_RETENTION_HOURS,
+      writeDeadlineMs: config.FEED_WRITE_DEADLINE_MS,
+      publisher: createPushPublisher({
+        mode: config.REALTIME_DELIVERY,
+        sqs,
+        sns,
+        topicArn: config.MESSAGE_EVENTS_TOPIC_ARN,
+        ddb,
+        connectionTable: config.DDB_CONNECTION_TABLE,
+        replicaCacheMs: config.REPLICA_CACHE_MS,
+        copyToTopic: config.MESSAGE_EVENTS_TOPIC_COPY,
+      }),
     }),
     logger: log,
   });

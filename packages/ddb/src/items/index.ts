@@ -4,6 +4,7 @@
  * key from `keys.ts`. Writers build items with the builders; readers parse what DynamoDB returns with the schemas.
  */
 export * from './conversation.ts';
+export * from './feed.ts';
 export * from './fields.ts';
 export * from './idempotency.ts';
 export * from './inbox.ts';

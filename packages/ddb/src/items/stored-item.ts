@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ItemKind, itemKindOf } from '../keys.ts';
 import { type ConversationItem, conversationItemSchema } from './conversation.ts';
+import { type FeedItem, feedItemSchema } from './feed.ts';
 import { type IdempotencyItem, idempotencyItemSchema } from './idempotency.ts';
 import { type InboxItem, inboxItemSchema } from './inbox.ts';
 import { leaseWorkerSchema, type WorkerItem } from './lease-worker.ts';
@@ -19,7 +20,8 @@ export type TableItem =
   | InboxItem
   | UserItem
   | IdempotencyItem
-  | SeedAnchorItem;
+  | SeedAnchorItem
+  | FeedItem;
 
 export const tableItemSchemas = {
   message: messageItemSchema,
@@ -29,6 +31,7 @@ export const tableItemSchemas = {
   user: userItemSchema,
   idempotency: idempotencyItemSchema,
   seed: seedAnchorItemSchema,
+  feed: feedItemSchema,
 } satisfies Record<ItemKind, z.ZodType<TableItem>>;
 
 /** Every item of the stream consumer's lease table, by its `kind`. */

@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { z } from '@cruddur/config';
 import {
   conversationItemFields,
+  feedItemSchema,
   idempotencyItemSchema,
   inboxItemFields,
   itemKindOf,
@@ -218,6 +219,10 @@ function readItem(
       break;
     }
     case 'seed':
+      break;
+    case 'feed':
+      // A change feed entry: its shape only; what it says is the events' (checked where they are published).
+      parse(feedItemSchema);
       break;
     default:
       violations.add('unknown_item', `no item kind has the key prefix of ${pk}`, item);

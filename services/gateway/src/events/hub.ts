@@ -4,9 +4,12 @@ import { TtlCache } from '../auth/ttl-cache.ts';
 
 /** One server-sent event as written on the wire. */
 export interface ClientEvent {
+  /** The SSE id: the event's feed key (a resumable cursor) when it was logged, else the event id. */
   id: string;
   event: string;
   data: string;
+  /** The event's own id (never written): a stream sends each at most once across replay and live delivery. */
+  eventId: string;
 }
 
 /** One open event stream of one user. `send` must not throw; a dead stream unregisters itself. */
@@ -117,6 +120,21 @@ function route(event: EventEnvelope): { recipients: string[]; data: unknown } | 
   }
 }
 
+/** An event as its recipients' streams get it, or undefined for a type no stream shows. */
+export function toClientEvent(event: EventEnvelope): { recipients: string[]; wire: ClientEvent } | undefined {
+  const routed = route(event);
+  if (!routed) return undefined;
+  return {
+    recipients: routed.recipients,
+    wire: {
+      id: event.feed_key ?? event.id,
+      event: event.type,
+      data: JSON.stringify({ ...(routed.data as object), occurred_at: event.occurred_at }),
+      eventId: event.id,
+    },
+  };
+}
+
 /**
  * The open event streams of this replica, by user. A replica receives the events of the users connected to it
  * (targeted delivery) or every event (broadcast), and delivers each only to the streams of the users it
@@ -185,13 +203,9 @@ export class SseHub {
     this.received?.inc();
     if (this.seen.get(event.id)) return 0;
     this.seen.set(event.id, true);
-    const routed = route(event);
+    const routed = toClientEvent(event);
     if (!routed) return 0;
-    const wire: ClientEvent = {
-      id: event.id,
-      event: event.type,
-      data: JSON.stringify({ ...(routed.data as object), occurred_at: event.occurred_at }),
-    };
+    const { wire } = routed;
     let delivered = 0;
     for (const recipient of routed.recipients) {
       for (const sink of this.streams.get(recipient) ?? []) {

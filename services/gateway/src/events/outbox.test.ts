@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StreamOutbox } from './outbox.ts';
 
-const event = (id: string) => ({ id, event: 'inbox.updated', data: '{}' });
+const event = (id: string) => ({ id, event: 'inbox.updated', data: '{}', eventId: id });
 
 describe('StreamOutbox', () => {
   it('hands events to the writer in order, waiting when empty', async () => {

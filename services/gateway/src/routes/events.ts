@@ -1,14 +1,25 @@
+import { feedPosition } from '@cruddur/contracts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { callerOf } from '../auth/middleware.ts';
+import { TtlCache } from '../auth/ttl-cache.ts';
+import { replayFeed } from '../events/feed-replay.ts';
+import type { ClientEvent } from '../events/hub.ts';
 import { StreamOutbox } from '../events/outbox.ts';
+import { planResume, type ResetReason } from '../events/resume.ts';
 import { createGatewayRouter, type RouteDeps } from './router.ts';
 import { bearer, errorResponses, errorsSchema } from './schemas.ts';
 
 /** How long a browser's EventSource waits before reconnecting (to any replica) after a drop. */
 const RECONNECT_MS = 2_000;
 
-export function eventRoutes({ hub, guards, heartbeatMs, realtime }: RouteDeps) {
+/** An event as SSE text; ids (feed keys, uuids) and data (one line of JSON) never hold a line break. */
+const toSseText = (e: ClientEvent) => `id: ${e.id}\nevent: ${e.event}\ndata: ${e.data}\n\n`;
+
+/** How long a stream remembers the event ids it sent, so a live copy of a replayed event is not sent again. */
+const SENT_MEMORY_MS = 10 * 60_000;
+
+export function eventRoutes({ hub, guards, heartbeatMs, messaging, feed, logger, realtime }: RouteDeps) {
   const router = createGatewayRouter();
 
   router.openapi(
@@ -18,16 +29,31 @@ export function eventRoutes({ hub, guards, heartbeatMs, realtime }: RouteDeps) {
       summary: "Server-Sent Events: the caller's inbox changes as they happen",
       description:
         "Events: `ready` once connected; `inbox.updated` (one of the caller's conversations moved: last message, " +
-        "unread count); `message.created` (a new message in one of the caller's conversations); `message.updated`, " +
-        '`message.deleted`; `typing` (another member is typing until `until`, or stopped); `presence.changed` (a ' +
-        'contact came online or went offline). The SSE id is the ' +
-        'event id. EventSource cannot send headers, so the token may also be given as `?access_token=` (keep such ' +
+        "unread count); `message.created`, `message.updated`, `message.deleted` (a message in one of the caller's " +
+        'conversations was sent, edited, deleted); `typing` (another member is typing until `until`, or stopped) ' +
+        "and `presence.changed` (a contact came online or went offline), ephemeral: never replayed. The SSE id of a logged change is its key in the caller's change " +
+        'feed (`<time>#<index>#<event id>`; ordered: of two `inbox.updated` for one conversation the greater id is ' +
+        'the newer state); a fresh `ready` carries a position id too. On reconnect the `Last-Event-ID` header (sent by ' +
+        'EventSource) or `?last_event_id=` replays every change since, for at least 24 hours (FEED_RETENTION_HOURS), ' +
+        'before live events; the replay may repeat a few seconds of changes before the id, so apply events by their ' +
+        'event id idempotently. When that is impossible, `reset` `{"reason": "cursor_expired" | "cursor_invalid" ' +
+        '| "too_many_changes"}` says to reload the conversation list and open threads; live events follow it. ' +
+        'EventSource cannot send headers, so the token may also be given as `?access_token=` (keep such ' +
         'URLs out of logs and referrers). Comment lines every few seconds keep proxies from closing the stream.',
       security: bearer,
       middleware: guards.stream,
       request: {
         query: z.object({
           access_token: z.string().optional().openapi({ description: 'The access token, for EventSource' }),
+          last_event_id: z.string().optional().openapi({
+            description: 'The last SSE id received, for clients that cannot send the Last-Event-ID header',
+          }),
+        }),
+        headers: z.object({
+          'last-event-id': z.string().optional().openapi({
+            description:
+              'The last SSE id received (EventSource sends it on reconnect); wins over ?last_event_id=',
+          }),
         }),
       },
       responses: {
@@ -41,6 +67,12 @@ export function eventRoutes({ hub, guards, heartbeatMs, realtime }: RouteDeps) {
     }),
     async (c) => {
       const caller = callerOf(c);
+      const cursor = c.req.header('last-event-id') ?? c.req.valid('query').last_event_id;
+      const plan = planResume(cursor, {
+        nowMs: Date.now(),
+        retentionHours: feed.retentionHours,
+        overlapMs: feed.overlapMs,
+      });
       const outbox = new StreamOutbox();
       const registered = hub.register(caller.uuid, outbox);
       const retryAfter = { 'Retry-After': String(RECONNECT_MS / 1000) };
@@ -64,15 +96,57 @@ export function eventRoutes({ hub, guards, heartbeatMs, realtime }: RouteDeps) {
         const heartbeat = setInterval(() => {
           stream.write(': keep-alive\n\n').catch(() => outbox.close());
         }, heartbeatMs);
+        // Registered (above) before the replay reads, so a change logged meanwhile arrives live if not replayed.
+        const sent = new TtlCache<string, true>({
+          ttlMs: SENT_MEMORY_MS,
+          maxEntries: feed.replayMax + 10_000,
+        });
+        const reset = (reason: ResetReason) =>
+          stream.writeSSE({
+            event: 'reset',
+            id: feedPosition(Date.now()),
+            data: JSON.stringify({ reason }),
+          });
         try {
           await stream.writeSSE({
             event: 'ready',
             data: JSON.stringify({ user_uuid: caller.uuid }),
             retry: RECONNECT_MS,
+            // A first connection's position, so a client that drops before any event still resumes from here.
+            // A resumed one keeps the client's cursor until the replay moves it.
+            ...(plan.kind === 'replay' ? {} : { id: feedPosition(Date.now()) }),
           });
-          for (let event = await outbox.next(); event; event = await outbox.next()) {
-            await stream.writeSSE(event);
+          if (plan.kind === 'reset') await reset(plan.reason);
+          if (plan.kind === 'replay') {
+            sent.set(plan.cursorEventId, true);
+            const replay = replayFeed({
+              readPage: (after, limit) => messaging.readFeed(caller.uuid, after, limit),
+              afterKey: plan.afterKey,
+              max: feed.replayMax,
+              sent: { has: (id) => sent.get(id) !== undefined, add: (id) => sent.set(id, true) },
+              logger,
+            });
+            for (let next = await replay.next(); ; next = await replay.next()) {
+              if (next.done) {
+                if (next.value === 'too_many') await reset('too_many_changes');
+                break;
+              }
+              // One write per page: a write per event costs a flush each, most of a replay's time.
+              await stream.write(next.value.map(toSseText).join(''));
+            }
           }
+          for (let event = await outbox.next(); event; event = await outbox.next()) {
+            // Only a replayed stream can be sent an event twice (replayed, then live); the hub drops redeliveries.
+            if (plan.kind === 'replay') {
+              if (sent.get(event.eventId)) continue;
+              sent.set(event.eventId, true);
+            }
+            await stream.writeSSE({ id: event.id, event: event.event, data: event.data });
+          }
+        } catch (err) {
+          // Messaging unreachable mid-replay: end the stream; EventSource reconnects with the same last id. A
+          // client that went away mid-write is no error.
+          if (!stream.aborted) logger.warn({ err, user_uuid: caller.uuid }, 'event stream ended by an error');
         } finally {
           clearInterval(heartbeat);
           registered.unregister();

@@ -1,4 +1,5 @@
 import { createRouter } from '@cruddur/http';
+import type { Logger } from '@cruddur/logger';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayEnv } from '../env.ts';
@@ -34,10 +35,19 @@ export interface RouteDeps {
   groupMaxMembers: number;
   /** Connection registry, presence and typing; absent in an app built without them (no presence or typing routes). */
   realtime?: Realtime | undefined;
+  /** Replaying missed changes on reconnect: FEED_RETENTION_HOURS, FEED_REPLAY_OVERLAP_MS, FEED_REPLAY_MAX. */
+  feed: FeedSettings;
+  logger: Logger;
 }
 
 export interface Realtime {
   connections: ConnectionTracker;
   presence: PresenceService;
   typing: TypingService;
+}
+
+export interface FeedSettings {
+  retentionHours: number;
+  overlapMs: number;
+  replayMax: number;
 }

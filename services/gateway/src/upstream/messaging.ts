@@ -3,6 +3,7 @@ import { bearer, type ServiceSigner } from '@cruddur/service-auth';
 import { parseUpstream, upstreamFailure } from './errors.ts';
 import {
   conversationPage,
+  feedPage,
   group,
   groupChangeResult,
   leaveResult,
@@ -41,6 +42,15 @@ export function createMessagingClient(client: ServiceClient, signer: ServiceSign
       });
       if (res.status !== 200) throw upstreamFailure('messaging', res);
       return parseUpstream('messaging', conversationPage, res.body);
+    },
+
+    /** A page of the user's change feed after a feed key; reads only, so safe to retry. */
+    async readFeed(userUuid: string, after: string, limit: number) {
+      const res = await client.request(`/internal/feed${query({ after, limit })}`, {
+        headers: await actingFor(userUuid),
+      });
+      if (res.status !== 200) throw upstreamFailure('messaging', res);
+      return parseUpstream('messaging', feedPage, res.body);
     },
 
     async listMessages(userUuid: string, groupUuid: string, { limit, cursor }: PageQuery) {

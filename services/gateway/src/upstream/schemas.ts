@@ -99,3 +99,9 @@ export const errorBody = z.object({
   errors: z.array(z.string()),
   unknown_handles: z.array(z.string()).max(100).optional(),
 });
+
+/** A page of the caller's change feed: each logged event with its feed key (validated by the replay, not here). */
+export const feedPage = z.object({
+  items: z.array(z.object({ key: z.string(), event: z.unknown() })),
+  next_after: z.string().nullable(),
+});

@@ -23,9 +23,10 @@ describe('real-time delivery to the replicas that hold the recipients', () => {
   const handles = ['ann', 'ben', 'dee', 'eve', 'fay', 'gus', 'hal'] as const;
   const users = {} as Record<(typeof handles)[number], TestUser>;
 
-  const connect = async (gateway: { url: string }, user: TestUser) => {
+  const connect = async (gateway: { url: string }, user: TestUser, lastEventId?: string) => {
     const stream = await openEventStream(`${gateway.url}/api/events`, {
       authorization: `Bearer ${user.accessToken}`,
+      ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
     });
     streams.push(stream);
     expect(stream.status).toBe(200);
@@ -190,7 +191,7 @@ describe('real-time delivery to the replicas that hold the recipients', () => {
     expect([bad.status, bad.body]).toEqual([422, { errors: ['uuids_invalid'] }]);
   });
 
-  it('drops the users of a replica killed with -9 once its entry expires; they reconnect elsewhere and get pushes there', async () => {
+  it('drops the users of a replica killed with -9 once its entry expires; they reconnect elsewhere, miss nothing, and get pushes there', async () => {
     const { gus, hal } = users;
     const doomed = await startGatewayProcess(
       { ...system.gatewayEnv, ...FAST },
@@ -205,8 +206,16 @@ describe('real-time delivery to the replicas that hold the recipients', () => {
         .presence[0];
     await vi.waitFor(async () => expect((await presenceOfGus()).online).toBe(true));
 
+    // The last id of a logged change gus saw (typing and presence ids are not feed positions): here `ready`'s.
+    const lastSeenId = gusOnDoomed.events
+      .filter((e) => e.event !== 'presence.changed' && e.event !== 'typing')
+      .at(-1)?.id;
+    expect(lastSeenId).toEqual(expect.any(String));
+
     await doomed.kill9();
     await gusOnDoomed.ended;
+    // Sent while gus has no stream anywhere: only the change log has them.
+    for (const n of [1, 2, 3]) await send(replicas.a, hal, gus, `while gus was away ${n}`);
     // No disconnect was written: gus stays named by the dead replica, and shows offline once its entry expires,
     // seen at its last heartbeat.
     await vi.waitFor(
@@ -218,7 +227,15 @@ describe('real-time delivery to the replicas that hold the recipients', () => {
       },
     );
 
-    const gusOnB = await connect(replicas.b, gus);
+    // Reconnects elsewhere with the last id it saw: everything it missed is replayed, then live pushes follow.
+    const gusOnB = await connect(replicas.b, gus, lastSeenId);
+    await vi.waitFor(
+      () =>
+        expect(pushes(gusOnB, 'message.created').map((e) => (e.data as { message: string }).message)).toEqual(
+          expect.arrayContaining([1, 2, 3].map((n) => `while gus was away ${n}`)),
+        ),
+      { timeout: 10_000 },
+    );
     await vi.waitFor(async () => expect((await presenceOfGus()).online).toBe(true));
     await send(replicas.a, hal, gus, 'after the crash');
     await vi.waitFor(

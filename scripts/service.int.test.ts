@@ -3,9 +3,18 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { freePort } from '@cruddur/local-stack';
+import { connectionTableDefinition } from '@cruddur/realtime';
 import { ensureServiceKeys } from '@cruddur/service-auth';
-import { createTestTopic, createTestUserPool, type TestTopic, testStack } from '@cruddur/test-kit';
+import {
+  createTestTopic,
+  createTestUserPool,
+  dynamoClient,
+  type TestTopic,
+  testStack,
+  uniqueName,
+} from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './lib/script-env.ts';
 import { LOCAL_CORS_ORIGINS } from './lib/system.ts';
@@ -20,8 +29,12 @@ describe('scripts/service gateway', () => {
   const localEnv = join(dir, 'local.env');
   const children: ChildProcess[] = [];
   let topic: TestTopic;
+  const ddb = dynamoClient(stack);
+  // The gateway announces itself in the connection registry before it serves.
+  const connectionTable = uniqueName('service-gw-connections');
 
   beforeAll(async () => {
+    await ddb.send(new CreateTableCommand(connectionTableDefinition(connectionTable)));
     const [pool, keys, created] = await Promise.all([
       createTestUserPool(stack),
       ensureServiceKeys(join(dir, 'keys')),
@@ -43,6 +56,7 @@ describe('scripts/service gateway', () => {
         COGNITO_ISSUER: pool.issuer,
         AUTH_LOCAL_TRUST: 'true',
         MESSAGE_EVENTS_TOPIC_ARN: topic.arn,
+        DDB_CONNECTION_TABLE: connectionTable,
         SERVICE_KEYS_DIR: keys.dir,
         SERVICE_AUTH_PUBLIC_KEYS_FILE: keys.publicKeysPath,
         CORS_ORIGINS: LOCAL_CORS_ORIGINS,
@@ -63,6 +77,8 @@ describe('scripts/service gateway', () => {
       }),
     );
     await topic?.drop();
+    await ddb.send(new DeleteTableCommand({ TableName: connectionTable }));
+    ddb.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,7 +5,7 @@ import { loadSchema } from './lib/tables.ts';
 
 const program = new Command('ddb/schema-load')
   .description(
-    'Create the messages table (stream, LSI, TTL) and the stream consumer lease table, if missing.',
+    'Create the messages table (stream, LSI, TTL), the stream consumer lease table and the connection registry (TTL), if missing.',
   )
   .option('--prod', 'target AWS instead of the local DynamoDB')
   .parse();
@@ -16,6 +16,7 @@ try {
   const results = await loadSchema(ctx.client, {
     messageTable: ctx.config.DDB_MESSAGE_TABLE,
     leaseTable: ctx.config.DDB_LEASE_TABLE,
+    connectionTable: ctx.config.DDB_CONNECTION_TABLE,
   });
   for (const r of results) {
     console.log(

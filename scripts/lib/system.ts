@@ -115,6 +115,7 @@ function later<T>() {
 
 const MESSAGE_TABLE = 'cruddur-messages';
 const LEASE_TABLE = 'cruddur-stream-leases';
+const CONNECTION_TABLE = 'cruddur-connections';
 const REGION = 'us-east-1';
 // Emulators accept any credentials; explicit ones keep a developer's real AWS profile out of it.
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -236,7 +237,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         timed(async () => {
           const client = new DynamoDBClient({ region: REGION, credentials: LOCAL_CREDENTIALS, endpoint });
           try {
-            await loadSchema(client, { messageTable: MESSAGE_TABLE, leaseTable: LEASE_TABLE });
+            await loadSchema(client, {
+              messageTable: MESSAGE_TABLE,
+              leaseTable: LEASE_TABLE,
+              connectionTable: CONNECTION_TABLE,
+            });
           } finally {
             client.destroy();
           }
@@ -265,13 +270,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     env.MESSAGING_URL = `http://127.0.0.1:${servicePorts.messaging}`;
     env.GATEWAY_URL = `http://127.0.0.1:${servicePorts.gateway}`;
 
-    // What each service needs before it can start: users its database, messaging and the stream consumer
-    // the tables, all of them the queues and keys. The gateway is ready only once users and messaging are.
+    // What each service needs before it can start: users its database, messaging, the stream consumer and the
+    // gateway (its connection registry) the tables, all of them the queues and keys. The gateway is ready only
+    // once users and messaging are.
     const prerequisites: Record<ServiceName, Promise<unknown>[]> = {
       users: [usersDatabase, provisioned],
       messaging: [tables, provisioned],
       'stream-consumer': [tables, provisioned],
-      gateway: [provisioned],
+      gateway: [tables, provisioned],
     };
     let servicesStarted: number | undefined;
     const servicesUp = Promise.all(
@@ -356,6 +362,7 @@ function baseEnv(): Record<string, string> {
     LOG_LEVEL: 'info',
     DDB_MESSAGE_TABLE: MESSAGE_TABLE,
     DDB_LEASE_TABLE: LEASE_TABLE,
+    DDB_CONNECTION_TABLE: CONNECTION_TABLE,
     // The Cognito emulator's issuer is http and its signing key is published: trusted only here.
     AUTH_LOCAL_TRUST: 'true',
     CORS_ORIGINS: LOCAL_CORS_ORIGINS,

@@ -54,6 +54,8 @@ describe('scripts/ops/stream-status', () => {
         SNS_ENDPOINT: stack.sqsEndpoint,
         PORT: '0',
         MESSAGE_EVENTS_TOPIC_ARN: topic.arn,
+        // These tests read the events off the topic; targeted delivery has no gateway to send to here.
+        REALTIME_DELIVERY: 'broadcast',
         STREAM_DLQ_URL: dlq.url,
         WORKER_ID: 'status-test-worker',
         TAKE_INTERVAL_MS: '200',

@@ -76,10 +76,17 @@ export function onlyUsersSendUserEvents(data: MessagingData, usersRole: iam.IRol
 /** The name prefix of the per-replica queues the gateway creates at start and deletes at stop. */
 export const GATEWAY_QUEUE_PREFIX = 'message-events-gw-';
 
-/** gateway: its own SSE queue (create, subscribe to the topic, read, delete); no table, no other queue. */
+/** The per-replica push queues, by name prefix. */
+function replicaQueueArns(data: MessagingData): string {
+  return Stack.of(data).formatArn({ service: 'sqs', resource: `${GATEWAY_QUEUE_PREFIX}*` });
+}
+
+/**
+ * gateway: its own SSE queue (create, subscribe to the topic in broadcast mode, read, delete), sending typing and
+ * presence pushes to the replica queues, and the connection registry (its entries, heartbeats, presence settings).
+ */
 export function grantGateway(role: iam.IGrantable, data: MessagingData) {
-  const stack = Stack.of(data);
-  const replicaQueues = stack.formatArn({ service: 'sqs', resource: `${GATEWAY_QUEUE_PREFIX}*` });
+  const replicaQueues = replicaQueueArns(data);
   role.grantPrincipal.addToPrincipalPolicy(
     statement(
       [
@@ -91,12 +98,26 @@ export function grantGateway(role: iam.IGrantable, data: MessagingData) {
         'sqs:ReceiveMessage',
         'sqs:DeleteMessage',
         'sqs:ChangeMessageVisibility',
+        'sqs:SendMessage', // typing and presence, to the replicas holding the recipients
       ],
       [replicaQueues],
     ),
   );
   role.grantPrincipal.addToPrincipalPolicy(
+    // No sns:Publish: typing and presence go to replica queues; REALTIME_DELIVERY=broadcast is for comparing locally.
     statement(['sns:Subscribe', 'sns:Unsubscribe'], [data.messageEventsTopic.topicArn]),
+  );
+  role.grantPrincipal.addToPrincipalPolicy(
+    statement(
+      [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+      ],
+      [data.connectionTable.tableArn],
+    ),
   );
 }
 
@@ -130,6 +151,11 @@ export function grantStreamRecordHandler(role: iam.IGrantable, data: MessagingDa
   role.grantPrincipal.addToPrincipalPolicy(
     statement(['sqs:SendMessage', 'sqs:GetQueueAttributes'], [data.streamDlq.queueArn]),
   );
+  // Targeted delivery: where the recipients are connected (read only), and their replicas' queues.
+  role.grantPrincipal.addToPrincipalPolicy(
+    statement(['dynamodb:BatchGetItem'], [data.connectionTable.tableArn]),
+  );
+  role.grantPrincipal.addToPrincipalPolicy(statement(['sqs:SendMessage'], [replicaQueueArns(data)]));
 }
 
 /** Reading the table's stream: the worker polls it itself; Lambda's event-source mapping uses the function role. */

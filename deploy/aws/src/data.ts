@@ -1,5 +1,10 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_MESSAGE_TABLE, MESSAGE_TTL_ATTRIBUTE, messageTableDefinition } from '@cruddur/ddb';
+import {
+  CONNECTION_TTL_ATTRIBUTE,
+  connectionTableDefinition,
+  DEFAULT_CONNECTION_TABLE,
+} from '@cruddur/realtime';
 import { leaseTableDefinition } from '@cruddur/stream-consumer';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -130,6 +135,8 @@ export interface MessagingDataProps {
 export class MessagingData extends Construct {
   readonly table: dynamodb.Table;
   readonly leaseTable: dynamodb.Table;
+  /** The connection registry: which gateway replica holds whose streams, and each replica's queue. */
+  readonly connectionTable: dynamodb.Table;
   readonly usersEvents: QueueWithDlq;
   readonly messageEvents: QueueWithDlq;
   readonly messageEventsTopic: sns.Topic;
@@ -148,6 +155,12 @@ export class MessagingData extends Construct {
       this,
       'LeaseTable',
       leaseTableDefinition(props.leaseTableName ?? DEFAULT_LEASE_TABLE),
+    );
+    this.connectionTable = tableFromDefinition(
+      this,
+      'ConnectionTable',
+      connectionTableDefinition(DEFAULT_CONNECTION_TABLE),
+      CONNECTION_TTL_ATTRIBUTE,
     );
 
     this.usersEvents = queueWithDlq(this, 'UsersEvents', 'users-events');

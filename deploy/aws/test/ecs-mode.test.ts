@@ -89,7 +89,7 @@ describe('stream consumer as a container service (ECS Fargate)', () => {
     const statements = roleStatements(template, stack, workerRole);
     expect(actionsOf(statements)).toEqual(
       [
-        'dynamodb:BatchGetItem',
+        'dynamodb:BatchGetItem', // the connection registry (targeted delivery), a receipt's audience's settings
         'dynamodb:BatchWriteItem',
         'dynamodb:ConditionCheckItem',
         'dynamodb:DeleteItem',

@@ -212,7 +212,9 @@ describe('user events: only the users service can put them on users-events', () 
     );
     expect(resourcesText(reads)).toContain(usersEventsDlqId);
     expect(sendsTo(stack.roles.messaging!)).not.toContain(`"${usersEventsId}"`);
-    expect(sendsTo(stack.roles.gateway!)).toBe('[]');
+    // The gateway sends typing and presence pushes to replica queues, nothing else.
+    expect(sendsTo(stack.roles.gateway!)).toContain('message-events-gw-*');
+    expect(sendsTo(stack.roles.gateway!)).not.toContain(usersEventsId);
     const outputs = template.findOutputs('UsersEventsDlqUrl');
     expect(Object.values(outputs)[0]?.Value).toEqual({ Ref: usersEventsDlqId });
   });
@@ -258,7 +260,7 @@ describe('stream consumer as a Lambda handler', () => {
     const statements = roleStatements(template, stack, stack.streamFunction!.role as never);
     expect(actionsOf(statements)).toEqual(
       [
-        'dynamodb:BatchGetItem',
+        'dynamodb:BatchGetItem', // the connection registry (targeted delivery), a receipt's audience's settings
         'dynamodb:BatchWriteItem',
         'dynamodb:ConditionCheckItem',
         'dynamodb:DescribeStream',
@@ -343,9 +345,26 @@ describe('least privilege', () => {
     const of = (name: 'gateway' | 'users' | 'messaging') =>
       roleStatements(template, stack, stack.roles[name]!);
     expect(actionsOf(of('users'))).toEqual(['sqs:GetQueueAttributes', 'sqs:SendMessage']);
-    expect(actionsOf(of('gateway')).filter((a) => !a.startsWith('sqs:') && !a.startsWith('sns:'))).toEqual(
-      [],
+    // Besides its queue: the connection registry, and no other table.
+    const gatewayTables = of('gateway').filter((st) =>
+      [st.Action].flat().some((a) => String(a).startsWith('dynamodb:')),
     );
+    expect(actionsOf(gatewayTables)).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(resourcesText(gatewayTables)).toContain(
+      ref(stack.data.connectionTable.node.defaultChild as never),
+    );
+    expect(resourcesText(gatewayTables)).not.toContain(tableId);
+    expect(
+      actionsOf(of('gateway')).filter(
+        (a) => !a.startsWith('sqs:') && !a.startsWith('sns:') && !a.startsWith('dynamodb:'),
+      ),
+    ).toEqual([]);
     expect(actionsOf(of('gateway'))).not.toContain('sns:Publish');
     expect(resourcesText(of('gateway'))).toContain('message-events-gw-*');
     expect(actionsOf(of('messaging'))).not.toContain('sns:Publish');

@@ -4,7 +4,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { AppError, type EventEnvelope, parseEventJson } from '@cruddur/contracts';
+import { AppError, type EventEnvelope, parseEventBundleJson, parseEventJson } from '@cruddur/contracts';
 import { type Logger, withRequestContext } from '@cruddur/logger';
 import { Consumer } from 'sqs-consumer';
 
@@ -33,6 +33,8 @@ export interface EventConsumerOptions {
    * queue's maxReceiveCount SQS moves it to the dead-letter queue. Must be idempotent: SQS is at-least-once.
    * Throwing a PoisonEventError, or an AppError that is not retryable, dead-letters it at once instead. */
   handle: (event: EventEnvelope) => Promise<void>;
+  /** Accept bundles (`{"bundle":[...]}`, targeted real-time delivery) besides single envelopes; each is handled in order. */
+  bundles?: boolean;
   batchSize?: number;
   visibilityTimeoutSeconds?: number;
   waitTimeSeconds?: number;
@@ -122,6 +124,7 @@ export class EventConsumer {
   }
 
   private async handleMessage(message: Message): Promise<Message | undefined> {
+    if (this.options.bundles) return this.handleBundle(message);
     const parsed = parseEventJson(message.Body);
     if (!parsed.ok) return this.poisoned(message, `invalid event: ${parsed.reason}`);
     const event = parsed.event;
@@ -134,6 +137,21 @@ export class EventConsumer {
       const reason = poisonReason(err);
       if (reason === undefined) throw err;
       return this.poisoned(message, reason, event.id);
+    }
+    return message;
+  }
+
+  private async handleBundle(message: Message): Promise<Message | undefined> {
+    const parsed = parseEventBundleJson(message.Body);
+    if (!parsed.ok) return this.poisoned(message, `invalid bundle: ${parsed.reason}`);
+    for (const event of parsed.events) {
+      try {
+        await withRequestContext({ requestId: event.trace_id }, () => this.options.handle(event));
+      } catch (err) {
+        const reason = poisonReason(err);
+        if (reason === undefined) throw err;
+        return this.poisoned(message, reason, event.id);
+      }
     }
     return message;
   }

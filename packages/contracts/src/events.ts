@@ -146,6 +146,33 @@ export const eventCatalog = {
       ...groupFields,
     }),
   },
+  /**
+   * A member started or stopped typing in a conversation. Ephemeral: pushed by the gateway, never stored or logged.
+   * `members` are the recipients (the typist excluded); the indicator ends by itself at `until` unless renewed.
+   */
+  typing: {
+    version: 1,
+    payload: z.object({
+      message_group_uuid: z.uuid(),
+      user_uuid: z.uuid(),
+      typing: z.boolean(),
+      until: timestamp,
+      members: z.array(z.uuid()).min(1),
+    }),
+  },
+  /**
+   * A user came online or went offline (then with the time they were last seen). Ephemeral: pushed by the gateway
+   * to the user's contacts (`recipients`), never logged; the current state is readable at GET /api/presence.
+   */
+  'presence.changed': {
+    version: 1,
+    payload: z.object({
+      user_uuid: z.uuid(),
+      online: z.boolean(),
+      last_seen_at: timestamp.nullable(),
+      recipients: z.array(z.uuid()).min(1),
+    }),
+  },
 } as const;
 
 export type EventType = keyof typeof eventCatalog;
@@ -248,13 +275,14 @@ export function isEventOfType<T extends EventType>(event: EventEnvelope, type: T
 
 /**
  * Whose change feed an event belongs to, and whose streams it goes to: the owner of a per-user event
- * (`owner_uuid`), else the members of a conversation event (`members`). Any future event type shaped either way is
- * logged and replayed with no change here; an event with neither reaches nobody.
+ * (`owner_uuid`), else the members of a conversation event (`members`), else `recipients` (a presence change's
+ * contacts; ephemeral, never logged). Any future event type shaped so is logged, replayed and routed with no change
+ * here; an event with none of them reaches nobody.
  */
 export function eventRecipients(event: EventEnvelope): string[] {
-  const payload = event.payload as { owner_uuid?: unknown; members?: unknown };
+  const payload = event.payload as { owner_uuid?: unknown; members?: unknown; recipients?: unknown };
   if (typeof payload.owner_uuid === 'string') return [payload.owner_uuid];
-  if (Array.isArray(payload.members))
-    return [...new Set(payload.members.filter((m): m is string => typeof m === 'string'))];
+  const list = Array.isArray(payload.members) ? payload.members : payload.recipients;
+  if (Array.isArray(list)) return [...new Set(list.filter((m): m is string => typeof m === 'string'))];
   return [];
 }

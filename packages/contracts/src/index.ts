@@ -1,3 +1,4 @@
+export * from './bundle.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './feed-key.ts';

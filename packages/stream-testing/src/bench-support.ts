@@ -85,6 +85,8 @@ export class StreamBench {
       DDB_MESSAGE_TABLE: table,
       DDB_LEASE_TABLE: leaseTable,
       MESSAGE_EVENTS_TOPIC_ARN: this.topicArn,
+      // These tests read the events off the topic; targeted delivery has no gateway to send to here.
+      REALTIME_DELIVERY: 'broadcast',
       STREAM_DLQ_URL: this.dlqUrl,
       TAKE_INTERVAL_MS: '200',
       ...extra,

@@ -27,6 +27,8 @@ export function testConfig(
     DDB_MESSAGE_TABLE: table,
     DDB_LEASE_TABLE: leaseTable,
     MESSAGE_EVENTS_TOPIC_ARN: topicArn,
+    // These tests read the events off the topic; targeted delivery has no gateway to send to here.
+    REALTIME_DELIVERY: 'broadcast',
     STREAM_DLQ_URL: dlqUrl,
     WORKER_ID: `w-${randomUUID().slice(0, 8)}`,
     LEASE_DURATION_MS: '1500',

@@ -1,8 +1,10 @@
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import type { EventPublisher } from '@cruddur/aws';
 import { loadConfig } from '@cruddur/config';
 import { type GatewayConfig, gatewayConfigSchema, type RunningGateway, startGateway } from '@cruddur/gateway';
 import { silentLogger } from '@cruddur/logger';
 import { messagingConfigSchema, startMessagingService } from '@cruddur/messaging';
+import { connectionTableDefinition, createPushPublisher, type DeliveryMode } from '@cruddur/realtime';
 import {
   leaseTableDefinition,
   startStreamConsumer,
@@ -15,7 +17,11 @@ import {
   createTestTable,
   createTestTopic,
   createTestUserPool,
+  documentClient,
   dynamoClient,
+  localAwsEnv,
+  snsClient,
+  sqsClient,
   type TestServiceKeys,
   type TestUserPool,
   testStack,
@@ -42,10 +48,16 @@ export interface E2eSystem {
   /** The stream consumer's HTTP server (/healthz, /readyz, /metrics). */
   streamConsumerUrl: string;
   gatewayConfig: GatewayConfig;
+  /** The environment gateway replicas get, to start one as its own process (and kill it with -9). */
+  gatewayEnv: Record<string, string>;
   /** The signing keys the services trust, to call users and messaging directly as one of them. */
   keys: TestServiceKeys;
   /** The messages table of this system. */
   tableName: string;
+  /** The connection registry of this system (users to gateway replicas). */
+  connectionTable: string;
+  /** Publishes pushes as the stream consumer does, in this system's delivery mode. */
+  pushPublisher: EventPublisher;
   /** What the users and messaging services logged, to follow a request id across the hop. */
   logs: { users: Record<string, unknown>[]; messaging: Record<string, unknown>[] };
   /** Starts one more gateway replica on the same services (env overrides on top of the default config). */
@@ -60,6 +72,8 @@ export interface E2eSystemOptions {
   groupMaxMembers?: number;
   /** MESSAGE_RETENTION_DAYS for messaging (off otherwise). */
   messageRetentionDays?: number;
+  /** REALTIME_DELIVERY for the stream consumer and every gateway (default: targeted). */
+  delivery?: DeliveryMode;
 }
 
 /**
@@ -86,9 +100,12 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
     cleanups.push(db.drop, usersQueue.drop, table.drop, topic.drop, streamDlq.drop);
     const leaseTable = uniqueName('gw-leases');
     const ddb = dynamoClient(stack);
+    const connectionTable = uniqueName('gw-connections');
     await ddb.send(new CreateTableCommand(leaseTableDefinition(leaseTable)));
+    await ddb.send(new CreateTableCommand(connectionTableDefinition(connectionTable)));
     cleanups.push(async () => {
       await ddb.send(new DeleteTableCommand({ TableName: leaseTable }));
+      await ddb.send(new DeleteTableCommand({ TableName: connectionTable }));
       ddb.destroy();
     });
 
@@ -99,9 +116,12 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
       SQS_ENDPOINT: stack.sqsEndpoint,
       SNS_ENDPOINT: stack.sqsEndpoint,
       PORT: '0',
+      DDB_CONNECTION_TABLE: connectionTable,
+      REALTIME_DELIVERY: options.delivery ?? 'targeted',
     };
-    const groupLimit =
+    const groupLimit: Record<string, string> =
       options.groupMaxMembers === undefined ? {} : { GROUP_MAX_MEMBERS: String(options.groupMaxMembers) };
+
     const usersLog = captureLogger();
     const messagingLog = captureLogger();
     const users = await startUsersService(
@@ -149,7 +169,9 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
     );
     cleanups.push(() => consumer.stop());
 
-    const gatewayEnv = {
+    const gatewayEnv: Record<string, string> = {
+      // A replica started as a process has no test-kit defaults: the local stack's credentials.
+      ...localAwsEnv(),
       ...common,
       USERS_URL: users.url,
       MESSAGING_URL: messaging.url,
@@ -165,6 +187,21 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
     };
     const gatewayConfig = loadConfig(gatewayConfigSchema, gatewayEnv);
 
+    const [pushDdb, pushSqs, pushSns] = [documentClient(stack), sqsClient(stack), snsClient(stack)];
+    cleanups.push(async () => {
+      pushDdb.destroy();
+      pushSqs.destroy();
+      pushSns.destroy();
+    });
+    const pushPublisher = createPushPublisher({
+      mode: options.delivery ?? 'targeted',
+      sqs: pushSqs,
+      sns: pushSns,
+      topicArn: topic.arn,
+      ddb: pushDdb,
+      connectionTable,
+    });
+
     const cognito = cognitoClient(pool);
     cleanups.push(async () => cognito.destroy());
 
@@ -175,8 +212,11 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
       messagingUrl: messaging.url,
       streamConsumerUrl: consumer.url,
       gatewayConfig,
+      gatewayEnv,
       keys,
       tableName: table.name,
+      connectionTable,
+      pushPublisher,
       logs: { users: usersLog.lines, messaging: messagingLog.lines },
       async startGateway(overrides = {}) {
         const gateway = await startGateway(loadConfig(gatewayConfigSchema, { ...gatewayEnv, ...overrides }), {

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { baseSchema, z } from '@cruddur/config';
 import { createDocumentClient, DEFAULT_MESSAGE_TABLE, dynamoClientConfig } from '@cruddur/ddb';
+import { DEFAULT_CONNECTION_TABLE } from '@cruddur/realtime';
 import { privateKeyEnv } from '@cruddur/service-auth';
 import { InvalidArgumentError } from 'commander';
 import { loadScriptConfig } from '../../lib/script-env.ts';
@@ -12,6 +13,7 @@ const LOCAL_DDB_ENDPOINT = 'http://127.0.0.1:8000';
 export const ddbScriptSchema = baseSchema.extend({
   DDB_MESSAGE_TABLE: z.string().min(3).default(DEFAULT_MESSAGE_TABLE),
   DDB_LEASE_TABLE: z.string().min(3).default(DEFAULT_LEASE_TABLE),
+  DDB_CONNECTION_TABLE: z.string().min(3).default(DEFAULT_CONNECTION_TABLE),
   USERS_URL: z.url().default('http://127.0.0.1:4571'),
   /** The operators' signing key, for the scripts that look users up in the users service (`scripts/up` writes it). */
   OPS_SERVICE_AUTH_PRIVATE_KEY: privateKeyEnv.optional(),

@@ -10,31 +10,42 @@ import {
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import { MESSAGE_TTL_ATTRIBUTE, messageTableDefinition } from '@cruddur/ddb';
+import { CONNECTION_TTL_ATTRIBUTE, connectionTableDefinition } from '@cruddur/realtime';
 
 export const TTL_ATTRIBUTE = MESSAGE_TTL_ATTRIBUTE;
 
 export interface TableLoadResult {
   table: string;
-  role: 'messages' | 'leases';
+  role: 'messages' | 'leases' | 'connections';
   status: 'created' | 'exists';
   /** Set when an existing table lacks something the system relies on. */
   warnings: string[];
 }
 
 /**
- * Creates the messages table (stream, LSI, TTL) and the stream consumer's lease table if missing.
- * Running it again reports that they exist and changes nothing.
+ * Creates the messages table (stream, LSI, TTL), the stream consumer's lease table and the gateways' connection
+ * registry (TTL) if missing. Running it again reports that they exist and changes nothing.
  */
 export async function loadSchema(
   client: DynamoDBClient,
-  { messageTable, leaseTable }: { messageTable: string; leaseTable: string },
+  {
+    messageTable,
+    leaseTable,
+    connectionTable,
+  }: { messageTable: string; leaseTable: string; connectionTable: string },
 ): Promise<TableLoadResult[]> {
-  // The two tables at once: on a DynamoDB Local that has just started each takes a while.
+  // The tables at once: on a DynamoDB Local that has just started each takes a while.
   return Promise.all([
     createIfMissing(client, messageTableDefinition(messageTable), 'messages').then(async (messages) => {
-      await enableTtl(client, messageTable);
+      await enableTtl(client, messageTable, TTL_ATTRIBUTE);
       return messages;
     }),
+    createIfMissing(client, connectionTableDefinition(connectionTable), 'connections').then(
+      async (loaded) => {
+        await enableTtl(client, connectionTable, CONNECTION_TTL_ATTRIBUTE);
+        return loaded;
+      },
+    ),
     // Loaded here only: the stream consumer package is large, and drop/list-tables/scan never need it.
     import('@cruddur/stream-consumer').then(({ leaseTableDefinition }) =>
       createIfMissing(client, leaseTableDefinition(leaseTable), 'leases'),
@@ -78,12 +89,12 @@ async function differences(client: DynamoDBClient, definition: CreateTableComman
   return warnings;
 }
 
-async function enableTtl(client: DynamoDBClient, table: string): Promise<void> {
+async function enableTtl(client: DynamoDBClient, table: string, attribute: string): Promise<void> {
   try {
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: table,
-        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+        TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
       }),
     );
   } catch (err) {

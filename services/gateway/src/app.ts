@@ -20,9 +20,11 @@ import { messageChangeRoutes } from './routes/message-changes.ts';
 import { messageGroupRoutes } from './routes/message-groups.ts';
 import { messageRequestRoutes } from './routes/message-requests.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { presenceRoutes } from './routes/presence.ts';
 import { reactionRoutes } from './routes/reactions.ts';
 import { receiptRoutes } from './routes/receipts.ts';
-import type { FeedSettings, Guards, RouteDeps } from './routes/router.ts';
+import type { FeedSettings, Guards, Realtime, RouteDeps } from './routes/router.ts';
+import { typingRoutes } from './routes/typing.ts';
 import { userRoutes } from './routes/users.ts';
 import type { MessagingClient } from './upstream/messaging.ts';
 import type { UsersClient } from './upstream/users.ts';
@@ -44,6 +46,7 @@ export interface GatewayAppDeps {
   groupMaxMembers: number;
   feed: FeedSettings;
   readiness?: ReadinessChecks;
+  realtime?: Realtime;
   /** The replica's registry: request metrics are recorded in it and it is served at /metrics. */
   metrics: Registry;
 }
@@ -87,6 +90,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
     guards,
     heartbeatMs: deps.heartbeatMs,
     groupMaxMembers: deps.groupMaxMembers,
+    realtime: deps.realtime,
     feed: deps.feed,
     logger,
   };
@@ -101,6 +105,10 @@ export function buildGatewayApp(deps: GatewayAppDeps): OpenAPIHono<GatewayEnv> {
   app.route('/', accountRoutes(routeDeps));
   app.route('/', messageRequestRoutes(routeDeps));
   app.route('/', eventRoutes(routeDeps));
+  if (deps.realtime) {
+    app.route('/', typingRoutes(routeDeps, deps.realtime.typing));
+    app.route('/', presenceRoutes(routeDeps, deps.realtime.presence));
+  }
   mountDocs(app);
   return app;
 }

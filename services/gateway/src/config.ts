@@ -1,5 +1,6 @@
 import { baseSchema, envBoolean, port, positiveInt, z } from '@cruddur/config';
 import { feedRetentionHoursSetting, groupMaxMembersSetting } from '@cruddur/contracts';
+import { DEFAULT_CONNECTION_TABLE, deliveryModeSetting } from '@cruddur/realtime';
 import { signerEnv } from '@cruddur/service-auth';
 
 /** A comma-separated list of origins; empty means no cross-origin access at all. */
@@ -38,6 +39,24 @@ export const gatewayConfigSchema = baseSchema
       .string()
       .regex(/^[A-Za-z0-9_-]{1,40}$/)
       .optional(),
+    /**
+     * `targeted`: pushes come only for users connected here (the connection registry routes them); `broadcast`:
+     * this replica's queue is subscribed to the topic and gets every push. Every part must use the same mode.
+     */
+    REALTIME_DELIVERY: deliveryModeSetting,
+    /** The connection registry: users to replicas, replicas to queues, presence settings. */
+    DDB_CONNECTION_TABLE: z.string().min(3).default(DEFAULT_CONNECTION_TABLE),
+    /** This replica renews its registry entry this often; publishers treat it as dead REPLICA_TTL_MS after the last. */
+    REPLICA_HEARTBEAT_MS: positiveInt(5_000),
+    REPLICA_TTL_MS: positiveInt(15_000),
+    /** Publishers (typing, presence) cache which replicas are live this long. */
+    REPLICA_CACHE_MS: positiveInt(2_000),
+    /** A typing indicator ends by itself this long after its last renewal (the event's `until`). */
+    TYPING_TTL_MS: positiveInt(5_000),
+    /** Typing calls of one user in one conversation closer together than this are answered but not pushed again. */
+    TYPING_COALESCE_MS: positiveInt(1_500),
+    /** A user's contacts (who sees their presence) are re-read from their conversations after this long. */
+    CONTACTS_CACHE_TTL_MS: positiveInt(30_000),
     /** Token bucket per user (per replica): a burst of RATE_LIMIT_BURST, refilled at RATE_LIMIT_PER_SECOND. */
     RATE_LIMIT_BURST: positiveInt(60),
     RATE_LIMIT_PER_SECOND: positiveInt(10),
@@ -78,6 +97,14 @@ export const gatewayConfigSchema = baseSchema
     ...signerEnv,
   })
   .superRefine((config, ctx) => {
+    if (config.REPLICA_HEARTBEAT_MS * 2 > config.REPLICA_TTL_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REPLICA_TTL_MS'],
+        message:
+          'must be at least twice REPLICA_HEARTBEAT_MS, so one late heartbeat does not look like a dead replica',
+      });
+    }
     if (config.AUTH_LOCAL_TRUST || config.COGNITO_ISSUER === undefined) return;
     if (!AWS_COGNITO_ISSUER.test(config.COGNITO_ISSUER)) {
       ctx.addIssue({

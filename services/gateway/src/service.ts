@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSnsClient, createSqsClient } from '@cruddur/aws';
 import { isEventOfType } from '@cruddur/contracts';
+import { createDocumentClient } from '@cruddur/ddb';
 import {
   assembleService,
   createMetricsRegistry,
@@ -11,13 +12,18 @@ import {
   startHttpServer,
 } from '@cruddur/http';
 import type { Logger } from '@cruddur/logger';
+import { ConnectionRegistry, createPushPublisher, ReplicaDirectory } from '@cruddur/realtime';
 import { createServiceSigner } from '@cruddur/service-auth';
 import { buildGatewayApp } from './app.ts';
 import { IdentityResolver } from './auth/identity.ts';
 import { createAccessTokenVerifier, LocalKeyRefusedError } from './auth/verifier.ts';
 import { cognitoIssuer, type GatewayConfig } from './config.ts';
+import { ConnectionTracker } from './events/connections.ts';
+import { ContactBook } from './events/contacts.ts';
 import { SseHub } from './events/hub.ts';
+import { PresenceService } from './events/presence.ts';
 import { ReplicaEventFeed } from './events/replica-feed.ts';
+import { TypingService } from './events/typing.ts';
 import { createMessagingClient } from './upstream/messaging.ts';
 import { createUsersClient } from './upstream/users.ts';
 
@@ -99,6 +105,7 @@ async function assemble(
     topicArn: config.MESSAGE_EVENTS_TOPIC_ARN,
     replicaId,
     logger: log,
+    subscribe: config.REALTIME_DELIVERY === 'broadcast',
     onEvent: (event) => {
       // A deleted account, announced by the stream consumer to every replica: its access ends here too.
       if (isEventOfType(event, 'user.deleted')) {
@@ -111,8 +118,49 @@ async function assemble(
   });
   // Registered before it starts, so a half-made subscription is removed too.
   shutdown.register('replica event feed', () => feed.stop());
-  // Subscribed before serving, so no stream opened on this replica can miss an event published after.
+  // Consumed (and in broadcast subscribed) before serving, so no stream opened here misses a later event.
   await feed.start();
+
+  const ddb = createDocumentClient({ region: config.AWS_REGION, endpoint: config.DDB_ENDPOINT });
+  shutdown.register('registry client', async () => ddb.destroy());
+  const registry = new ConnectionRegistry({ ddb, table: config.DDB_CONNECTION_TABLE });
+  const directory = new ReplicaDirectory({ registry, cacheMs: config.REPLICA_CACHE_MS });
+  const publisher = createPushPublisher({
+    mode: config.REALTIME_DELIVERY,
+    sqs,
+    sns,
+    topicArn: config.MESSAGE_EVENTS_TOPIC_ARN,
+    ddb,
+    connectionTable: config.DDB_CONNECTION_TABLE,
+    replicaCacheMs: config.REPLICA_CACHE_MS,
+  });
+  const presence = new PresenceService({
+    registry,
+    directory,
+    publisher,
+    contacts: new ContactBook({ messaging, ttlMs: config.CONTACTS_CACHE_TTL_MS }),
+    logger: log,
+  });
+  const connections = new ConnectionTracker({
+    registry,
+    directory,
+    replicaId,
+    heartbeatMs: config.REPLICA_HEARTBEAT_MS,
+    ttlMs: config.REPLICA_TTL_MS,
+    logger: log,
+    onOnline: (user) => presence.announce(user, true),
+    onOffline: (user) => presence.announce(user, false),
+    onLivenessLost: () => hub.endStreams(),
+  });
+  shutdown.register('connection registry', () => connections.stop());
+  // Announced before serving: a stream registered here is routable from its first push.
+  await connections.start(feed.url);
+  const typing = new TypingService({
+    messaging,
+    publisher,
+    ttlMs: config.TYPING_TTL_MS,
+    coalesceMs: config.TYPING_COALESCE_MS,
+  });
 
   const app = buildGatewayApp({
     logger: log,
@@ -121,6 +169,7 @@ async function assemble(
     users,
     messaging,
     hub,
+    realtime: { connections, presence, typing },
     corsOrigins: config.CORS_ORIGINS,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     rateLimit: {

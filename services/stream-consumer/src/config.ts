@@ -1,13 +1,25 @@
 import { hostname } from 'node:os';
-import { baseSchema, port, positiveInt, z } from '@cruddur/config';
+import { baseSchema, envBoolean, port, positiveInt, z } from '@cruddur/config';
 import { feedRetentionHoursSetting } from '@cruddur/contracts';
 import { DEFAULT_MESSAGE_TABLE } from '@cruddur/ddb';
+import { DEFAULT_CONNECTION_TABLE, deliveryModeSetting } from '@cruddur/realtime';
 
 export const streamConsumerConfigSchema = baseSchema.extend({
   PORT: port(4573),
   DDB_MESSAGE_TABLE: z.string().min(3).default(DEFAULT_MESSAGE_TABLE),
   DDB_LEASE_TABLE: z.string().min(3).default('cruddur-stream-leases'),
   MESSAGE_EVENTS_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** How pushes reach gateway replicas: `targeted` (to the replicas holding a recipient) or `broadcast` (the topic). */
+  REALTIME_DELIVERY: deliveryModeSetting,
+  /** The connection registry the targeted publisher reads (who is connected to which replica). */
+  DDB_CONNECTION_TABLE: z.string().min(3).default(DEFAULT_CONNECTION_TABLE),
+  /** Publishers cache which replicas are live this long. */
+  REPLICA_CACHE_MS: positiveInt(2_000),
+  /**
+   * Targeted delivery: also publish every event to the topic for its durable subscribers (the message-events queue,
+   * read by `scripts/ddb/verify`); no gateway subscribes to it. Off where nothing reads that copy.
+   */
+  MESSAGE_EVENTS_TOPIC_COPY: envBoolean(true),
   STREAM_DLQ_URL: z.url(),
   /** Unique per replica: leases are owned by it. Host name plus pid keeps two replicas on one host apart. */
   WORKER_ID: z
@@ -40,6 +52,17 @@ export type StreamConsumerConfig = z.infer<typeof streamConsumerConfigSchema>;
 export const lambdaConfigSchema = baseSchema.extend({
   DDB_MESSAGE_TABLE: z.string().min(3).default(DEFAULT_MESSAGE_TABLE),
   MESSAGE_EVENTS_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** How pushes reach gateway replicas: `targeted` (to the replicas holding a recipient) or `broadcast` (the topic). */
+  REALTIME_DELIVERY: deliveryModeSetting,
+  /** The connection registry the targeted publisher reads (who is connected to which replica). */
+  DDB_CONNECTION_TABLE: z.string().min(3).default(DEFAULT_CONNECTION_TABLE),
+  /** Publishers cache which replicas are live this long. */
+  REPLICA_CACHE_MS: positiveInt(2_000),
+  /**
+   * Targeted delivery: also publish every event to the topic for its durable subscribers (the message-events queue,
+   * read by `scripts/ddb/verify`); no gateway subscribes to it. Off where nothing reads that copy.
+   */
+  MESSAGE_EVENTS_TOPIC_COPY: envBoolean(true),
   STREAM_DLQ_URL: z.url(),
   FEED_RETENTION_HOURS: feedRetentionHoursSetting,
   FEED_WRITE_DEADLINE_MS: positiveInt(10_000),

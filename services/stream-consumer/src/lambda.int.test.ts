@@ -102,6 +102,8 @@ describe('Lambda handler for DynamoDB stream events', () => {
       LOG_LEVEL: 'silent',
       DDB_MESSAGE_TABLE: world.table,
       MESSAGE_EVENTS_TOPIC_ARN: world.topicArn,
+      // These tests read the events off the topic; targeted delivery has no gateway to send to here.
+      REALTIME_DELIVERY: 'broadcast',
       STREAM_DLQ_URL: world.dlqUrl,
     });
     const event: DynamoDBStreamEvent = { Records: await lambdaRecords() };

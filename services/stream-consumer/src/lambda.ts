@@ -1,7 +1,8 @@
-import { createSnsClient, createSqsClient, createTopicPublisher, type EventPublisher } from '@cruddur/aws';
+import { createSnsClient, createSqsClient, type EventPublisher } from '@cruddur/aws';
 import { loadConfig } from '@cruddur/config';
 import { createDocumentClient } from '@cruddur/ddb';
 import { createLogger, type Logger, withRequestContext } from '@cruddur/logger';
+import { createPushPublisher } from '@cruddur/realtime';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { type LambdaConfig, lambdaConfigSchema } from './config.ts';
 import { toRecordError } from './errors.ts';
@@ -70,7 +71,16 @@ export function lambdaFromConfig(config: LambdaConfig, logger?: Logger): StreamL
       table: config.DDB_MESSAGE_TABLE,
       retentionHours: config.FEED_RETENTION_HOURS,
       writeDeadlineMs: config.FEED_WRITE_DEADLINE_MS,
-      publisher: createTopicPublisher({ sns, topicArn: config.MESSAGE_EVENTS_TOPIC_ARN }),
+      publisher: createPushPublisher({
+        mode: config.REALTIME_DELIVERY,
+        sqs,
+        sns,
+        topicArn: config.MESSAGE_EVENTS_TOPIC_ARN,
+        ddb,
+        connectionTable: config.DDB_CONNECTION_TABLE,
+        replicaCacheMs: config.REPLICA_CACHE_MS,
+        copyToTopic: config.MESSAGE_EVENTS_TOPIC_COPY,
+      }),
     }),
     logger: log,
   });

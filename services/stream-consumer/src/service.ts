@@ -4,7 +4,6 @@ import {
   createSnsClient,
   createSqsClient,
   createStreamsClient,
-  createTopicPublisher,
   type EventPublisher,
   registerDeadLetterDepth,
 } from '@cruddur/aws';
@@ -17,6 +16,7 @@ import {
   startHttpServer,
 } from '@cruddur/http';
 import { createLogger, type Logger } from '@cruddur/logger';
+import { createPushPublisher } from '@cruddur/realtime';
 import type { StreamConsumerConfig } from './config.ts';
 import { FeedPublisher } from './feed/feed-publisher.ts';
 import { RecordHandler } from './inbox/record-handler.ts';
@@ -34,7 +34,7 @@ export interface StreamConsumerDeps {
   logger?: Logger;
   /** The AWS client, or any StreamsApi (tests use an in-memory multi-shard stream). Default: a client for DDB_ENDPOINT. */
   streamsClient?: DynamoDBStreamsClient | StreamsApi;
-  /** Where events go; default: the SNS topic at MESSAGE_EVENTS_TOPIC_ARN. */
+  /** Where events go; default: REALTIME_DELIVERY's publisher (the recipients' replicas, or the topic). */
   publisher?: EventPublisher;
 }
 
@@ -92,13 +92,25 @@ export async function startStreamConsumer(
       onWriteUnits: (units) => metrics.inboxWriteUnits.inc(units),
     }),
     deadLetters: new DeadLetterSink({ sqs, queueUrl: config.STREAM_DLQ_URL, workerId }),
-    // Every event is logged in its recipients' feeds before it goes out, whatever carries it.
+    // Every event is logged in its recipients' feeds before it goes out, whatever carries it (the recipients'
+    // replicas and the topic's durable copy, or the topic alone in broadcast).
     publisher: new FeedPublisher({
       ddb,
       table: config.DDB_MESSAGE_TABLE,
       retentionHours: config.FEED_RETENTION_HOURS,
       writeDeadlineMs: config.FEED_WRITE_DEADLINE_MS,
-      publisher: deps.publisher ?? createTopicPublisher({ sns, topicArn: config.MESSAGE_EVENTS_TOPIC_ARN }),
+      publisher:
+        deps.publisher ??
+        createPushPublisher({
+          mode: config.REALTIME_DELIVERY,
+          sqs,
+          sns,
+          topicArn: config.MESSAGE_EVENTS_TOPIC_ARN,
+          ddb,
+          connectionTable: config.DDB_CONNECTION_TABLE,
+          replicaCacheMs: config.REPLICA_CACHE_MS,
+          copyToTopic: config.MESSAGE_EVENTS_TOPIC_COPY,
+        }),
     }),
     metrics,
     logger,

@@ -87,6 +87,8 @@ beforeAll(async () => {
       ...common,
       DDB_LEASE_TABLE: leaseTable,
       MESSAGE_EVENTS_TOPIC_ARN: topic.arn,
+      // These tests read the events off the topic; targeted delivery has no gateway to send to here.
+      REALTIME_DELIVERY: 'broadcast',
       STREAM_DLQ_URL: dlq.url,
       WORKER_ID: `verify-live-${randomUUID().slice(0, 8)}`,
       POLL_INTERVAL_MS: '50',

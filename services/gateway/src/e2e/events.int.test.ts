@@ -1,5 +1,4 @@
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { createTopicPublisher } from '@cruddur/aws';
 import { createEvent } from '@cruddur/contracts';
 import {
   call,
@@ -9,11 +8,11 @@ import {
   startE2eSystem,
   type TestUser,
 } from '@cruddur/system-testing';
-import { snsClient, sqsClient, testStack } from '@cruddur/test-kit';
+import { sqsClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../service.ts';
 
-/** Server-Sent Events with two gateway replicas, each with its own queue on the message-events topic. */
+/** Server-Sent Events with two gateway replicas, each with its own queue, pushes routed by the connection registry. */
 describe('GET /api/events across gateway replicas', () => {
   const stack = testStack();
   let system: E2eSystem;
@@ -22,7 +21,6 @@ describe('GET /api/events across gateway replicas', () => {
   let alice: TestUser;
   let bob: TestUser;
   const streams: EventStreamClient[] = [];
-  const sns = snsClient(stack);
 
   const connect = async (gateway: RunningGateway, user: TestUser, viaQuery = false) => {
     const stream = viaQuery
@@ -63,7 +61,6 @@ describe('GET /api/events across gateway replicas', () => {
   afterAll(async () => {
     for (const stream of streams) stream.close();
     await system?.stop();
-    sns.destroy();
   });
 
   it('needs a valid token, in the header or as ?access_token=', async () => {
@@ -80,7 +77,7 @@ describe('GET /api/events across gateway replicas', () => {
     const aliceOnA = await connect(replicaA, alice);
     const bobOnA = await connect(replicaA, bob);
     const bobOnB = await connect(replicaB, bob);
-    const publisher = createTopicPublisher({ sns, topicArn: system.topicArn });
+    const publisher = system.pushPublisher;
 
     const forAlice = inboxChange(alice, bob, 'for alice only');
     await publisher.publish([forAlice]);

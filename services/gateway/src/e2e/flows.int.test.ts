@@ -212,11 +212,14 @@ describe('gateway end to end: the frontend flows', () => {
       '/api/message_groups/{message_group_uuid}/messages/{message_uuid}/reactions/{emoji}',
       '/api/message_groups/{message_group_uuid}/read',
       '/api/message_groups/{message_group_uuid}/receipts',
+      '/api/message_groups/{message_group_uuid}/typing',
       '/api/message_requests',
       '/api/message_requests/{message_group_uuid}/accept',
       '/api/message_requests/{message_group_uuid}/decline',
       '/api/messages',
       '/api/messages/{message_group_uuid}',
+      '/api/presence',
+      '/api/presence/settings',
       '/api/users/{handle}/short',
     ]);
     expect(doc.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

@@ -227,6 +227,41 @@ describe('SseHub: messages that change', () => {
     ]);
     expect(JSON.parse(a.received[1]!.data)).not.toHaveProperty('message');
   });
+  it('pushes typing to the members it names and presence to the contacts it names, without those lists', () => {
+    const hub = new SseHub({ maxStreamsPerUser: 4 });
+    const [a, b, c] = [sink(), sink(), sink()];
+    hub.register(alice, a);
+    hub.register(bob, b);
+    hub.register(carol, c);
+    const until = '2026-11-25T13:00:05.000Z';
+    hub.publish(
+      createEvent(
+        'typing',
+        { message_group_uuid: group, user_uuid: alice, typing: true, until, members: [bob] },
+        { traceId: 't' },
+      ),
+    );
+    hub.publish(
+      createEvent(
+        'presence.changed',
+        { user_uuid: alice, online: true, last_seen_at: null, recipients: [carol] },
+        { traceId: 't' },
+      ),
+    );
+    expect(a.received).toEqual([]);
+    expect(b.received.map((e) => [e.event, JSON.parse(e.data)])).toEqual([
+      [
+        'typing',
+        { message_group_uuid: group, user_uuid: alice, typing: true, until, occurred_at: expect.any(String) },
+      ],
+    ]);
+    expect(c.received.map((e) => [e.event, JSON.parse(e.data)])).toEqual([
+      [
+        'presence.changed',
+        { user_uuid: alice, online: true, last_seen_at: null, occurred_at: expect.any(String) },
+      ],
+    ]);
+  });
 });
 
 describe('SseHub: reactions and read receipts', () => {

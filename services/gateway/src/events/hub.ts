@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@cruddur/contracts';
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { TtlCache } from '../auth/ttl-cache.ts';
 
 /** One server-sent event as written on the wire. */
@@ -124,6 +124,25 @@ function route(event: EventEnvelope): { recipients: string[]; data: unknown } | 
         },
       };
     }
+    case 'typing': {
+      const p = (event as EventEnvelope<'typing'>).payload;
+      return {
+        recipients: p.members,
+        data: {
+          message_group_uuid: p.message_group_uuid,
+          user_uuid: p.user_uuid,
+          typing: p.typing,
+          until: p.until,
+        },
+      };
+    }
+    case 'presence.changed': {
+      const p = (event as EventEnvelope<'presence.changed'>).payload;
+      return {
+        recipients: p.recipients,
+        data: { user_uuid: p.user_uuid, online: p.online, last_seen_at: p.last_seen_at },
+      };
+    }
     default:
       return undefined;
   }
@@ -145,14 +164,16 @@ export function toClientEvent(event: EventEnvelope): { recipients: string[]; wir
 }
 
 /**
- * The open event streams of this replica, by user. Every replica receives every event (its own queue
- * on the topic), and delivers it only to the streams of the users it concerns. Events seen again (SQS
- * delivers at least once) are dropped by id.
+ * The open event streams of this replica, by user. A replica receives the events of the users connected to it
+ * (targeted delivery) or every event (broadcast), and delivers each only to the streams of the users it
+ * concerns. Events seen again (SQS delivers at least once) are dropped by id.
  */
 export class SseHub {
   private readonly streams = new Map<string, Set<EventSink>>();
   private readonly seen = new TtlCache<string, true>({ ttlMs: 5 * 60_000, maxEntries: 10_000 });
   private closed = false;
+  private readonly received: Counter | undefined;
+  private readonly delivered: Counter | undefined;
 
   constructor(
     private readonly options: {
@@ -162,6 +183,17 @@ export class SseHub {
     },
   ) {
     if (options.metrics) {
+      // Received against delivered is what targeted delivery is about: with broadcast, received grows with all traffic.
+      this.received = new Counter({
+        name: 'gateway_push_events_received_total',
+        help: 'Events this replica received from its queue (before dropping copies and events for nobody here)',
+        registers: [options.metrics],
+      });
+      this.delivered = new Counter({
+        name: 'gateway_push_deliveries_total',
+        help: 'Events written to open streams on this replica (one per stream)',
+        registers: [options.metrics],
+      });
       const gauge: Gauge = new Gauge({
         name: 'gateway_sse_connections_open',
         help: 'Event streams (GET /api/events) open on this replica',
@@ -196,6 +228,7 @@ export class SseHub {
 
   /** Delivers one event to the streams it concerns; returns how many streams got it. */
   publish(event: EventEnvelope): number {
+    this.received?.inc();
     if (this.seen.get(event.id)) return 0;
     this.seen.set(event.id, true);
     const routed = toClientEvent(event);
@@ -208,6 +241,7 @@ export class SseHub {
         delivered++;
       }
     }
+    if (delivered > 0) this.delivered?.inc(delivered);
     return delivered;
   }
 
@@ -218,6 +252,11 @@ export class SseHub {
     this.streams.delete(userUuid);
     for (const sink of sinks) sink.close();
     return sinks.size;
+  }
+
+  /** Ends every stream but keeps taking new ones: clients reconnect (to any replica) and replay what they missed. */
+  endStreams(): void {
+    for (const sinks of this.streams.values()) for (const sink of sinks) sink.close();
   }
 
   /** Ends every stream and refuses new ones: the first step of a graceful shutdown. */

@@ -17,16 +17,19 @@ export interface ReplicaFeedOptions {
   replicaId: string;
   logger: Logger;
   onEvent: (event: EventEnvelope) => void;
+  /** Broadcast delivery: subscribe the queue to the topic. Targeted: publishers send to the queue directly. */
+  subscribe: boolean;
   /** Long-poll wait; shorter only makes stop() quicker in tests. */
   waitTimeSeconds?: number;
 }
 
 /**
- * This replica's copy of the message-events topic: a queue of its own (`message-events-gw-<id>`),
- * subscribed with raw delivery, consumed into the SSE hub, and removed on stop. A queue per replica
- * because an SQS message goes to one consumer only, while every replica may hold the streams an event
- * is for. Messages expire after a minute: an inbox change nobody received in time is stale anyway,
- * and a replica that died without stopping leaves a queue that stays small.
+ * This replica's queue of pushes (`message-events-gw-<id>`), consumed into the SSE hub and removed on stop. A queue
+ * per replica because an SQS message goes to one consumer only. In targeted delivery publishers send bundles to
+ * it directly (the connection registry names it); in broadcast it is subscribed, raw, to the message-events topic.
+ * Messages expire after a minute: a push nobody received in time is stale anyway (the client replays), and a
+ * replica that died without stopping leaves a queue that stays small (and that no publisher sends to once its
+ * registry entry has expired).
  */
 export class ReplicaEventFeed {
   readonly queueName: string;
@@ -41,11 +44,34 @@ export class ReplicaEventFeed {
   }
 
   async start(): Promise<void> {
-    const { sqs, sns, topicArn } = this.options;
+    const { sqs, topicArn } = this.options;
     const created = await sqs.send(
       new CreateQueueCommand({ QueueName: this.queueName, Attributes: { MessageRetentionPeriod: '60' } }),
     );
     this.queueUrl = created.QueueUrl!;
+    if (this.options.subscribe) await this.subscribe(topicArn);
+    this.consumer = new EventConsumer({
+      name: 'replica-feed',
+      sqs,
+      queueUrl: this.queueUrl,
+      logger: this.logger,
+      bundles: true,
+      waitTimeSeconds: this.options.waitTimeSeconds ?? 20,
+      visibilityTimeoutSeconds: 30,
+      handle: async (event) => this.options.onEvent(event),
+    });
+    await this.consumer.start();
+    this.logger.info({ subscribed: this.options.subscribe }, 'replica queue consumed');
+  }
+
+  /** The queue publishers send to; set once started. */
+  get url(): string {
+    if (!this.queueUrl) throw new Error('replica queue not started');
+    return this.queueUrl;
+  }
+
+  private async subscribe(topicArn: string): Promise<void> {
+    const { sqs, sns } = this.options;
     const attributes = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ['QueueArn'] }),
     );
@@ -68,16 +94,6 @@ export class ReplicaEventFeed {
       }),
     );
     this.subscriptionArn = subscription.SubscriptionArn;
-    this.consumer = new EventConsumer({
-      name: 'replica-feed',
-      sqs,
-      queueUrl: this.queueUrl,
-      logger: this.logger,
-      waitTimeSeconds: this.options.waitTimeSeconds ?? 20,
-      visibilityTimeoutSeconds: 30,
-      handle: async (event) => this.options.onEvent(event),
-    });
-    await this.consumer.start();
     this.logger.info({ queueArn }, 'subscribed to message events');
   }
 

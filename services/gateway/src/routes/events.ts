@@ -19,7 +19,7 @@ const toSseText = (e: ClientEvent) => `id: ${e.id}\nevent: ${e.event}\ndata: ${e
 /** How long a stream remembers the event ids it sent, so a live copy of a replayed event is not sent again. */
 const SENT_MEMORY_MS = 10 * 60_000;
 
-export function eventRoutes({ hub, guards, heartbeatMs, messaging, feed, logger }: RouteDeps) {
+export function eventRoutes({ hub, guards, heartbeatMs, messaging, feed, logger, realtime }: RouteDeps) {
   const router = createGatewayRouter();
 
   router.openapi(
@@ -30,7 +30,8 @@ export function eventRoutes({ hub, guards, heartbeatMs, messaging, feed, logger 
       description:
         "Events: `ready` once connected; `inbox.updated` (one of the caller's conversations moved: last message, " +
         "unread count); `message.created`, `message.updated`, `message.deleted` (a message in one of the caller's " +
-        "conversations was sent, edited, deleted). The SSE id of a logged change is its key in the caller's change " +
+        'conversations was sent, edited, deleted); `typing` (another member is typing until `until`, or stopped) ' +
+        "and `presence.changed` (a contact came online or went offline), ephemeral: never replayed. The SSE id of a logged change is its key in the caller's change " +
         'feed (`<time>#<index>#<event id>`; ordered: of two `inbox.updated` for one conversation the greater id is ' +
         'the newer state); a fresh `ready` carries a position id too. On reconnect the `Last-Event-ID` header (sent by ' +
         'EventSource) or `?last_event_id=` replays every change since, for at least 24 hours (FEED_RETENTION_HOURS), ' +
@@ -64,7 +65,7 @@ export function eventRoutes({ hub, guards, heartbeatMs, messaging, feed, logger 
         ...errorResponses,
       },
     }),
-    (c) => {
+    async (c) => {
       const caller = callerOf(c);
       const cursor = c.req.header('last-event-id') ?? c.req.valid('query').last_event_id;
       const plan = planResume(cursor, {
@@ -74,12 +75,20 @@ export function eventRoutes({ hub, guards, heartbeatMs, messaging, feed, logger 
       });
       const outbox = new StreamOutbox();
       const registered = hub.register(caller.uuid, outbox);
+      const retryAfter = { 'Retry-After': String(RECONNECT_MS / 1000) };
       if (!registered.ok) {
-        const retryAfter = { 'Retry-After': String(RECONNECT_MS / 1000) };
         // Shutting down: another replica can take the stream. Too many streams: the caller must close one.
         return registered.reason === 'closed'
           ? c.json({ errors: ['dependency_unavailable'] }, 503, retryAfter)
           : c.json({ errors: ['rate_limited'] }, 429, retryAfter);
+      }
+      // Registered in the connection registry before `ready` (and before any replay): every push published
+      // from here on is routed to this replica, and everything before is in the change log.
+      try {
+        await realtime?.connections.connected(caller.uuid);
+      } catch {
+        registered.unregister();
+        return c.json({ errors: ['dependency_unavailable'] }, 503, retryAfter);
       }
       c.header('X-Accel-Buffering', 'no');
       const response = streamSSE(c, async (stream) => {
@@ -141,6 +150,7 @@ export function eventRoutes({ hub, guards, heartbeatMs, messaging, feed, logger 
         } finally {
           clearInterval(heartbeat);
           registered.unregister();
+          realtime?.connections.disconnected(caller.uuid);
         }
       });
       // The socket cannot serve another request while streaming anyway; closing it when the stream

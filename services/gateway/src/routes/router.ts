@@ -3,7 +3,10 @@ import type { Logger } from '@cruddur/logger';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayEnv } from '../env.ts';
+import type { ConnectionTracker } from '../events/connections.ts';
 import type { SseHub } from '../events/hub.ts';
+import type { PresenceService } from '../events/presence.ts';
+import type { TypingService } from '../events/typing.ts';
 import type { MessagingClient } from '../upstream/messaging.ts';
 import type { UsersClient } from '../upstream/users.ts';
 
@@ -32,9 +35,17 @@ export interface RouteDeps {
   revokeUser: (userUuid: string) => void;
   /** GROUP_MAX_MEMBERS: the most members a group may have besides its creator. */
   groupMaxMembers: number;
+  /** Connection registry, presence and typing; absent in an app built without them (no presence or typing routes). */
+  realtime?: Realtime | undefined;
   /** Replaying missed changes on reconnect: FEED_RETENTION_HOURS, FEED_REPLAY_OVERLAP_MS, FEED_REPLAY_MAX. */
   feed: FeedSettings;
   logger: Logger;
+}
+
+export interface Realtime {
+  connections: ConnectionTracker;
+  presence: PresenceService;
+  typing: TypingService;
 }
 
 export interface FeedSettings {

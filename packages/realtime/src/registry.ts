@@ -1,0 +1,204 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { toTimestamp } from '@cruddur/contracts';
+import { batchGetByPk } from './batch-get.ts';
+import { connectionKeys, REPLICA_ATTRIBUTE_PREFIX, replicaAttribute } from './table.ts';
+
+/**
+ * How long a user's item outlives its last connect or disconnect: it keeps `last_seen_at`, and a stream open
+ * longer than this (none is: proxies and deploys end them within hours) would be re-registered on reconnect.
+ */
+const USER_ITEM_RETENTION_SECONDS = 30 * 24 * 3600;
+
+export interface UserConnections {
+  /** Replicas the item names; some may be dead (the directory tells which are live). */
+  replicaIds: string[];
+  lastSeenAt: string | null;
+}
+
+export interface ReplicaRecord {
+  queueUrl: string;
+  expiresAtMs: number;
+  /** Its last heartbeat: for the users of a replica that died, the time they were last seen. */
+  heartbeatAtMs: number;
+}
+
+const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
+
+function replicaIdsOf(item: Record<string, unknown> | undefined): string[] {
+  if (!item) return [];
+  return Object.keys(item)
+    .filter((name) => name.startsWith(REPLICA_ATTRIBUTE_PREFIX))
+    .map((name) => name.slice(REPLICA_ATTRIBUTE_PREFIX.length));
+}
+
+/**
+ * The connection registry's reads and writes (table: connectionTableDefinition). Liveness is per replica, not
+ * per user: a replica renews one item every few seconds, and a user's entry names the replica, so a million
+ * connected users cost no heartbeat writes, and a dead replica's users all drop out when its item expires.
+ */
+export class ConnectionRegistry {
+  private readonly now: () => number;
+
+  constructor(private readonly options: { ddb: DynamoDBDocumentClient; table: string; now?: () => number }) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Written at start and by every heartbeat: the replica is live until `ttlMs` from now. */
+  async announceReplica(replicaId: string, queueUrl: string, ttlMs: number): Promise<void> {
+    const now = this.now();
+    await this.options.ddb.send(
+      new PutCommand({
+        TableName: this.options.table,
+        Item: {
+          pk: connectionKeys.replica(replicaId),
+          queue_url: queueUrl,
+          heartbeat_at: now,
+          expires_at_ms: now + ttlMs,
+          expires_at: epochSeconds(now + ttlMs),
+        },
+      }),
+    );
+  }
+
+  /** A clean shutdown: publishers stop sending here at once instead of when the item would have expired. */
+  async retireReplica(replicaId: string): Promise<void> {
+    await this.options.ddb.send(
+      new DeleteCommand({ TableName: this.options.table, Key: { pk: connectionKeys.replica(replicaId) } }),
+    );
+  }
+
+  /** Live and dead replicas by id (absent: never announced, or retired). */
+  async replicas(replicaIds: readonly string[]): Promise<Map<string, ReplicaRecord>> {
+    const items = await batchGetByPk(
+      this.options.ddb,
+      this.options.table,
+      replicaIds.map(connectionKeys.replica),
+    );
+    const found = new Map<string, ReplicaRecord>();
+    for (const id of replicaIds) {
+      const item = items.get(connectionKeys.replica(id));
+      if (item && typeof item.queue_url === 'string') {
+        found.set(id, {
+          queueUrl: item.queue_url,
+          expiresAtMs: Number(item.expires_at_ms ?? 0),
+          heartbeatAtMs: Number(item.heartbeat_at ?? 0),
+        });
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Records that `replicaId` holds a stream of the user (idempotent: a second stream on the same replica rewrites
+   * the same attribute). Returns the other replicas the item named before, live or not.
+   */
+  async connect(userUuid: string, replicaId: string): Promise<string[]> {
+    const now = this.now();
+    const result = await this.options.ddb.send(
+      new UpdateCommand({
+        TableName: this.options.table,
+        Key: { pk: connectionKeys.user(userUuid) },
+        UpdateExpression: 'SET #r = :now, expires_at = :exp',
+        ExpressionAttributeNames: { '#r': replicaAttribute(replicaId) },
+        ExpressionAttributeValues: { ':now': now, ':exp': epochSeconds(now) + USER_ITEM_RETENTION_SECONDS },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return replicaIdsOf(result.Attributes).filter((id) => id !== replicaId);
+  }
+
+  /**
+   * The replica's last stream of the user closed: its entry goes, and `last_seen_at` is now. Returns the replicas
+   * still named. Removing an entry that is not there is harmless, so a retried disconnect is too.
+   */
+  async disconnect(userUuid: string, replicaId: string): Promise<string[]> {
+    const now = this.now();
+    const result = await this.options.ddb.send(
+      new UpdateCommand({
+        TableName: this.options.table,
+        Key: { pk: connectionKeys.user(userUuid) },
+        UpdateExpression: 'REMOVE #r SET last_seen_at = :seen, expires_at = :exp',
+        ExpressionAttributeNames: { '#r': replicaAttribute(replicaId) },
+        ExpressionAttributeValues: {
+          ':seen': toTimestamp(new Date(now)),
+          ':exp': epochSeconds(now) + USER_ITEM_RETENTION_SECONDS,
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return replicaIdsOf(result.Attributes);
+  }
+
+  /** Drops entries of replicas known dead (a crash leaves them); idempotent, so two replicas may both do it. */
+  async forgetReplicas(userUuid: string, deadReplicaIds: readonly string[]): Promise<void> {
+    if (deadReplicaIds.length === 0) return;
+    const names = Object.fromEntries(deadReplicaIds.map((id, i) => [`#d${i}`, replicaAttribute(id)]));
+    await this.options.ddb.send(
+      new UpdateCommand({
+        TableName: this.options.table,
+        Key: { pk: connectionKeys.user(userUuid) },
+        UpdateExpression: `REMOVE ${Object.keys(names).join(', ')}`,
+        ExpressionAttributeNames: names,
+      }),
+    );
+  }
+
+  /** Every named user's connections (users with no item are absent). */
+  async users(userUuids: readonly string[]): Promise<Map<string, UserConnections>> {
+    const items = await batchGetByPk(
+      this.options.ddb,
+      this.options.table,
+      userUuids.map(connectionKeys.user),
+    );
+    const found = new Map<string, UserConnections>();
+    for (const uuid of userUuids) {
+      const item = items.get(connectionKeys.user(uuid));
+      if (!item) continue;
+      found.set(uuid, {
+        replicaIds: replicaIdsOf(item),
+        lastSeenAt: typeof item.last_seen_at === 'string' ? item.last_seen_at : null,
+      });
+    }
+    return found;
+  }
+
+  async presenceHidden(userUuid: string): Promise<boolean> {
+    const result = await this.options.ddb.send(
+      new GetCommand({
+        TableName: this.options.table,
+        Key: { pk: connectionKeys.presenceSetting(userUuid) },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item?.hidden === true;
+  }
+
+  /** Which of the users hide their presence. */
+  async hiddenAmong(userUuids: readonly string[]): Promise<Set<string>> {
+    const items = await batchGetByPk(
+      this.options.ddb,
+      this.options.table,
+      userUuids.map(connectionKeys.presenceSetting),
+    );
+    return new Set(userUuids.filter((u) => items.get(connectionKeys.presenceSetting(u))?.hidden === true));
+  }
+
+  async setPresenceHidden(userUuid: string, hidden: boolean): Promise<void> {
+    await this.options.ddb.send(
+      new PutCommand({
+        TableName: this.options.table,
+        Item: {
+          pk: connectionKeys.presenceSetting(userUuid),
+          hidden,
+          updated_at: toTimestamp(new Date(this.now())),
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,33 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export const DEFAULT_CONNECTION_TABLE = 'cruddur-connections';
+
+/** Epoch seconds; DynamoDB TTL deletes expired items (late, hours on AWS, never on DynamoDB Local), so readers filter too. */
+export const CONNECTION_TTL_ATTRIBUTE = 'expires_at';
+
+/**
+ * The connection registry: who is connected to which gateway replica, each replica's queue, presence settings.
+ * A table of its own, not the messages table: heartbeats and connects would otherwise be stream records every
+ * stream consumer reads and skips. Key only (`pk`), on-demand, no stream.
+ */
+export function connectionTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+  };
+}
+
+/** The three items of the registry; one module so no key is spelled twice. */
+export const connectionKeys = {
+  /** A user's connections: one `r_<replica id>` attribute per replica holding a stream of theirs, and `last_seen_at`. */
+  user: (userUuid: string) => `USER#${userUuid}`,
+  /** A live replica: its queue URL and `expires_at`, renewed by its heartbeat. */
+  replica: (replicaId: string) => `REPLICA#${replicaId}`,
+  /** A user's presence setting (`hidden`); never expires. */
+  presenceSetting: (userUuid: string) => `PRESENCE#${userUuid}`,
+};
+
+export const REPLICA_ATTRIBUTE_PREFIX = 'r_';
+export const replicaAttribute = (replicaId: string) => `${REPLICA_ATTRIBUTE_PREFIX}${replicaId}`;

@@ -1,0 +1,88 @@
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { silentLogger } from '@cruddur/logger';
+import { ConnectionRegistry, connectionTableDefinition, ReplicaDirectory } from '@cruddur/realtime';
+import { documentClient, dynamoClient, testStack, uniqueName } from '@cruddur/test-kit';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ConnectionTracker } from './connections.ts';
+
+const stack = testStack();
+const ddb = dynamoClient(stack);
+const doc = documentClient(stack);
+const table = uniqueName('tracker');
+const registry = new ConnectionRegistry({ ddb: doc, table });
+
+function tracker(replicaId: string, events: string[]) {
+  return new ConnectionTracker({
+    registry,
+    directory: new ReplicaDirectory({ registry, cacheMs: 1 }),
+    replicaId,
+    heartbeatMs: 60_000,
+    ttlMs: 120_000,
+    logger: silentLogger,
+    onOnline: (user) => events.push(`online ${user}`),
+    onOffline: (user) => events.push(`offline ${user}`),
+  });
+}
+
+const replicasOf = async (user: string) => (await registry.users([user])).get(user)?.replicaIds ?? [];
+
+beforeAll(() => ddb.send(new CreateTableCommand(connectionTableDefinition(table))));
+afterAll(async () => {
+  await ddb.send(new DeleteTableCommand({ TableName: table }));
+  ddb.destroy();
+  doc.destroy();
+});
+
+describe('ConnectionTracker against the registry', () => {
+  it('writes a user once per replica, keeps them while any stream is open, and goes online/offline once overall', async () => {
+    const events: string[] = [];
+    const [a, b] = [tracker('ta', events), tracker('tb', events)];
+    await Promise.all([a.start('http://queue/a'), b.start('http://queue/b')]);
+    const user = crypto.randomUUID();
+
+    await Promise.all([a.connected(user), a.connected(user)]); // two tabs on one replica
+    expect(await replicasOf(user)).toEqual(['ta']);
+    await b.connected(user); // a third, elsewhere: not a new online
+    expect((await replicasOf(user)).sort()).toEqual(['ta', 'tb']);
+    expect(events).toEqual([`online ${user}`]);
+
+    a.disconnected(user);
+    a.disconnected(user);
+    await vi.waitFor(async () => expect(await replicasOf(user)).toEqual(['tb']));
+    expect(events).toEqual([`online ${user}`]); // still on b
+    b.disconnected(user);
+    await vi.waitFor(() => expect(events).toEqual([`online ${user}`, `offline ${user}`]));
+    expect((await registry.users([user])).get(user)?.lastSeenAt).toEqual(expect.any(String));
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('a reconnect racing its own disconnect leaves the entry in place', async () => {
+    const events: string[] = [];
+    const a = tracker('tc', events);
+    await a.start('http://queue/c');
+    const user = crypto.randomUUID();
+    await a.connected(user);
+    // The stream drops and the browser is back before the removal was written: the removal must not win.
+    a.disconnected(user);
+    await a.connected(user);
+    await vi.waitFor(async () => expect(await replicasOf(user)).toEqual(['tc']));
+    expect(a.isConnectedHere(user)).toBe(true);
+    await a.stop();
+    // A clean stop retires the replica: its entries no longer count, whatever the user items say.
+    expect((await registry.replicas(['tc'])).has('tc')).toBe(false);
+  });
+
+  it('drops the entries of a replica that died when the user connects again', async () => {
+    const user = crypto.randomUUID();
+    await registry.announceReplica('dead', 'http://queue/dead', 1);
+    await registry.connect(user, 'dead');
+    const events: string[] = [];
+    const a = tracker('td', events);
+    await a.start('http://queue/d');
+    await a.connected(user);
+    expect(await replicasOf(user)).toEqual(['td']);
+    // Online again: the dead replica did not count.
+    expect(events).toEqual([`online ${user}`]);
+    await a.stop();
+  });
+});

@@ -1,0 +1,124 @@
+import type { Logger } from '@cruddur/logger';
+import type { ConnectionRegistry, ReplicaDirectory } from '@cruddur/realtime';
+
+export interface ConnectionTrackerOptions {
+  registry: ConnectionRegistry;
+  directory: ReplicaDirectory;
+  replicaId: string;
+  heartbeatMs: number;
+  ttlMs: number;
+  logger: Logger;
+  /** The user had no live stream anywhere and now has one here. */
+  onOnline?: (userUuid: string) => void;
+  /** The user's last stream anywhere closed (here). */
+  onOffline?: (userUuid: string) => void;
+  /** The registry could not be renewed for a whole TTL: publishers now think this replica is dead. */
+  onLivenessLost?: () => void;
+}
+
+/**
+ * This replica's side of the connection registry: it announces the replica (with its queue) and renews it every
+ * heartbeat, and records a user on their first stream here and removes them on their last. Per user the writes
+ * run one after another, so a quick reconnect cannot have its connect overtaken by the disconnect before it.
+ */
+export class ConnectionTracker {
+  private readonly counts = new Map<string, number>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private timer: NodeJS.Timeout | undefined;
+  private lastRenewedAt = 0;
+  private queueUrl: string | undefined;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: ConnectionTrackerOptions) {
+    this.logger = options.logger.child({ component: 'connections' });
+  }
+
+  /** Announces the replica before it serves, so a stream opened here is routable from its first event. */
+  async start(queueUrl: string): Promise<void> {
+    this.queueUrl = queueUrl;
+    await this.renew();
+    this.timer = setInterval(() => {
+      this.renew().catch((err: unknown) => {
+        this.logger.warn({ err }, 'replica heartbeat failed');
+        if (Date.now() - this.lastRenewedAt >= this.options.ttlMs) {
+          // Publishers have stopped sending here; clients must reconnect (elsewhere) and replay what they missed.
+          this.options.onLivenessLost?.();
+        }
+      });
+    }, this.options.heartbeatMs);
+    this.timer.unref();
+  }
+
+  private async renew(): Promise<void> {
+    await this.options.registry.announceReplica(this.options.replicaId, this.queueUrl!, this.options.ttlMs);
+    this.lastRenewedAt = Date.now();
+  }
+
+  /** Retires the replica and removes its users' entries (their streams are closed by now). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.allSettled(this.queues.values());
+    if (this.queueUrl) await this.options.registry.retireReplica(this.options.replicaId);
+    this.queueUrl = undefined;
+  }
+
+  private serial<T>(userUuid: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(userUuid) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.queues.set(userUuid, settled);
+    void settled.then(() => {
+      if (this.queues.get(userUuid) === settled) this.queues.delete(userUuid);
+    });
+    return next;
+  }
+
+  /** Resolves once the user's entry names this replica; throws (and counts nothing) when it could not be written. */
+  async connected(userUuid: string): Promise<void> {
+    const count = (this.counts.get(userUuid) ?? 0) + 1;
+    this.counts.set(userUuid, count);
+    // Not the first stream here: wait for the first one's registration, so this one is routable too.
+    if (count > 1) return void (await this.queues.get(userUuid));
+    try {
+      await this.serial(userUuid, async () => {
+        const others = await this.options.registry.connect(userUuid, this.options.replicaId);
+        const live = await this.options.directory.live(others);
+        const dead = others.filter((id) => !live.has(id));
+        if (dead.length > 0) {
+          await this.options.registry
+            .forgetReplicas(userUuid, dead)
+            .catch((err: unknown) => this.logger.warn({ err }, 'could not drop dead replicas'));
+        }
+        if (live.size === 0) this.options.onOnline?.(userUuid);
+      });
+    } catch (err) {
+      this.release(userUuid);
+      throw err;
+    }
+  }
+
+  disconnected(userUuid: string): void {
+    if (this.release(userUuid) > 0) return;
+    this.serial(userUuid, async () => {
+      // A new stream opened while this waited its turn: the entry must stay.
+      if ((this.counts.get(userUuid) ?? 0) > 0) return;
+      const remaining = await this.options.registry.disconnect(userUuid, this.options.replicaId);
+      const live = await this.options.directory.live(remaining);
+      if (live.size === 0) this.options.onOffline?.(userUuid);
+    }).catch((err: unknown) =>
+      // The entry stays until the replica dies or the user reconnects: a few pushes too many, nothing lost.
+      this.logger.warn({ err, user_uuid: userUuid }, 'could not remove a connection'),
+    );
+  }
+
+  private release(userUuid: string): number {
+    const count = Math.max(0, (this.counts.get(userUuid) ?? 0) - 1);
+    if (count === 0) this.counts.delete(userUuid);
+    else this.counts.set(userUuid, count);
+    return count;
+  }
+
+  isConnectedHere(userUuid: string): boolean {
+    return (this.counts.get(userUuid) ?? 0) > 0;
+  }
+}

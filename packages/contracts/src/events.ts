@@ -279,6 +279,14 @@ export function isEventOfType<T extends EventType>(event: EventEnvelope, type: T
  * contacts; ephemeral, never logged). Any future event type shaped so is logged, replayed and routed with no change
  * here; an event with none of them reaches nobody.
  */
+/**
+ * Events every gateway replica must see whoever it holds: a deleted account ends its sessions wherever a token or
+ * an identity of it is cached, not only where it has a stream.
+ */
+export function isForEveryReplica(event: EventEnvelope): boolean {
+  return event.type === 'user.deleted';
+}
+
 export function eventRecipients(event: EventEnvelope): string[] {
   const payload = event.payload as { owner_uuid?: unknown; members?: unknown; recipients?: unknown };
   if (typeof payload.owner_uuid === 'string') return [payload.owner_uuid];

@@ -52,6 +52,15 @@ export class ConnectionRegistry {
   /** Written at start and by every heartbeat: the replica is live until `ttlMs` from now. */
   async announceReplica(replicaId: string, queueUrl: string, ttlMs: number): Promise<void> {
     const now = this.now();
+    // In the index first: a replica is never live without being findable by a push for every replica.
+    await this.options.ddb.send(
+      new UpdateCommand({
+        TableName: this.options.table,
+        Key: { pk: connectionKeys.replicaIndex() },
+        UpdateExpression: 'ADD ids :id',
+        ExpressionAttributeValues: { ':id': new Set([replicaId]) },
+      }),
+    );
     await this.options.ddb.send(
       new PutCommand({
         TableName: this.options.table,
@@ -70,6 +79,33 @@ export class ConnectionRegistry {
   async retireReplica(replicaId: string): Promise<void> {
     await this.options.ddb.send(
       new DeleteCommand({ TableName: this.options.table, Key: { pk: connectionKeys.replica(replicaId) } }),
+    );
+    await this.dropFromIndex([replicaId]);
+  }
+
+  /** Every replica announced and not retired, live or dead (the directory tells which are live). */
+  async indexedReplicaIds(): Promise<string[]> {
+    const { Item } = await this.options.ddb.send(
+      new GetCommand({
+        TableName: this.options.table,
+        Key: { pk: connectionKeys.replicaIndex() },
+        ConsistentRead: true,
+      }),
+    );
+    const ids = Item?.ids;
+    return ids instanceof Set ? [...ids].filter((id): id is string => typeof id === 'string') : [];
+  }
+
+  /** Replicas that stopped (retired, or found expired): the index stops naming them. */
+  async dropFromIndex(replicaIds: readonly string[]): Promise<void> {
+    if (replicaIds.length === 0) return;
+    await this.options.ddb.send(
+      new UpdateCommand({
+        TableName: this.options.table,
+        Key: { pk: connectionKeys.replicaIndex() },
+        UpdateExpression: 'DELETE ids :ids',
+        ExpressionAttributeValues: { ':ids': new Set(replicaIds) },
+      }),
     );
   }
 

@@ -25,6 +25,11 @@ export const connectionKeys = {
   user: (userUuid: string) => `USER#${userUuid}`,
   /** A live replica: its queue URL and `expires_at`, renewed by its heartbeat. */
   replica: (replicaId: string) => `REPLICA#${replicaId}`,
+  /**
+   * The ids of every replica announced and not retired (`ids`, a string set): how a push meant for every replica
+   * finds them without a scan. A replica killed with -9 stays in it until a publisher sees its item expired.
+   */
+  replicaIndex: () => 'REPLICAS',
   /** A user's presence setting (`hidden`); never expires. */
   presenceSetting: (userUuid: string) => `PRESENCE#${userUuid}`,
 };

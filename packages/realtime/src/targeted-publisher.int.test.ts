@@ -116,6 +116,25 @@ describe('targeted delivery through the connection registry', () => {
     expect((await registry.users([ben])).get(ben)?.lastSeenAt).toEqual(expect.any(String));
   });
 
+  it('sends a deleted account to every live replica, whoever it holds, and drops stopped ones from the index', async () => {
+    const [q1, q2, q3] = queues as [TestQueue, TestQueue, TestQueue];
+    await Promise.all([q1, q2, q3].map(drain));
+    await registry.announceReplica('r1', q1.url, 60_000);
+    await registry.announceReplica('r2', q2.url, 60_000);
+    await registry.announceReplica('r3', q3.url, 1); // stopped heartbeating
+    const deleted = createEvent(
+      'user.deleted',
+      { uuid: crypto.randomUUID(), cognito_user_id: null },
+      { traceId: 'targeted-test' },
+    );
+    await publisher.publish([deleted, message([ann])]);
+    expect((await drain(q1)).map((e) => e.type).sort()).toEqual(['message.created', 'user.deleted']);
+    expect((await drain(q2)).map((e) => e.type)).toEqual(['user.deleted']);
+    expect(await drain(q3)).toEqual([]);
+    expect((await registry.indexedReplicaIds()).sort()).toEqual(expect.arrayContaining(['r1', 'r2']));
+    expect(await registry.indexedReplicaIds()).not.toContain('r3');
+  });
+
   it('treats a queue that is gone as a replica that stopped, without failing the publish', async () => {
     const gone = await createTestQueue(stack, { prefix: 'gone' });
     await registry.announceReplica('r4', gone.url, 60_000);

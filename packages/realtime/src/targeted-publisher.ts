@@ -1,6 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EventPublisher } from '@cruddur/aws';
-import { type EventEnvelope, encodeBundle, eventRecipients } from '@cruddur/contracts';
+import { type EventEnvelope, encodeBundle, eventRecipients, isForEveryReplica } from '@cruddur/contracts';
 import type { ConnectionRegistry } from './registry.ts';
 import type { ReplicaDirectory } from './replica-directory.ts';
 
@@ -56,16 +56,24 @@ export class TargetedPublisher implements EventPublisher {
   ) {}
 
   async publish(events: readonly EventEnvelope[]): Promise<void> {
-    const routed = events.map((event) => ({ event, to: eventRecipients(event) }));
+    const routed = events.map((event) => ({
+      event,
+      to: eventRecipients(event),
+      everywhere: isForEveryReplica(event),
+    }));
     const users = [...new Set(routed.flatMap((r) => r.to))];
-    if (users.length === 0) return;
-    const connections = await this.options.registry.users(users);
+    const anyEverywhere = routed.some((r) => r.everywhere);
+    if (users.length === 0 && !anyEverywhere) return;
+    const connections = users.length > 0 ? await this.options.registry.users(users) : new Map();
     const replicasOf = new Map<string, string[]>();
     for (const [user, c] of connections) if (c.replicaIds.length > 0) replicasOf.set(user, c.replicaIds);
-    const queues = await this.options.directory.live([...new Set([...replicasOf.values()].flat())]);
+    const everyReplica = anyEverywhere ? await this.indexedLiveReplicas() : [];
+    const queues = await this.options.directory.live([
+      ...new Set([...[...replicasOf.values()].flat(), ...everyReplica]),
+    ]);
     const perReplica = new Map<string, EventEnvelope[]>();
-    for (const { event, to } of routed) {
-      const targets = new Set(to.flatMap((user) => replicasOf.get(user) ?? []));
+    for (const { event, to, everywhere } of routed) {
+      const targets = new Set(everywhere ? everyReplica : to.flatMap((user) => replicasOf.get(user) ?? []));
       for (const replica of targets) {
         if (!queues.has(replica)) continue;
         const list = perReplica.get(replica) ?? [];
@@ -94,5 +102,13 @@ export class TargetedPublisher implements EventPublisher {
       }),
     );
     this.options.onSend?.({ events: events.length, replicas: perReplica.size, messages });
+  }
+
+  /** The index's replicas that are live; the ones found stopped are dropped from it on the way. */
+  private async indexedLiveReplicas(): Promise<string[]> {
+    const indexed = await this.options.registry.indexedReplicaIds();
+    const live = await this.options.directory.live(indexed);
+    await this.options.registry.dropFromIndex(indexed.filter((id) => !live.has(id)));
+    return [...live.keys()];
   }
 }

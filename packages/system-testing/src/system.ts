@@ -1,4 +1,5 @@
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventPublisher } from '@cruddur/aws';
 import { loadConfig } from '@cruddur/config';
 import { type GatewayConfig, gatewayConfigSchema, type RunningGateway, startGateway } from '@cruddur/gateway';
@@ -64,6 +65,11 @@ export interface E2eSystem {
   startGateway(overrides?: Record<string, string>): Promise<RunningGateway>;
   /** A Cognito user in the test pool, registered in the users service, signed in. */
   createUser(handle: string): Promise<TestUser>;
+  /**
+   * Waits until messaging's profile replica (fed by users-events) has each user, as it would for anyone who did
+   * not sign up a moment ago: threads and lists show names from it.
+   */
+  waitForProfiles(users: readonly { uuid: string; handle: string }[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -224,6 +230,23 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
         });
         cleanups.push(() => gateway.stop());
         return gateway;
+      },
+      async waitForProfiles(users) {
+        const deadline = Date.now() + 20_000;
+        for (const user of users) {
+          for (;;) {
+            const { Item } = await pushDdb.send(
+              new GetCommand({
+                TableName: table.name,
+                Key: { pk: `USER#${user.uuid}`, sk: 'PROFILE' },
+                ConsistentRead: true,
+              }),
+            );
+            if (Item && Number(Item.version) >= 1) break;
+            if (Date.now() > deadline) throw new Error(`messaging has no profile of ${user.handle} yet`);
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
       },
       async createUser(handle) {
         const identity = await createCognitoUser(cognito, pool, handle);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   call,
   type E2eSystem,
@@ -8,7 +7,6 @@ import {
   startE2eSystem,
   type TestUser,
 } from '@cruddur/system-testing';
-import { documentClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../service.ts';
 
@@ -25,7 +23,6 @@ describe('gateway end to end: group conversations', () => {
   let eve: TestUser;
   let fay: TestUser;
   const streams: EventStreamClient[] = [];
-  const ddb = documentClient(testStack());
   const api = (path: string, options: Parameters<typeof call>[2] = {}) => call(gateway.url, path, options);
   const short = (u: TestUser) => ({ uuid: u.uuid, handle: u.handle, display_name: u.display_name });
 
@@ -59,27 +56,10 @@ describe('gateway end to end: group conversations', () => {
       system.createUser('gr_eve'),
       system.createUser('gr_fay'),
     ]);
-    // Messaging shows names from its replica, fed by users-events: wait until it has every user, as it would
-    // have for anyone who did not sign up a moment ago.
-    await vi.waitFor(
-      async () => {
-        for (const user of [ann, bo, cy, dee, eve, fay]) {
-          const { Item } = await ddb.send(
-            new GetCommand({
-              TableName: system.tableName,
-              Key: { pk: `USER#${user.uuid}`, sk: 'PROFILE' },
-              ConsistentRead: true,
-            }),
-          );
-          if (!Item || Item.version < 1) throw new Error(`messaging has no profile of ${user.handle} yet`);
-        }
-      },
-      { timeout: 20_000, interval: 100 },
-    );
+    await system.waitForProfiles([ann, bo, cy, dee, eve, fay]);
   });
   afterAll(async () => {
     for (const stream of streams) stream.close();
-    ddb.destroy();
     await system?.stop();
   });
 

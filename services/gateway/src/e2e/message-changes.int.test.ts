@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   call,
   type E2eSystem,
@@ -8,7 +7,6 @@ import {
   startE2eSystem,
   type TestUser,
 } from '@cruddur/system-testing';
-import { documentClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../service.ts';
 
@@ -21,7 +19,6 @@ describe('gateway end to end: messages that change', () => {
   let cy: TestUser;
   let dee: TestUser;
   const streams: EventStreamClient[] = [];
-  const ddb = documentClient(testStack());
   const api = (path: string, options: Parameters<typeof call>[2] = {}) => call(gateway.url, path, options);
   const send = async (user: TestUser, body: Record<string, unknown>) => {
     const res = await api('/api/messages', { token: user.accessToken, body });
@@ -52,26 +49,10 @@ describe('gateway end to end: messages that change', () => {
       system.createUser('ch_cy'),
       system.createUser('ch_dee'),
     ]);
-    // Threads show names from messaging's replica: wait until it has every user.
-    await vi.waitFor(
-      async () => {
-        for (const user of [ann, bo, cy, dee]) {
-          const { Item } = await ddb.send(
-            new GetCommand({
-              TableName: system.tableName,
-              Key: { pk: `USER#${user.uuid}`, sk: 'PROFILE' },
-              ConsistentRead: true,
-            }),
-          );
-          if (!Item || Item.version < 1) throw new Error(`messaging has no profile of ${user.handle} yet`);
-        }
-      },
-      { timeout: 20_000, interval: 100 },
-    );
+    await system.waitForProfiles([ann, bo, cy, dee]);
   });
   afterAll(async () => {
     for (const stream of streams) stream.close();
-    ddb.destroy();
     await system?.stop();
   });
 

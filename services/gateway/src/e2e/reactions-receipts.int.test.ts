@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   call,
   type E2eSystem,
@@ -7,7 +6,6 @@ import {
   startE2eSystem,
   type TestUser,
 } from '@cruddur/system-testing';
-import { documentClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../service.ts';
 
@@ -24,7 +22,6 @@ describe('gateway end to end: reactions and read receipts', () => {
   let cy: TestUser;
   let dee: TestUser;
   const streams: EventStreamClient[] = [];
-  const ddb = documentClient(testStack());
   const api = (path: string, options: Parameters<typeof call>[2] = {}) => call(gateway.url, path, options);
   const send = async (user: TestUser, body: Record<string, unknown>) => {
     const res = await api('/api/messages', { token: user.accessToken, body });
@@ -77,25 +74,10 @@ describe('gateway end to end: reactions and read receipts', () => {
       system.createUser('rx_cy'),
       system.createUser('rx_dee'),
     ]);
-    await vi.waitFor(
-      async () => {
-        for (const user of [ann, bo, cy, dee]) {
-          const { Item } = await ddb.send(
-            new GetCommand({
-              TableName: system.tableName,
-              Key: { pk: `USER#${user.uuid}`, sk: 'PROFILE' },
-              ConsistentRead: true,
-            }),
-          );
-          if (!Item || Item.version < 1) throw new Error(`messaging has no profile of ${user.handle} yet`);
-        }
-      },
-      { timeout: 20_000, interval: 100 },
-    );
+    await system.waitForProfiles([ann, bo, cy, dee]);
   });
   afterAll(async () => {
     for (const stream of streams) stream.close();
-    ddb.destroy();
     await system?.stop();
   });
 

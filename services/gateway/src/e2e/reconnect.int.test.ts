@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { feedKey, parseFeedKey } from '@cruddur/contracts';
 import {
   ClientState,
@@ -103,21 +103,7 @@ describe('reconnecting with Last-Event-ID across gateway replicas and restarts',
       system.createUser('rc_bo'),
       system.createUser('rc_cy'),
     ]);
-    await vi.waitFor(
-      async () => {
-        for (const user of [ann, bo, cy]) {
-          const { Item } = await ddb.send(
-            new GetCommand({
-              TableName: system.tableName,
-              Key: { pk: `USER#${user.uuid}`, sk: 'PROFILE' },
-              ConsistentRead: true,
-            }),
-          );
-          if (!Item) throw new Error(`messaging has no profile of ${user.handle} yet`);
-        }
-      },
-      { timeout: 20_000, interval: 100 },
-    );
+    await system.waitForProfiles([ann, bo, cy]);
   });
   afterAll(async () => {
     for (const stream of streams) stream.close();

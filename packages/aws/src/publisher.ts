@@ -1,6 +1,6 @@
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { EventEnvelope } from '@cruddur/contracts';
+import { type EventEnvelope, sqsSafeJson } from '@cruddur/contracts';
 
 /** Where events go. Implementations send every event or throw; they never drop one silently. */
 export interface EventPublisher {
@@ -67,7 +67,7 @@ export function createQueuePublisher({
             QueueUrl: queueUrl,
             Entries: batch.map((event, n) => ({
               Id: `e${n}`,
-              MessageBody: JSON.stringify(event),
+              MessageBody: sqsSafeJson(event),
               MessageAttributes: attributes(event),
             })),
           }),
@@ -93,7 +93,7 @@ export function createTopicPublisher({
             TopicArn: topicArn,
             PublishBatchRequestEntries: batch.map((event, n) => ({
               Id: `e${n}`,
-              Message: JSON.stringify(event),
+              Message: sqsSafeJson(event),
               MessageAttributes: attributes(event),
             })),
           }),

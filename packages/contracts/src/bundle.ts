@@ -1,4 +1,5 @@
 import { type EventEnvelope, type ParseResult, parseEvent } from './events.ts';
+import { sqsSafeJson } from './sqs-json.ts';
 
 /**
  * A replica queue's message in targeted delivery: every event of one publish that concerns one replica's users,
@@ -9,7 +10,7 @@ export interface EventBundle {
 }
 
 export function encodeBundle(events: readonly EventEnvelope[]): string {
-  return JSON.stringify({ bundle: events } satisfies EventBundle);
+  return sqsSafeJson({ bundle: events } satisfies EventBundle);
 }
 
 export type BundleParseResult = { ok: true; events: EventEnvelope[] } | { ok: false; reason: string };

@@ -1,6 +1,12 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EventPublisher } from '@cruddur/aws';
-import { type EventEnvelope, encodeBundle, eventRecipients, isForEveryReplica } from '@cruddur/contracts';
+import {
+  type EventEnvelope,
+  encodeBundle,
+  eventRecipients,
+  isForEveryReplica,
+  sqsSafeJson,
+} from '@cruddur/contracts';
 import type { ConnectionRegistry } from './registry.ts';
 import type { ReplicaDirectory } from './replica-directory.ts';
 
@@ -19,7 +25,7 @@ function chunkBundles(events: EventEnvelope[]): string[] {
   let current: EventEnvelope[] = [];
   let size = 0;
   for (const event of events) {
-    const bytes = Buffer.byteLength(JSON.stringify(event));
+    const bytes = Buffer.byteLength(sqsSafeJson(event));
     if (current.length > 0 && size + bytes > MAX_BUNDLE_BYTES) {
       bodies.push(encodeBundle(current));
       current = [];

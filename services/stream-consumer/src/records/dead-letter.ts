@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { toTimestamp } from '@cruddur/contracts';
+import { sqsSafeJson, toTimestamp } from '@cruddur/contracts';
 import type { StreamRecord } from './stream-record.ts';
 
 export interface DeadLetterSource {
@@ -52,7 +52,7 @@ export class DeadLetterSink {
     await this.options.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.options.queueUrl,
-        MessageBody: JSON.stringify(body),
+        MessageBody: sqsSafeJson(body),
         MessageAttributes: {
           reason: { DataType: 'String', StringValue: details.reason.slice(0, 256) },
           sequence_number: { DataType: 'String', StringValue: record.sequenceNumber || 'unknown' },

@@ -2,9 +2,13 @@ import { keys } from '@cruddur/ddb';
 import type { TableFacts } from './table-scan.ts';
 import type { Violations } from './violations.ts';
 
+/** How an erasure names a deleted user in system text (services/messaging's system-text.ts). */
+const DELETED_NAME = 'Deleted user';
+
 /**
  * What an account deletion must leave (README, "Account deletion"): the profile replica only a tombstone (no
- * handle, no bio), no inbox row of the deleted user, and no text message from them that still has its text.
+ * handle, no bio), no inbox row of the deleted user, no text message from them that still has its text
+ * (in any group, also ones they had left), and no system message that names them by handle ("added @ann").
  * System messages (adds, leaves, renames) are the groups' state and stay.
  */
 export function checkDeletedUsers(facts: TableFacts, violations: Violations): void {
@@ -31,6 +35,16 @@ export function checkDeletedUsers(facts: TableFacts, violations: Violations): vo
         violations.add(
           'deleted_user_text_kept',
           `message ${m.uuid} from deleted user ${m.sender} still has its text`,
+          { pk: keys.messagePartition(group), sk: m.sk },
+        );
+      // "added @ann": the erasure renders it again as "added Deleted user" (no handle of theirs stays in text).
+      // Only an add's text names its users ("left the group" names nobody: the leaver is the sender).
+      const named =
+        m.system?.action === 'added' ? m.system.user_uuids.filter((u) => facts.deletedUsers.has(u)) : [];
+      if (named.length > 0 && !m.text?.includes(DELETED_NAME))
+        violations.add(
+          'deleted_user_named',
+          `system message ${m.uuid} still names deleted user ${named.join(', ')} by handle`,
           { pk: keys.messagePartition(group), sk: m.sk },
         );
     }

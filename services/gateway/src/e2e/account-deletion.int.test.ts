@@ -136,4 +136,48 @@ describe('gateway end to end: DELETE /api/me', () => {
       { timeout: 30_000, interval: 500 },
     );
   });
+
+  it('erases their text and their name also in a group they had left before deleting the account', async () => {
+    const [dee, eve] = await Promise.all([system.createUser('del_dee'), system.createUser('del_eve')]);
+    const group = await on(replicaA, '/api/message_groups', {
+      token: ann.accessToken,
+      body: { handles: ['del_cy', 'del_eve'], message: 'group two' },
+    });
+    expect(group.status).toBe(201);
+    const groupUuid = group.body.uuid as string;
+    const added = await on(replicaA, `/api/message_groups/${groupUuid}/members`, {
+      token: ann.accessToken,
+      body: { handles: ['del_dee'] },
+    });
+    expect(added.status).toBe(200);
+    expect((await send(dee, { message: 'dee secret', message_group_uuid: groupUuid })).status).toBe(200);
+    const left = await on(replicaA, `/api/message_groups/${groupUuid}/leave`, {
+      token: dee.accessToken,
+      method: 'POST',
+    });
+    expect(left.status).toBe(200);
+    // Left first: the group holds no row of theirs when the account goes.
+    const deleted = await on(replicaA, '/api/me', { token: dee.accessToken, method: 'DELETE' });
+    expect(deleted.status).toBe(200);
+
+    await vi.waitFor(
+      async () => {
+        const messages = await thread(eve, groupUuid);
+        expect(messages.map((m) => [m.kind, m.display_name, m.message])).toEqual([
+          ['text', ann.display_name, 'group two'],
+          ['system', ann.display_name, 'added Deleted user'],
+          ['text', 'Deleted user', ''],
+          ['system', 'Deleted user', 'left the group'],
+        ]);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    await vi.waitFor(
+      async () => {
+        const result = await verifyTable(documentClient(testStack()), system.tableName);
+        expect(result.violations).toEqual([]);
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+  });
 });

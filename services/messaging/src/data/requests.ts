@@ -234,7 +234,7 @@ export interface GroupChange {
   joined: Record<string, string>;
   /** Rows of members the change adds (written at the system message). */
   newRows: readonly InboxItem[];
-  /** The row of a member the change removes. */
+  /** The member a leave removes: their row goes and their relations item records the group (`left_groups`). */
   removedOwner?: string | undefined;
   /** Members an add puts in the group: none of them may block the one who adds them. */
   added?: readonly string[] | undefined;
@@ -290,6 +290,15 @@ export function buildChangeGroup(table: string, change: GroupChange): Transactio
           },
         ]
       : []),
+    // The leaver's relations item records the group, so an account deletion can still find their messages there.
+    ...(change.removedOwner
+      ? [
+          {
+            role: 'relations' as const,
+            item: recordLeft(table, change.removedOwner, change.message.groupUuid),
+          },
+        ]
+      : []),
     ...(change.added && change.added.length > 0
       ? [
           {
@@ -299,6 +308,24 @@ export function buildChangeGroup(table: string, change: GroupChange): Transactio
         ]
       : []),
   ]);
+}
+
+/** ADD of a left group to the leaver's `left_groups` (a set, so a retried leave adds nothing twice). */
+function recordLeft(table: string, ownerUuid: string, groupUuid: string): TransactItem {
+  return {
+    Update: {
+      TableName: table,
+      Key: keys.relations(ownerUuid),
+      UpdateExpression: 'SET #type = :type, #uuid = :owner ADD left_groups :group, version :one',
+      ExpressionAttributeNames: { '#type': 'type', '#uuid': 'uuid' },
+      ExpressionAttributeValues: {
+        ':type': RELATIONS_ITEM_TYPE,
+        ':owner': ownerUuid,
+        ':group': new Set([groupUuid]),
+        ':one': 1,
+      },
+    },
+  };
 }
 
 export type AppendRole = 'membership' | 'message' | 'idempotency' | 'relations';
@@ -676,6 +703,49 @@ export function buildListSentBy(
     },
     ConsistentRead: true,
     ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+  };
+}
+
+/** A group's system messages that name the user (who was added), page by page: an erasure renders them again. */
+export function buildListSystemNaming(
+  table: string,
+  groupUuid: string,
+  userUuid: string,
+  startKey?: Key,
+): QueryCommandInput {
+  return {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    FilterExpression: '#kind = :system AND contains(#system.user_uuids, :me)',
+    ExpressionAttributeNames: { '#kind': 'kind', '#system': 'system' },
+    ExpressionAttributeValues: {
+      ':pk': keys.messagePartition(groupUuid),
+      ':me': userUuid,
+      ':system': 'system',
+    },
+    ConsistentRead: true,
+    ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+  };
+}
+
+/**
+ * A system message's text rendered again. Its version does not move, so the stream consumer skips it: a row's
+ * preview can still be the old text only while this message is the group's newest, and the erasure's (or an
+ * earlier) leave that follows it is newer.
+ */
+export function buildSetSystemText(
+  table: string,
+  groupUuid: string,
+  sk: string,
+  text: string,
+): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: { pk: keys.messagePartition(groupUuid), sk },
+    UpdateExpression: 'SET message = :text',
+    ConditionExpression: '#kind = :system',
+    ExpressionAttributeNames: { '#kind': 'kind' },
+    ExpressionAttributeValues: { ':text': text, ':system': 'system' },
   };
 }
 

@@ -74,11 +74,13 @@ import {
   buildListMessages,
   buildListOwnRows,
   buildListSentBy,
+  buildListSystemNaming,
   buildMarkRead,
   buildNextOwnRow,
   buildPutDeletedProfile,
   buildPutProfile,
   buildSetBlock,
+  buildSetSystemText,
   buildSetWhoCanMessage,
   buildStartConversation,
   buildStartGroup,
@@ -549,6 +551,24 @@ export class MessageStore {
       for (const item of out.Items ?? []) yield parseItem(messageItemSchema, item);
       startKey = out.LastEvaluatedKey as Key | undefined;
     } while (startKey);
+  }
+
+  /** A group's system messages that name the user, page by page. */
+  async *systemNaming(groupUuid: string, userUuid: string): AsyncGenerator<MessageItem> {
+    let startKey: Key | undefined;
+    do {
+      const out = await this.ddb
+        .send(new QueryCommand(buildListSystemNaming(this.table, groupUuid, userUuid, startKey)))
+        .catch(rethrowUnavailable);
+      for (const item of out.Items ?? []) yield parseItem(messageItemSchema, item);
+      startKey = out.LastEvaluatedKey as Key | undefined;
+    } while (startKey);
+  }
+
+  async setSystemText(groupUuid: string, sk: string, text: string): Promise<void> {
+    await this.ddb
+      .send(new UpdateCommand(buildSetSystemText(this.table, groupUuid, sk, text)))
+      .catch(rethrowUnavailable);
   }
 
   /** The user's next conversation (by group uuid) after `afterGroup`, or undefined when there is none. */

@@ -2,6 +2,7 @@ import { AppError, toTimestamp } from '@cruddur/contracts';
 import type { Logger } from '@cruddur/logger';
 import type { MessageStore } from '../data/store.ts';
 import type { Groups } from './groups.ts';
+import { systemText } from './system-text.ts';
 
 export interface ErasedAccount {
   conversations: number;
@@ -11,8 +12,8 @@ export interface ErasedAccount {
 /**
  * What a deleted account leaves in the table (README, "Account deletion"): its profile replica becomes a tombstone
  * ("Deleted user", at a version no event can pass); every text message it sent, in every conversation it is in,
- * becomes a tombstone with no text (the stream consumer moves previews and unread counts as for any delete); it
- * leaves every group (a "left the group" system message); its direct conversations are closed both ways (a block
+ * becomes a tombstone with no text (the stream consumer moves previews and unread counts as for any delete), also in
+ * groups it had left (`left_groups`); system messages that name it say "Deleted user" instead; it leaves every group (a "left the group" system message); its direct conversations are closed both ways (a block
  * from it, so nothing more can be sent there) and its own rows removed. Every step is idempotent and the walk is
  * per conversation, tombstones before the row goes, so a crash or a redelivered event starts again and finishes.
  */
@@ -29,6 +30,14 @@ export class AccountDeletion {
     // Rows are removed as the walk goes; collect first so the pages do not shift under it.
     const conversations: string[] = [];
     for await (const group of store.ownConversations(userUuid)) conversations.push(group);
+    // Groups left earlier hold no row but still hold the user's messages and names (groups left before
+    // `left_groups` existed are not listed anywhere: README, "Account deletion").
+    const left = (await store.getRelations(userUuid))?.left_groups ?? [];
+    for (const groupUuid of left.filter((g) => !conversations.includes(g))) {
+      erased.messages += await this.eraseMessages(groupUuid, userUuid);
+      await this.renameInSystemMessages(groupUuid, userUuid);
+      erased.conversations++;
+    }
     for (const groupUuid of conversations) {
       const conversation = await store.getConversation(groupUuid);
       if (conversation && conversation.kind !== 'group') {
@@ -38,6 +47,7 @@ export class AccountDeletion {
       }
       erased.messages += await this.eraseMessages(groupUuid, userUuid);
       if (conversation?.kind === 'group') {
+        await this.renameInSystemMessages(groupUuid, userUuid);
         try {
           await groups.leave(userUuid, groupUuid);
         } catch (err) {
@@ -74,6 +84,23 @@ export class AccountDeletion {
       }
     }
     return count;
+  }
+
+  /** "added @ann" becomes "added Deleted user": the text of system messages that name the user is rendered again. */
+  private async renameInSystemMessages(groupUuid: string, userUuid: string): Promise<void> {
+    const { store } = this.options;
+    for await (const message of store.systemNaming(groupUuid, userUuid)) {
+      if (!message.system) continue;
+      const profiles = await store.getProfiles(message.system.user_uuids);
+      const handles = new Map([...profiles].map(([uuid, p]) => [uuid, p.handle]));
+      // A tombstone's handle is empty: any other deleted user named there is renamed too.
+      const deleted = new Set([
+        userUuid,
+        ...[...profiles].filter(([, p]) => p.handle === '').map(([u]) => u),
+      ]);
+      const text = systemText(message.system, handles, deleted);
+      if (text !== message.message) await store.setSystemText(groupUuid, message.sk, text);
+    }
   }
 
   private async untilDone(write: () => Promise<{ ok: boolean }>): Promise<void> {

@@ -15,6 +15,11 @@ describe('systemText', () => {
       'added @carol, @dave and @erin',
     );
   });
+  it('names a deleted account "Deleted user", without its handle', () => {
+    expect(systemText({ action: 'added', user_uuids: [carol, dave] }, handles, new Set([dave]))).toBe(
+      'added @carol and Deleted user',
+    );
+  });
   it('says what a leave and a rename did', () => {
     expect(systemText({ action: 'left', user_uuids: [carol] }, handles)).toBe('left the group');
     expect(systemText({ action: 'renamed', user_uuids: [], title: 'Weekend' }, handles)).toBe(

@@ -42,6 +42,19 @@ describe('a dead replica in the connection registry', () => {
     expect([...(await registry.replicas(['dead', 'live'])).keys()]).toEqual(['live']);
   });
 
+  it("keeps every replica's expiry on the index, so one read tells a sweep which are dead", async () => {
+    const before = Date.now();
+    await registry.announceReplica('swept-live', 'http://queue/a', 60_000);
+    await registry.announceReplica('swept-dead', 'http://queue/b', 1);
+    const indexed = await registry.indexedReplicas();
+    expect(indexed.get('swept-live')).toBeGreaterThan(before + 30_000);
+    expect(indexed.get('swept-dead')).toBeLessThan(before + 30_000);
+    await registry.dropFromIndex(['swept-dead']);
+    const after = await registry.indexedReplicas();
+    expect(after.has('swept-dead')).toBe(false);
+    expect(after.has('swept-live')).toBe(true);
+  });
+
   it("clears the dead replica's entry and sets last seen to its heartbeat, unless a later one is known", async () => {
     const [crashed, laterElsewhere] = [crypto.randomUUID(), crypto.randomUUID()];
     await registry.connect(crashed, 'gone');

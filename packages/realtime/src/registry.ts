@@ -9,6 +9,7 @@ import { toTimestamp } from '@cruddur/contracts';
 import { batchGetByPk } from './batch-get.ts';
 import {
   connectionKeys,
+  indexExpiryAttribute,
   REPLICA_ATTRIBUTE_PREFIX,
   REPLICA_USER_SHARDS,
   replicaAttribute,
@@ -62,12 +63,14 @@ export class ConnectionRegistry {
   async announceReplica(replicaId: string, queueUrl: string, ttlMs: number): Promise<void> {
     const now = this.now();
     // In the index first: a replica is never live without being findable by a push for every replica.
+    // With its expiry beside it, so a survivor's sweep learns every replica's liveness from this one item.
     await this.options.ddb.send(
       new UpdateCommand({
         TableName: this.options.table,
         Key: { pk: connectionKeys.replicaIndex() },
-        UpdateExpression: 'ADD ids :id',
-        ExpressionAttributeValues: { ':id': new Set([replicaId]) },
+        UpdateExpression: 'ADD ids :id SET #x = :exp',
+        ExpressionAttributeNames: { '#x': indexExpiryAttribute(replicaId) },
+        ExpressionAttributeValues: { ':id': new Set([replicaId]), ':exp': now + ttlMs },
       }),
     );
     await this.options.ddb.send(
@@ -94,6 +97,14 @@ export class ConnectionRegistry {
 
   /** Every replica announced and not retired, live or dead (the directory tells which are live). */
   async indexedReplicaIds(): Promise<string[]> {
+    return [...(await this.indexedReplicas()).keys()];
+  }
+
+  /**
+   * The index's replicas with the expiry their last heartbeat wrote there (null: announced by a version that
+   * wrote none; ask the directory). One consistent GetItem, however many replicas.
+   */
+  async indexedReplicas(): Promise<Map<string, number | null>> {
     const { Item } = await this.options.ddb.send(
       new GetCommand({
         TableName: this.options.table,
@@ -102,17 +113,26 @@ export class ConnectionRegistry {
       }),
     );
     const ids = Item?.ids;
-    return ids instanceof Set ? [...ids].filter((id): id is string => typeof id === 'string') : [];
+    const indexed = new Map<string, number | null>();
+    if (!(ids instanceof Set)) return indexed;
+    for (const id of ids) {
+      if (typeof id !== 'string') continue;
+      const expiry = Item?.[indexExpiryAttribute(id)];
+      indexed.set(id, typeof expiry === 'number' ? expiry : null);
+    }
+    return indexed;
   }
 
-  /** Replicas that stopped (retired, or found expired): the index stops naming them. */
+  /** Replicas that stopped (retired, or reaped): the index stops naming them. */
   async dropFromIndex(replicaIds: readonly string[]): Promise<void> {
     if (replicaIds.length === 0) return;
+    const names = Object.fromEntries(replicaIds.map((id, i) => [`#x${i}`, indexExpiryAttribute(id)]));
     await this.options.ddb.send(
       new UpdateCommand({
         TableName: this.options.table,
         Key: { pk: connectionKeys.replicaIndex() },
-        UpdateExpression: 'DELETE ids :ids',
+        UpdateExpression: `DELETE ids :ids REMOVE ${Object.keys(names).join(', ')}`,
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ':ids': new Set(replicaIds) },
       }),
     );

@@ -26,8 +26,9 @@ export const connectionKeys = {
   /** A live replica: its queue URL and `expires_at`, renewed by its heartbeat. */
   replica: (replicaId: string) => `REPLICA#${replicaId}`,
   /**
-   * The ids of every replica announced and not retired (`ids`, a string set): how a push meant for every replica
-   * finds them without a scan. A replica killed with -9 stays in it until a publisher sees its item expired.
+   * The ids of every replica announced and not retired (`ids`, a string set), and each one's `x_<id>` expiry
+   * (epoch ms, written by its heartbeat): how a push meant for every replica finds them without a scan, and how
+   * the survivors' sweep spots a dead one in one read. A replica killed with -9 stays in it until reaped.
    */
   replicaIndex: () => 'REPLICAS',
   /**
@@ -52,3 +53,6 @@ export function replicaUserShard(userUuid: string): number {
   for (let i = 0; i < userUuid.length; i++) hash = Math.imul(hash ^ userUuid.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % REPLICA_USER_SHARDS;
 }
+
+/** A replica's expiry on the `REPLICAS` index item. */
+export const indexExpiryAttribute = (replicaId: string) => `x_${replicaId}`;

@@ -52,21 +52,31 @@ export class ReplicaReaper {
   /** One pass over the index: reaps the expired replicas, drops the ones whose item is gone. */
   async sweep(): Promise<void> {
     const { registry, directory, replicaId } = this.options;
-    const others = (await registry.indexedReplicaIds()).filter((id) => id !== replicaId);
-    const known = await directory.known(others);
+    const indexed = await registry.indexedReplicas();
+    indexed.delete(replicaId);
     const now = Date.now();
-    for (const [id, record] of known) {
-      if (record.expiresAtMs <= now) await this.reap(id);
+    // The index carries each replica's expiry, so a sweep costs one read; the rare entry without one (written
+    // by an older version) is looked up, and one whose item is gone (retired, or reaped by someone who stopped
+    // before dropping it) is only forgotten.
+    const unstated = [...indexed].filter(([, expiry]) => expiry === null).map(([id]) => id);
+    const known = await directory.known(unstated);
+    await registry.dropFromIndex(unstated.filter((id) => !known.has(id)));
+    for (const [id, expiry] of indexed) {
+      const expiresAtMs = expiry ?? known.get(id)?.expiresAtMs;
+      // The claim checks the replica's own item, so an index a heartbeat behind reaps nothing live.
+      if (expiresAtMs !== undefined && expiresAtMs <= now) await this.reap(id);
     }
-    // Retired, or reaped by someone who stopped before dropping it: nothing left to do but forget it.
-    await registry.dropFromIndex(others.filter((id) => !known.has(id)));
   }
 
   private async reap(deadId: string): Promise<void> {
     const { registry, directory } = this.options;
     const record = await registry.claimDeadReplica(deadId);
-    // Another survivor won the claim, or the replica renewed after all.
-    if (!record) return;
+    if (!record) {
+      // The replica renewed after all, or its item is gone: another survivor won (it drops it too, harmlessly
+      // twice), or it retired and its index entry outlived it, which only this forgets.
+      if (!(await registry.replicas([deadId])).has(deadId)) await registry.dropFromIndex([deadId]);
+      return;
+    }
     directory.forget(deadId);
     const lastSeenAt = toTimestamp(record.heartbeatAtMs);
     const users = await registry.replicaUsers(deadId);

@@ -88,7 +88,11 @@ export class ReplicaReaper {
       ]);
       await Promise.all(
         batch.map(async (user) => {
-          const elsewhere = connections.get(user)?.replicaIds.some((id) => live.has(id)) ?? false;
+          const named = connections.get(user)?.replicaIds ?? [];
+          // Not named any more: their disconnect was written (a set entry can outlive it, as under a reused
+          // GATEWAY_REPLICA_ID), so their contacts were told already.
+          if (!named.includes(deadId)) return;
+          const elsewhere = named.some((id) => live.has(id));
           // First, so a contact reading presence after the push sees the same time. A failure costs only a
           // stale entry (readers skip a replica they do not find), never the others' push: a claim is not retried.
           await registry

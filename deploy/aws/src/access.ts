@@ -151,9 +151,10 @@ export function grantStreamRecordHandler(role: iam.IGrantable, data: MessagingDa
   role.grantPrincipal.addToPrincipalPolicy(
     statement(['sqs:SendMessage', 'sqs:GetQueueAttributes'], [data.streamDlq.queueArn]),
   );
-  // Targeted delivery: where the recipients are connected (read only), and their replicas' queues.
+  // Targeted delivery: where the recipients are connected (read only: BatchGetItem, and GetItem of the REPLICAS
+  // index for user.deleted, the event for every replica), and their replicas' queues.
   role.grantPrincipal.addToPrincipalPolicy(
-    statement(['dynamodb:BatchGetItem'], [data.connectionTable.tableArn]),
+    statement(['dynamodb:BatchGetItem', 'dynamodb:GetItem'], [data.connectionTable.tableArn]),
   );
   role.grantPrincipal.addToPrincipalPolicy(statement(['sqs:SendMessage'], [replicaQueueArns(data)]));
 }

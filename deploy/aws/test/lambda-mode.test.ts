@@ -280,6 +280,10 @@ describe('stream consumer as a Lambda handler', () => {
       ].sort(),
     );
     expect(resourcesText(statements)).not.toContain(leaseTableId);
+    // The connection registry is read only: user lookups, and the REPLICAS index for user.deleted.
+    const registryId = ref(stack.data.connectionTable.node.defaultChild as never);
+    const registry = statements.filter((st) => JSON.stringify(st.Resource).includes(registryId));
+    expect(actionsOf(registry)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
   });
 });
 

@@ -7,7 +7,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { toTimestamp } from '@cruddur/contracts';
 import { batchGetByPk } from './batch-get.ts';
-import { connectionKeys, REPLICA_ATTRIBUTE_PREFIX, replicaAttribute } from './table.ts';
+import {
+  connectionKeys,
+  indexExpiryAttribute,
+  REPLICA_ATTRIBUTE_PREFIX,
+  REPLICA_USER_SHARDS,
+  replicaAttribute,
+  replicaUserShard,
+} from './table.ts';
 
 /**
  * How long a user's item outlives its last connect or disconnect: it keeps `last_seen_at`, and a stream open
@@ -29,6 +36,9 @@ export interface ReplicaRecord {
 }
 
 const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
+
+const isConditionFailed = (err: unknown) =>
+  err instanceof Error && err.name === 'ConditionalCheckFailedException';
 
 function replicaIdsOf(item: Record<string, unknown> | undefined): string[] {
   if (!item) return [];
@@ -53,12 +63,14 @@ export class ConnectionRegistry {
   async announceReplica(replicaId: string, queueUrl: string, ttlMs: number): Promise<void> {
     const now = this.now();
     // In the index first: a replica is never live without being findable by a push for every replica.
+    // With its expiry beside it, so a survivor's sweep learns every replica's liveness from this one item.
     await this.options.ddb.send(
       new UpdateCommand({
         TableName: this.options.table,
         Key: { pk: connectionKeys.replicaIndex() },
-        UpdateExpression: 'ADD ids :id',
-        ExpressionAttributeValues: { ':id': new Set([replicaId]) },
+        UpdateExpression: 'ADD ids :id SET #x = :exp',
+        ExpressionAttributeNames: { '#x': indexExpiryAttribute(replicaId) },
+        ExpressionAttributeValues: { ':id': new Set([replicaId]), ':exp': now + ttlMs },
       }),
     );
     await this.options.ddb.send(
@@ -85,6 +97,14 @@ export class ConnectionRegistry {
 
   /** Every replica announced and not retired, live or dead (the directory tells which are live). */
   async indexedReplicaIds(): Promise<string[]> {
+    return [...(await this.indexedReplicas()).keys()];
+  }
+
+  /**
+   * The index's replicas with the expiry their last heartbeat wrote there (null: announced by a version that
+   * wrote none; ask the directory). One consistent GetItem, however many replicas.
+   */
+  async indexedReplicas(): Promise<Map<string, number | null>> {
     const { Item } = await this.options.ddb.send(
       new GetCommand({
         TableName: this.options.table,
@@ -93,17 +113,26 @@ export class ConnectionRegistry {
       }),
     );
     const ids = Item?.ids;
-    return ids instanceof Set ? [...ids].filter((id): id is string => typeof id === 'string') : [];
+    const indexed = new Map<string, number | null>();
+    if (!(ids instanceof Set)) return indexed;
+    for (const id of ids) {
+      if (typeof id !== 'string') continue;
+      const expiry = Item?.[indexExpiryAttribute(id)];
+      indexed.set(id, typeof expiry === 'number' ? expiry : null);
+    }
+    return indexed;
   }
 
-  /** Replicas that stopped (retired, or found expired): the index stops naming them. */
+  /** Replicas that stopped (retired, or reaped): the index stops naming them. */
   async dropFromIndex(replicaIds: readonly string[]): Promise<void> {
     if (replicaIds.length === 0) return;
+    const names = Object.fromEntries(replicaIds.map((id, i) => [`#x${i}`, indexExpiryAttribute(id)]));
     await this.options.ddb.send(
       new UpdateCommand({
         TableName: this.options.table,
         Key: { pk: connectionKeys.replicaIndex() },
-        UpdateExpression: 'DELETE ids :ids',
+        UpdateExpression: `DELETE ids :ids REMOVE ${Object.keys(names).join(', ')}`,
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ':ids': new Set(replicaIds) },
       }),
     );
@@ -136,16 +165,19 @@ export class ConnectionRegistry {
    */
   async connect(userUuid: string, replicaId: string): Promise<string[]> {
     const now = this.now();
-    const result = await this.options.ddb.send(
-      new UpdateCommand({
-        TableName: this.options.table,
-        Key: { pk: connectionKeys.user(userUuid) },
-        UpdateExpression: 'SET #r = :now, expires_at = :exp',
-        ExpressionAttributeNames: { '#r': replicaAttribute(replicaId) },
-        ExpressionAttributeValues: { ':now': now, ':exp': epochSeconds(now) + USER_ITEM_RETENTION_SECONDS },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
+    const [result] = await Promise.all([
+      this.options.ddb.send(
+        new UpdateCommand({
+          TableName: this.options.table,
+          Key: { pk: connectionKeys.user(userUuid) },
+          UpdateExpression: 'SET #r = :now, expires_at = :exp',
+          ExpressionAttributeNames: { '#r': replicaAttribute(replicaId) },
+          ExpressionAttributeValues: { ':now': now, ':exp': epochSeconds(now) + USER_ITEM_RETENTION_SECONDS },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+      this.changeReplicaUsers('ADD', userUuid, replicaId, now),
+    ]);
     return replicaIdsOf(result.Attributes).filter((id) => id !== replicaId);
   }
 
@@ -155,20 +187,107 @@ export class ConnectionRegistry {
    */
   async disconnect(userUuid: string, replicaId: string): Promise<string[]> {
     const now = this.now();
-    const result = await this.options.ddb.send(
+    const [result] = await Promise.all([
+      this.options.ddb.send(
+        new UpdateCommand({
+          TableName: this.options.table,
+          Key: { pk: connectionKeys.user(userUuid) },
+          UpdateExpression: 'REMOVE #r SET last_seen_at = :seen, expires_at = :exp',
+          ExpressionAttributeNames: { '#r': replicaAttribute(replicaId) },
+          ExpressionAttributeValues: {
+            ':seen': toTimestamp(new Date(now)),
+            ':exp': epochSeconds(now) + USER_ITEM_RETENTION_SECONDS,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+      this.changeReplicaUsers('DELETE', userUuid, replicaId, now),
+    ]);
+    return replicaIdsOf(result.Attributes);
+  }
+
+  /** The replica's user set follows its streams, so a reaper of the replica finds who it held. */
+  private async changeReplicaUsers(
+    action: 'ADD' | 'DELETE',
+    userUuid: string,
+    replicaId: string,
+    now: number,
+  ): Promise<void> {
+    await this.options.ddb.send(
       new UpdateCommand({
         TableName: this.options.table,
-        Key: { pk: connectionKeys.user(userUuid) },
-        UpdateExpression: 'REMOVE #r SET last_seen_at = :seen, expires_at = :exp',
-        ExpressionAttributeNames: { '#r': replicaAttribute(replicaId) },
+        Key: { pk: connectionKeys.replicaUsers(replicaId, replicaUserShard(userUuid)) },
+        // Replica ids are random per start, so a dead replica's sets are garbage that TTL removes.
+        UpdateExpression: `${action} #users :user SET expires_at = :exp`,
+        ExpressionAttributeNames: { '#users': 'users' },
         ExpressionAttributeValues: {
-          ':seen': toTimestamp(new Date(now)),
+          ':user': new Set([userUuid]),
           ':exp': epochSeconds(now) + USER_ITEM_RETENTION_SECONDS,
         },
-        ReturnValues: 'ALL_NEW',
       }),
     );
-    return replicaIdsOf(result.Attributes);
+  }
+
+  /** The users holding a stream on the replica when it last wrote (one BatchGetItem of its shards). */
+  async replicaUsers(replicaId: string): Promise<string[]> {
+    const pks = Array.from({ length: REPLICA_USER_SHARDS }, (_, shard) =>
+      connectionKeys.replicaUsers(replicaId, shard),
+    );
+    const items = await batchGetByPk(this.options.ddb, this.options.table, pks);
+    return [...items.values()].flatMap((item) =>
+      item.users instanceof Set ? [...item.users].filter((u): u is string => typeof u === 'string') : [],
+    );
+  }
+
+  /**
+   * Claims a replica that stopped heartbeating by deleting its item, only if it is still expired: of several
+   * survivors that find it expired, exactly one wins (the others' condition fails), and a replica that renewed
+   * meanwhile is left alone. Returns its last record to the winner, null to everyone else.
+   */
+  async claimDeadReplica(replicaId: string): Promise<ReplicaRecord | null> {
+    try {
+      const { Attributes } = await this.options.ddb.send(
+        new DeleteCommand({
+          TableName: this.options.table,
+          Key: { pk: connectionKeys.replica(replicaId) },
+          ConditionExpression: 'expires_at_ms < :now',
+          ExpressionAttributeValues: { ':now': this.now() },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      if (!Attributes || typeof Attributes.queue_url !== 'string') return null;
+      return {
+        queueUrl: Attributes.queue_url,
+        expiresAtMs: Number(Attributes.expires_at_ms ?? 0),
+        heartbeatAtMs: Number(Attributes.heartbeat_at ?? 0),
+      };
+    } catch (err) {
+      if (isConditionFailed(err)) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * A reaped replica's entry goes from the user's item, and `last_seen_at` becomes its last heartbeat unless a
+   * later disconnect elsewhere already set a later time (ISO timestamps compare as strings).
+   */
+  async forgetDeadReplica(userUuid: string, replicaId: string, lastSeenAt: string): Promise<void> {
+    try {
+      await this.options.ddb.send(
+        new UpdateCommand({
+          TableName: this.options.table,
+          Key: { pk: connectionKeys.user(userUuid) },
+          UpdateExpression: 'REMOVE #r SET last_seen_at = :seen',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(last_seen_at) OR last_seen_at < :seen)',
+          ExpressionAttributeNames: { '#r': replicaAttribute(replicaId) },
+          ExpressionAttributeValues: { ':seen': lastSeenAt },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+      await this.forgetReplicas(userUuid, [replicaId]);
+    }
   }
 
   /** Drops entries of replicas known dead (a crash leaves them); idempotent, so two replicas may both do it. */

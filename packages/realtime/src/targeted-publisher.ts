@@ -110,11 +110,12 @@ export class TargetedPublisher implements EventPublisher {
     this.options.onSend?.({ events: events.length, replicas: perReplica.size, messages });
   }
 
-  /** The index's replicas that are live; the ones found stopped are dropped from it on the way. */
+  /**
+   * The index's replicas that are live. Stopped ones are left in it: the surviving gateways' reaper drops them,
+   * after telling the contacts of a dead replica's users that they went offline.
+   */
   private async indexedLiveReplicas(): Promise<string[]> {
     const indexed = await this.options.registry.indexedReplicaIds();
-    const live = await this.options.directory.live(indexed);
-    await this.options.registry.dropFromIndex(indexed.filter((id) => !live.has(id)));
-    return [...live.keys()];
+    return [...(await this.options.directory.live(indexed)).keys()];
   }
 }

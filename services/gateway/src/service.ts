@@ -23,6 +23,7 @@ import { ContactBook } from './events/contacts.ts';
 import { SseHub } from './events/hub.ts';
 import { PresenceService } from './events/presence.ts';
 import { ReplicaEventFeed } from './events/replica-feed.ts';
+import { ReplicaReaper } from './events/replica-reaper.ts';
 import { TypingService } from './events/typing.ts';
 import { createMessagingClient } from './upstream/messaging.ts';
 import { createUsersClient } from './upstream/users.ts';
@@ -155,6 +156,16 @@ async function assemble(
   shutdown.register('connection registry', () => connections.stop());
   // Announced before serving: a stream registered here is routable from its first push.
   await connections.start(feed.url);
+  const reaper = new ReplicaReaper({
+    registry,
+    directory,
+    replicaId,
+    intervalMs: config.REPLICA_HEARTBEAT_MS,
+    logger: log,
+    onUserLost: (user, lastSeenAt) => presence.announceLost(user, lastSeenAt),
+  });
+  shutdown.register('replica reaper', () => reaper.stop());
+  reaper.start();
   const typing = new TypingService({
     messaging,
     publisher,

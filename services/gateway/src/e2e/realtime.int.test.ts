@@ -191,7 +191,7 @@ describe('real-time delivery to the replicas that hold the recipients', () => {
     expect([bad.status, bad.body]).toEqual([422, { errors: ['uuids_invalid'] }]);
   });
 
-  it('drops the users of a replica killed with -9 once its entry expires; they reconnect elsewhere, miss nothing, and get pushes there', async () => {
+  it('drops the users of a replica killed with -9 once its entry expires, telling their contacts once; they reconnect elsewhere, miss nothing, and get pushes there', async () => {
     const { gus, hal } = users;
     const doomed = await startGatewayProcess(
       { ...system.gatewayEnv, ...FAST },
@@ -226,6 +226,15 @@ describe('real-time delivery to the replicas that hold the recipients', () => {
         interval: 200,
       },
     );
+    // hal, on a surviving replica, is told: one of the three survivors reaps the dead one and pushes it.
+    const gusOffline = () =>
+      pushes(halOnA, 'presence.changed')
+        .map((e) => e.data as { user_uuid: string; online: boolean; last_seen_at: string | null })
+        .filter((d) => d.user_uuid === gus.uuid && !d.online);
+    await vi.waitFor(() => expect(gusOffline()).toHaveLength(1), { timeout: 10_000, interval: 200 });
+    expect(gusOffline()[0]?.last_seen_at).toEqual(expect.any(String));
+    // Seen at the dead replica's last heartbeat, the time a read shows too.
+    expect((await presenceOfGus()).last_seen_at).toBe(gusOffline()[0]?.last_seen_at);
 
     // Reconnects elsewhere with the last id it saw: everything it missed is replayed, then live pushes follow.
     const gusOnB = await connect(replicas.b, gus, lastSeenId);
@@ -237,6 +246,14 @@ describe('real-time delivery to the replicas that hold the recipients', () => {
       { timeout: 10_000 },
     );
     await vi.waitFor(async () => expect((await presenceOfGus()).online).toBe(true));
+    // Back online is pushed too; by then a second reaper's offline push would have arrived: there was none.
+    await vi.waitFor(() =>
+      expect(pushes(halOnA, 'presence.changed').at(-1)?.data).toMatchObject({
+        user_uuid: gus.uuid,
+        online: true,
+      }),
+    );
+    expect(gusOffline()).toHaveLength(1);
     await send(replicas.a, hal, gus, 'after the crash');
     await vi.waitFor(
       () =>

@@ -40,11 +40,21 @@ export class PresenceService {
 
   /** Pushes a change to the user's contacts, unless they hide it. Never throws: presence is best effort. */
   announce(userUuid: string, online: boolean): void {
-    const seenAt = online ? null : toTimestamp(new Date());
-    void (async () => {
+    void this.announceNow(userUuid, online, online ? null : toTimestamp(new Date()));
+  }
+
+  /** A user of a replica that died: offline, seen at its last heartbeat. Resolves once pushed; never throws. */
+  announceLost(userUuid: string, lastSeenAt: string): Promise<void> {
+    return this.announceNow(userUuid, false, lastSeenAt);
+  }
+
+  private async announceNow(userUuid: string, online: boolean, seenAt: string | null): Promise<void> {
+    try {
       if (await this.options.registry.presenceHidden(userUuid)) return;
       await this.push(userUuid, online, seenAt);
-    })().catch((err: unknown) => this.logger.warn({ err, user_uuid: userUuid }, 'presence push failed'));
+    } catch (err) {
+      this.logger.warn({ err, user_uuid: userUuid }, 'presence push failed');
+    }
   }
 
   private async push(userUuid: string, online: boolean, lastSeenAt: string | null): Promise<void> {

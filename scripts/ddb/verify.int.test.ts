@@ -52,6 +52,8 @@ const profile = (uuid: string) => ({
   type: 'user',
   uuid,
   handle: uuid.slice(-1),
+  display_name: uuid.slice(-1),
+  bio: null,
   version: 1,
 });
 

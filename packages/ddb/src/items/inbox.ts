@@ -54,9 +54,11 @@ export const inboxItemFields = z.object({
   /**
    * A message request: someone the owner has no conversation with wrote first while the owner accepts messages
    * only from people they have a conversation with. Listed apart (not in the conversation list), never pushed,
-   * until the owner accepts (the attribute goes) or declines (the row goes).
+   * until the owner accepts (the attribute goes) or declines (`declined`: kept, out of both lists and never pushed,
+   * so a message the sender committed just before the decline cannot bring the row back into the list when the
+   * stream consumer, which creates a missing direct row, applies it after the decline).
    */
-  request: z.literal('pending').optional(),
+  request: z.enum(['pending', 'declined']).optional(),
 });
 
 export const inboxItemSchema = inboxItemFields.refine((row) => {

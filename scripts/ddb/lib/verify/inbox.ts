@@ -60,7 +60,7 @@ export function checkInboxRows(
     for (const member of members) {
       // A deleted user keeps no rows (checkDeletedUsers); their direct conversations stay for the other member.
       if (facts.deletedUsers.has(member)) continue;
-      // A declined message request removes the decliner's row; the sender's stays.
+      // A declined message request keeps the decliner's row as `declined` (rows declined before that were removed).
       if (!facts.groups.has(group) && members.some((m) => facts.declined.has(`${member}/${m}`))) continue;
       if (!seen.has(`${member}/${group}`))
         violations.add(

@@ -553,11 +553,14 @@ export function buildListConversations(
     TableName: table,
     IndexName: INBOX_BY_ACTIVITY_INDEX,
     KeyConditionExpression: 'pk = :pk',
-    // The conversation list leaves message requests out; the request list has only them.
+    // The conversation list leaves message requests out (pending or declined); the request list has the pending.
     // `request` is a reserved word.
-    FilterExpression: requests ? 'attribute_exists(#request)' : 'attribute_not_exists(#request)',
+    FilterExpression: requests ? '#request = :pending' : 'attribute_not_exists(#request)',
     ExpressionAttributeNames: { '#request': 'request' },
-    ExpressionAttributeValues: { ':pk': keys.inboxPartition(ownerUuid) },
+    ExpressionAttributeValues: {
+      ':pk': keys.inboxPartition(ownerUuid),
+      ...(requests ? { ':pending': 'pending' } : {}),
+    },
     ScanIndexForward: false,
     Limit: limit + 1,
     ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -794,7 +797,8 @@ export function buildAcceptRequest(table: string, ownerUuid: string, groupUuid: 
 export type DeclineRole = 'row' | 'relations';
 
 /**
- * Declines a request: the owner's row goes, only while it is a pending request, and both relations items record it
+ * Declines a request: the owner's row becomes `declined` (hidden from both lists, never pushed; kept rather than
+ * deleted so the stream consumer cannot bring it back), only while it is a pending request, and both relations items record it
  * in the same transaction (`declined` of the owner, `declined_by` of the sender), so every later send, start or add
  * from the sender is refused like a block. The sender is not told: their own row stays as it was.
  */
@@ -823,12 +827,13 @@ export function buildDeclineRequest(
     {
       role: 'row',
       item: {
-        Delete: {
+        Update: {
           TableName: table,
           Key: keys.inbox(input.ownerUuid, input.groupUuid),
+          UpdateExpression: 'SET #request = :declined',
           ConditionExpression: '#request = :pending',
           ExpressionAttributeNames: { '#request': 'request' },
-          ExpressionAttributeValues: { ':pending': 'pending' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':declined': 'declined' },
         },
       },
     },

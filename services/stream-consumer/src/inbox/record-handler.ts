@@ -204,11 +204,11 @@ export class RecordHandler {
   }
 }
 
-/** Members whose row is a message request: nothing about it is pushed to them until they accept. */
+/** Members whose row is a message request (pending or declined): nothing about it is pushed to them. */
 function requestOwners(results: readonly ({ owner: string } & MemberResult)[]): Set<string> {
   const owners = new Set<string>();
   for (const { owner, row } of results)
-    if (row && !(row instanceof MalformedItemError) && row.request === 'pending') owners.add(owner);
+    if (row && !(row instanceof MalformedItemError) && row.request !== undefined) owners.add(owner);
   return owners;
 }
 

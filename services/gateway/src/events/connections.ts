@@ -33,10 +33,16 @@ export class ConnectionTracker {
     this.logger = options.logger.child({ component: 'connections' });
   }
 
-  /** Announces the replica before it serves, so a stream opened here is routable from its first event. */
+  /**
+   * Announces the replica before it serves, so a stream opened here is routable from its first event. With the
+   * registry unreachable the replica still starts (the heartbeat keeps trying, and a stream cannot open until the
+   * user's entry is written): a DynamoDB outage must not turn into a crash loop of every gateway.
+   */
   async start(queueUrl: string): Promise<void> {
     this.queueUrl = queueUrl;
-    await this.renew();
+    await this.renew().catch((err: unknown) =>
+      this.logger.warn({ err }, 'replica announce failed; retrying'),
+    );
     this.timer = setInterval(() => {
       this.renew().catch((err: unknown) => {
         this.logger.warn({ err }, 'replica heartbeat failed');
@@ -58,7 +64,13 @@ export class ConnectionTracker {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await Promise.allSettled(this.queues.values());
-    if (this.queueUrl) await this.options.registry.retireReplica(this.options.replicaId);
+    // A retirement that fails leaves the entry to expire (REPLICA_TTL_MS): publishers stop sending here then.
+    if (this.queueUrl)
+      await this.options.registry
+        .retireReplica(this.options.replicaId)
+        .catch((err: unknown) =>
+          this.logger.warn({ err }, 'replica retirement failed; its entry will expire'),
+        );
     this.queueUrl = undefined;
   }
 

@@ -2,11 +2,10 @@ import { createSnsClient, createSqsClient, type EventPublisher } from '@cruddur/
 import { loadConfig } from '@cruddur/config';
 import { createDocumentClient } from '@cruddur/ddb';
 import { createLogger, type Logger, withRequestContext } from '@cruddur/logger';
-import { createPushPublisher } from '@cruddur/realtime';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { type LambdaConfig, lambdaConfigSchema } from './config.ts';
 import { toRecordError } from './errors.ts';
-import { FeedPublisher } from './feed/feed-publisher.ts';
+import { recordEventPublisher } from './feed/record-publisher.ts';
 import { RecordHandler } from './inbox/record-handler.ts';
 import { DeadLetterSink } from './records/dead-letter.ts';
 import { fromLambdaRecord } from './records/stream-record.ts';
@@ -66,22 +65,7 @@ export function lambdaFromConfig(config: LambdaConfig, logger?: Logger): StreamL
   return createLambdaHandler({
     handler: new RecordHandler({ ddb, table: config.DDB_MESSAGE_TABLE, logger: log }),
     deadLetters: new DeadLetterSink({ sqs, queueUrl: config.STREAM_DLQ_URL, workerId: 'lambda' }),
-    publisher: new FeedPublisher({
-      ddb,
-      table: config.DDB_MESSAGE_TABLE,
-      retentionHours: config.FEED_RETENTION_HOURS,
-      writeDeadlineMs: config.FEED_WRITE_DEADLINE_MS,
-      publisher: createPushPublisher({
-        mode: config.REALTIME_DELIVERY,
-        sqs,
-        sns,
-        topicArn: config.MESSAGE_EVENTS_TOPIC_ARN,
-        ddb,
-        connectionTable: config.DDB_CONNECTION_TABLE,
-        replicaCacheMs: config.REPLICA_CACHE_MS,
-        copyToTopic: config.MESSAGE_EVENTS_TOPIC_COPY,
-      }),
-    }),
+    publisher: recordEventPublisher(config, { ddb, sqs, sns }),
     logger: log,
   });
 }

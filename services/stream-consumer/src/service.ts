@@ -16,9 +16,8 @@ import {
   startHttpServer,
 } from '@cruddur/http';
 import { createLogger, type Logger } from '@cruddur/logger';
-import { createPushPublisher } from '@cruddur/realtime';
 import type { StreamConsumerConfig } from './config.ts';
-import { FeedPublisher } from './feed/feed-publisher.ts';
+import { recordEventPublisher } from './feed/record-publisher.ts';
 import { RecordHandler } from './inbox/record-handler.ts';
 import type { HeldLease } from './leases/held-lease.ts';
 import { LeaseCoordinator } from './leases/lease-coordinator.ts';
@@ -92,26 +91,7 @@ export async function startStreamConsumer(
       onWriteUnits: (units) => metrics.inboxWriteUnits.inc(units),
     }),
     deadLetters: new DeadLetterSink({ sqs, queueUrl: config.STREAM_DLQ_URL, workerId }),
-    // Every event is logged in its recipients' feeds before it goes out, whatever carries it (the recipients'
-    // replicas and the topic's durable copy, or the topic alone in broadcast).
-    publisher: new FeedPublisher({
-      ddb,
-      table: config.DDB_MESSAGE_TABLE,
-      retentionHours: config.FEED_RETENTION_HOURS,
-      writeDeadlineMs: config.FEED_WRITE_DEADLINE_MS,
-      publisher:
-        deps.publisher ??
-        createPushPublisher({
-          mode: config.REALTIME_DELIVERY,
-          sqs,
-          sns,
-          topicArn: config.MESSAGE_EVENTS_TOPIC_ARN,
-          ddb,
-          connectionTable: config.DDB_CONNECTION_TABLE,
-          replicaCacheMs: config.REPLICA_CACHE_MS,
-          copyToTopic: config.MESSAGE_EVENTS_TOPIC_COPY,
-        }),
-    }),
+    publisher: recordEventPublisher(config, { ddb, sqs, sns }, deps.publisher),
     metrics,
     logger,
     maxAttempts: config.MAX_RECORD_ATTEMPTS,

@@ -221,6 +221,8 @@ export const benchmark: Benchmark = {
                       owner,
                       message: item,
                       unreadIncrement: owner === item.sender_uuid ? 0 : 1,
+                      // The twin holds the conversations only: its first move of each row makes the row.
+                      createMissing: true,
                     }),
                   ),
                 )

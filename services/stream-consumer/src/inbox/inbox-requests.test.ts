@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildAdvanceInbox,
   buildAfterDelete,
+  buildCreateDirectInbox,
   buildEditPreview,
   buildSetUnread,
   buildUnreadQuery,
@@ -20,7 +21,7 @@ describe('inbox request builders', () => {
     const input = buildAdvanceInbox({ table: 't', owner: b, message, unreadIncrement: 1 });
     expect(input.Key).toEqual(keys.inbox(b, g));
     expect(input.ConditionExpression).toBe(
-      '(attribute_not_exists(last_message_key) OR last_message_key < :behind) AND (attribute_not_exists(last_read_key) OR last_read_key < :behind)',
+      '(attribute_exists(pk) AND last_message_key < :behind) AND (attribute_not_exists(last_read_key) OR last_read_key < :behind)',
     );
     expect(input.UpdateExpression).toContain('unread_count = if_not_exists(unread_count, :zero) + :inc');
     expect(input.UpdateExpression).toContain('other_user_uuid = if_not_exists(other_user_uuid, :other)');
@@ -44,6 +45,34 @@ describe('inbox request builders', () => {
     const input = buildAdvanceInbox({ table: 't', owner: a, message, unreadIncrement: 0 });
     expect(input.UpdateExpression).toContain('unread_count = if_not_exists(unread_count, :zero)');
     expect(input.UpdateExpression).not.toContain(':inc');
+    expect(input.ConditionExpression).toBe('attribute_exists(pk) AND last_message_key < :behind');
+  });
+  it('creates a missing direct row only while its owner is not an erased account', () => {
+    const input = buildCreateDirectInbox({ table: 't', owner: b, message, unreadIncrement: 1 });
+    const [row, profile] = input.TransactItems ?? [];
+    expect(row?.Update).toMatchObject({
+      Key: keys.inbox(b, g),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    expect(row?.Update?.UpdateExpression).toContain(
+      'unread_count = if_not_exists(unread_count, :zero) + :inc',
+    );
+    // Every value the update names is used: DynamoDB refuses unused ones.
+    expect(Object.keys(row?.Update?.ExpressionAttributeValues ?? {})).not.toContain(':behind');
+    expect(profile?.ConditionCheck).toMatchObject({
+      Key: keys.user(b),
+      ConditionExpression: 'attribute_not_exists(deleted)',
+    });
+    expect(buildCreateDirectInbox.roles).toEqual(['row', 'owner_profile']);
+  });
+  it("makes a missing direct row in the move itself only when asked (the benchmarks' twin tables)", () => {
+    const input = buildAdvanceInbox({
+      table: 't',
+      owner: a,
+      message,
+      unreadIncrement: 0,
+      createMissing: true,
+    });
     expect(input.ConditionExpression).toBe(
       'attribute_not_exists(last_message_key) OR last_message_key < :behind',
     );

@@ -31,6 +31,10 @@ import {
  *   (a member counts from the message at which they joined). Group rows are only moved, never created here: the
  *   transactions that make someone a member write their row, and a leave deletes it, so a late record of an
  *   older message cannot bring a leaver's row back.
+ * - A direct row is moved like a group row (it must exist); a missing one is created apart, by
+ *   `buildCreateDirectInbox`, only while its owner's profile is not a deleted account's tombstone: the erasure of an
+ *   account removes its rows after writing that tombstone, so a message committed just before the erasure and
+ *   applied after it cannot bring the deleted user's row back.
  * - Tombstones (deleted messages) never count. A delete of a message in the unread window recounts, like a late
  *   message: so a deleted unread message leaves the count exact however its records arrive.
  *
@@ -58,14 +62,56 @@ export interface AdvanceInboxInput {
   behindKey?: string;
 }
 
-/** Moves one member's row to `message`, creating it when missing; fails the condition when the row is not behind. */
-export function buildAdvanceInbox({
-  table,
-  owner,
-  message,
-  unreadIncrement,
-  behindKey = message.sk,
-}: AdvanceInboxInput): UpdateCommandInput {
+/**
+ * Moves one member's row to `message`; fails the condition when the row is not behind or is missing (a missing
+ * direct row is `buildCreateDirectInbox`'s). `createMissing` makes a missing direct row in the same request instead:
+ * for the benchmarks' baselines on tables without the erasure rule, never for the consumer.
+ */
+export function buildAdvanceInbox(
+  input: AdvanceInboxInput & { createMissing?: boolean },
+): UpdateCommandInput {
+  const update = buildInboxMove(input);
+  // Only forward: a replay, a duplicate or an older message arriving late leaves the row alone.
+  update.ExpressionAttributeValues[':behind'] = input.behindKey ?? input.message.sk;
+  const behind =
+    isGroupMessage(input.message) || !input.createMissing
+      ? 'attribute_exists(pk) AND last_message_key < :behind'
+      : 'attribute_not_exists(last_message_key) OR last_message_key < :behind';
+  // A message the owner has already read (their read marker is at or past it) must not count as unread.
+  const condition =
+    input.unreadIncrement > 0
+      ? `(${behind}) AND (attribute_not_exists(last_read_key) OR last_read_key < :behind)`
+      : behind;
+  return { ...update, ConditionExpression: condition, ReturnValues: 'ALL_NEW' };
+}
+
+/**
+ * Creates a missing direct row at `message`, in a transaction with a check that its owner's profile is not a deleted
+ * account's tombstone (a missing profile passes: the replica may not have heard of the owner yet). Fails when the row
+ * exists meanwhile (the move is then the way) or the owner's account is deleted; `roles` names each item's reason.
+ */
+export function buildCreateDirectInbox(input: AdvanceInboxInput): TransactWriteCommandInput {
+  const update = buildInboxMove(input);
+  return {
+    TransactItems: [
+      { Update: { ...update, ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        ConditionCheck: {
+          TableName: input.table,
+          Key: keys.user(input.owner),
+          ConditionExpression: 'attribute_not_exists(deleted)',
+        },
+      },
+    ],
+  };
+}
+buildCreateDirectInbox.roles = ['row', 'owner_profile'] as const;
+
+/** The row's new state at `message` (what a move and a creation both write), without its condition. */
+function buildInboxMove({ table, owner, message, unreadIncrement }: AdvanceInboxInput): UpdateCommandInput & {
+  UpdateExpression: string;
+  ExpressionAttributeValues: Record<string, unknown>;
+} {
   const other = message.members.find((m) => m !== owner);
   const sets = [
     '#type = if_not_exists(#type, :type)',
@@ -114,23 +160,12 @@ export function buildAdvanceInbox({
     sets.push('other_user_uuid = if_not_exists(other_user_uuid, :other)');
     values[':other'] = other;
   }
-  // Only forward: a replay, a duplicate or an older message arriving late leaves the row alone. A group row
-  // must exist: see the unread rule above.
-  let condition = group
-    ? 'attribute_exists(pk) AND last_message_key < :behind'
-    : 'attribute_not_exists(last_message_key) OR last_message_key < :behind';
-  values[':behind'] = behindKey;
-  // A message the owner has already read (their read marker is at or past it) must not count as unread.
-  if (unreadIncrement > 0)
-    condition = `(${condition}) AND (attribute_not_exists(last_read_key) OR last_read_key < :behind)`;
   return {
     TableName: table,
     Key: keys.inbox(owner, message.message_group_uuid),
     UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removed.join(', ')}`,
-    ConditionExpression: condition,
     ExpressionAttributeNames: group ? { '#type': 'type', '#kind': 'kind' } : { '#type': 'type' },
     ExpressionAttributeValues: values,
-    ReturnValues: 'ALL_NEW',
   };
 }
 

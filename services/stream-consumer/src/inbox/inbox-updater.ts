@@ -1,6 +1,6 @@
 import { isGroupMessage, type MessageItem, messageRecipients } from '@cruddur/ddb';
 import { RecordError } from '../errors.ts';
-import { buildAdvanceInbox, buildSetUnread } from './inbox-requests.ts';
+import { buildAdvanceInbox, buildCreateDirectInbox, buildSetUnread } from './inbox-requests.ts';
 import { InboxRows, type InboxRowsOptions, type UpdatedRow } from './rows.ts';
 
 export type { UpdatedRow } from './rows.ts';
@@ -120,7 +120,15 @@ export class InboxUpdater {
       if (!row) {
         // Only the transactions that make a member write a group row; a missing one means they left.
         if (isGroupMessage(message)) return { outcome: 'gone', row: undefined };
-        continue; // deleted between the two calls: the next round creates it
+        const created = await this.rows.tryCreateDirect(
+          buildCreateDirectInbox({ table, owner, message, unreadIncrement: recipient ? 1 : 0 }),
+          owner,
+          message.message_group_uuid,
+        );
+        // The owner's account was erased: its rows stay gone (inbox-requests.ts).
+        if (created === 'owner_deleted') return { outcome: 'gone', row: undefined };
+        if (created !== 'exists') return { outcome: 'advanced', row: created };
+        continue; // created by another worker meanwhile: move it
       }
       const { last_message_key: head, last_read_key: readKey } = row;
       if (head < message.sk) {

@@ -16,7 +16,12 @@ import {
   safeParseItem,
 } from '@cruddur/ddb';
 import { isConditionalCheckFailed } from '../errors.ts';
-import { buildGetInbox, buildUnreadQuery, unreadProjection } from './inbox-requests.ts';
+import {
+  buildCreateDirectInbox,
+  buildGetInbox,
+  buildUnreadQuery,
+  unreadProjection,
+} from './inbox-requests.ts';
 
 /**
  * A member's row as an update returned it (ALL_NEW), parsed once: the row, or why it does not match the inbox
@@ -64,6 +69,41 @@ export class InboxRows {
       }
       throw err;
     }
+  }
+
+  /**
+   * `buildCreateDirectInbox`'s transaction, then the row it made (read strongly consistent); `exists` when the row
+   * was there first or another transaction held it (move it instead), `owner_deleted` when the owner's account is
+   * erased (or erased the row right after it was made).
+   */
+  async tryCreateDirect(
+    input: TransactWriteCommandInput,
+    owner: string,
+    groupUuid: string,
+  ): Promise<UpdatedRow | 'exists' | 'owner_deleted'> {
+    const roles = buildCreateDirectInbox.roles;
+    try {
+      const out = await this.options.ddb.send(
+        new TransactWriteCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' }),
+      );
+      this.options.onWriteUnits?.(
+        (out.ConsumedCapacity ?? []).reduce((n, c) => n + (c.CapacityUnits ?? 0), 0),
+      );
+    } catch (err) {
+      if (err instanceof Error && err.name === 'TransactionCanceledException') {
+        const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+        this.options.onWriteUnits?.(roles.length);
+        const failed = roles.find((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
+        return failed === 'owner_profile' ? 'owner_deleted' : 'exists';
+      }
+      if (err instanceof Error && err.name === 'TransactionConflictException') return 'exists';
+      throw err;
+    }
+    const { ddb, table } = this.options;
+    const out = await ddb.send(new GetCommand(buildGetInbox(table, owner, groupUuid)));
+    if (!out.Item) return 'owner_deleted';
+    const parsed = safeParseItem(inboxItemSchema, out.Item);
+    return parsed.ok ? parsed.item : parsed.error;
   }
 
   /** A conditional transaction: false when a condition failed or another transaction held an item (read again). */

@@ -104,6 +104,38 @@ describe('FeedPublisher', () => {
     expect(resent.map((e) => e.feed_key)).toEqual(items.slice(0, 2).map((i) => i.sk));
   });
 
+  it('remembers the keys for a minute only: a later retry logs its events again under fresh keys', async () => {
+    const ann = randomUUID();
+    let clock = Date.now();
+    let failures = 2;
+    const flaky = {
+      publish: async (events: readonly EventEnvelope[]) => {
+        if (failures-- > 0) throw new Error('topic unreachable');
+        published.push([...events]);
+      },
+    };
+    const feed = new FeedPublisher({
+      ddb,
+      table: table.name,
+      publisher: flaky,
+      retentionHours: 48,
+      writeDeadlineMs: 120_000,
+      now: () => clock,
+    });
+    const events = [created([ann], 'retried late')];
+    await expect(feed.publish(events)).rejects.toThrow('topic unreachable');
+    clock += 30_000;
+    await expect(feed.publish(events)).rejects.toThrow('topic unreachable');
+    expect(await feedOf(ann)).toHaveLength(1);
+    clock += 61_000;
+    // The one other publish in between prunes the memory, as any publish does.
+    await feed.publish([created([randomUUID()], 'in between')]);
+    await feed.publish(events);
+    const items = await feedOf(ann);
+    expect(items).toHaveLength(2);
+    expect(published.at(-1)![0]!.feed_key).toBe(items[1]!.sk);
+  });
+
   it('fails a write that finishes after its deadline, so the caller logs it again under fresh keys', async () => {
     let clock = Date.now();
     const feed = new FeedPublisher({

@@ -7,8 +7,14 @@ import pLimit from 'p-limit';
 
 const WRITE_BATCH = 25; // the BatchWriteItem limit
 const WRITE_CONCURRENCY = 8;
-/** Logged events remembered with their keys, so a publish retried after a failed send logs nothing again. */
+/**
+ * Logged events remembered with their keys, so a publish retried after a failed send logs nothing again: at most
+ * this many, for at most this long. A retry later than that logs its events again under fresh keys (readers keep the
+ * first copy of an id), so the memory follows the retry window, not the traffic: a process that remembered every
+ * event until the count was reached grew by ~3 MB over a 10-minute soak.
+ */
 const REMEMBERED_EVENTS = 20_000;
+const REMEMBER_MS = 60_000;
 
 export interface FeedPublisherOptions {
   ddb: DynamoDBDocumentClient;
@@ -43,8 +49,8 @@ export class FeedWriteError extends Error {}
 export class FeedPublisher implements EventPublisher {
   private lastMs = 0;
   private nextIndex = 0;
-  /** Event id -> the key it was logged under, oldest first (a Map keeps insertion order). */
-  private readonly logged = new Map<string, string>();
+  /** Event id -> the key it was logged under and when, oldest first (a Map keeps insertion order). */
+  private readonly logged = new Map<string, { key: string; at: number }>();
   private readonly now: () => number;
 
   constructor(private readonly options: FeedPublisherOptions) {
@@ -61,9 +67,13 @@ export class FeedPublisher implements EventPublisher {
   }
 
   private remember(eventId: string, key: string): void {
+    const at = this.now();
     this.logged.delete(eventId);
-    this.logged.set(eventId, key);
-    if (this.logged.size > REMEMBERED_EVENTS) this.logged.delete(this.logged.keys().next().value!);
+    this.logged.set(eventId, { key, at });
+    for (const [id, entry] of this.logged) {
+      if (this.logged.size <= REMEMBERED_EVENTS && entry.at > at - REMEMBER_MS) break;
+      this.logged.delete(id);
+    }
   }
 
   /** Keys for every event, taken synchronously so concurrent calls cannot interleave their order. */
@@ -73,7 +83,7 @@ export class FeedPublisher implements EventPublisher {
     const logged = events.map((event) => {
       const recipients = eventRecipients(event);
       if (recipients.length === 0) return event;
-      const known = this.logged.get(event.id);
+      const known = this.logged.get(event.id)?.key;
       if (known) return { ...event, feed_key: known };
       const key = this.nextKey(event.id);
       for (const owner of recipients) items.push(feedItem(owner, key, event, expiresAt));

@@ -13,6 +13,19 @@ describe('TtlCache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('drops the expired entries at the front on every write, read or not', () => {
+    let now = 0;
+    const cache = new TtlCache<string, number>({ ttlMs: 100, maxEntries: 1_000, now: () => now });
+    for (let i = 0; i < 50; i++) {
+      cache.set(`id-${i}`, i);
+      now += 10;
+    }
+    // Written every 10 ms with a 100 ms ttl: only the last ten are live, and only they are kept.
+    expect(cache.size).toBe(10);
+    expect(cache.get('id-49')).toBe(49);
+    expect(cache.get('id-39')).toBeUndefined();
+  });
+
   it('evicts the least recently used entry when full', () => {
     const cache = new TtlCache<string, number>({ ttlMs: 1_000, maxEntries: 2 });
     cache.set('a', 1);

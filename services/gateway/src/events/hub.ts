@@ -170,7 +170,11 @@ export function toClientEvent(event: EventEnvelope): { recipients: string[]; wir
  */
 export class SseHub {
   private readonly streams = new Map<string, Set<EventSink>>();
-  private readonly seen = new TtlCache<string, true>({ ttlMs: 5 * 60_000, maxEntries: 10_000 });
+  /**
+   * Two minutes: an event comes again when its SQS message is not deleted in time, after the queue's visibility
+   * timeout (30 s), so this covers several redeliveries while holding only two minutes of traffic.
+   */
+  private readonly seen = new TtlCache<string, true>({ ttlMs: 2 * 60_000, maxEntries: 10_000 });
   private closed = false;
   private readonly received: Counter | undefined;
   private readonly delivered: Counter | undefined;

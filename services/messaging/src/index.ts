@@ -19,6 +19,7 @@ export { buildMessagingApp } from './app.ts';
 export { type MessagingConfig, messagingConfigSchema } from './config.ts';
 export { ProfileCache } from './data/profile-cache.ts';
 export * from './data/requests.ts';
+export { buildBatchGetPositionsAndSettings } from './data/settings-requests.ts';
 export { MessageStore, type ProfileRow } from './data/store.ts';
 export {
   type ConversationView,

@@ -89,6 +89,26 @@ describe('read receipts', () => {
     expect((await positions(g, ann!)).map(([h]) => h)).toEqual([bob!.handle, cat!.handle].sort());
   });
 
+  it('in a group above ten members (read by a Query, not by key) show the same, and follow the settings', async () => {
+    const [ann, ...rest] = (await users('rrbig', 12)) as User[];
+    if (!ann) throw new Error('no users');
+    const start = await f.call('/internal/groups', {
+      as: ann.uuid,
+      body: { members: rest.map(member), message: 'first' },
+    });
+    const g = start.body.group.message_group_uuid as string;
+    const first = start.body.message.uuid as string;
+    const readers = rest.slice(0, 3) as [User, User, User];
+    expect(rest).toHaveLength(11);
+    await Promise.all(readers.map((u) => markRead(g, u)));
+    expect(await positions(g, ann)).toEqual(readers.map((u) => [u.handle, first]).sort());
+    // A reader who turns receipts off is hidden at once; a viewer who does sees nobody.
+    await setReceipts(readers[0], false);
+    expect((await positions(g, ann)).map(([h]) => h)).toEqual([readers[1].handle, readers[2].handle].sort());
+    await setReceipts(ann, false);
+    expect(await positions(g, ann)).toEqual([]);
+  });
+
   it('only move forward, whatever order marks from two replicas arrive in', async () => {
     const other = await startMessagingService(f.config, { logger: silentLogger, usersEventsWaitSeconds: 1 });
     try {

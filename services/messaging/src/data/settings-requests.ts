@@ -19,6 +19,26 @@ export function buildBatchGetSettings(table: string, userUuids: readonly string[
 }
 
 /**
+ * The read positions of `others` in one conversation and the settings of `viewer` and `others`, in one strongly
+ * consistent BatchGetItem (at most 100 keys): for a conversation this small, cheaper than a Query of its receipt
+ * partition and then a BatchGetItem of the settings, which is what a thread page of a direct conversation paid.
+ */
+export function buildBatchGetPositionsAndSettings(
+  table: string,
+  groupUuid: string,
+  viewer: string,
+  others: readonly string[],
+): BatchGetCommandInput {
+  const unique = [...new Set(others)].filter((u) => u !== viewer);
+  const keyList = [
+    ...unique.map((u) => keys.receipt(groupUuid, u)),
+    ...[viewer, ...unique].map((u) => keys.settings(u)),
+  ];
+  if (keyList.length > 100) throw new Error('at most 100 keys in one BatchGetItem');
+  return { RequestItems: { [table]: { Keys: keyList, ConsistentRead: true } } };
+}
+
+/**
  * Sets the settings a change names and nothing else, so settings other features keep in the same item survive;
  * creates the item on the first change. Answers the whole item.
  */

@@ -31,6 +31,7 @@ import {
   pairItemSchema,
   parseItem,
   parseOptionalItem,
+  prefixes,
   type ReceiptItem,
   type RelationsItem,
   receiptItemSchema,
@@ -91,7 +92,11 @@ import {
   type RelationsGuard,
   type Transaction,
 } from './requests.ts';
-import { buildBatchGetSettings, buildChangeSettings } from './settings-requests.ts';
+import {
+  buildBatchGetPositionsAndSettings,
+  buildBatchGetSettings,
+  buildChangeSettings,
+} from './settings-requests.ts';
 
 export type { ProfileRow };
 
@@ -305,6 +310,27 @@ export class MessageStore {
       start = out.LastEvaluatedKey as Key | undefined;
     } while (start);
     return items;
+  }
+
+  /**
+   * The recorded positions of `others` in a conversation and the settings of `viewer` and `others`, in one request
+   * (buildBatchGetPositionsAndSettings); users who never changed their settings are absent (the defaults).
+   */
+  async getPositionsAndSettings(
+    groupUuid: string,
+    viewer: string,
+    others: readonly string[],
+  ): Promise<{ receipts: ReceiptItem[]; settings: Map<string, SettingsItem> }> {
+    const receipts: ReceiptItem[] = [];
+    const settings = new Map<string, SettingsItem>();
+    const request = buildBatchGetPositionsAndSettings(this.table, groupUuid, viewer, others);
+    for (const item of await this.batchGetAll(request)) {
+      if (String(item.pk).startsWith(prefixes.settings)) {
+        const found = parseItem(settingsItemSchema, item);
+        settings.set(found.user_uuid, found);
+      } else receipts.push(parseItem(receiptItemSchema, item));
+    }
+    return { receipts, settings };
   }
 
   /** Settings by user, strongly consistent; users who never changed theirs are absent (the defaults). */

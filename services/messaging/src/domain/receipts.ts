@@ -2,12 +2,21 @@ import { toTimestamp } from '@cruddur/contracts';
 import {
   type InboxItem,
   parseMessageSortKey,
+  type ReceiptItem,
   receiptItem,
   type SettingsChange,
+  type SettingsItem,
   sendsReadReceipts,
 } from '@cruddur/ddb';
 import type { MessageStore, ProfileRow } from '../data/store.ts';
 import { profileOf, type ReceiptView } from './views.ts';
+
+/**
+ * Up to this many members, a thread page reads the others' positions and everyone's settings in one BatchGetItem
+ * (2n - 1 keys); above it, a Query of the receipt partition and then the settings of those with a position, which
+ * reads fewer items for a big group where few have read anything yet.
+ */
+const ONE_REQUEST_MEMBERS = 10;
 
 /** A user's own settings as the API shows them. */
 export interface SettingsView {
@@ -54,12 +63,25 @@ export class Receipts {
   async visibleTo(groupUuid: string, viewer: string, members: readonly string[]): Promise<VisibleReceipt[]> {
     const { store } = this.options;
     const current = new Set(members);
-    const others = (await store.listReceipts(groupUuid)).filter(
-      (r) => r.user_uuid !== viewer && current.has(r.user_uuid),
-    );
-    // Nobody else has a position: no settings to read (the common case costs the Query alone).
-    if (others.length === 0) return [];
-    const settings = await store.getSettings([viewer, ...others.map((r) => r.user_uuid)]);
+    let others: ReceiptItem[];
+    let settings: Map<string, SettingsItem>;
+    if (members.length <= ONE_REQUEST_MEMBERS) {
+      // A direct conversation or a small group: every key is known, so positions and settings are one request.
+      const found = await store.getPositionsAndSettings(
+        groupUuid,
+        viewer,
+        members.filter((m) => m !== viewer),
+      );
+      others = found.receipts;
+      settings = found.settings;
+    } else {
+      others = (await store.listReceipts(groupUuid)).filter(
+        (r) => r.user_uuid !== viewer && current.has(r.user_uuid),
+      );
+      // Nobody else has a position: no settings to read.
+      if (others.length === 0) return [];
+      settings = await store.getSettings([viewer, ...others.map((r) => r.user_uuid)]);
+    }
     if (!sendsReadReceipts(settings.get(viewer))) return [];
     return others
       .filter((r) => sendsReadReceipts(settings.get(r.user_uuid)))

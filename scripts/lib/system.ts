@@ -195,9 +195,6 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     // The steps below wait on dependencies that may never answer; they must not outlive a failed start.
     const orFailed = <T>(step: Promise<T>) => Promise.race([step, dependencies.then(() => step)]);
 
-    // loadSchema needs the stream consumer's lease table definition; its package takes a while to load, so
-    // it loads while the dependencies start instead of after DynamoDB Local answers.
-    void import('@cruddur/stream-consumer').catch(() => undefined);
     const keysDir = options.keysDir ?? temporaryKeys ?? join(REPO_ROOT, '.data', 'keys');
     const build = mode === 'bundle' ? phase('build', () => ensureBundles([...wanted])) : Promise.resolve([]);
     const provisioned = orFailed(

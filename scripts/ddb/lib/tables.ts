@@ -10,7 +10,8 @@ import {
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import { MESSAGE_TTL_ATTRIBUTE, messageTableDefinition } from '@cruddur/ddb';
-import { CONNECTION_TTL_ATTRIBUTE, connectionTableDefinition } from '@cruddur/realtime';
+import { CONNECTION_TTL_ATTRIBUTE, connectionTableDefinition } from '@cruddur/realtime/table';
+import { leaseTableDefinition } from '@cruddur/stream-consumer/lease-table';
 
 export const TTL_ATTRIBUTE = MESSAGE_TTL_ATTRIBUTE;
 
@@ -46,10 +47,7 @@ export async function loadSchema(
         return loaded;
       },
     ),
-    // Loaded here only: the stream consumer package is large, and drop/list-tables/scan never need it.
-    import('@cruddur/stream-consumer').then(({ leaseTableDefinition }) =>
-      createIfMissing(client, leaseTableDefinition(leaseTable), 'leases'),
-    ),
+    createIfMissing(client, leaseTableDefinition(leaseTable), 'leases'),
   ]);
 }
 

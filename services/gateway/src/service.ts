@@ -83,6 +83,11 @@ async function assemble(
     clientId: config.COGNITO_CLIENT_ID,
     allowEmulatorKeys: config.AUTH_LOCAL_TRUST,
   });
+  // Fetched while the replica queue is made and announced below (a start's steps in parallel, not one by one).
+  const keySetChecked = verifier.ping().then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   const identities = new IdentityResolver(users, {
     ttlMs: config.IDENTITY_CACHE_TTL_MS,
     maxEntries: config.IDENTITY_CACHE_SIZE,
@@ -205,10 +210,9 @@ async function assemble(
   });
   // Outside local trust, a key set holding the emulator's published key stops the start here; a key
   // set that cannot be fetched yet does not (readiness reports it until it can).
-  await verifier.ping().catch((err: unknown) => {
-    if (err instanceof LocalKeyRefusedError) throw err;
-    log.warn({ err }, 'Cognito key set not reachable yet');
-  });
+  const keySetError = await keySetChecked;
+  if (keySetError instanceof LocalKeyRefusedError) throw keySetError;
+  if (keySetError) log.warn({ err: keySetError }, 'Cognito key set not reachable yet');
 
   const server = await startHttpServer(app, { port: config.PORT, host: host ?? config.HOST, logger: log });
   // Stops accepting first (registered last); open event streams are ended next so browsers reconnect elsewhere.

@@ -60,6 +60,13 @@ export function createServiceVerifier({
       }
       const result = await verifyUncached(token);
       if (verified.size >= cacheSize) verified.clear();
+      // Tokens are remembered in the order verified and live about as long each, so the expired ones are at the
+      // front: dropped as new ones come, the cache holds what is live instead of every token of the process's life.
+      const at = now();
+      for (const [old, entry] of verified) {
+        if (entry.expiresAt > at) break;
+        verified.delete(old);
+      }
       verified.set(token, result);
       return result.principal;
     },

@@ -3,7 +3,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createEvent, type EventEnvelope, parseFeedKey } from '@cruddur/contracts';
 import { createTestTable, documentClient, type TestTable, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeedPublisher, FeedWriteError } from './feed-publisher.ts';
+import { FeedPublisher, type FeedPublisherOptions, FeedWriteError } from './feed-publisher.ts';
 
 /** Logging events in recipients' feeds before publishing, against DynamoDB Local. */
 describe('FeedPublisher', () => {
@@ -21,6 +21,23 @@ describe('FeedPublisher', () => {
     ddb.destroy();
   });
 
+  /** A publisher that fails its first `failures` publishes, as an unreachable topic would, then delivers. */
+  const failingFirst = (failures: number) => ({
+    publish: async (events: readonly EventEnvelope[]) => {
+      if (failures-- > 0) throw new Error('topic unreachable');
+      published.push([...events]);
+    },
+  });
+  /** A feed over `publisher` with a deadline no busy test machine reaches, unless a test says otherwise. */
+  const feedOver = (publisher: FeedPublisherOptions['publisher'], over: Partial<FeedPublisherOptions> = {}) =>
+    new FeedPublisher({
+      ddb,
+      table: table.name,
+      publisher,
+      retentionHours: 48,
+      writeDeadlineMs: 120_000,
+      ...over,
+    });
   const feedOf = async (user: string) =>
     (
       await ddb.send(
@@ -78,20 +95,7 @@ describe('FeedPublisher', () => {
 
   it('sends an event published again (a retried send) with the key it was logged under, logging nothing twice', async () => {
     const [ann, bo] = [randomUUID(), randomUUID()];
-    let failures = 1;
-    const flaky = {
-      publish: async (events: readonly EventEnvelope[]) => {
-        if (failures-- > 0) throw new Error('topic unreachable');
-        published.push([...events]);
-      },
-    };
-    const feed = new FeedPublisher({
-      ddb,
-      table: table.name,
-      publisher: flaky,
-      retentionHours: 48,
-      writeDeadlineMs: 120_000,
-    });
+    const feed = feedOver(failingFirst(1));
     const events = [created([ann, bo], 'once'), created([ann, bo], 'twice')];
     await expect(feed.publish(events)).rejects.toThrow('topic unreachable');
     await feed.publish([created([ann, bo], 'between')]);
@@ -107,21 +111,7 @@ describe('FeedPublisher', () => {
   it('remembers the keys for a minute only: a later retry logs its events again under fresh keys', async () => {
     const ann = randomUUID();
     let clock = Date.now();
-    let failures = 2;
-    const flaky = {
-      publish: async (events: readonly EventEnvelope[]) => {
-        if (failures-- > 0) throw new Error('topic unreachable');
-        published.push([...events]);
-      },
-    };
-    const feed = new FeedPublisher({
-      ddb,
-      table: table.name,
-      publisher: flaky,
-      retentionHours: 48,
-      writeDeadlineMs: 120_000,
-      now: () => clock,
-    });
+    const feed = feedOver(failingFirst(2), { now: () => clock });
     const events = [created([ann], 'retried late')];
     await expect(feed.publish(events)).rejects.toThrow('topic unreachable');
     clock += 30_000;

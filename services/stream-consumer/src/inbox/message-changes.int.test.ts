@@ -2,48 +2,34 @@ import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type EventEnvelope, isEventOfType, toTimestamp } from '@cruddur/contracts';
 import { groupInboxItem, keys, type MessageItem, messageItem, type NewMessage } from '@cruddur/ddb';
-import { silentLogger } from '@cruddur/logger';
-import { MessageStore } from '@cruddur/messaging';
 import {
-  createWorld,
   modifyRecordOf,
   nextTimestamp,
   removeRecordOf,
   sendMessage,
   startConversation,
   streamRecordOf,
-  type TestWorld,
 } from '@cruddur/stream-testing';
-import { testStack } from '@cruddur/test-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordHandler } from './record-handler.ts';
+import { describe, expect, it } from 'vitest';
+import type { RecordHandler } from './record-handler.ts';
+import { useRecordHandlerWorld } from './record-handler-world.ts';
 
 /**
  * MODIFY and REMOVE records of messages in the record handler, against DynamoDB Local, with the changes written by
  * the messaging service's own store: previews follow edits and deletes of the message they show, unread counts
  * stay exact, and replays, duplicates and records out of order never take a row back.
  */
-const stack = testStack();
-let world: TestWorld;
-let handler: RecordHandler;
-let store: MessageStore;
-
-beforeAll(async () => {
-  world = await createWorld(stack);
-  handler = new RecordHandler({ ddb: world.ddb, table: world.table, logger: silentLogger });
-  store = new MessageStore(world.ddb, world.table);
-});
-afterAll(() => world?.dispose());
+const t = useRecordHandlerWorld();
 
 const get = async (key: { pk: string; sk: string }) =>
-  (await world.ddb.send(new GetCommand({ TableName: world.table, Key: key, ConsistentRead: true }))).Item;
+  (await t.world.ddb.send(new GetCommand({ TableName: t.world.table, Key: key, ConsistentRead: true }))).Item;
 const rowOf = (owner: string, group: string) => get(keys.inbox(owner, group));
 const itemOf = (m: MessageItem) => get({ pk: m.pk, sk: m.sk }) as Promise<Record<string, unknown>>;
 
 /** Edits `m` as the messaging service does, and returns the MODIFY record the stream would carry. */
 async function edit(m: MessageItem, text: string) {
   const before = await itemOf(m);
-  const outcome = await store.editMessage({
+  const outcome = await t.store.editMessage({
     groupUuid: m.message_group_uuid,
     sk: m.sk,
     senderUuid: m.sender_uuid,
@@ -58,7 +44,7 @@ async function edit(m: MessageItem, text: string) {
 
 async function remove(m: MessageItem) {
   const before = await itemOf(m);
-  const outcome = await store.deleteMessage({
+  const outcome = await t.store.deleteMessage({
     groupUuid: m.message_group_uuid,
     sk: m.sk,
     senderUuid: m.sender_uuid,
@@ -70,17 +56,17 @@ async function remove(m: MessageItem) {
 }
 
 const applied = async (record: Parameters<RecordHandler['handle']>[0]) => {
-  const result = await handler.handle(record);
+  const result = await t.handler.handle(record);
   if (result.status !== 'applied') throw new Error(`skipped: ${result.reason}`);
   return result;
 };
 const inboxEvents = (events: EventEnvelope[]) => events.filter((e) => isEventOfType(e, 'inbox.updated'));
 
 async function conversation() {
-  const { conversation: c, first } = await startConversation(world.ddb, world.table, 'first');
+  const { conversation: c, first } = await startConversation(t.world.ddb, t.world.table, 'first');
   await applied(streamRecordOf(first));
   const say = async (sender: string, text: string) => {
-    const m = await sendMessage(world.ddb, world.table, c, sender, text);
+    const m = await sendMessage(t.world.ddb, t.world.table, c, sender, text);
     await applied(streamRecordOf(m));
     return m;
   };
@@ -186,9 +172,9 @@ describe('deletes in the stream consumer', () => {
     const read = await say(c.a, 'read this');
     const head = await say(c.b, 'my reply');
     // b read everything: the read marker is at the head.
-    await world.ddb.send(
+    await t.world.ddb.send(
       new UpdateCommand({
-        TableName: world.table,
+        TableName: t.world.table,
         Key: keys.inbox(c.b, c.group),
         UpdateExpression: 'SET unread_count = :zero, last_read_key = last_message_key',
         ExpressionAttributeValues: { ':zero': 0 },
@@ -205,7 +191,7 @@ describe('deletes in the stream consumer', () => {
       const before = await say(c.a, 'before');
       const newest = await say(c.a, 'newest');
       const deleted = await remove(newest);
-      const arriving = await sendMessage(world.ddb, world.table, c, c.a, 'arriving');
+      const arriving = await sendMessage(t.world.ddb, t.world.table, c, c.a, 'arriving');
       const records = deleteFirst ? [deleted, streamRecordOf(arriving)] : [streamRecordOf(arriving), deleted];
       for (const record of records) await applied(record);
       const row = await rowOf(c.b, c.group);
@@ -225,7 +211,7 @@ describe('deletes in the stream consumer', () => {
       await say(c.a, 'one');
       const two = await say(c.a, 'two');
       const deleted = await remove(two);
-      const arriving = await sendMessage(world.ddb, world.table, c, c.b, `reply ${round}`);
+      const arriving = await sendMessage(t.world.ddb, t.world.table, c, c.b, `reply ${round}`);
       await Promise.all([applied(deleted), applied(deleted), applied(streamRecordOf(arriving))]);
       await applied(deleted);
       expect(await rowOf(c.b, c.group)).toMatchObject({ last_message_key: arriving.sk, unread_count: 2 });
@@ -241,8 +227,8 @@ describe('deletes in the stream consumer', () => {
     await say(c.a, 'stays');
     const expiring = await say(c.a, 'expires');
     const before = await itemOf(expiring);
-    await world.ddb.send(
-      new DeleteCommand({ TableName: world.table, Key: { pk: expiring.pk, sk: expiring.sk } }),
+    await t.world.ddb.send(
+      new DeleteCommand({ TableName: t.world.table, Key: { pk: expiring.pk, sk: expiring.sk } }),
     );
     const result = await applied(removeRecordOf(before));
     expect(result.events.some((e) => isEventOfType(e, 'message.deleted'))).toBe(true);
@@ -251,7 +237,7 @@ describe('deletes in the stream consumer', () => {
 });
 
 describe('changes in a group', () => {
-  const put = (Item: object) => world.ddb.send(new PutCommand({ TableName: world.table, Item }));
+  const put = (Item: object) => t.world.ddb.send(new PutCommand({ TableName: t.world.table, Item }));
   function draft(group: string, sender: string, members: string[], text: string): NewMessage {
     return {
       groupUuid: group,
@@ -280,7 +266,7 @@ describe('changes in a group', () => {
     const toAll = await sendTo(bob, [ann, bob, cat], 'to all three');
     const head = await sendTo(ann, [ann, bob, cat], 'newest');
     // Cat leaves after the newest message reached her: her row goes with the leave.
-    await world.ddb.send(new DeleteCommand({ TableName: world.table, Key: keys.inbox(cat, group) }));
+    await t.world.ddb.send(new DeleteCommand({ TableName: t.world.table, Key: keys.inbox(cat, group) }));
     const result = await applied(await remove(head));
     expect(result.outcomes).toEqual({ [ann]: 'changed', [bob]: 'changed', [cat]: 'gone' });
     expect(await rowOf(bob, group)).toMatchObject({ last_message_text: 'to all three', unread_count: 1 });

@@ -1,42 +1,26 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type EventEnvelope, isEventOfType, toTimestamp } from '@cruddur/contracts';
 import { conversationItem, keys, type MessageItem, receiptItem } from '@cruddur/ddb';
-import { silentLogger } from '@cruddur/logger';
-import { MessageStore } from '@cruddur/messaging';
-import {
-  createWorld,
-  modifyRecordOf,
-  startConversation,
-  streamRecordOf,
-  type TestWorld,
-  writeGroup,
-} from '@cruddur/stream-testing';
-import { testStack } from '@cruddur/test-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordHandler } from './record-handler.ts';
+import { modifyRecordOf, startConversation, streamRecordOf, writeGroup } from '@cruddur/stream-testing';
+import { describe, expect, it } from 'vitest';
+import type { RecordHandler } from './record-handler.ts';
+import { useRecordHandlerWorld } from './record-handler-world.ts';
 
 /**
  * Reaction and read-position records in the record handler, against DynamoDB Local, written by the messaging
  * service's own store: one event per change to the conversation's current members who may see it, the same ids on
  * a replay, and nothing for a rewrite.
  */
-const stack = testStack();
-let world: TestWorld;
-let handler: RecordHandler;
-let store: MessageStore;
-
-beforeAll(async () => {
-  world = await createWorld(stack);
-  handler = new RecordHandler({ ddb: world.ddb, table: world.table, logger: silentLogger });
-  store = new MessageStore(world.ddb, world.table);
-});
-afterAll(() => world?.dispose());
+const t = useRecordHandlerWorld();
 
 const get = async ({ pk, sk }: { pk: string; sk: string }) =>
-  (await world.ddb.send(new GetCommand({ TableName: world.table, Key: { pk, sk }, ConsistentRead: true })))
-    .Item!;
+  (
+    await t.world.ddb.send(
+      new GetCommand({ TableName: t.world.table, Key: { pk, sk }, ConsistentRead: true }),
+    )
+  ).Item!;
 const events = async (record: Parameters<RecordHandler['handle']>[0]): Promise<EventEnvelope[]> => {
-  const result = await handler.handle(record);
+  const result = await t.handler.handle(record);
   return result.status === 'applied' ? result.events : [];
 };
 
@@ -44,7 +28,7 @@ const events = async (record: Parameters<RecordHandler['handle']>[0]): Promise<E
 async function react(m: MessageItem, user: string, emoji: string, action: 'add' | 'remove') {
   const before = await get(m);
   const first = action === 'add' && before.reactions === undefined;
-  const outcome = await store.changeReaction(
+  const outcome = await t.store.changeReaction(
     { groupUuid: m.message_group_uuid, sk: m.sk, userUuid: user, emoji },
     first ? 'first' : action,
   );
@@ -53,10 +37,10 @@ async function react(m: MessageItem, user: string, emoji: string, action: 'add' 
 }
 
 async function direct() {
-  const { conversation: c, first } = await startConversation(world.ddb, world.table, 'first');
-  await world.ddb.send(
+  const { conversation: c, first } = await startConversation(t.world.ddb, t.world.table, 'first');
+  await t.world.ddb.send(
     new PutCommand({
-      TableName: world.table,
+      TableName: t.world.table,
       Item: conversationItem({ groupUuid: c.group, members: [c.a, c.b], createdAt: first.created_at }),
     }),
   );
@@ -87,16 +71,16 @@ describe('reactions in the stream consumer', () => {
     });
     // A rewrite of the same message is no change.
     const item = await get(first);
-    expect(await handler.handle(modifyRecordOf(item, item))).toMatchObject({ status: 'skipped' });
+    expect(await t.handler.handle(modifyRecordOf(item, item))).toMatchObject({ status: 'skipped' });
   });
 
   it('go to the current members of a group who were sent the message, not to a member who left', async () => {
     const members = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()].sort();
-    const g = await writeGroup(world.ddb, world.table, members);
+    const g = await writeGroup(t.world.ddb, t.world.table, members);
     const first = (await get({ pk: keys.messagePartition(g.group), sk: g.stateKey })) as MessageItem;
-    await world.ddb.send(
+    await t.world.ddb.send(
       new UpdateCommand({
-        TableName: world.table,
+        TableName: t.world.table,
         Key: keys.conversation(g.group),
         UpdateExpression: 'SET members = :m',
         ExpressionAttributeValues: { ':m': members.slice(0, 2) },
@@ -117,7 +101,7 @@ describe('read positions in the stream consumer', () => {
       messageUuid: first.message_uuid,
       at: toTimestamp(),
     });
-    expect(await store.recordReceipt(receipt)).toBe(true);
+    expect(await t.store.recordReceipt(receipt)).toBe(true);
     const inserted = streamRecordOf(await get(receipt));
     const [event] = await events(inserted);
     expect(event && isEventOfType(event, 'receipt.updated') && event.payload).toEqual({
@@ -130,9 +114,9 @@ describe('read positions in the stream consumer', () => {
     });
     expect((await events(inserted)).map((e) => e.id)).toEqual([event!.id]);
     // Someone with receipts off hears of nobody's position; a reader with receipts off has none to tell.
-    await store.changeSettings(c.a, { read_receipts: false }, toTimestamp());
+    await t.store.changeSettings(c.a, { read_receipts: false }, toTimestamp());
     expect((await events(inserted))[0]?.payload).toMatchObject({ members: [c.b] });
-    await store.changeSettings(c.b, { read_receipts: false }, toTimestamp());
+    await t.store.changeSettings(c.b, { read_receipts: false }, toTimestamp());
     expect(await events(inserted)).toEqual([]);
   });
 });

@@ -124,8 +124,8 @@ export const benchmark: Benchmark = {
     ctx.log('starting the seeded system (stack, four services as processes)');
     const system = await startSystem({
       ports: 'free',
-      // Seeded below, after the twin table exists: DynamoDB Local writes several times slower to a table made
-      // after a burst of stream records (the seed's) than to one made before, which would slow the raw side only.
+      // Seeded below, once the raw side's twin table exists, so the two tables see the same history from the start
+      // (DynamoDB Local's cost per request differs between tables of different ages: the warm-up below).
       seed: false,
       // The per-user limit would otherwise measure itself: one user at full speed is the point here.
       serviceEnv: { gateway: { RATE_LIMIT_BURST: '1000000000', RATE_LIMIT_PER_SECOND: '1000000000' } },

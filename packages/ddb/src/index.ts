@@ -1,4 +1,5 @@
 export * from './batch-get.ts';
+export * from './cancellation.ts';
 export * from './client.ts';
 export * from './cursor.ts';
 export * from './items/index.ts';

@@ -16,7 +16,9 @@ import { AppError } from '@cruddur/contracts';
 import {
   batchGetAll,
   type ConversationItem,
+  cancellationReasons,
   conversationItemSchema,
+  failedRoles,
   type IdempotencyItem,
   type InboxItem,
   idempotencyItemSchema,
@@ -44,7 +46,7 @@ import {
   userItemSchema,
   type WhoCanMessage,
 } from '@cruddur/ddb';
-import { cancellationReasons, failedItem, failedRoles } from './cancellation.ts';
+import { failedItem } from './cancellation.ts';
 import type { ProfileCache } from './profile-cache.ts';
 import {
   buildAddReaction,

@@ -7,6 +7,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
+  cancellationReasons,
+  failedRoles,
   type InboxItem,
   inboxItemSchema,
   isSentTo,
@@ -90,11 +92,12 @@ export class InboxRows {
         (out.ConsumedCapacity ?? []).reduce((n, c) => n + (c.CapacityUnits ?? 0), 0),
       );
     } catch (err) {
-      if (err instanceof Error && err.name === 'TransactionCanceledException') {
-        const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+      const reasons = cancellationReasons(err);
+      if (reasons) {
         this.options.onWriteUnits?.(roles.length);
-        const failed = roles.find((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
-        return failed === 'owner_profile' ? 'owner_deleted' : 'exists';
+        const failed = failedRoles(reasons, roles);
+        // A row already there is moved instead (the erasure removes it later); a conflict is tried again the same way.
+        return failed.has('owner_profile') && !failed.has('row') ? 'owner_deleted' : 'exists';
       }
       if (err instanceof Error && err.name === 'TransactionConflictException') return 'exists';
       throw err;

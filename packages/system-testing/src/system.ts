@@ -31,6 +31,7 @@ import {
 import { startUsersService, usersConfigSchema } from '@cruddur/users';
 import { captureLogger } from './capture-logger.ts';
 import { cognitoClient, createCognitoUser } from './cognito.ts';
+import { type EventStreamClient, openEventStream } from './sse.ts';
 
 export interface TestUser {
   uuid: string;
@@ -65,6 +66,13 @@ export interface E2eSystem {
   startGateway(overrides?: Record<string, string>): Promise<RunningGateway>;
   /** A Cognito user in the test pool, registered in the users service, signed in. */
   createUser(handle: string): Promise<TestUser>;
+  /** `createUser` for each handle, at once, in their order. */
+  createUsers<Handles extends string[]>(...handles: Handles): Promise<{ [K in keyof Handles]: TestUser }>;
+  /**
+   * The user's event stream on a gateway replica (`query` appended to /api/events, as `?last_event_id=…`), once it
+   * answered 200 and sent `ready`; closed by `stop`.
+   */
+  connect(via: RunningGateway, user: TestUser, query?: string): Promise<EventStreamClient>;
   /**
    * Waits until messaging's profile replica (fed by users-events) has each user, as it would for anyone who did
    * not sign up a moment ago: threads and lists show names from it.
@@ -211,7 +219,7 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
     const cognito = cognitoClient(pool);
     cleanups.push(async () => cognito.destroy());
 
-    return {
+    const system: E2eSystem = {
       pool,
       topicArn: topic.arn,
       usersUrl: users.url,
@@ -248,6 +256,24 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
           }
         }
       },
+      createUsers<Handles extends string[]>(...handles: Handles) {
+        return Promise.all(handles.map((handle) => system.createUser(handle))) as Promise<{
+          [K in keyof Handles]: TestUser;
+        }>;
+      },
+      async connect(via, user, query = '') {
+        const stream = await openEventStream(`${via.url}/api/events${query}`, {
+          authorization: `Bearer ${user.accessToken}`,
+        });
+        cleanups.push(async () => stream.close());
+        if (stream.status !== 200) throw new Error(`event stream of ${user.handle}: ${stream.status}`);
+        const deadline = Date.now() + 10_000;
+        while (stream.events[0]?.event !== 'ready') {
+          if (Date.now() > deadline) throw new Error(`no ready event on ${user.handle}'s stream`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return stream;
+      },
       async createUser(handle) {
         const identity = await createCognitoUser(cognito, pool, handle);
         const display_name = `${handle} Display`;
@@ -276,6 +302,7 @@ export async function startE2eSystem(options: E2eSystemOptions = {}): Promise<E2
       },
       stop,
     };
+    return system;
   } catch (err) {
     await stop();
     throw err;

@@ -1,11 +1,4 @@
-import {
-  call,
-  type E2eSystem,
-  type EventStreamClient,
-  openEventStream,
-  startE2eSystem,
-  type TestUser,
-} from '@cruddur/system-testing';
+import { call, type E2eSystem, startE2eSystem, type TestUser } from '@cruddur/system-testing';
 import { documentClient, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyTable } from '../../../../scripts/ddb/lib/verify/table.ts';
@@ -22,7 +15,6 @@ describe('gateway end to end: DELETE /api/me', () => {
   let ann: TestUser;
   let bo: TestUser;
   let cy: TestUser;
-  const streams: EventStreamClient[] = [];
   const on = (gateway: RunningGateway, path: string, options: Parameters<typeof call>[2] = {}) =>
     call(gateway.url, path, options);
   const send = (from: TestUser, body: Record<string, unknown>) =>
@@ -43,16 +35,9 @@ describe('gateway end to end: DELETE /api/me', () => {
       system.startGateway({ GATEWAY_REPLICA_ID: `dela${Date.now().toString(36)}` }),
       system.startGateway({ GATEWAY_REPLICA_ID: `delb${Date.now().toString(36)}` }),
     ]);
-    [ann, bo, cy] = await Promise.all([
-      system.createUser('del_ann'),
-      system.createUser('del_bo'),
-      system.createUser('del_cy'),
-    ]);
+    [ann, bo, cy] = await system.createUsers('del_ann', 'del_bo', 'del_cy');
   });
-  afterAll(async () => {
-    for (const s of streams) s.close();
-    await system?.stop();
-  });
+  afterAll(() => system?.stop());
 
   it('ends access at once on every replica, closes the streams, and erases what the user wrote', async () => {
     const direct = await vi.waitFor(
@@ -75,23 +60,18 @@ describe('gateway end to end: DELETE /api/me', () => {
     // Online on both replicas, with a stream on each, and the identity cached on both.
     for (const replica of [replicaA, replicaB])
       expect((await on(replica, '/api/message_groups', { token: bo.accessToken })).status).toBe(200);
-    const [streamA, streamB] = await Promise.all(
-      [replicaA, replicaB].map((r) =>
-        openEventStream(`${r.url}/api/events`, { authorization: `Bearer ${bo.accessToken}` }),
-      ),
-    );
-    streams.push(streamA!, streamB!);
-    await vi.waitFor(() =>
-      expect([streamA!.events[0]?.event, streamB!.events[0]?.event]).toEqual(['ready', 'ready']),
-    );
+    const [streamA, streamB] = await Promise.all([
+      system.connect(replicaA, bo),
+      system.connect(replicaB, bo),
+    ]);
 
     const deleted = await on(replicaA, '/api/me', { token: bo.accessToken, method: 'DELETE' });
     expect([deleted.status, deleted.body]).toEqual([200, { uuid: bo.uuid, deleted: true }]);
     // At once on the replica that deleted it: its stream is over and the next request is 401.
-    await streamA!.ended;
+    await streamA.ended;
     expect((await on(replicaA, '/api/message_groups', { token: bo.accessToken })).status).toBe(401);
     // On the other replica as soon as the deletion is announced, cached identity or not.
-    await streamB!.ended;
+    await streamB.ended;
     expect((await on(replicaB, '/api/message_groups', { token: bo.accessToken })).status).toBe(401);
     expect((await on(replicaB, '/api/me', { token: bo.accessToken, method: 'DELETE' })).status).toBe(401);
     // The users service no longer knows them.

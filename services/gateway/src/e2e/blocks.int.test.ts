@@ -2,7 +2,6 @@ import {
   call,
   type E2eSystem,
   type EventStreamClient,
-  openEventStream,
   startE2eSystem,
   type TestUser,
 } from '@cruddur/system-testing';
@@ -17,7 +16,6 @@ describe('gateway end to end: blocks', () => {
   let bo: TestUser;
   let cy: TestUser;
   let dee: TestUser;
-  const streams: EventStreamClient[] = [];
   const api = (path: string, options: Parameters<typeof call>[2] = {}) => call(gateway.url, path, options);
   const send = (from: TestUser, body: Record<string, unknown>) =>
     api('/api/messages', { token: from.accessToken, body });
@@ -44,17 +42,9 @@ describe('gateway end to end: blocks', () => {
   beforeAll(async () => {
     system = await startE2eSystem();
     gateway = await system.startGateway();
-    [ann, bo, cy, dee] = await Promise.all([
-      system.createUser('bl_ann'),
-      system.createUser('bl_bo'),
-      system.createUser('bl_cy'),
-      system.createUser('bl_dee'),
-    ]);
+    [ann, bo, cy, dee] = await system.createUsers('bl_ann', 'bl_bo', 'bl_cy', 'bl_dee');
   });
-  afterAll(async () => {
-    for (const s of streams) s.close();
-    await system?.stop();
-  });
+  afterAll(() => system?.stop());
 
   it('blocks and unblocks by handle, lists the blocked, and says no to oneself and to nobody', async () => {
     expect(answer(await block(ann, '@bl_dee'))).toEqual({
@@ -136,16 +126,10 @@ describe('gateway end to end: blocks', () => {
     const group = created.body.uuid as string;
     await api(`/api/message_groups/${group}/read`, { token: ann.accessToken, method: 'POST' });
     expect((await block(ann, 'bl_bo')).status).toBe(200);
-    const annStream = await openEventStream(`${gateway.url}/api/events`, {
-      authorization: `Bearer ${ann.accessToken}`,
-    });
-    const cyStream = await openEventStream(`${gateway.url}/api/events`, {
-      authorization: `Bearer ${cy.accessToken}`,
-    });
-    streams.push(annStream, cyStream);
-    await vi.waitFor(() =>
-      expect([annStream.events[0]?.event, cyStream.events[0]?.event]).toEqual(['ready', 'ready']),
-    );
+    const [annStream, cyStream] = await Promise.all([
+      system.connect(gateway, ann),
+      system.connect(gateway, cy),
+    ]);
 
     const hidden = await send(bo, { message: 'ann cannot see this', message_group_uuid: group });
     expect(hidden.status).toBe(200);

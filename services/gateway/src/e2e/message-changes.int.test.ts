@@ -3,7 +3,6 @@ import {
   call,
   type E2eSystem,
   type EventStreamClient,
-  openEventStream,
   startE2eSystem,
   type TestUser,
 } from '@cruddur/system-testing';
@@ -18,7 +17,6 @@ describe('gateway end to end: messages that change', () => {
   let bo: TestUser;
   let cy: TestUser;
   let dee: TestUser;
-  const streams: EventStreamClient[] = [];
   const api = (path: string, options: Parameters<typeof call>[2] = {}) => call(gateway.url, path, options);
   const send = async (user: TestUser, body: Record<string, unknown>) => {
     const res = await api('/api/messages', { token: user.accessToken, body });
@@ -43,18 +41,10 @@ describe('gateway end to end: messages that change', () => {
   beforeAll(async () => {
     system = await startE2eSystem();
     gateway = await system.startGateway();
-    [ann, bo, cy, dee] = await Promise.all([
-      system.createUser('ch_ann'),
-      system.createUser('ch_bo'),
-      system.createUser('ch_cy'),
-      system.createUser('ch_dee'),
-    ]);
+    [ann, bo, cy, dee] = await system.createUsers('ch_ann', 'ch_bo', 'ch_cy', 'ch_dee');
     await system.waitForProfiles([ann, bo, cy, dee]);
   });
-  afterAll(async () => {
-    for (const stream of streams) stream.close();
-    await system?.stop();
-  });
+  afterAll(() => system?.stop());
 
   it('lets the sender edit and delete in a 1:1 conversation, refuses everyone else, and keeps the inbox exact', async () => {
     const first = await send(ann, { handle: 'ch_bo', message: 'hi bo' });
@@ -116,15 +106,7 @@ describe('gateway end to end: messages that change', () => {
 
   it('sends message.updated and message.deleted to the members on every replica, and nothing to others', async () => {
     const second = await system.startGateway();
-    const connect = async (user: TestUser, via: RunningGateway) => {
-      const stream = await openEventStream(`${via.url}/api/events`, {
-        authorization: `Bearer ${user.accessToken}`,
-      });
-      streams.push(stream);
-      expect(stream.status).toBe(200);
-      await vi.waitFor(() => expect(stream.events[0]?.event).toBe('ready'));
-      return stream;
-    };
+    const connect = (user: TestUser, via: RunningGateway) => system.connect(via, user);
     const start = await api('/api/message_groups', {
       token: ann.accessToken,
       body: { handles: ['ch_bo', 'ch_cy'], title: 'Edits', message: 'welcome' },

@@ -2,7 +2,6 @@ import {
   call,
   type E2eSystem,
   type EventStreamClient,
-  openEventStream,
   startE2eSystem,
   type TestUser,
 } from '@cruddur/system-testing';
@@ -19,7 +18,6 @@ describe('gateway end to end: message requests', () => {
   let bo: TestUser;
   let cy: TestUser;
   let dee: TestUser;
-  const streams: EventStreamClient[] = [];
   const api = (path: string, options: Parameters<typeof call>[2] = {}) => call(gateway.url, path, options);
   const send = (from: TestUser, body: Record<string, unknown>) =>
     api('/api/messages', { token: from.accessToken, body });
@@ -34,14 +32,7 @@ describe('gateway end to end: message requests', () => {
       message: string;
       unread_count: number;
     }[];
-  const stream = async (user: TestUser) => {
-    const s = await openEventStream(`${gateway.url}/api/events`, {
-      authorization: `Bearer ${user.accessToken}`,
-    });
-    streams.push(s);
-    await vi.waitFor(() => expect(s.events[0]?.event).toBe('ready'));
-    return s;
-  };
+  const stream = (user: TestUser) => system.connect(gateway, user);
   const got = (s: EventStreamClient, messageUuid: string) =>
     s.events.some((e) => e.event === 'message.created' && (e.data as { uuid?: string }).uuid === messageUuid);
   const inboxEventFor = (s: EventStreamClient, group: string) =>
@@ -54,17 +45,9 @@ describe('gateway end to end: message requests', () => {
   beforeAll(async () => {
     system = await startE2eSystem();
     gateway = await system.startGateway();
-    [ann, bo, cy, dee] = await Promise.all([
-      system.createUser('rq_ann'),
-      system.createUser('rq_bo'),
-      system.createUser('rq_cy'),
-      system.createUser('rq_dee'),
-    ]);
+    [ann, bo, cy, dee] = await system.createUsers('rq_ann', 'rq_bo', 'rq_cy', 'rq_dee');
   });
-  afterAll(async () => {
-    for (const s of streams) s.close();
-    await system?.stop();
-  });
+  afterAll(() => system?.stop());
 
   it('lands a stranger’s first message as a request: listed apart, not pushed, until accepted', async () => {
     // cy and ann already have a conversation: it stays an ordinary one after the setting changes.

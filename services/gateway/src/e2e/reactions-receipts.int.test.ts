@@ -43,15 +43,7 @@ describe('gateway end to end: reactions and read receipts', () => {
     (await thread(user, group)).map((m) => [m.uuid, m.read_by.map((u) => u.handle).sort()]);
   const markRead = (user: TestUser, group: string) =>
     api(`/api/message_groups/${group}/read`, { token: user.accessToken, method: 'POST' });
-  const connect = async (user: TestUser, via: RunningGateway) => {
-    const stream = await openEventStream(`${via.url}/api/events`, {
-      authorization: `Bearer ${user.accessToken}`,
-    });
-    streams.push(stream);
-    expect(stream.status).toBe(200);
-    await vi.waitFor(() => expect(stream.events[0]?.event).toBe('ready'));
-    return stream;
-  };
+  const connect = (user: TestUser, via: RunningGateway) => system.connect(via, user);
   /** Waits until the stream consumer moved `user`'s inbox row to `message` (reads mark up to the row's head). */
   const headAt = (user: TestUser, group: string, message: string) =>
     vi.waitFor(
@@ -68,12 +60,7 @@ describe('gateway end to end: reactions and read receipts', () => {
   beforeAll(async () => {
     system = await startE2eSystem();
     [gateway, second] = await Promise.all([system.startGateway(), system.startGateway()]);
-    [ann, bo, cy, dee] = await Promise.all([
-      system.createUser('rx_ann'),
-      system.createUser('rx_bo'),
-      system.createUser('rx_cy'),
-      system.createUser('rx_dee'),
-    ]);
+    [ann, bo, cy, dee] = await system.createUsers('rx_ann', 'rx_bo', 'rx_cy', 'rx_dee');
     await system.waitForProfiles([ann, bo, cy, dee]);
   });
   afterAll(async () => {

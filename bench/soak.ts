@@ -1,11 +1,19 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { SERVICE_NODE_FLAGS } from '../deploy/docker/src/bundle.ts';
+import { SERVICE_NODE_FLAGS, SERVICE_PROCESS_ENV } from '../deploy/docker/src/bundle.ts';
 import { SERVICE_NAMES } from '../scripts/lib/service-process.ts';
 import { startSystem } from '../scripts/lib/system.ts';
 import { type HeapReading, heapReading } from './lib/heap.ts';
-import { getJson, rssBytes, type SignedInUser, sendMessage, signInSeedUsers } from './lib/traffic.ts';
+import {
+  getJson,
+  type ResidentMemory,
+  residentMemory,
+  rssBytes,
+  type SignedInUser,
+  sendMessage,
+  signInSeedUsers,
+} from './lib/traffic.ts';
 import { type BenchFigure, type Benchmark, chartSamples, figure, percentile } from './lib.ts';
 
 const MB = 1024 * 1024;
@@ -136,14 +144,17 @@ export const benchmark: Benchmark = {
       // The V8 heap beside each RSS sample, to tell a heap filling towards its next major collection (used
       // falls back after one) from memory held outside it or a leak (used keeps climbing across collections).
       const heaps = new Map<string, HeapReading[]>();
+      // RSS's two parts beside it: what the process allocated, and the binary's pages it has touched so far.
+      const parts = new Map<string, ResidentMemory[]>();
       const sample = async (atSeconds: number) => {
         for (const name of SERVICE_NAMES) {
           const service = system.services[name];
-          const rss = service?.pid === undefined ? undefined : await rssBytes(service.pid);
+          const memory = service?.pid === undefined ? undefined : await residentMemory(service.pid);
           const heap = service ? await heapReading(service.url) : undefined;
-          if (rss === undefined || heap === undefined) continue;
-          samples.set(name, [...(samples.get(name) ?? []), { atSeconds, value: rss / MB }]);
+          if (memory === undefined || heap === undefined) continue;
+          samples.set(name, [...(samples.get(name) ?? []), { atSeconds, value: memory.rss / MB }]);
           heaps.set(name, [...(heaps.get(name) ?? []), heap]);
+          parts.set(name, [...(parts.get(name) ?? []), memory]);
         }
       };
 
@@ -239,7 +250,12 @@ export const benchmark: Benchmark = {
               value: emptyNode,
             },
             higherIsBetter: false,
-            params: { node_flags: SERVICE_NODE_FLAGS.join(' ') },
+            params: {
+              node_flags: SERVICE_NODE_FLAGS.join(' '),
+              process_env: Object.entries(SERVICE_PROCESS_ENV)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' '),
+            },
           }),
         );
       }
@@ -254,6 +270,10 @@ export const benchmark: Benchmark = {
         const heap = (heaps.get(name) ?? []).slice(series.length - afterWarmup.length);
         const heapMid = heap[Math.floor(heap.length / 2)];
         const heapLast = heap.at(-1);
+        const part = (parts.get(name) ?? []).slice(series.length - afterWarmup.length);
+        const partMid = part[Math.floor(part.length / 2)];
+        const partLast = part.at(-1);
+        const mbChange = (from: number, to: number) => Math.round(((to - from) / MB) * 10) / 10;
         figures.push(
           figure({
             name: `${name} RSS at the end`,
@@ -280,7 +300,19 @@ export const benchmark: Benchmark = {
                 ? {
                     heap_used_mb_end: Math.round(heapLast.usedMb * 10) / 10,
                     heap_growth_mb_second_half: Math.round((heapLast.usedMb - heapMid.usedMb) * 10) / 10,
+                    heap_committed_growth_mb_second_half:
+                      Math.round((heapLast.totalMb - heapMid.totalMb) * 10) / 10,
+                    external_growth_mb_second_half:
+                      Math.round((heapLast.externalMb - heapMid.externalMb) * 10) / 10,
                     major_gcs_second_half: heapLast.majorGcs - heapMid.majorGcs,
+                  }
+                : {}),
+              ...(partMid && partLast
+                ? {
+                    anon_mb_end: Math.round((partLast.anon / MB) * 10) / 10,
+                    anon_growth_mb_second_half: mbChange(partMid.anon, partLast.anon),
+                    file_mb_end: Math.round((partLast.file / MB) * 10) / 10,
+                    file_growth_mb_second_half: mbChange(partMid.file, partLast.file),
                   }
                 : {}),
             },

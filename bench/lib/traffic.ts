@@ -129,14 +129,39 @@ export async function getJson(gatewayUrl: string, token: string, path: string): 
   return response.json();
 }
 
-/** Resident set size of a process in bytes (Linux /proc), or undefined when it is gone. */
-export async function rssBytes(pid: number): Promise<number | undefined> {
+/**
+ * A process's resident memory in bytes (Linux /proc): all of it, and its two parts. `anon` is what the process
+ * allocated (V8's heap, buffers, malloc); `file` is mapped files, mostly the node binary's own pages, which grow as
+ * new code paths first run and are shared with every other Node process on the host.
+ */
+export interface ResidentMemory {
+  rss: number;
+  anon: number;
+  file: number;
+}
+
+/** Parses /proc/<pid>/status; undefined without a VmRSS line. */
+export function parseResidentMemory(status: string): ResidentMemory | undefined {
+  const kb = (field: string) => {
+    const value = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
+    return value === undefined ? undefined : Number(value) * 1024;
+  };
+  const rss = kb('VmRSS');
+  if (rss === undefined) return undefined;
+  return { rss, anon: kb('RssAnon') ?? rss, file: kb('RssFile') ?? 0 };
+}
+
+/** Resident memory of a process, or undefined when it is gone. */
+export async function residentMemory(pid: number): Promise<ResidentMemory | undefined> {
   const { readFile } = await import('node:fs/promises');
   try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-    return kb ? Number(kb) * 1024 : undefined;
+    return parseResidentMemory(await readFile(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** Resident set size of a process in bytes, or undefined when it is gone. */
+export async function rssBytes(pid: number): Promise<number | undefined> {
+  return (await residentMemory(pid))?.rss;
 }

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { SERVICE_NODE_FLAGS } from '@cruddur/deploy-docker/bundle';
+import { SERVICE_NODE_FLAGS, SERVICE_PROCESS_ENV } from '@cruddur/deploy-docker/bundle';
 import { StartupError, stopChild, waitFor } from '@cruddur/local-stack';
 import { privateKeyFile } from '@cruddur/service-auth';
 import { bundlePath } from './bundles.ts';
@@ -76,7 +76,7 @@ export class ServiceProcess {
     if (toFile) this.log ??= createWriteStream((this.output as { file: string }).file, { flags: 'a' });
     const child = spawn(process.execPath, serviceCommand(this.name, this.mode), {
       cwd: join(REPO_ROOT, 'services', this.name),
-      env: { ...process.env, ...this.env, PORT: String(this.port) },
+      env: { ...process.env, ...SERVICE_PROCESS_ENV, ...this.env, PORT: String(this.port) },
       stdio: [
         'ignore',
         toFile ? 'pipe' : this.output === 'inherit' ? 'inherit' : 'ignore',

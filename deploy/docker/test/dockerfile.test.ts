@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, SERVICE_NODE_FLAGS, SERVICE_PORTS, SERVICES } from '../src/bundle.ts';
+import {
+  REPO_ROOT,
+  SERVICE_NODE_FLAGS,
+  SERVICE_PORTS,
+  SERVICE_PROCESS_ENV,
+  SERVICES,
+} from '../src/bundle.ts';
 import { loadCompose } from '../src/compose.ts';
 
 // No Docker engine here: the Dockerfile is checked by construction. Its build step (the esbuild bundle) runs
@@ -69,6 +75,10 @@ describe('Dockerfile', () => {
       expect(lines).toContain(`ENV PORT=${SERVICE_PORTS[name]}`);
       // Listens on every interface (the services default to loopback); the HEALTHCHECK still asks 127.0.0.1.
       expect(lines.filter((l) => l.startsWith('ENV ')).join(' ')).toMatch(/\bHOST=0\.0\.0\.0\b/);
+      // The same process environment as scripts/up gives the same bundle.
+      for (const [key, value] of Object.entries(SERVICE_PROCESS_ENV)) {
+        expect(lines.filter((l) => l.startsWith('ENV ')).join(' ')).toContain(` ${key}=${value} `);
+      }
       expect(healthcheck).toContain("fetch('http://127.0.0.1:'+(process.env.PORT||'')+'/healthz')");
       const copies = stage(name)!.lines.filter((l) => l.startsWith('COPY'));
       expect(copies).toEqual([`COPY --from=build /out/${name}/main.mjs ./main.mjs`]);

@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   GetCommand,
-  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import {
-  createDocumentClient,
-  keys,
-  messageItem,
-  messageTableDefinition,
-  type NewMessage,
-} from '@cruddur/ddb';
+import { createDocumentClient, keys, messageItem, type NewMessage } from '@cruddur/ddb';
 import {
   buildAppendMessage,
   buildBatchGetPositionsAndSettings,
@@ -47,6 +39,8 @@ const CONNECTIONS = 32;
  * which would flatter the service, whose requests reach DynamoDB Local fewer at a time.
  */
 const SEND_COST_CONCURRENCY = 4;
+/** The consumer's lease here: longer than a raw send phase, through which the consumer is paused (SIGSTOP). */
+const RAW_PAUSE_LEASE_MS = 120_000;
 const HANDLE = 'andrewbrown';
 const TEXT = 'A benchmark message of a typical length, about sixty characters.';
 const REGION = 'us-east-1';
@@ -109,8 +103,9 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.le
  *   `POST /api/messages` (a message into one of the caller's conversations);
  * - each through the gateway, from the messaging service directly (with the gateway's assertion), and as the
  *   raw DynamoDB requests the service sends for it from this process (the Query of the page; the
- *   TransactWriteItems of the same items, on a twin table nobody streams, so nothing else runs meanwhile; and
- *   for the send's CPU also that transaction followed by the stream consumer's two inbox moves, all raw).
+ *   TransactWriteItems of the same items into the same table, with the stream consumer paused so nothing else runs
+ *   meanwhile (it applies them after the phase, outside the measurement); and for the send's CPU also that
+ *   transaction followed by the stream consumer's two inbox moves, all raw).
  * For every side the CPU time of every process of ours (services and emulators, from /proc) is read before and
  * after, and divided by the answers; a send's phase lasts until the stream consumer has applied all of them,
  * so its inbox work is in the figure. The sides alternate in rounds so drift on a shared machine hits all alike.
@@ -124,23 +119,18 @@ export const benchmark: Benchmark = {
     ctx.log('starting the seeded system (stack, four services as processes)');
     const system = await startSystem({
       ports: 'free',
-      // Seeded below, once the raw side's twin table exists, so the two tables see the same history from the start
-      // (DynamoDB Local's cost per request differs between tables of different ages: the warm-up below).
-      seed: false,
+      seed: true,
       // The per-user limit would otherwise measure itself: one user at full speed is the point here.
-      serviceEnv: { gateway: { RATE_LIMIT_BURST: '1000000000', RATE_LIMIT_PER_SECOND: '1000000000' } },
+      serviceEnv: {
+        gateway: { RATE_LIMIT_BURST: '1000000000', RATE_LIMIT_PER_SECOND: '1000000000' },
+        // The consumer is paused (SIGSTOP) through each raw send phase (up to 20 s): its lease must outlive that.
+        'stream-consumer': { LEASE_DURATION_MS: String(RAW_PAUSE_LEASE_MS) },
+      },
     });
     const doc = createDocumentClient({ region: REGION, endpoint: system.env.DDB_ENDPOINT });
     try {
       const { env } = system;
       const table = env.DDB_MESSAGE_TABLE!;
-      // The raw send's twin table: the same conversations (copied below), no stream consumer.
-      const twin = `${table}-raw-${randomUUID().slice(0, 6)}`;
-      const admin = new DynamoDBClient({ region: REGION, endpoint: env.DDB_ENDPOINT });
-      await admin.send(new CreateTableCommand(messageTableDefinition(twin)));
-      admin.destroy();
-      await system.runScript('db/seed');
-      await system.runScript('ddb/seed');
       const roots = systemProcesses(system);
       const token = await signInByHandle({
         region: env.AWS_REGION ?? REGION,
@@ -176,8 +166,6 @@ export const benchmark: Benchmark = {
       if (!threadMeta) throw new Error('the seeded user has no direct conversation');
       const thread = String(threadMeta.message_group_uuid);
       const threadOthers = threadMeta.members.filter((m) => m !== user.uuid);
-
-      for (const item of others) await doc.send(new PutCommand({ TableName: twin, Item: item }));
 
       let slot = 0;
       const nextGroup = () => groups[slot++ % groups.length]!.uuid;
@@ -236,7 +224,7 @@ export const benchmark: Benchmark = {
           };
           await doc.send(
             new TransactWriteCommand(
-              buildAppendMessage(twin, {
+              buildAppendMessage(table, {
                 message,
                 relations: { notBlockedBy: message.members.filter((m) => m !== user.uuid), bothWays: true },
               }).input,
@@ -251,12 +239,10 @@ export const benchmark: Benchmark = {
                 .send(
                   new UpdateCommand(
                     buildAdvanceInbox({
-                      table: twin,
+                      table,
                       owner,
                       message: item,
                       unreadIncrement: owner === item.sender_uuid ? 0 : 1,
-                      // The twin holds the conversations only: its first move of each row makes the row.
-                      createMissing: true,
                     }),
                   ),
                 )
@@ -269,10 +255,40 @@ export const benchmark: Benchmark = {
         }
       };
 
-      const consumerUrl = system.services['stream-consumer']!.url;
+      const consumer = system.services['stream-consumer']!;
+      const consumerUrl = consumer.url;
+      /** Waits until the stream consumer has done `count` more records than `from`. */
+      const consumerCaughtUp = async (from: number, count: number) => {
+        const deadline = performance.now() + 60_000;
+        while ((await consumerRecords(consumerUrl)) - from < count) {
+          if (performance.now() > deadline) throw new Error('the stream consumer did not catch up in 60 s');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
       const run = async (endpoint: Endpoint, side: Side, ms: number): Promise<Phase> => {
         const raw = side === 'raw' || side === 'all';
-        const recordsBefore = endpoint === 'send' && !raw ? await consumerRecords(consumerUrl) : 0;
+        const recordsBefore = endpoint === 'send' ? await consumerRecords(consumerUrl) : 0;
+        // Raw sends write to the service's own table (a twin table cost DynamoDB Local 1.3-1.4x the CPU for the same
+        // transactions, measured): the consumer is paused meanwhile, and applies them after the phase, unmeasured.
+        const paused = endpoint === 'send' && raw && consumer.pid !== undefined;
+        if (paused) process.kill(consumer.pid!, 'SIGSTOP');
+        let phase: Phase;
+        try {
+          phase = await measure(endpoint, side, ms, raw, recordsBefore);
+        } finally {
+          if (paused) process.kill(consumer.pid!, 'SIGCONT');
+        }
+        // So the next phase starts with the consumer idle.
+        if (paused) await consumerCaughtUp(recordsBefore, phase.answers);
+        return phase;
+      };
+      const measure = async (
+        endpoint: Endpoint,
+        side: Side,
+        ms: number,
+        raw: boolean,
+        recordsBefore: number,
+      ): Promise<Phase> => {
         const before = cpuReading(roots);
         const client = process.cpuUsage();
         let phase: Omit<Phase, 'cpuMs'>;
@@ -306,15 +322,8 @@ export const benchmark: Benchmark = {
             seconds: r.duration,
             latenciesMs: r.latenciesMs,
           };
-          if (endpoint === 'send') {
-            // The phase's CPU includes the stream consumer's work for every message it accepted.
-            const deadline = performance.now() + 60_000;
-            while ((await consumerRecords(consumerUrl)) - recordsBefore < phase.answers) {
-              if (performance.now() > deadline)
-                throw new Error('the stream consumer did not catch up in 60 s');
-              await new Promise((r) => setTimeout(r, 50));
-            }
-          }
+          // The phase's CPU includes the stream consumer's work for every message it accepted.
+          if (endpoint === 'send') await consumerCaughtUp(recordsBefore, phase.answers);
         }
         const spent = cpuSpent(before, cpuReading(roots));
         if (!raw) return { ...phase, cpuMs: spent };
@@ -349,9 +358,8 @@ export const benchmark: Benchmark = {
       const sidesOf = (endpoint: Endpoint): Side[] =>
         endpoint === 'list' ? ['gateway', 'direct', 'raw'] : ['gateway', 'direct', 'raw', 'all'];
       for (const endpoint of endpoints) {
-        // DynamoDB Local's JIT warms per code path and each table anew: a fresh table's transactions cost it 17 ms
-        // of CPU each, falling to 3-4 ms after about a minute of them, so a short warm-up left the raw side (its own
-        // twin table) paying for warm-up that the service's table had already done (9.2 against 5.1 ms).
+        // DynamoDB Local's JIT warms per code path: its first transactions cost it 17 ms of CPU each, falling to 3-4 ms
+        // after about a minute of them, so each side warms its own requests before it is measured.
         const warmMs = ctx.quick ? 1_000 : endpoint === 'send' ? 20_000 : 5_000;
         ctx.log(`${endpoint}: warming up, ${warmMs / 1000} s per side`);
         for (const side of sidesOf(endpoint)) await run(endpoint, side, warmMs);

@@ -65,18 +65,6 @@ describe('inbox request builders', () => {
     });
     expect(buildCreateDirectInbox.roles).toEqual(['row', 'owner_profile']);
   });
-  it("makes a missing direct row in the move itself only when asked (the benchmarks' twin tables)", () => {
-    const input = buildAdvanceInbox({
-      table: 't',
-      owner: a,
-      message,
-      unreadIncrement: 0,
-      createMissing: true,
-    });
-    expect(input.ConditionExpression).toBe(
-      'attribute_not_exists(last_message_key) OR last_message_key < :behind',
-    );
-  });
   it('recounts only against the head and read marker it saw', () => {
     expect(
       buildSetUnread({

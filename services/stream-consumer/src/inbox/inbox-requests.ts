@@ -64,19 +64,13 @@ export interface AdvanceInboxInput {
 
 /**
  * Moves one member's row to `message`; fails the condition when the row is not behind or is missing (a missing
- * direct row is `buildCreateDirectInbox`'s). `createMissing` makes a missing direct row in the same request instead:
- * for the benchmarks' baselines on tables without the erasure rule, never for the consumer.
+ * direct row is `buildCreateDirectInbox`'s).
  */
-export function buildAdvanceInbox(
-  input: AdvanceInboxInput & { createMissing?: boolean },
-): UpdateCommandInput {
+export function buildAdvanceInbox(input: AdvanceInboxInput): UpdateCommandInput {
   const update = buildInboxMove(input);
   // Only forward: a replay, a duplicate or an older message arriving late leaves the row alone.
   update.ExpressionAttributeValues[':behind'] = input.behindKey ?? input.message.sk;
-  const behind =
-    isGroupMessage(input.message) || !input.createMissing
-      ? 'attribute_exists(pk) AND last_message_key < :behind'
-      : 'attribute_not_exists(last_message_key) OR last_message_key < :behind';
+  const behind = 'attribute_exists(pk) AND last_message_key < :behind';
   // A message the owner has already read (their read marker is at or past it) must not count as unread.
   const condition =
     input.unreadIncrement > 0

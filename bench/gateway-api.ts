@@ -289,13 +289,17 @@ export const benchmark: Benchmark = {
           await new Promise((r) => setTimeout(r, 50));
         }
       };
-      /** Caught up, then no record for a second (the raw moves' own stream records come after the messages'). */
-      const consumerIdle = async (from: number, count: number) => {
-        await consumerCaughtUp(from, count);
+      /** Waits until the consumer has done no record for a second: nothing is left for it. */
+      const consumerQuiet = async () => {
         for (let last = -1, now = await consumerRecords(consumerUrl); now !== last; ) {
           await new Promise((r) => setTimeout(r, 1_000));
           [last, now] = [now, await consumerRecords(consumerUrl)];
         }
+      };
+      /** Caught up, then quiet (the raw moves' own stream records come after the messages'). */
+      const consumerIdle = async (from: number, count: number) => {
+        await consumerCaughtUp(from, count);
+        await consumerQuiet();
       };
       const run = async (endpoint: Endpoint, side: Side, ms: number): Promise<Phase> => {
         const raw = side === 'raw' || side === 'all';
@@ -370,11 +374,8 @@ export const benchmark: Benchmark = {
         };
       };
 
-      // The seed's stream records first: idle means the consumer has nothing left to do.
-      for (let last = -1, now = await consumerRecords(consumerUrl); now !== last; ) {
-        await new Promise((r) => setTimeout(r, 1_000));
-        [last, now] = [now, await consumerRecords(consumerUrl)];
-      }
+      // The seed's stream records first.
+      await consumerQuiet();
       ctx.log('idle: 5 s with no traffic');
       const idleBefore = cpuReading(roots);
       await new Promise((r) => setTimeout(r, ctx.quick ? 1_000 : 5_000));

@@ -9,7 +9,6 @@ import {
   getJson,
   type ResidentMemory,
   residentMemory,
-  rssBytes,
   type SignedInUser,
   sendMessage,
   signInSeedUsers,
@@ -23,7 +22,7 @@ async function emptyNodeRss(): Promise<number> {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   try {
     await delay(1_000);
-    const rss = child.pid === undefined ? undefined : await rssBytes(child.pid);
+    const rss = child.pid === undefined ? undefined : (await residentMemory(child.pid))?.rss;
     return rss === undefined ? Number.NaN : Math.round((rss / MB) * 10) / 10;
   } finally {
     child.kill();
@@ -79,7 +78,7 @@ export const benchmark: Benchmark = {
       const idle = new Map<string, number>();
       for (const name of SERVICE_NAMES) {
         const pid = system.services[name]?.pid;
-        const rss = pid === undefined ? undefined : await rssBytes(pid);
+        const rss = pid === undefined ? undefined : (await residentMemory(pid))?.rss;
         if (rss !== undefined) idle.set(name, rss / MB);
       }
       const emptyNode = await emptyNodeRss();

@@ -160,8 +160,3 @@ export async function residentMemory(pid: number): Promise<ResidentMemory | unde
     return undefined;
   }
 }
-
-/** Resident set size of a process in bytes, or undefined when it is gone. */
-export async function rssBytes(pid: number): Promise<number | undefined> {
-  return (await residentMemory(pid))?.rss;
-}

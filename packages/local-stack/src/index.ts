@@ -1,4 +1,5 @@
 export { DEPENDENCY_LABELS, type DependencyName } from './emulators/dependency.ts';
+export { dynamoDbLocalEndpoint } from './emulators/dynamodb.ts';
 export { POSTGRES_ADMIN } from './emulators/postgres.ts';
 export { StartupError } from './errors.ts';
 export { assertJava } from './java.ts';

@@ -90,22 +90,22 @@ export class ManagedProcess {
   }
 
   /**
-   * Spawns and waits until `readyUrl` answers HTTP. A failure is a StartupError naming the process,
-   * why (exited, could not run, no answer in time) and where its log is.
+   * Spawns and waits until `readyUrl` answers HTTP (or, given `ready`, until that probe of the process's own
+   * API succeeds). A failure is a StartupError naming the process, why (exited, could not run, no answer in
+   * time) and where its log is.
    */
   async startAndWait(
     command: string,
     args: string[],
     options: SpawnOptions,
     readyUrl: string,
+    ready: () => Promise<unknown> = () => httpAnswers(readyUrl),
   ): Promise<void> {
     this.spawn(command, args, options);
     const timeoutMs = this.options.readyTimeoutMs ?? 60_000;
-    await waitFor(this.name, () => httpAnswers(readyUrl), { timeoutMs, isDead: () => this.exited }).catch(
-      (err: Error) => {
-        throw this.notUp(command, readyUrl, timeoutMs, err);
-      },
-    );
+    await waitFor(this.name, ready, { timeoutMs, isDead: () => this.exited }).catch((err: Error) => {
+      throw this.notUp(command, readyUrl, timeoutMs, err);
+    });
   }
 
   private notUp(command: string, readyUrl: string, timeoutMs: number, cause: Error): StartupError {

@@ -20,6 +20,31 @@ function dynamoLocalDir(): string {
   return join(lib, dir);
 }
 
+/** Where a DynamoDB Local on `port` answers; known before it starts, for callers that pick the port. */
+export const dynamoDbLocalEndpoint = (port: number): string => `http://127.0.0.1:${port}`;
+
+/**
+ * Ready means its API answers, not only its HTTP port: a DynamoDB Local whose port answers still takes
+ * 0.2-0.6 s (and most of a core) over its first API call while it loads its request pipeline, which the
+ * first caller would otherwise pay, as a timeout or a slow first step. The call is ListTables, unsigned (it
+ * checks the Authorization header's form, not its signature), so no SDK is loaded for it.
+ */
+async function answersListTables(endpoint: string): Promise<void> {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': 'DynamoDB_20120810.ListTables',
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: '{"Limit":1}',
+    signal: AbortSignal.timeout(5_000),
+  });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`ListTables answered ${res.status}: ${body.slice(0, 200)}`);
+}
+
 export class DynamoDbLocal implements Dependency {
   readonly name = 'dynamodb' as const;
   private readonly process: ManagedProcess;
@@ -38,7 +63,7 @@ export class DynamoDbLocal implements Dependency {
     return this.process.pid;
   }
   get endpoint() {
-    return `http://127.0.0.1:${this.port}`;
+    return dynamoDbLocalEndpoint(this.port);
   }
 
   /** Needs Java 17 on PATH; the stack checks that (assertJava) before it starts anything. */
@@ -62,6 +87,7 @@ export class DynamoDbLocal implements Dependency {
       ],
       { cwd: dir },
       this.endpoint,
+      () => answersListTables(this.endpoint),
     );
   }
 

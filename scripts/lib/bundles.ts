@@ -8,6 +8,13 @@ export const BUNDLE_ROOT = join(REPO_ROOT, 'dist', 'services');
 
 export const bundlePath = (name: ServiceName, root = BUNDLE_ROOT) => join(root, name, 'main.mjs');
 
+/**
+ * Where Node keeps V8's compiled code of a service's bundle between starts (NODE_COMPILE_CACHE): compiling a 1.5 MB
+ * bundle is a quarter of a service's start on this machine (about 100 ms of 400). Emptied when the bundle is rebuilt,
+ * so entries for old builds do not pile up (Node keys them by content and never removes one).
+ */
+export const compileCacheDir = (name: ServiceName, root = BUNDLE_ROOT) => join(root, name, 'compile-cache');
+
 /** What a bundle was built from, written beside it, to tell whether it is older than its sources. */
 interface Manifest {
   builtAtMs: number;
@@ -44,6 +51,7 @@ async function build(name: ServiceName, root: string): Promise<void> {
     const { outfile, inputs } = await bundleService(name, scratch);
     mkdirSync(join(root, name), { recursive: true });
     renameSync(outfile, bundlePath(name, root));
+    rmSync(compileCacheDir(name, root), { recursive: true, force: true });
     const manifest: Manifest = { builtAtMs, inputs };
     writeFileSync(join(scratch, 'manifest.json'), JSON.stringify(manifest));
     renameSync(join(scratch, 'manifest.json'), join(root, name, 'manifest.json'));

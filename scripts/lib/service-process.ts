@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SERVICE_NODE_FLAGS, SERVICE_PROCESS_ENV } from '@cruddur/deploy-docker/bundle';
 import { StartupError, stopChild, waitFor } from '@cruddur/local-stack';
 import { privateKeyFile } from '@cruddur/service-auth';
-import { BUNDLE_ROOT, bundlePath } from './bundles.ts';
+import { bundlePath, compileCacheDir } from './bundles.ts';
 import { REPO_ROOT } from './script-env.ts';
 
 export const SERVICE_NAMES = ['users', 'messaging', 'stream-consumer', 'gateway'] as const;
@@ -19,13 +19,6 @@ export type OutputMode = 'inherit' | 'ignore' | { file: string };
  * restarts the service when one of its files changes (`scripts/up --dev`).
  */
 export type RunMode = 'bundle' | 'dev';
-
-/**
- * V8's compiled code for the bundles, kept by Node between starts (keyed by each file's content, so a rebuilt
- * bundle is compiled afresh): compiling a 1.5 MB bundle is a quarter of a service's start on this machine
- * (about 100 ms of 400).
- */
-const COMPILE_CACHE_DIR = join(BUNDLE_ROOT, '.node-compile-cache');
 
 /** The command line that starts a service in `mode`, from the repository root. */
 export function serviceCommand(name: ServiceName, mode: RunMode): string[] {
@@ -86,7 +79,7 @@ export class ServiceProcess {
       env: {
         ...process.env,
         ...SERVICE_PROCESS_ENV,
-        ...(this.mode === 'bundle' ? { NODE_COMPILE_CACHE: COMPILE_CACHE_DIR } : {}),
+        ...(this.mode === 'bundle' ? { NODE_COMPILE_CACHE: compileCacheDir(this.name) } : {}),
         ...this.env,
         PORT: String(this.port),
       },

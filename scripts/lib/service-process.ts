@@ -41,6 +41,25 @@ export function signingKeyEnv(
   return { SERVICE_AUTH_PRIVATE_KEY_FILE: join(dir, privateKeyFile(name)) };
 }
 
+/** Service processes started here and not yet exited, for the exit hook below. */
+const runningChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/**
+ * A caller that dies without stopping its system (an uncaught error in a script or a benchmark) must not leave its
+ * services behind: orphaned, they kept retrying their vanished dependencies at a quarter of a core each. 'exit'
+ * handlers must be synchronous, so this is SIGKILL, like the local stack's own hook for the dependencies.
+ */
+function killChildrenOnExit(child: ChildProcess): void {
+  runningChildren.add(child);
+  child.once('exit', () => runningChildren.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const running of runningChildren) running.kill('SIGKILL');
+  });
+}
+
 /**
  * One service running as its own Node process, exactly as in production (its bundle, its Node flags, env
  * only), so it can be stopped with SIGTERM or crashed with kill -9 and started again.
@@ -94,6 +113,7 @@ export class ServiceProcess {
       child.stderr?.pipe(this.log!, { end: false });
     }
     this.child = child;
+    killChildrenOnExit(child);
     await waitFor(
       `${this.name} /readyz`,
       async () => {

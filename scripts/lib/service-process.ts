@@ -50,7 +50,7 @@ let exitHookInstalled = false;
  * services behind: orphaned, they kept retrying their vanished dependencies at a quarter of a core each. 'exit'
  * handlers must be synchronous, so this is SIGKILL, like the local stack's own hook for the dependencies.
  */
-function killChildrenOnExit(child: ChildProcess): void {
+export function killWithThisProcess(child: ChildProcess): void {
   runningChildren.add(child);
   child.once('exit', () => runningChildren.delete(child));
   if (exitHookInstalled) return;
@@ -113,7 +113,7 @@ export class ServiceProcess {
       child.stderr?.pipe(this.log!, { end: false });
     }
     this.child = child;
-    killChildrenOnExit(child);
+    killWithThisProcess(child);
     await waitFor(
       `${this.name} /readyz`,
       async () => {

@@ -6,7 +6,10 @@ export const usersConfigSchema = baseSchema.extend({
   ...verifierEnv,
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   USERS_EVENTS_QUEUE_URL: z.url(),
+  /** Outbox poll pause while LISTEN is down; with it up, inserts wake the relay at once. */
   OUTBOX_POLL_INTERVAL_MS: positiveInt(250),
+  /** Outbox poll pause while LISTEN is up: only finds rows released by a crashed or refused batch. */
+  OUTBOX_LISTEN_POLL_INTERVAL_MS: positiveInt(5_000),
   OUTBOX_BATCH_SIZE: positiveInt(50),
   /** Run pending migrations before serving (replicas wait on the migration lock, so this is safe with many). */
   MIGRATE_ON_START: envBoolean(false),

@@ -172,4 +172,24 @@ describe('outbox relay', () => {
     expect(await receiveAllEvents(sqs, queue.url)).toHaveLength(1);
     await r.stop();
   });
+
+  it('polls at the slow pace while listening, and a lost listener makes it poll and listen again at once', async () => {
+    const r = relay({ listen: true, pollIntervalMs: 20, listeningPollIntervalMs: 120_000 });
+    await r.start();
+    await vi.waitFor(() => expect(r.listening && r.stats.passes >= 1).toBe(true));
+    const passes = r.stats.passes;
+    // At the 20 ms pace this would be about 15 more passes; listening, the next poll is two minutes away.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(r.stats.passes).toBe(passes);
+
+    // Events written while nothing listens reach no relay by NOTIFY; the lost listener's wake-up finds them.
+    await pool.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+    );
+    await register(2);
+    await vi.waitFor(async () => expect(await countPendingEvents(pool)).toBe(0), { timeout: 10_000 });
+    expect(await receiveAllEvents(sqs, queue.url)).toHaveLength(2);
+    await vi.waitFor(() => expect(r.listening).toBe(true));
+    await r.stop();
+  });
 });

@@ -16,7 +16,13 @@ export interface OutboxRelayOptions {
   pool: pg.Pool;
   publisher: EventPublisher;
   logger: Logger;
+  /** Pause between polls while nothing wakes the relay (no LISTEN, or it is down). */
   pollIntervalMs?: number;
+  /**
+   * Pause between polls while LISTEN is up: inserts wake the relay, so this poll only finds rows a NOTIFY could
+   * not announce (a batch another replica claimed and then rolled back, by crash or by a refused send).
+   */
+  listeningPollIntervalMs?: number;
   batchSize?: number;
   /** LISTEN for outbox inserts so new events go out at once; polling remains the safety net. */
   listen?: boolean;
@@ -53,6 +59,7 @@ export class OutboxRelay implements Component {
   readonly stats: RelayStats = { published: 0, failedBatches: 0, passes: 0 };
   private readonly logger: Logger;
   private readonly pollIntervalMs: number;
+  private readonly listeningPollIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxBackoffMs: number;
   private running = false;
@@ -67,6 +74,7 @@ export class OutboxRelay implements Component {
   constructor(private readonly options: OutboxRelayOptions) {
     this.logger = options.logger.child({ component: 'outbox-relay' });
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.listeningPollIntervalMs = options.listeningPollIntervalMs ?? 5_000;
     this.batchSize = options.batchSize ?? 50;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
   }
@@ -159,7 +167,8 @@ export class OutboxRelay implements Component {
   }
 
   private delay(): number {
-    if (this.consecutiveFailures === 0) return this.pollIntervalMs;
+    if (this.consecutiveFailures === 0)
+      return this.listening ? this.listeningPollIntervalMs : this.pollIntervalMs;
     const backoff = Math.min(this.maxBackoffMs, this.pollIntervalMs * 2 ** this.consecutiveFailures);
     // Jitter, so replicas that failed together do not retry in lockstep.
     return backoff / 2 + Math.random() * (backoff / 2);
@@ -195,10 +204,11 @@ export class OutboxRelay implements Component {
         this.notified = true;
         this.wake?.();
       });
-      // A dropped connection only costs the wake-ups; the next loop turn listens again.
+      // A dropped connection costs the wake-ups sent while it was down: poll now, and the next turn listens again.
       client.on('error', (err) => {
         this.logger.warn({ err }, 'outbox listener lost; polling until it is back');
         this.dropListener(err);
+        this.wake?.();
       });
       await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
       this.listener = client;

@@ -17,7 +17,12 @@ export interface StartUsersServiceOptions {
   /** Overrides OUTBOX_RELAY_ENABLED; an object also tunes the relay (tests pass `afterPublish`). */
   relay?:
     | boolean
-    | Partial<Pick<OutboxRelayOptions, 'afterPublish' | 'pollIntervalMs' | 'batchSize' | 'listen'>>;
+    | Partial<
+        Pick<
+          OutboxRelayOptions,
+          'afterPublish' | 'pollIntervalMs' | 'listeningPollIntervalMs' | 'batchSize' | 'listen'
+        >
+      >;
   /** Interface to listen on; overrides HOST. */
   host?: string;
 }
@@ -56,6 +61,7 @@ export async function startUsersService(
         publisher: createQueuePublisher({ sqs, queueUrl: config.USERS_EVENTS_QUEUE_URL }),
         logger,
         pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+        listeningPollIntervalMs: config.OUTBOX_LISTEN_POLL_INTERVAL_MS,
         batchSize: config.OUTBOX_BATCH_SIZE,
         listen: true,
         retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,

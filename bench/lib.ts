@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import autocannon from 'autocannon';
 
 /** One sample of something measured over a run, `atSeconds` after its start. */
@@ -124,6 +125,76 @@ export async function closedLoop(
     perSecond: latenciesMs.length / seconds,
     latenciesMs,
   };
+}
+
+export interface OpenLoopResult {
+  /** Each answered call: when it was issued (ms after the start) and how long it took. */
+  latencies: { at: number; ms: number }[];
+  errors: number;
+  /** Ticks skipped because `maxInFlight` calls were still open: the system fell behind the rate. */
+  dropped: number;
+  issued: number;
+  seconds: number;
+}
+
+/**
+ * Issues `op` at a fixed rate (call i at i/rate s, whatever the answers: open loop), with at most `maxInFlight`
+ * open, so a slow system shows as dropped ticks and long latencies instead of a slower clock. `beforeTick` runs,
+ * awaited, before each tick (the soak samples memory there); `onError` is told of each failed call.
+ */
+export async function openLoop(
+  op: (i: number) => Promise<unknown>,
+  {
+    ratePerSecond,
+    durationMs,
+    maxInFlight,
+    beforeTick,
+    onError,
+  }: {
+    ratePerSecond: number;
+    durationMs: number;
+    maxInFlight: number;
+    beforeTick?: (elapsedMs: number) => Promise<void>;
+    onError?: (err: unknown) => void;
+  },
+): Promise<OpenLoopResult> {
+  const latencies: { at: number; ms: number }[] = [];
+  let errors = 0;
+  let dropped = 0;
+  let issued = 0;
+  let inFlight = 0;
+  const pending = new Set<Promise<void>>();
+  const started = performance.now();
+  const total = Math.floor((durationMs / 1000) * ratePerSecond);
+  for (let i = 0; i < total; i++) {
+    const wait = started + (i * 1000) / ratePerSecond - performance.now();
+    if (wait > 0) await delay(wait);
+    await beforeTick?.(performance.now() - started);
+    if (inFlight >= maxInFlight) {
+      dropped++;
+      continue;
+    }
+    inFlight++;
+    issued++;
+    const t = performance.now();
+    const call = op(i)
+      .then(
+        () => {
+          latencies.push({ at: t - started, ms: performance.now() - t });
+        },
+        (err: unknown) => {
+          errors++;
+          onError?.(err);
+        },
+      )
+      .finally(() => {
+        inFlight--;
+        pending.delete(call);
+      });
+    pending.add(call);
+  }
+  await Promise.all(pending);
+  return { latencies, errors, dropped, issued, seconds: (performance.now() - started) / 1000 };
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   sendMessage,
   signInSeedUsers,
 } from './lib/traffic.ts';
-import { type BenchFigure, type Benchmark, chartSamples, figure, percentile } from './lib.ts';
+import { type BenchFigure, type Benchmark, chartSamples, figure, openLoop, percentile } from './lib.ts';
 
 const MB = 1024 * 1024;
 
@@ -85,11 +85,6 @@ export const benchmark: Benchmark = {
       const users = await signInSeedUsers(system.env);
       // Conversations each user is a member of (learned from sends), so every send by group is allowed.
       const groupsOf = new Map<string, string[]>();
-      const latencies: { at: number; ms: number }[] = [];
-      let errors = 0;
-      let dropped = 0;
-      let inFlight = 0;
-      let sent = 0;
       const firstError: string[] = [];
       const errorKinds = new Map<string, number>();
 
@@ -158,47 +153,26 @@ export const benchmark: Benchmark = {
       };
 
       ctx.log(`${rate} requests/s for ${durationMs / 1000} s, RSS every ${sampleEveryMs / 1000} s`);
-      const started = performance.now();
-      const pending = new Set<Promise<void>>();
       let nextSample = warmupMs;
-      const total = Math.floor((durationMs / 1000) * rate);
-      for (let i = 0; i < total; i++) {
-        const due = started + (i * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 0) await delay(wait);
-        const elapsed = performance.now() - started;
-        if (elapsed >= nextSample) {
-          await sample((elapsed - warmupMs) / 1000);
-          nextSample += sampleEveryMs;
-        }
-        if (inFlight >= maxInFlight) {
-          dropped++;
-          continue;
-        }
-        inFlight++;
-        sent++;
-        const t = performance.now();
-        const p = op(i, users[i % users.length]!)
-          .then(
-            () => {
-              latencies.push({ at: t - started, ms: performance.now() - t });
-            },
-            (err: unknown) => {
-              errors++;
-              const message = err instanceof Error ? err.message : String(err);
-              if (firstError.length === 0) firstError.push(message);
-              const kind = message.slice(0, 60);
-              errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
-            },
-          )
-          .finally(() => {
-            inFlight--;
-            pending.delete(p);
-          });
-        pending.add(p);
-      }
-      await Promise.all(pending);
-      const seconds = (performance.now() - started) / 1000;
+      const { latencies, errors, dropped, issued, seconds } = await openLoop(
+        (i) => op(i, users[i % users.length]!),
+        {
+          ratePerSecond: rate,
+          durationMs,
+          maxInFlight,
+          beforeTick: async (elapsed) => {
+            if (elapsed < nextSample) return;
+            await sample((elapsed - warmupMs) / 1000);
+            nextSample += sampleEveryMs;
+          },
+          onError: (err) => {
+            const message = err instanceof Error ? err.message : String(err);
+            if (firstError.length === 0) firstError.push(message);
+            const kind = message.slice(0, 60);
+            errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+          },
+        },
+      );
       await sample(seconds - warmupMs / 1000);
       for (const [kind, n] of errorKinds) ctx.log(`${n} errors: ${kind}`);
       if (latencies.length === 0)
@@ -207,7 +181,7 @@ export const benchmark: Benchmark = {
       const topError = [...errorKinds].sort((a, b) => b[1] - a[1])[0];
       const traffic = {
         ...params,
-        requests: sent,
+        requests: issued,
         errors,
         dropped_ticks: dropped,
         ...(topError ? { most_common_error: `${topError[1]}× ${topError[0]}` } : {}),

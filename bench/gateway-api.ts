@@ -392,28 +392,13 @@ export const benchmark: Benchmark = {
       };
       const sidesOf = (endpoint: Endpoint): Side[] =>
         endpoint === 'list' ? ['gateway', 'direct', 'raw'] : ['gateway', 'direct', 'raw', 'all'];
-      for (const endpoint of endpoints) {
-        // DynamoDB Local's JIT warms per code path: its first transactions cost it 17 ms of CPU each, falling to 3-4 ms
-        // after about a minute of them, so each side warms its own requests before it is measured.
-        const warmMs = ctx.quick ? 1_000 : endpoint === 'send' ? 20_000 : 5_000;
-        ctx.log(`${endpoint}: warming up, ${warmMs / 1000} s per side`);
-        for (const side of sidesOf(endpoint)) await run(endpoint, side, warmMs);
-        for (let round = 0; round < rounds; round++) {
-          ctx.log(
-            `${endpoint} round ${round + 1}/${rounds}: ${seconds} s each of ${sidesOf(endpoint).join(', ')}`,
-          );
-          for (const side of sidesOf(endpoint)) {
-            phases[endpoint][side].push(await run(endpoint, side, seconds * 1000));
-          }
-        }
-      }
       // At 32 connections the system is saturated, so a p99 there mostly restates throughput (Little's law: the
-      // wait is the connections over the rate). The reads also run open-loop at a rate both sides sustain, half
-      // the gateway's saturated rate, where a p99 says what the two hops add to a request.
+      // wait is the connections over the rate). Each read also runs open-loop, right after its rounds, at a rate
+      // both sides sustain (half the gateway's saturated rate), where a p99 says what the two hops add to a request.
       const unsaturated: Partial<
         Record<Endpoint, { rate: number; gateway: OpenLoopResult; raw: OpenLoopResult }>
       > = {};
-      for (const endpoint of ['list', 'thread'] as const) {
+      const runUnsaturated = async (endpoint: Endpoint) => {
         const saturated = phases[endpoint].gateway;
         const rate = Math.max(
           10,
@@ -434,6 +419,22 @@ export const benchmark: Benchmark = {
           gateway: await openLoop(throughGateway, load),
           raw: await openLoop(rawOp(endpoint, true), load),
         };
+      };
+      for (const endpoint of endpoints) {
+        // DynamoDB Local's JIT warms per code path: its first transactions cost it 17 ms of CPU each, falling to 3-4 ms
+        // after about a minute of them, so each side warms its own requests before it is measured.
+        const warmMs = ctx.quick ? 1_000 : endpoint === 'send' ? 20_000 : 5_000;
+        ctx.log(`${endpoint}: warming up, ${warmMs / 1000} s per side`);
+        for (const side of sidesOf(endpoint)) await run(endpoint, side, warmMs);
+        for (let round = 0; round < rounds; round++) {
+          ctx.log(
+            `${endpoint} round ${round + 1}/${rounds}: ${seconds} s each of ${sidesOf(endpoint).join(', ')}`,
+          );
+          for (const side of sidesOf(endpoint)) {
+            phases[endpoint][side].push(await run(endpoint, side, seconds * 1000));
+          }
+        }
+        if (endpoint !== 'send') await runUnsaturated(endpoint);
       }
       const failed = endpoints.flatMap((e) =>
         sidesOf(e).flatMap((s) =>

@@ -1,5 +1,7 @@
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { createEvent } from '@cruddur/contracts';
+import { connectionTableDefinition } from '@cruddur/realtime';
 import {
   call,
   type E2eSystem,
@@ -8,7 +10,7 @@ import {
   startE2eSystem,
   type TestUser,
 } from '@cruddur/system-testing';
-import { sqsClient, testStack } from '@cruddur/test-kit';
+import { dynamoClient, sqsClient, testStack, uniqueName } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../service.ts';
 
@@ -133,6 +135,33 @@ describe('GET /api/events across gateway replicas', () => {
       { timeout: 5_000, interval: 20 },
     );
     expect(carolOnB.events.map((e) => e.event)).toEqual(['ready']);
+  });
+
+  it('tells EventSource to come back when a stream cannot be registered, since a 503 would end it for good', async () => {
+    // A replica on a registry table of its own, deleted under it: registering any stream then fails.
+    const table = uniqueName('gw-gone');
+    const ddb = dynamoClient(stack);
+    await ddb.send(new CreateTableCommand(connectionTableDefinition(table)));
+    const orphan = await system.startGateway({ DDB_CONNECTION_TABLE: table });
+    await ddb.send(new DeleteTableCommand({ TableName: table }));
+    ddb.destroy();
+    const headers = { authorization: `Bearer ${bob.accessToken}` };
+
+    const eventSource = await fetch(`${orphan.url}/api/events`, {
+      headers: { ...headers, accept: 'text/event-stream' },
+    });
+    expect([eventSource.status, eventSource.headers.get('content-type')]).toEqual([200, 'text/event-stream']);
+    // The whole answer: the stream ends here, and EventSource reconnects after `retry`.
+    expect(await eventSource.text()).toBe(
+      'retry: 2000\nevent: unavailable\ndata: {"errors":["dependency_unavailable"]}\n\n',
+    );
+    const plain = await call(orphan.url, '/api/events', { token: bob.accessToken });
+    expect([plain.status, plain.body, plain.headers.get('retry-after')]).toEqual([
+      503,
+      { errors: ['dependency_unavailable'] },
+      '2',
+    ]);
+    await orphan.stop();
   });
 
   it('caps open streams per user with 429', async () => {

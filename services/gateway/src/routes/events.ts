@@ -1,5 +1,6 @@
 import { feedPosition } from '@cruddur/contracts';
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { callerOf } from '../auth/middleware.ts';
 import { TtlCache } from '../auth/ttl-cache.ts';
@@ -15,6 +16,23 @@ const RECONNECT_MS = 2_000;
 
 /** An event as SSE text; ids (feed keys, uuids) and data (one line of JSON) never hold a line break. */
 const toSseText = (e: ClientEvent) => `id: ${e.id}\nevent: ${e.event}\ndata: ${e.data}\n\n`;
+
+/**
+ * EventSource gives up for good on any answer but a 200 event stream (the HTML standard's "fail the connection"),
+ * so a browser told 503 by a draining replica, or while the connection registry is down, would never come back.
+ * It gets a stream that says why and ends instead: EventSource then reconnects after `retry`, through the load
+ * balancer to a replica that can take it. Other clients get the plain 503.
+ */
+function unavailable(c: Context, retryAfter: Record<string, string>): Response {
+  const errors = { errors: ['dependency_unavailable'] };
+  if (!c.req.header('accept')?.includes('text/event-stream')) return c.json(errors, 503, retryAfter);
+  const text = `retry: ${RECONNECT_MS}\nevent: unavailable\ndata: ${JSON.stringify(errors)}\n\n`;
+  return c.body(text, 200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    ...retryAfter,
+  });
+}
 
 /** How long a stream remembers the event ids it sent, so a live copy of a replayed event is not sent again. */
 const SENT_MEMORY_MS = 10 * 60_000;
@@ -57,9 +75,15 @@ export function eventRoutes({ hub, guards, heartbeatMs, messaging, feed, logger,
         }),
       },
       responses: {
-        200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+        200: {
+          description:
+            'An event stream. A client that asks for `text/event-stream` (EventSource does) is given, where others ' +
+            'get the 503, a stream of one `unavailable` event `{"errors": ["dependency_unavailable"]}` with `retry:` ' +
+            'that then ends, because EventSource never reconnects after an error status',
+          content: { 'text/event-stream': { schema: z.string() } },
+        },
         503: {
-          description: 'This replica is shutting down; reconnect',
+          description: 'This replica is shutting down, or cannot register the stream yet; reconnect',
           content: { 'application/json': { schema: errorsSchema } },
         },
         ...errorResponses,
@@ -79,7 +103,7 @@ export function eventRoutes({ hub, guards, heartbeatMs, messaging, feed, logger,
       if (!registered.ok) {
         // Shutting down: another replica can take the stream. Too many streams: the caller must close one.
         return registered.reason === 'closed'
-          ? c.json({ errors: ['dependency_unavailable'] }, 503, retryAfter)
+          ? unavailable(c, retryAfter)
           : c.json({ errors: ['rate_limited'] }, 429, retryAfter);
       }
       // Registered in the connection registry before `ready` (and before any replay): every push published
@@ -88,7 +112,7 @@ export function eventRoutes({ hub, guards, heartbeatMs, messaging, feed, logger,
         await realtime?.connections.connected(caller.uuid);
       } catch {
         registered.unregister();
-        return c.json({ errors: ['dependency_unavailable'] }, 503, retryAfter);
+        return unavailable(c, retryAfter);
       }
       c.header('X-Accel-Buffering', 'no');
       const response = streamSSE(c, async (stream) => {

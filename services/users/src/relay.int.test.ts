@@ -182,7 +182,8 @@ describe('outbox relay', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(r.stats.passes).toBe(passes);
 
-    // Events written while nothing listens reach no relay by NOTIFY; the lost listener's wake-up finds them.
+    // Its LISTEN connection killed: without the wake-up on losing it, the relay would sleep two minutes before it
+    // listened again, and these events would wait that long.
     await pool.query(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()",
     );

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICE_NODE_FLAGS, SERVICE_PROCESS_ENV } from '@cruddur/deploy-docker/bundle';
-import { StartupError, stopChild, waitFor } from '@cruddur/local-stack';
+import { killWithThisProcess, StartupError, stopChild, waitFor } from '@cruddur/local-stack';
 import { privateKeyFile } from '@cruddur/service-auth';
 import { bundlePath, compileCacheDir } from './bundles.ts';
 import { REPO_ROOT } from './script-env.ts';
@@ -39,25 +39,6 @@ export function signingKeyEnv(
   const dir = env.SERVICE_KEYS_DIR;
   if (!dir || (name !== 'gateway' && name !== 'messaging')) return {};
   return { SERVICE_AUTH_PRIVATE_KEY_FILE: join(dir, privateKeyFile(name)) };
-}
-
-/** Service processes started here and not yet exited, for the exit hook below. */
-const runningChildren = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/**
- * A caller that dies without stopping its system (an uncaught error in a script or a benchmark) must not leave its
- * services behind: orphaned, they kept retrying their vanished dependencies at a quarter of a core each. 'exit'
- * handlers must be synchronous, so this is SIGKILL, like the local stack's own hook for the dependencies.
- */
-export function killWithThisProcess(child: ChildProcess): void {
-  runningChildren.add(child);
-  child.once('exit', () => runningChildren.delete(child));
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const running of runningChildren) running.kill('SIGKILL');
-  });
 }
 
 /**

@@ -16,6 +16,25 @@ export async function stopChild(child: ChildProcess, graceMs: number): Promise<v
   clearTimeout(timer);
 }
 
+/** Children started by this process and not yet exited, for the exit hook below. */
+const runningChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/**
+ * A process that dies without stopping what it started (an uncaught error in a script, a test or a benchmark) must
+ * not leave its children behind: orphaned services kept retrying their vanished dependencies at a quarter of a core
+ * each. 'exit' handlers must be synchronous, so this is the blunt version of a stop: SIGKILL.
+ */
+export function killWithThisProcess(child: ChildProcess): void {
+  runningChildren.add(child);
+  child.once('exit', () => runningChildren.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const running of runningChildren) running.kill('SIGKILL');
+  });
+}
+
 export interface ManagedProcessOptions {
   /** The name people read in messages, e.g. "DynamoDB Local"; defaults to the name. */
   label?: string;
@@ -66,6 +85,7 @@ export class ManagedProcess {
     this.output = [];
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     this.child = child;
+    killWithThisProcess(child);
     const log = this.openLog();
     log?.write(`--- ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
     const keep = (chunk: Buffer) => {

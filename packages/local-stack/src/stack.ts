@@ -61,27 +61,6 @@ export interface LocalStack {
 const ALL: DependencyName[] = ['postgres', 'dynamodb', 'sqs', 'cognito'];
 const WATCHDOG = fileURLToPath(new URL('./watchdog.mjs', import.meta.url));
 
-// Every stack started by this process: a process that exits without stop() still takes them down.
-const running = new Set<LocalStack>();
-let exitHookInstalled = false;
-
-function installExitHook() {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // 'exit' handlers must be synchronous, so this is the blunt version of stop(): SIGKILL what is left.
-  process.once('exit', () => {
-    for (const stack of running) {
-      for (const pid of stack.pids()) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
-  });
-}
-
 /**
  * Starts PostgreSQL, DynamoDB Local (with streams), an SQS/SNS emulator and a Cognito emulator, all
  * from npm packages plus the machine's Java, in parallel, and waits until each answers. Expected
@@ -171,15 +150,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Every caller (a signal handler, test teardown, an error path) waits for the same stop.
       stopping ??= (async () => {
         await Promise.allSettled(active.map((d) => d.stop()));
-        running.delete(stack);
         rmSync(persistent ? pidFile : root, { recursive: true, force: true });
         logger.info('local stack stopped');
       })();
       return stopping;
     },
   };
-  running.add(stack);
-  installExitHook();
 
   try {
     await Promise.all(

@@ -19,7 +19,7 @@ import type { Logger } from '@cruddur/logger';
 import pg from 'pg';
 import { StartupError } from '../errors.ts';
 import { waitFor } from '../ports.ts';
-import { lastLine } from '../process.ts';
+import { killWithThisProcess, lastLine } from '../process.ts';
 import { DEPENDENCY_LABELS, type Dependency } from './dependency.ts';
 
 const require = createRequire(import.meta.url);
@@ -186,6 +186,7 @@ export class PostgresServer implements Dependency {
       { ...runAs, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
     );
     this.child = child;
+    killWithThisProcess(child);
     child.stderr?.on('data', (chunk: Buffer) => this.write(chunk.toString('utf8')));
     const exited = () => child.exitCode !== null || child.signalCode !== null;
     try {

@@ -16,8 +16,8 @@ import type { StreamRecord } from '../records/stream-record.ts';
  * writes instead of 140. A failed call is retried whole; readers dedupe on the event id.
  */
 const PUBLISH_CHUNK = 50;
-// Chunks in flight at once: 1000 records make about 20 chunks (140 PublishBatch calls); one at a time, publishing
-// took a sixth of a catch-up batch's time even at 8 in flight.
+// Chunks in flight at once: 1000 records make about 20 chunks (140 PublishBatch calls); with 8 in flight, publishing
+// took a sixth of a catch-up batch's time.
 const PUBLISH_CONCURRENCY = 16;
 
 export interface BatchProcessorOptions {

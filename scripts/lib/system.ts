@@ -272,16 +272,16 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     env.MESSAGING_URL = `http://127.0.0.1:${servicePorts.messaging}`;
     env.GATEWAY_URL = `http://127.0.0.1:${servicePorts.gateway}`;
 
-    // What each service needs before it can start: users its database, the stream consumer and the gateway (its
-    // connection registry) the tables, all of them the queues and keys. Messaging touches DynamoDB only to
-    // serve and to report ready, so it starts while DynamoDB Local boots and turns ready once the tables exist:
-    // its own start then overlaps the slowest dependency's instead of following it. The gateway is ready only
-    // once users and messaging are.
+    // What each service needs before it can start: users its database, all of them the queues and keys. The
+    // others start while DynamoDB Local boots and turn ready once the tables exist (messaging asks for them in
+    // /readyz, the gateway retries its connection-registry announcement, the stream consumer waits for them
+    // before it takes shards), so their own starts overlap the slowest dependency's instead of following it.
+    // The gateway is ready only once users and messaging are.
     const prerequisites: Record<ServiceName, Promise<unknown>[]> = {
       users: [usersDatabase, provisioned],
       messaging: [provisioned],
-      'stream-consumer': [tables, provisioned],
-      gateway: [tables, provisioned],
+      'stream-consumer': [provisioned],
+      gateway: [provisioned],
     };
     let servicesStarted: number | undefined;
     const servicesUp = Promise.all(

@@ -159,7 +159,8 @@ async function assemble(
     onLivenessLost: () => hub.endStreams(),
   });
   shutdown.register('connection registry', () => connections.stop());
-  // Announced before serving: a stream registered here is routable from its first push.
+  // Announced before serving where it can be (a stream registered here is routable from its first push); until
+  // the announcement lands, /readyz stays red (see assertRoutable).
   await connections.start(feed.url);
   const reaper = new ReplicaReaper({
     registry,
@@ -206,6 +207,7 @@ async function assemble(
       users: () => upstreamReady(usersHttp),
       messaging: () => upstreamReady(messagingHttp),
       cognito: () => verifier.ping(),
+      'connection registry': async () => connections.assertRoutable(),
     },
   });
   // Outside local trust, a key set holding the emulator's published key stops the start here; a key

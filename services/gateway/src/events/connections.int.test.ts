@@ -85,4 +85,41 @@ describe('ConnectionTracker against the registry', () => {
     expect(events).toEqual([`online ${user}`]);
     await a.stop();
   });
+  it('starts before its table exists, stays unroutable, and announces itself as soon as the table is made', async () => {
+    const lateTable = uniqueName('tracker-late');
+    const lateRegistry = new ConnectionRegistry({ ddb: doc, table: lateTable });
+    const a = new ConnectionTracker({
+      registry: lateRegistry,
+      directory: new ReplicaDirectory({ registry: lateRegistry, cacheMs: 1 }),
+      replicaId: 'tl',
+      heartbeatMs: 60_000,
+      ttlMs: 120_000,
+      logger: silentLogger,
+    });
+    await a.start('http://queue/late');
+    expect(() => a.assertRoutable()).toThrow(/not announced/);
+
+    await ddb.send(new CreateTableCommand(connectionTableDefinition(lateTable)));
+    // The heartbeat is a minute away: only the start's own retry can announce the replica this soon.
+    await vi.waitFor(() => a.assertRoutable(), { timeout: 10_000, interval: 50 });
+    expect((await lateRegistry.replicas(['tl'])).has('tl')).toBe(true);
+    await a.stop();
+    expect((await lateRegistry.replicas(['tl'])).has('tl')).toBe(false);
+    await ddb.send(new DeleteTableCommand({ TableName: lateTable }));
+  });
+
+  it('is unroutable once its entry outlives the TTL publishers allow it', async () => {
+    const a = new ConnectionTracker({
+      registry,
+      directory: new ReplicaDirectory({ registry, cacheMs: 1 }),
+      replicaId: 'tt',
+      heartbeatMs: 60_000,
+      ttlMs: 300,
+      logger: silentLogger,
+    });
+    await a.start('http://queue/ttl');
+    expect(() => a.assertRoutable()).not.toThrow();
+    await vi.waitFor(() => expect(() => a.assertRoutable()).toThrow(/not renewed/), { timeout: 5_000 });
+    await a.stop();
+  });
 });

@@ -16,6 +16,9 @@ export interface ConnectionTrackerOptions {
   onLivenessLost?: () => void;
 }
 
+/** How soon a replica whose first announcement failed tries again (then at every heartbeat too). */
+const ANNOUNCE_RETRY_MS = 100;
+
 /**
  * This replica's side of the connection registry: it announces the replica (with its queue) and renews it every
  * heartbeat, and records a user on their first stream here and removes them on their last. Per user the writes
@@ -25,6 +28,9 @@ export class ConnectionTracker {
   private readonly counts = new Map<string, number>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  /** The announcement in flight, so stop() retires the replica only after it (else it would be re-announced). */
+  private renewing: Promise<unknown> = Promise.resolve();
   private lastRenewedAt = 0;
   private queueUrl: string | undefined;
   private readonly logger: Logger;
@@ -35,14 +41,20 @@ export class ConnectionTracker {
 
   /**
    * Announces the replica before it serves, so a stream opened here is routable from its first event. With the
-   * registry unreachable the replica still starts (the heartbeat keeps trying, and a stream cannot open until the
-   * user's entry is written): a DynamoDB outage must not turn into a crash loop of every gateway.
+   * registry unreachable (or its table not made yet) the replica still starts, retrying the announcement every
+   * ANNOUNCE_RETRY_MS until it lands, and `assertRoutable` keeps /readyz red meanwhile: a DynamoDB outage must not
+   * turn into a crash loop of every gateway, nor a balancer send streams to a replica that pushes cannot reach.
    */
   async start(queueUrl: string): Promise<void> {
     this.queueUrl = queueUrl;
-    await this.renew().catch((err: unknown) =>
-      this.logger.warn({ err }, 'replica announce failed; retrying'),
+    const announced = await this.renew().then(
+      () => true,
+      (err: unknown) => {
+        this.logger.warn({ err }, 'replica announce failed; retrying');
+        return false;
+      },
     );
+    if (!announced) this.retryAnnouncement();
     this.timer = setInterval(() => {
       this.renew().catch((err: unknown) => {
         this.logger.warn({ err }, 'replica heartbeat failed');
@@ -55,14 +67,43 @@ export class ConnectionTracker {
     this.timer.unref();
   }
 
-  private async renew(): Promise<void> {
-    await this.options.registry.announceReplica(this.options.replicaId, this.queueUrl!, this.options.ttlMs);
-    this.lastRenewedAt = Date.now();
+  /**
+   * Throws unless publishers can route to this replica: it has been announced, and renewed within the TTL that
+   * publishers allow it. The gateway's /readyz asks this.
+   */
+  assertRoutable(): void {
+    if (this.lastRenewedAt === 0) throw new Error('replica not announced in the connection registry yet');
+    const sinceMs = Date.now() - this.lastRenewedAt;
+    if (sinceMs >= this.options.ttlMs) {
+      throw new Error(`replica entry not renewed for ${sinceMs} ms; publishers count it as gone`);
+    }
+  }
+
+  /** Until the first announcement lands: a heartbeat apart would keep a fresh replica unready for seconds. */
+  private retryAnnouncement(): void {
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (this.queueUrl === undefined || this.lastRenewedAt !== 0) return;
+      this.renew().catch(() => this.retryAnnouncement());
+    }, ANNOUNCE_RETRY_MS);
+    this.retry.unref();
+  }
+
+  private renew(): Promise<void> {
+    const renewal = this.options.registry
+      .announceReplica(this.options.replicaId, this.queueUrl!, this.options.ttlMs)
+      .then(() => {
+        this.lastRenewedAt = Date.now();
+      });
+    this.renewing = renewal.catch(() => undefined);
+    return renewal;
   }
 
   /** Retires the replica and removes its users' entries (their streams are closed by now). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.retry);
+    await this.renewing;
     await Promise.allSettled(this.queues.values());
     // A retirement that fails leaves the entry to expire (REPLICA_TTL_MS): publishers stop sending here then.
     if (this.queueUrl)

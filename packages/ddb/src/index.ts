@@ -5,3 +5,4 @@ export * from './cursor.ts';
 export * from './items/index.ts';
 export * from './keys.ts';
 export * from './table.ts';
+export * from './wait-for-tables.ts';

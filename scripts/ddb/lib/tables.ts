@@ -58,13 +58,16 @@ async function createIfMissing(
 ): Promise<TableLoadResult> {
   const table = definition.TableName!;
   let status: TableLoadResult['status'] = 'created';
+  let active = false;
   try {
-    await client.send(new CreateTableCommand(definition));
+    const created = await client.send(new CreateTableCommand(definition));
+    // DynamoDB Local makes a table at once; AWS answers CREATING and the waiter below follows it.
+    active = created.TableDescription?.TableStatus === 'ACTIVE';
   } catch (err) {
     if (!(err instanceof Error && err.name === 'ResourceInUseException')) throw err;
     status = 'exists';
   }
-  await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1 }, { TableName: table });
+  if (!active) await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1 }, { TableName: table });
   const warnings = status === 'exists' ? await differences(client, definition) : [];
   return { table, role, status, warnings };
 }

@@ -34,6 +34,11 @@ export const streamConsumerConfigSchema = baseSchema.extend({
   /** How often the coordinator looks for leases to take or steal and the stream for new shards. */
   TAKE_INTERVAL_MS: positiveInt(2_000),
   SHARD_SYNC_INTERVAL_MS: positiveInt(10_000),
+  /**
+   * At start, how long to wait for the message and lease tables to exist (a DynamoDB still booting, a schema not
+   * loaded yet) before failing; /readyz is red meanwhile.
+   */
+  TABLE_WAIT_MS: positiveInt(60_000),
   /** GetRecords Limit: at most 1000 on DynamoDB Streams. */
   BATCH_SIZE: positiveInt(1000).pipe(z.number().max(1000)),
   MAX_RECORD_ATTEMPTS: positiveInt(5),

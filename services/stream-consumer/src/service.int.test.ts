@@ -313,11 +313,27 @@ describe('stream consumer against DynamoDB Local', () => {
     expect(letter.keys).toEqual({ pk: { S: badKey.pk }, sk: { S: badKey.sk } });
     expect(letter.sequence_number).toMatch(/^\d+$/);
   });
-  it('fails to start, leaving nothing running, when the lease table is missing', async () => {
+  it('fails to start, leaving nothing running, when the lease table never comes', async () => {
+    const missing = uniqueName('missing');
     await expect(
-      startStreamConsumer(testConfig(stack, { table, leaseTable: uniqueName('missing'), topicArn, dlqUrl }), {
-        logger: silentLogger,
-      }),
-    ).rejects.toThrow(/non-existent table|not found|ResourceNotFound/i);
+      startStreamConsumer(
+        testConfig(stack, { table, leaseTable: missing, topicArn, dlqUrl, TABLE_WAIT_MS: '300' }),
+        { logger: silentLogger },
+      ),
+    ).rejects.toThrow(`table ${missing} not found after 300 ms`);
+  });
+
+  it('waits for a lease table made after it started, then takes the shards', async () => {
+    const late = uniqueName('leases');
+    let started = false;
+    const starting = startConsumer(late).then((c) => {
+      started = true;
+      return c;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(started).toBe(false);
+    cleanup.push((await createLeaseTable(stack.dynamodbEndpoint, late)).drop);
+    const lateConsumer = await starting;
+    await expect.poll(() => lateConsumer.leases().length, { timeout: 15_000 }).toBeGreaterThan(0);
   });
 });

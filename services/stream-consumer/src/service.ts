@@ -7,7 +7,7 @@ import {
   type EventPublisher,
   registerDeadLetterDepth,
 } from '@cruddur/aws';
-import { createDocumentClient } from '@cruddur/ddb';
+import { createDocumentClient, waitForTables } from '@cruddur/ddb';
 import {
   createApp,
   createMetricsRegistry,
@@ -169,7 +169,13 @@ export async function startStreamConsumer(
   });
   try {
     server = await startHttpServer(app, { port: config.PORT, host: config.HOST, logger });
-    // A missing lease table or unreachable DynamoDB fails the start, without leaving the server or clients behind.
+    // Serving (and answering /readyz red) while the tables are awaited; tables that never come, or a DynamoDB
+    // that never answers, fail the start without leaving the server or clients behind.
+    await waitForTables(
+      { region: config.AWS_REGION, endpoint: config.DDB_ENDPOINT },
+      [config.DDB_MESSAGE_TABLE, config.DDB_LEASE_TABLE],
+      config.TABLE_WAIT_MS,
+    );
     await discovery.start();
     await coordinator.start();
   } catch (err) {

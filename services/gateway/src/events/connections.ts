@@ -29,8 +29,11 @@ export class ConnectionTracker {
   private readonly queues = new Map<string, Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
-  /** The announcement in flight, so stop() retires the replica only after it (else it would be re-announced). */
-  private renewing: Promise<unknown> = Promise.resolve();
+  /**
+   * Announcements in flight (a retry and a heartbeat may overlap), so stop() retires the replica only after they
+   * land: one landing later would announce the replica again.
+   */
+  private readonly renewals = new Set<Promise<unknown>>();
   private lastRenewedAt = 0;
   private queueUrl: string | undefined;
   private readonly logger: Logger;
@@ -95,7 +98,9 @@ export class ConnectionTracker {
       .then(() => {
         this.lastRenewedAt = Date.now();
       });
-    this.renewing = renewal.catch(() => undefined);
+    const settled = renewal.catch(() => undefined);
+    this.renewals.add(settled);
+    void settled.then(() => this.renewals.delete(settled));
     return renewal;
   }
 
@@ -103,7 +108,7 @@ export class ConnectionTracker {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     clearTimeout(this.retry);
-    await this.renewing;
+    await Promise.all(this.renewals);
     await Promise.allSettled(this.queues.values());
     // A retirement that fails leaves the entry to expire (REPLICA_TTL_MS): publishers stop sending here then.
     if (this.queueUrl)

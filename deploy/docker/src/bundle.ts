@@ -97,9 +97,13 @@ export async function bundleService(
     platform: 'node',
     target: 'node24',
     format: 'esm',
-    minify,
-    // Keeps stack traces readable in logs without shipping a source map file.
-    keepNames: true,
+    // Whitespace and syntax only: identifiers keep their names, so stack traces and the `type` pino logs for an
+    // error (its constructor's name) stay readable without a source map. `keepNames` would promise the same for
+    // the few names esbuild renames to avoid a collision, but it wraps every function and class in a `__name` call
+    // that runs each time a closure is created: 1.7% of messaging's busy time per request in a profile.
+    minifyWhitespace: minify,
+    minifySyntax: minify,
+    minifyIdentifiers: false,
     sourcemap: false,
     legalComments: 'none',
     external: BUNDLE_EXTERNALS,

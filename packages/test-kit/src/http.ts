@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
 export interface JsonResponse {
   status: number;
   headers: Headers;
@@ -30,4 +32,21 @@ export async function callJson(url: string, options: CallJsonOptions = {}): Prom
     // Not JSON (a docs page, a proxy's error): keep the text.
   }
   return { status: response.status, headers: response.headers, body };
+}
+
+/**
+ * As a client does with a 409 conflict: nothing was committed (a send keeps its idempotency key, so a retry never
+ * doubles it), so it is sent again, at most `attempts` times in all. On a loaded machine a change can outlast the
+ * service's own retry budget while sends race it, and retrying at once only races them again, so the retries back
+ * off with jitter (at most about 6 s in all).
+ */
+export async function retryingConflicts(
+  attempt: () => Promise<JsonResponse>,
+  attempts = 10,
+): Promise<JsonResponse> {
+  for (let n = 1; ; n++) {
+    const res = await attempt();
+    if (res.status !== 409 || n === attempts) return res;
+    await delay(Math.random() * Math.min(1_000, 25 * 2 ** n));
+  }
 }

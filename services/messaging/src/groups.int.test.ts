@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { keys } from '@cruddur/ddb';
 import { silentLogger } from '@cruddur/logger';
-import { callJson, testStack } from '@cruddur/test-kit';
+import { callJson, retryingConflicts, testStack } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceFixture, startServiceFixture } from '../test/service-fixture.ts';
 import { startMessagingService } from './service.ts';
@@ -267,24 +267,19 @@ describe('changing a group', () => {
   it('keeps every send and every change when they race, each message carrying the membership at its commit', async () => {
     const [ann, bob, cat, ...extras] = await users('race', 10);
     const group = (await startGroup(ann!, [bob!, cat!])).body.group.message_group_uuid;
-    // As a client does: a retryable 409 conflict is sent again (a send with its idempotency key).
-    const retrying = async (call: () => ReturnType<typeof f.call>) => {
-      for (let attempt = 1; ; attempt++) {
-        const res = await call();
-        if (res.status !== 409 || attempt === 10) return res;
-      }
-    };
     // Each extra user is added by ann, and every second one leaves again at once, racing the sends.
     const changes = extras.map((u, i) => async () => {
-      const added = await retrying(() =>
+      const added = await retryingConflicts(() =>
         f.call(`/internal/conversations/${group}/members`, { as: ann!.uuid, body: { members: [member(u)] } }),
       );
       if (i % 2 === 1 || added.status !== 200) return added;
-      return retrying(() => f.call(`/internal/conversations/${group}/leave`, { as: u.uuid, method: 'POST' }));
+      return retryingConflicts(() =>
+        f.call(`/internal/conversations/${group}/leave`, { as: u.uuid, method: 'POST' }),
+      );
     });
     const sends = Array.from({ length: 30 }, (_, i) => () => {
       const body = { message: `m${i}`, idempotency_key: `race-${group}-${i}` };
-      return retrying(() =>
+      return retryingConflicts(() =>
         f.call(`/internal/conversations/${group}/messages`, { as: [ann, bob, cat][i % 3]!.uuid, body }),
       );
     });

@@ -18,6 +18,7 @@ import {
   createTestTopic,
   documentClient,
   dynamoClient,
+  retryingConflicts,
   testStack,
   uniqueName,
 } from '@cruddur/test-kit';
@@ -121,17 +122,6 @@ async function call(path: string, as: string, body?: unknown, method?: string, r
   });
 }
 
-/**
- * As a client does: 409 conflict is retryable (nothing was committed; a send keeps its idempotency key, so a retry
- * never doubles it). On a loaded machine a change can outlast the service's own retry budget while sends race it.
- */
-async function retrying(attempt: () => ReturnType<typeof call>): ReturnType<typeof call> {
-  for (let n = 1; ; n++) {
-    const res = await attempt();
-    if (res.status !== 409 || n === 10) return res;
-  }
-}
-
 describe('verifyTable on a group the messaging service and the stream consumer wrote', () => {
   it('finds nothing wrong once the rows settle, after sends raced an add, a leave and a rename', {
     timeout: 60_000,
@@ -147,7 +137,7 @@ describe('verifyTable on a group the messaging service and the stream consumer w
     expect(started.status).toBe(201);
     const group: string = started.body.group.message_group_uuid;
     const send = (who: { uuid: string }, n: number) =>
-      retrying(() =>
+      retryingConflicts(() =>
         call(`/internal/conversations/${group}/messages`, who.uuid, {
           message: `live ${n}`,
           idempotency_key: `live-${n}`,
@@ -156,10 +146,12 @@ describe('verifyTable on a group the messaging service and the stream consumer w
 
     const outcomes = await Promise.all([
       ...Array.from({ length: 12 }, (_, n) => send([ann, bob, cat][n % 3]!, n)),
-      retrying(() => call(`/internal/conversations/${group}/members`, bob.uuid, { members: [dan] })),
-      retrying(() => call(`/internal/conversations/${group}/leave`, cat.uuid, undefined, 'POST')),
-      retrying(() => call(`/internal/conversations/${group}`, ann.uuid, { title: 'Live, renamed' }, 'PATCH')),
-      retrying(() => call(`/internal/conversations/${group}/members`, ann.uuid, { members: [eve] })),
+      retryingConflicts(() => call(`/internal/conversations/${group}/members`, bob.uuid, { members: [dan] })),
+      retryingConflicts(() => call(`/internal/conversations/${group}/leave`, cat.uuid, undefined, 'POST')),
+      retryingConflicts(() =>
+        call(`/internal/conversations/${group}`, ann.uuid, { title: 'Live, renamed' }, 'PATCH'),
+      ),
+      retryingConflicts(() => call(`/internal/conversations/${group}/members`, ann.uuid, { members: [eve] })),
     ]);
     // The changes all commit (each retried on the state another one moved); cat's sends may come after the
     // leave, and are then refused.
@@ -219,7 +211,7 @@ describe('verifyTable on a group the messaging service and the stream consumer w
     const replicaOf = (n: number) => (n % 2 === 0 ? messagingUrl : otherReplicaUrl);
     // 10 joiners added one by one by a founder, each leaving again right after: 20 changes.
     const changes = joiners.map(async (j, n) => {
-      const added = await retrying(() =>
+      const added = await retryingConflicts(() =>
         call(
           `/internal/conversations/${group}/members`,
           founders[n % 3]!.uuid,
@@ -228,13 +220,13 @@ describe('verifyTable on a group the messaging service and the stream consumer w
           replicaOf(n),
         ),
       );
-      const left = await retrying(() =>
+      const left = await retryingConflicts(() =>
         call(`/internal/conversations/${group}/leave`, j.uuid, undefined, 'POST', replicaOf(n + 1)),
       );
       return [added.status, left.status];
     });
     const sends = Array.from({ length: 100 }, (_, n) =>
-      retrying(() =>
+      retryingConflicts(() =>
         call(
           `/internal/conversations/${group}/messages`,
           founders[n % 3]!.uuid,

@@ -30,12 +30,11 @@ export interface RequestOptions {
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
 /**
- * An idle connection is closed by us after this long, before the other side's keep-alive timeout (our servers'
- * KEEP_ALIVE_TIMEOUT_MS, 65 s, which they also say in their Keep-Alive header, honoured by the agent), so a call
- * is never sent on a socket the server is closing. Long enough that a caller keeps its connection between calls
- * seconds apart instead of opening a new one each time.
+ * An idle connection is closed by us after this long, before the other side's keep-alive timeout (Node's
+ * server default is 5 s, and it says so in its Keep-Alive header, which the agent also honours), so a call
+ * is never sent on a socket the server is closing.
  */
-const IDLE_SOCKET_MS = 60_000;
+const IDLE_SOCKET_MS = 4_000;
 
 class TimeoutError extends Error {
   override name = 'TimeoutError';

@@ -12,14 +12,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/**
- * How long an idle keep-alive connection stays open (Node's default is 5 s). Above the default 60 s idle timeout
- * of an AWS Application Load Balancer in front of the gateway, so the balancer closes its idle connections first
- * and never sends a request on one the service is closing (a 502 to the user), and above our own service clients'
- * 60 s (client.ts), so a caller that calls every few seconds keeps its connection instead of opening a new one.
- */
-export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
-
 /** Starts an HTTP server on `host` (loopback unless told otherwise); port 0 picks a free one (tests and parallel stacks). */
 export async function startHttpServer(
   app: FetchApp,
@@ -27,12 +19,7 @@ export async function startHttpServer(
 ): Promise<RunningServer> {
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve(
-      {
-        fetch: app.fetch as (req: Request) => Response | Promise<Response>,
-        port,
-        hostname: host,
-        serverOptions: { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS },
-      },
+      { fetch: app.fetch as (req: Request) => Response | Promise<Response>, port, hostname: host },
       () => resolve(s),
     );
     s.once('error', reject);

@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { backoffMs, sleep } from '@cruddur/http';
 
 export interface JsonResponse {
   status: number;
@@ -47,6 +47,6 @@ export async function retryingConflicts(
   for (let n = 1; ; n++) {
     const res = await attempt();
     if (res.status !== 409 || n === attempts) return res;
-    await delay(Math.random() * Math.min(1_000, 25 * 2 ** n));
+    await sleep(backoffMs(n, 25, 1_000));
   }
 }

@@ -1,4 +1,5 @@
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { toTimestamp } from '@cruddur/contracts';
 import { documentClient, dynamoClient, testStack, uniqueName } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionRegistry } from './registry.ts';
@@ -62,11 +63,58 @@ describe('a dead replica in the connection registry', () => {
     await registry.connect(laterElsewhere, 'alive');
     await registry.disconnect(laterElsewhere, 'alive');
     const heartbeat = '2020-01-01T00:00:00.000Z';
-    await registry.forgetDeadReplica(crashed, 'gone', heartbeat);
-    await registry.forgetDeadReplica(laterElsewhere, 'gone', heartbeat);
+    const claimedAt = Date.now() + 1;
+    expect(await registry.forgetDeadReplica(crashed, 'gone', heartbeat, claimedAt)).toBe(true);
+    expect(await registry.forgetDeadReplica(laterElsewhere, 'gone', heartbeat, claimedAt)).toBe(true);
     const after = await registry.users([crashed, laterElsewhere]);
     expect(after.get(crashed)).toEqual({ replicaIds: [], lastSeenAt: heartbeat });
     expect(after.get(laterElsewhere)).toEqual({ replicaIds: [], lastSeenAt: expect.any(String) });
     expect(after.get(laterElsewhere)?.lastSeenAt).not.toBe(heartbeat);
+    // Twice (two survivors' reapers, a retried batch): nothing more to forget.
+    expect(await registry.forgetDeadReplica(crashed, 'gone', heartbeat, claimedAt)).toBe(false);
+  });
+
+  it('tells a heartbeat whether its entry was live, had expired, or was reaped meanwhile', async () => {
+    expect(await registry.announceReplica('lapsing', 'http://queue/l', 60_000)).toBe('gone'); // its first
+    expect(await registry.announceReplica('lapsing', 'http://queue/l', 1)).toBe('live');
+    await new Promise((r) => setTimeout(r, 5));
+    // Late: publishers may have skipped it since its entry expired.
+    expect(await registry.announceReplica('lapsing', 'http://queue/l', 1)).toBe('expired');
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await registry.claimDeadReplica('lapsing')).not.toBeNull();
+    expect(await registry.announceReplica('lapsing', 'http://queue/l', 60_000)).toBe('gone');
+    expect((await registry.indexedReplicas()).get('lapsing')).toBeGreaterThan(Date.now());
+  });
+
+  it('keeps entries written after the claim: the users of a replica reaped while only late that came back', async () => {
+    const [stayed, returned] = [crypto.randomUUID(), crypto.randomUUID()];
+    await registry.announceReplica('late', 'http://queue/late', 1);
+    await registry.connect(stayed, 'late');
+    await new Promise((r) => setTimeout(r, 5));
+    const claim = await registry.claimDeadReplica('late');
+    expect(claim).not.toBeNull();
+    // The replica's next heartbeat brings it back, and a user reconnects to it before the reaper reaches them.
+    await new Promise((r) => setTimeout(r, 2));
+    await registry.connect(returned, 'late');
+    const seen = toTimestamp(claim!.heartbeatAtMs);
+    expect(await registry.forgetDeadReplica(stayed, 'late', seen, claim!.claimedAtMs)).toBe(true);
+    expect(await registry.forgetDeadReplica(returned, 'late', seen, claim!.claimedAtMs)).toBe(false);
+    const after = await registry.users([stayed, returned]);
+    expect(after.get(stayed)).toEqual({ replicaIds: [], lastSeenAt: seen });
+    expect(after.get(returned)).toEqual({ replicaIds: ['late'], lastSeenAt: null });
+  });
+
+  it('drops an entry found dead at connect only if it still holds the connect time read then', async () => {
+    const user = crypto.randomUUID();
+    await registry.connect(user, 'old');
+    await registry.connect(user, 'stale');
+    const seen = await registry.connect(user, 'here');
+    expect([...seen.keys()].sort()).toEqual(['old', 'stale']);
+    // 'stale' was only late: it has the user back (a newer entry) before the drop lands.
+    await new Promise((r) => setTimeout(r, 2));
+    await registry.connect(user, 'stale');
+    await registry.forgetReplicas(user, new Map([['old', seen.get('old')!]]));
+    await registry.forgetReplicas(user, new Map([['stale', seen.get('stale')!]]));
+    expect((await registry.users([user])).get(user)?.replicaIds.sort()).toEqual(['here', 'stale']);
   });
 });

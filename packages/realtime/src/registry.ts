@@ -28,6 +28,12 @@ export interface UserConnections {
   lastSeenAt: string | null;
 }
 
+/**
+ * What a heartbeat found of the replica's previous entry. `expired` or `gone` (reaped by a survivor that took it
+ * for dead) means publishers may have skipped this replica meanwhile: its streams missed pushes.
+ */
+export type PreviousEntry = 'live' | 'expired' | 'gone';
+
 export interface ReplicaRecord {
   queueUrl: string;
   expiresAtMs: number;
@@ -59,8 +65,11 @@ export class ConnectionRegistry {
     this.now = options.now ?? Date.now;
   }
 
-  /** Written at start and by every heartbeat: the replica is live until `ttlMs` from now. */
-  async announceReplica(replicaId: string, queueUrl: string, ttlMs: number): Promise<void> {
+  /**
+   * Written at start and by every heartbeat: the replica is live until `ttlMs` from now. Says what the entry was
+   * just before, so a replica whose heartbeat came too late learns that publishers stopped sending to it.
+   */
+  async announceReplica(replicaId: string, queueUrl: string, ttlMs: number): Promise<PreviousEntry> {
     const now = this.now();
     // In the index first: a replica is never live without being findable by a push for every replica.
     // With its expiry beside it, so a survivor's sweep learns every replica's liveness from this one item.
@@ -73,7 +82,7 @@ export class ConnectionRegistry {
         ExpressionAttributeValues: { ':id': new Set([replicaId]), ':exp': now + ttlMs },
       }),
     );
-    await this.options.ddb.send(
+    const { Attributes: previous } = await this.options.ddb.send(
       new PutCommand({
         TableName: this.options.table,
         Item: {
@@ -83,8 +92,12 @@ export class ConnectionRegistry {
           expires_at_ms: now + ttlMs,
           expires_at: epochSeconds(now + ttlMs),
         },
+        ReturnValues: 'ALL_OLD',
       }),
     );
+    if (!previous) return 'gone';
+    // Judged when the renewal landed: until then a publisher could have found the old entry expired.
+    return Number(previous.expires_at_ms ?? 0) > this.now() ? 'live' : 'expired';
   }
 
   /** A clean shutdown: publishers stop sending here at once instead of when the item would have expired. */
@@ -161,9 +174,9 @@ export class ConnectionRegistry {
 
   /**
    * Records that `replicaId` holds a stream of the user (idempotent: a second stream on the same replica rewrites
-   * the same attribute). Returns the other replicas the item named before, live or not.
+   * the same attribute). Returns the other replicas the item named before, live or not, with their connect times.
    */
-  async connect(userUuid: string, replicaId: string): Promise<string[]> {
+  async connect(userUuid: string, replicaId: string): Promise<Map<string, number>> {
     const now = this.now();
     const [result] = await Promise.all([
       this.options.ddb.send(
@@ -178,7 +191,11 @@ export class ConnectionRegistry {
       ),
       this.changeReplicaUsers('ADD', userUuid, replicaId, now),
     ]);
-    return replicaIdsOf(result.Attributes).filter((id) => id !== replicaId);
+    const others = new Map<string, number>();
+    for (const id of replicaIdsOf(result.Attributes)) {
+      if (id !== replicaId) others.set(id, Number(result.Attributes?.[replicaAttribute(id)] ?? 0));
+    }
+    return others;
   }
 
   /**
@@ -242,16 +259,17 @@ export class ConnectionRegistry {
   /**
    * Claims a replica that stopped heartbeating by deleting its item, only if it is still expired: of several
    * survivors that find it expired, exactly one wins (the others' condition fails), and a replica that renewed
-   * meanwhile is left alone. Returns its last record to the winner, null to everyone else.
+   * meanwhile is left alone. Returns its last record and the claim's time to the winner, null to everyone else.
    */
-  async claimDeadReplica(replicaId: string): Promise<ReplicaRecord | null> {
+  async claimDeadReplica(replicaId: string): Promise<(ReplicaRecord & { claimedAtMs: number }) | null> {
+    const claimedAtMs = this.now();
     try {
       const { Attributes } = await this.options.ddb.send(
         new DeleteCommand({
           TableName: this.options.table,
           Key: { pk: connectionKeys.replica(replicaId) },
           ConditionExpression: 'expires_at_ms < :now',
-          ExpressionAttributeValues: { ':now': this.now() },
+          ExpressionAttributeValues: { ':now': claimedAtMs },
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -260,6 +278,7 @@ export class ConnectionRegistry {
         queueUrl: Attributes.queue_url,
         expiresAtMs: Number(Attributes.expires_at_ms ?? 0),
         heartbeatAtMs: Number(Attributes.heartbeat_at ?? 0),
+        claimedAtMs,
       };
     } catch (err) {
       if (isConditionFailed(err)) return null;
@@ -269,9 +288,18 @@ export class ConnectionRegistry {
 
   /**
    * A reaped replica's entry goes from the user's item, and `last_seen_at` becomes its last heartbeat unless a
-   * later disconnect elsewhere already set a later time (ISO timestamps compare as strings).
+   * later disconnect elsewhere already set a later time (ISO timestamps compare as strings). Only an entry written
+   * before the claim goes: a replica reaped while it was only late comes back and its users reconnect to it, and a
+   * reaper still working through its users must not remove those new entries (a dead replica's own entries are
+   * older than its claim by a TTL at least, far beyond clock skew between hosts). Returns whether an entry went.
    */
-  async forgetDeadReplica(userUuid: string, replicaId: string, lastSeenAt: string): Promise<void> {
+  async forgetDeadReplica(
+    userUuid: string,
+    replicaId: string,
+    lastSeenAt: string,
+    claimedAtMs: number,
+  ): Promise<boolean> {
+    const entry = { '#r': replicaAttribute(replicaId) };
     try {
       await this.options.ddb.send(
         new UpdateCommand({
@@ -279,29 +307,54 @@ export class ConnectionRegistry {
           Key: { pk: connectionKeys.user(userUuid) },
           UpdateExpression: 'REMOVE #r SET last_seen_at = :seen',
           ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(last_seen_at) OR last_seen_at < :seen)',
-          ExpressionAttributeNames: { '#r': replicaAttribute(replicaId) },
-          ExpressionAttributeValues: { ':seen': lastSeenAt },
+            '#r < :claimed AND (attribute_not_exists(last_seen_at) OR last_seen_at < :seen)',
+          ExpressionAttributeNames: entry,
+          ExpressionAttributeValues: { ':seen': lastSeenAt, ':claimed': claimedAtMs },
         }),
       );
+      return true;
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
-      await this.forgetReplicas(userUuid, [replicaId]);
     }
+    return this.removeIf(userUuid, '#r < :claimed', entry, { ':claimed': claimedAtMs });
   }
 
-  /** Drops entries of replicas known dead (a crash leaves them); idempotent, so two replicas may both do it. */
-  async forgetReplicas(userUuid: string, deadReplicaIds: readonly string[]): Promise<void> {
-    if (deadReplicaIds.length === 0) return;
-    const names = Object.fromEntries(deadReplicaIds.map((id, i) => [`#d${i}`, replicaAttribute(id)]));
-    await this.options.ddb.send(
-      new UpdateCommand({
-        TableName: this.options.table,
-        Key: { pk: connectionKeys.user(userUuid) },
-        UpdateExpression: `REMOVE ${Object.keys(names).join(', ')}`,
-        ExpressionAttributeNames: names,
-      }),
-    );
+  /**
+   * Drops entries of replicas found dead when the user connected (a crash leaves them), each only if it still
+   * holds the connect time read then (`seen`): a replica that was only late, and has the user back since, keeps
+   * the new entry. Idempotent, so two replicas may both do it.
+   */
+  async forgetReplicas(userUuid: string, seen: ReadonlyMap<string, number>): Promise<void> {
+    if (seen.size === 0) return;
+    const entries = [...seen];
+    const names = Object.fromEntries(entries.map(([id], i) => [`#d${i}`, replicaAttribute(id)]));
+    const values = Object.fromEntries(entries.map(([, at], i) => [`:d${i}`, at]));
+    await this.removeIf(userUuid, entries.map((_, i) => `#d${i} = :d${i}`).join(' AND '), names, values);
+  }
+
+  /** Removes the named entries of the user's item if the condition holds; false if it did not. */
+  private async removeIf(
+    userUuid: string,
+    condition: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      await this.options.ddb.send(
+        new UpdateCommand({
+          TableName: this.options.table,
+          Key: { pk: connectionKeys.user(userUuid) },
+          UpdateExpression: `REMOVE ${Object.keys(names).join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
   }
 
   /** Every named user's connections (users with no item are absent). */

@@ -3,8 +3,9 @@ import type { ConnectionRegistry, ReplicaRecord } from './registry.ts';
 /**
  * Which replicas are live and where their queues are, cached for `cacheMs`. Replicas change rarely (deploys,
  * scaling, crashes), users constantly, so only replicas are cached. Staleness: a replica that died within
- * `cacheMs` may still be sent to (its queue is gone or unread; its clients reconnect elsewhere and replay), and
- * one that just started is fetched on its first miss, so it is never missed.
+ * `cacheMs` may still be sent to (its queue is gone or unread; its clients reconnect elsewhere and replay), one
+ * that just started is fetched on its first miss, and one whose cached entry expires is read again, so a live
+ * one is never missed.
  */
 export class ReplicaDirectory {
   private readonly cache = new Map<string, { record: ReplicaRecord; fetchedAt: number }>();
@@ -33,7 +34,10 @@ export class ReplicaDirectory {
     const now = this.now();
     const missing = replicaIds.filter((id) => {
       const hit = this.cache.get(id);
-      return !hit || now - hit.fetchedAt >= this.options.cacheMs;
+      if (!hit || now - hit.fetchedAt >= this.options.cacheMs) return true;
+      // Live when read and expired since: its next heartbeat has most likely landed (a cache longer than the
+      // time between heartbeats and expiry must not make a live replica look dead). Read dead, it stays cached.
+      return hit.record.expiresAtMs <= now && hit.record.expiresAtMs > hit.fetchedAt;
     });
     const waits = new Set(missing.flatMap((id) => this.pending.get(id) ?? []));
     const toRead = missing.filter((id) => !this.pending.has(id));

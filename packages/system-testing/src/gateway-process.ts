@@ -13,6 +13,9 @@ export interface GatewayProcess {
   kill9(): Promise<void>;
   /** SIGTERM and wait: the clean shutdown. */
   stop(): Promise<void>;
+  /** SIGSTOP: a process stalled (a long GC, a starved host) with its connections open; `resume` wakes it. */
+  pause(): void;
+  resume(): void;
 }
 
 /**
@@ -45,8 +48,15 @@ export async function startGatewayProcess(
     },
     async stop() {
       if (!alive()) return;
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       await exited;
+    },
+    pause() {
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      child.kill('SIGCONT');
     },
   };
 }

@@ -11,8 +11,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../service.ts';
 
-/** Short heartbeats, so a replica killed with -9 counts as dead within about a second. */
+/** Short heartbeats, so a replica killed with -9 (or stopped) counts as dead within about a second. */
 const FAST = { REPLICA_HEARTBEAT_MS: '300', REPLICA_TTL_MS: '1000', REPLICA_CACHE_MS: '200' };
+/**
+ * The survivors sweep as often, but allow their own heartbeats 5 s: they share a loaded test process, and one
+ * taken for dead would (rightly) end its streams, which these tests do not reconnect.
+ */
+const SURVIVOR = { ...FAST, REPLICA_TTL_MS: '5000' };
 
 /** Targeted delivery, presence and typing with three gateway replicas in-process and one as a process. */
 describe('real-time delivery to the replicas that hold the recipients', () => {
@@ -20,7 +25,7 @@ describe('real-time delivery to the replicas that hold the recipients', () => {
   let replicas: { a: RunningGateway; b: RunningGateway; c: RunningGateway };
   const streams: EventStreamClient[] = [];
   const processes: GatewayProcess[] = [];
-  const handles = ['ann', 'ben', 'dee', 'eve', 'fay', 'gus', 'hal'] as const;
+  const handles = ['ann', 'ben', 'dee', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jo'] as const;
   const users = {} as Record<(typeof handles)[number], TestUser>;
 
   const connect = async (gateway: { url: string }, user: TestUser, lastEventId?: string) => {
@@ -55,7 +60,7 @@ describe('real-time delivery to the replicas that hold the recipients', () => {
     system = await startE2eSystem();
     const [a, b, c] = await Promise.all(
       ['a', 'b', 'c'].map((name) =>
-        system.startGateway({ ...FAST, GATEWAY_REPLICA_ID: `${name}${Date.now().toString(36)}` }),
+        system.startGateway({ ...SURVIVOR, GATEWAY_REPLICA_ID: `${name}${Date.now().toString(36)}` }),
       ),
     );
     replicas = { a: a!, b: b!, c: c! };
@@ -263,5 +268,54 @@ describe('real-time delivery to the replicas that hold the recipients', () => {
       { timeout: 10_000 },
     );
     expect(pushes(halOnA, 'message.created').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('ends the streams of a replica that stalled past its entry (reaped meanwhile) when it wakes; they replay what it missed', async () => {
+    const { ivy, jo } = users;
+    const sleepy = await startGatewayProcess(
+      { ...system.gatewayEnv, ...FAST },
+      `s${Date.now().toString(36)}`,
+    );
+    processes.push(sleepy);
+    const ivyOnSleepy = await connect(sleepy, ivy);
+    await send(replicas.a, jo, ivy, 'before the stall');
+    await vi.waitFor(() => expect(pushes(ivyOnSleepy, 'message.created')).toHaveLength(1), {
+      timeout: 10_000,
+    });
+    const lastSeenId = ivyOnSleepy.events.filter((e) => e.event === 'message.created').at(-1)?.id;
+    const presenceOfIvy = async () =>
+      (await call(replicas.a.url, `/api/presence?user_uuids=${ivy.uuid}`, { token: jo.accessToken })).body
+        .presence[0];
+
+    sleepy.pause();
+    // A survivor takes it for dead and reaps it: ivy shows offline, and pushes to ivy are skipped.
+    await vi.waitFor(async () => expect((await presenceOfIvy()).online).toBe(false), {
+      timeout: 10_000,
+      interval: 200,
+    });
+    await send(replicas.a, jo, ivy, 'during the stall');
+    sleepy.resume();
+
+    // Awake, its heartbeat finds the entry gone: its open stream would never get those pushes, so it ends.
+    await ivyOnSleepy.ended;
+    expect(pushes(ivyOnSleepy, 'message.created')).toHaveLength(1);
+    // The same heartbeat made it routable again: ivy reconnects to it, replays, and gets live pushes.
+    const again = await connect(sleepy, ivy, lastSeenId);
+    await vi.waitFor(
+      () =>
+        expect(pushes(again, 'message.created').map((e) => e.data)).toContainEqual(
+          expect.objectContaining({ message: 'during the stall' }),
+        ),
+      { timeout: 10_000 },
+    );
+    await vi.waitFor(async () => expect((await presenceOfIvy()).online).toBe(true));
+    await send(replicas.a, jo, ivy, 'after the stall');
+    await vi.waitFor(
+      () =>
+        expect(pushes(again, 'message.created').map((e) => e.data)).toContainEqual(
+          expect.objectContaining({ message: 'after the stall' }),
+        ),
+      { timeout: 10_000 },
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { silentLogger } from '@cruddur/logger';
-import { ConnectionRegistry, connectionTableDefinition, ReplicaDirectory } from '@cruddur/realtime';
+import {
+  ConnectionRegistry,
+  connectionKeys,
+  connectionTableDefinition,
+  ReplicaDirectory,
+} from '@cruddur/realtime';
 import { documentClient, dynamoClient, testStack, uniqueName } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConnectionTracker } from './connections.ts';
@@ -85,6 +91,30 @@ describe('ConnectionTracker against the registry', () => {
     expect(events).toEqual([`online ${user}`]);
     await a.stop();
   });
+  it('ends its streams when a heartbeat finds its entry reaped (it was late, not dead), and is routable again', async () => {
+    let livenessLost = 0;
+    const a = new ConnectionTracker({
+      registry,
+      directory: new ReplicaDirectory({ registry, cacheMs: 1 }),
+      replicaId: 'tr',
+      heartbeatMs: 100,
+      ttlMs: 60_000,
+      logger: silentLogger,
+      onLivenessLost: () => livenessLost++,
+    });
+    await a.start('http://queue/r');
+    await new Promise((r) => setTimeout(r, 350));
+    expect(livenessLost).toBe(0); // heartbeats on time
+    // What a survivor's claim does to a replica it took for dead: its entry goes, publishers skip it.
+    await doc.send(new DeleteCommand({ TableName: table, Key: { pk: connectionKeys.replica('tr') } }));
+    await vi.waitFor(() => expect(livenessLost).toBe(1), { timeout: 5_000, interval: 20 });
+    expect((await registry.replicas(['tr'])).has('tr')).toBe(true);
+    a.assertRoutable();
+    await new Promise((r) => setTimeout(r, 350));
+    expect(livenessLost).toBe(1); // once: the heartbeat that noticed also made it routable again
+    await a.stop();
+  });
+
   it('starts before its table exists, stays unroutable, and announces itself as soon as the table is made', async () => {
     const lateTable = uniqueName('tracker-late');
     const lateRegistry = new ConnectionRegistry({ ddb: doc, table: lateTable });

@@ -12,7 +12,10 @@ export interface ConnectionTrackerOptions {
   onOnline?: (userUuid: string) => void;
   /** The user's last stream anywhere closed (here). */
   onOffline?: (userUuid: string) => void;
-  /** The registry could not be renewed for a whole TTL: publishers now think this replica is dead. */
+  /**
+   * Publishers may have skipped this replica: the registry could not be renewed for a whole TTL, or a heartbeat
+   * landed after the entry had expired or been reaped. Its streams must end, so clients reconnect and replay.
+   */
   onLivenessLost?: () => void;
 }
 
@@ -95,8 +98,15 @@ export class ConnectionTracker {
   private renew(): Promise<void> {
     const renewal = this.options.registry
       .announceReplica(this.options.replicaId, this.queueUrl!, this.options.ttlMs)
-      .then(() => {
+      .then((previous) => {
+        const renewing = this.lastRenewedAt !== 0;
         this.lastRenewedAt = Date.now();
+        // A stalled process or a slow registry let the entry lapse: pushes were skipped, or a survivor reaped
+        // this replica and cleared its users' entries. This heartbeat made it routable again for new streams.
+        if (renewing && previous !== 'live') {
+          this.logger.warn({ previous }, 'replica entry had lapsed; ending streams so clients replay');
+          this.options.onLivenessLost?.();
+        }
       });
     const settled = renewal.catch(() => undefined);
     this.renewals.add(settled);
@@ -140,13 +150,11 @@ export class ConnectionTracker {
     try {
       await this.serial(userUuid, async () => {
         const others = await this.options.registry.connect(userUuid, this.options.replicaId);
-        const live = await this.options.directory.live(others);
-        const dead = others.filter((id) => !live.has(id));
-        if (dead.length > 0) {
-          await this.options.registry
-            .forgetReplicas(userUuid, dead)
-            .catch((err: unknown) => this.logger.warn({ err }, 'could not drop dead replicas'));
-        }
+        const live = await this.options.directory.live([...others.keys()]);
+        const dead = new Map([...others].filter(([id]) => !live.has(id)));
+        await this.options.registry
+          .forgetReplicas(userUuid, dead)
+          .catch((err: unknown) => this.logger.warn({ err }, 'could not drop dead replicas'));
         if (live.size === 0) this.options.onOnline?.(userUuid);
       });
     } catch (err) {

@@ -95,12 +95,14 @@ export class ReplicaReaper {
           const elsewhere = named.some((id) => live.has(id));
           // First, so a contact reading presence after the push sees the same time. A failure costs only a
           // stale entry (readers skip a replica they do not find), never the others' push: a claim is not retried.
-          await registry
-            .forgetDeadReplica(user, deadId, lastSeenAt)
-            .catch((err: unknown) =>
-              this.logger.warn({ err, user_uuid: user }, 'could not clear a dead replica'),
-            );
-          if (!elsewhere) await this.options.onUserLost(user, lastSeenAt);
+          const forgotten = await registry
+            .forgetDeadReplica(user, deadId, lastSeenAt, record.claimedAtMs)
+            .catch((err: unknown) => {
+              this.logger.warn({ err, user_uuid: user }, 'could not clear a dead replica');
+              return true;
+            });
+          // Not forgotten: the replica was only late, came back, and the user is connected to it again.
+          if (forgotten && !elsewhere) await this.options.onUserLost(user, lastSeenAt);
         }),
       );
     }

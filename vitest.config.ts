@@ -12,6 +12,9 @@ export default defineConfig({
     // to 427 s (the whole test command from 971 s to 728 s).
     maxWorkers: availableParallelism() + 1,
     testTimeout: 30_000,
+    // expect.poll's own default (1 s) is shorter than a stream consumer's checkpoint or a push on a loaded 2-core
+    // machine; a poll that needs less says so with its own timeout.
+    expect: { poll: { timeout: 10_000, interval: 100 } },
     hookTimeout: 90_000,
     env: {
       AWS_ACCESS_KEY_ID: 'local',

@@ -86,6 +86,20 @@ describe('a dead replica in the connection registry', () => {
     expect((await registry.indexedReplicas()).get('lapsing')).toBeGreaterThan(Date.now());
   });
 
+  it('drops a reaped replica from the index only while its expiry there is past: one that came back stays findable', async () => {
+    await registry.announceReplica('reaped', 'http://queue/r', 1);
+    await registry.announceReplica('returned', 'http://queue/t', 1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await registry.claimDeadReplica('returned')).not.toBeNull();
+    // Its late heartbeat lands before the reaper's drop: the index has its new expiry.
+    await registry.announceReplica('returned', 'http://queue/t', 60_000);
+    expect(await registry.dropStaleFromIndex('reaped')).toBe(true);
+    expect(await registry.dropStaleFromIndex('returned')).toBe(false);
+    const indexed = await registry.indexedReplicas();
+    expect(indexed.has('reaped')).toBe(false);
+    expect(indexed.get('returned')).toBeGreaterThan(Date.now());
+  });
+
   it('keeps entries written after the claim: the users of a replica reaped while only late that came back', async () => {
     const [stayed, returned] = [crypto.randomUUID(), crypto.randomUUID()];
     await registry.announceReplica('late', 'http://queue/late', 1);

@@ -136,6 +136,31 @@ export class ConnectionRegistry {
     return indexed;
   }
 
+  /**
+   * A reaper's drop of a replica it found dead: only while the index still holds an expired (or no) expiry for it.
+   * A replica that was only late re-announces itself, index first, possibly while it is being reaped; an
+   * unconditional drop landing after that would leave it live but unindexed, never reaped if it then died.
+   * Returns whether it was dropped.
+   */
+  async dropStaleFromIndex(replicaId: string): Promise<boolean> {
+    try {
+      await this.options.ddb.send(
+        new UpdateCommand({
+          TableName: this.options.table,
+          Key: { pk: connectionKeys.replicaIndex() },
+          UpdateExpression: 'DELETE ids :ids REMOVE #x',
+          ConditionExpression: 'attribute_not_exists(#x) OR #x < :now',
+          ExpressionAttributeNames: { '#x': indexExpiryAttribute(replicaId) },
+          ExpressionAttributeValues: { ':ids': new Set([replicaId]), ':now': this.now() },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
   /** Replicas that stopped (retired, or reaped): the index stops naming them. */
   async dropFromIndex(replicaIds: readonly string[]): Promise<void> {
     if (replicaIds.length === 0) return;

@@ -115,6 +115,37 @@ describe('ConnectionTracker against the registry', () => {
     await a.stop();
   });
 
+  it('runs one heartbeat at a time: a slow registry gets no pile of renewals', async () => {
+    const slow = new ConnectionRegistry({ ddb: doc, table });
+    const announce = slow.announceReplica.bind(slow);
+    let inFlight = 0;
+    let most = 0;
+    let calls = 0;
+    slow.announceReplica = async (...args) => {
+      calls++;
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 150));
+      try {
+        return await announce(...args);
+      } finally {
+        inFlight--;
+      }
+    };
+    const a = new ConnectionTracker({
+      registry: slow,
+      directory: new ReplicaDirectory({ registry: slow, cacheMs: 1 }),
+      replicaId: 'ts',
+      heartbeatMs: 20,
+      ttlMs: 60_000,
+      logger: silentLogger,
+    });
+    await a.start('http://queue/s');
+    await new Promise((r) => setTimeout(r, 700));
+    await a.stop();
+    expect(most).toBe(1);
+    expect(calls).toBeGreaterThan(2); // still renewing, one after another
+  });
+
   it('starts before its table exists, stays unroutable, and announces itself as soon as the table is made', async () => {
     const lateTable = uniqueName('tracker-late');
     const lateRegistry = new ConnectionRegistry({ ddb: doc, table: lateTable });

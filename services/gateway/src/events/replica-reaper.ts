@@ -60,7 +60,7 @@ export class ReplicaReaper {
     // before dropping it) is only forgotten.
     const unstated = [...indexed].filter(([, expiry]) => expiry === null).map(([id]) => id);
     const known = await directory.known(unstated);
-    await registry.dropFromIndex(unstated.filter((id) => !known.has(id)));
+    for (const id of unstated) if (!known.has(id)) await registry.dropStaleFromIndex(id);
     for (const [id, expiry] of indexed) {
       const expiresAtMs = expiry ?? known.get(id)?.expiresAtMs;
       // The claim checks the replica's own item, so an index a heartbeat behind reaps nothing live.
@@ -74,7 +74,7 @@ export class ReplicaReaper {
     if (!record) {
       // The replica renewed after all, or its item is gone: another survivor won (it drops it too, harmlessly
       // twice), or it retired and its index entry outlived it, which only this forgets.
-      if (!(await registry.replicas([deadId])).has(deadId)) await registry.dropFromIndex([deadId]);
+      if (!(await registry.replicas([deadId])).has(deadId)) await registry.dropStaleFromIndex(deadId);
       return;
     }
     directory.forget(deadId);
@@ -106,7 +106,7 @@ export class ReplicaReaper {
         }),
       );
     }
-    await registry.dropFromIndex([deadId]);
+    await registry.dropStaleFromIndex(deadId);
     this.logger.info(
       { replica_id: deadId, users: users.length, last_seen_at: lastSeenAt },
       'reaped a dead replica',

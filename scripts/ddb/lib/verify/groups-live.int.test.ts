@@ -34,6 +34,8 @@ const stack = testStack();
 const doc = documentClient(stack);
 const serviceKeys = await createTestServiceKeys();
 const teardown: (() => Promise<unknown>)[] = [];
+/** Attempts for a member change racing the sends (409 while a send holds the group): about 15 s of backoff. */
+const CHANGE_ATTEMPTS = 30;
 let messagingUrl: string;
 /** A second messaging replica on the same table: the issue's races happen across replicas too. */
 let otherReplicaUrl: string;
@@ -210,18 +212,23 @@ describe('verifyTable on a group the messaging service and the stream consumer w
     const group: string = started.body.group.message_group_uuid;
     const replicaOf = (n: number) => (n % 2 === 0 ? messagingUrl : otherReplicaUrl);
     // 10 joiners added one by one by a founder, each leaving again right after: 20 changes.
+    // Each change conflicts with every send in flight to the group; with 100 of them on a loaded machine, ten
+    // attempts (about 3 s of backoff) ran out once in CI.
     const changes = joiners.map(async (j, n) => {
-      const added = await retryingConflicts(() =>
-        call(
-          `/internal/conversations/${group}/members`,
-          founders[n % 3]!.uuid,
-          { members: [j] },
-          'POST',
-          replicaOf(n),
-        ),
+      const added = await retryingConflicts(
+        () =>
+          call(
+            `/internal/conversations/${group}/members`,
+            founders[n % 3]!.uuid,
+            { members: [j] },
+            'POST',
+            replicaOf(n),
+          ),
+        CHANGE_ATTEMPTS,
       );
-      const left = await retryingConflicts(() =>
-        call(`/internal/conversations/${group}/leave`, j.uuid, undefined, 'POST', replicaOf(n + 1)),
+      const left = await retryingConflicts(
+        () => call(`/internal/conversations/${group}/leave`, j.uuid, undefined, 'POST', replicaOf(n + 1)),
+        CHANGE_ATTEMPTS,
       );
       return [added.status, left.status];
     });

@@ -34,8 +34,11 @@ const stack = testStack();
 const doc = documentClient(stack);
 const serviceKeys = await createTestServiceKeys();
 const teardown: (() => Promise<unknown>)[] = [];
-/** Attempts for a member change racing the sends (409 while a send holds the group): about 15 s of backoff. */
-const CHANGE_ATTEMPTS = 30;
+/**
+ * Attempts for each request of the race (a 409 while another write holds the group): about 15 s of backoff. Ten
+ * (about 3 s) ran out in CI runs on 2 cores, for a member change once and for two sends once.
+ */
+const RACE_ATTEMPTS = 30;
 let messagingUrl: string;
 /** A second messaging replica on the same table: the issue's races happen across replicas too. */
 let otherReplicaUrl: string;
@@ -212,8 +215,7 @@ describe('verifyTable on a group the messaging service and the stream consumer w
     const group: string = started.body.group.message_group_uuid;
     const replicaOf = (n: number) => (n % 2 === 0 ? messagingUrl : otherReplicaUrl);
     // 10 joiners added one by one by a founder, each leaving again right after: 20 changes.
-    // Each change conflicts with every send in flight to the group; with 100 of them on a loaded machine, ten
-    // attempts (about 3 s of backoff) ran out once in CI.
+    // Each change conflicts with every send in flight to the group, and each send with a change.
     const changes = joiners.map(async (j, n) => {
       const added = await retryingConflicts(
         () =>
@@ -224,23 +226,25 @@ describe('verifyTable on a group the messaging service and the stream consumer w
             'POST',
             replicaOf(n),
           ),
-        CHANGE_ATTEMPTS,
+        RACE_ATTEMPTS,
       );
       const left = await retryingConflicts(
         () => call(`/internal/conversations/${group}/leave`, j.uuid, undefined, 'POST', replicaOf(n + 1)),
-        CHANGE_ATTEMPTS,
+        RACE_ATTEMPTS,
       );
       return [added.status, left.status];
     });
     const sends = Array.from({ length: 100 }, (_, n) =>
-      retryingConflicts(() =>
-        call(
-          `/internal/conversations/${group}/messages`,
-          founders[n % 3]!.uuid,
-          { message: `race ${n}`, idempotency_key: `race-${n}` },
-          'POST',
-          replicaOf(n),
-        ),
+      retryingConflicts(
+        () =>
+          call(
+            `/internal/conversations/${group}/messages`,
+            founders[n % 3]!.uuid,
+            { message: `race ${n}`, idempotency_key: `race-${n}` },
+            'POST',
+            replicaOf(n),
+          ),
+        RACE_ATTEMPTS,
       ),
     );
     const [changed, sent] = await Promise.all([Promise.all(changes), Promise.all(sends)]);

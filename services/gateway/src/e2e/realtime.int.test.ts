@@ -55,6 +55,16 @@ describe('real-time delivery to the replicas that hold the recipients', () => {
     return sent.body.message_group_uuid as string;
   };
 
+  /** A replica as its own process, with short heartbeats: one to kill with -9 or stop with SIGSTOP. */
+  const processReplica = async (prefix: string) => {
+    const replica = await startGatewayProcess(
+      { ...system.gatewayEnv, ...FAST },
+      `${prefix}${Date.now().toString(36)}`,
+    );
+    processes.push(replica);
+    return replica;
+  };
+
   const pushes = (stream: EventStreamClient, type: string) => stream.events.filter((e) => e.event === type);
 
   beforeAll(async () => {
@@ -199,11 +209,7 @@ describe('real-time delivery to the replicas that hold the recipients', () => {
 
   it('drops the users of a replica killed with -9 once its entry expires, telling their contacts once; they reconnect elsewhere, miss nothing, and get pushes there', async () => {
     const { gus, hal } = users;
-    const doomed = await startGatewayProcess(
-      { ...system.gatewayEnv, ...FAST },
-      `k${Date.now().toString(36)}`,
-    );
-    processes.push(doomed);
+    const doomed = await processReplica('k');
     await send(replicas.a, hal, gus, 'before the crash');
     const halOnA = await connect(replicas.a, hal);
     const gusOnDoomed = await connect(doomed, gus);
@@ -273,11 +279,7 @@ describe('real-time delivery to the replicas that hold the recipients', () => {
 
   it('ends the streams of a replica that stalled past its entry (reaped meanwhile) when it wakes; they replay what it missed', async () => {
     const { ivy, jo } = users;
-    const sleepy = await startGatewayProcess(
-      { ...system.gatewayEnv, ...FAST },
-      `s${Date.now().toString(36)}`,
-    );
-    processes.push(sleepy);
+    const sleepy = await processReplica('s');
     const ivyOnSleepy = await connect(sleepy, ivy);
     await send(replicas.a, jo, ivy, 'before the stall');
     await vi.waitFor(() => expect(pushes(ivyOnSleepy, 'message.created')).toHaveLength(1), {

@@ -9,7 +9,7 @@ import {
 } from '@cruddur/realtime';
 import { documentClient, dynamoClient, testStack, uniqueName } from '@cruddur/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConnectionTracker } from './connections.ts';
+import { ConnectionTracker, type ConnectionTrackerOptions } from './connections.ts';
 
 const stack = testStack();
 const ddb = dynamoClient(stack);
@@ -17,16 +17,22 @@ const doc = documentClient(stack);
 const table = uniqueName('tracker');
 const registry = new ConnectionRegistry({ ddb: doc, table });
 
-function tracker(replicaId: string, events: string[]) {
+function tracker(
+  replicaId: string,
+  events: string[] = [],
+  options: Partial<ConnectionTrackerOptions> & { registry?: ConnectionRegistry } = {},
+) {
+  const on = options.registry ?? registry;
   return new ConnectionTracker({
-    registry,
-    directory: new ReplicaDirectory({ registry, cacheMs: 1 }),
+    registry: on,
+    directory: new ReplicaDirectory({ registry: on, cacheMs: 1 }),
     replicaId,
     heartbeatMs: 60_000,
     ttlMs: 120_000,
     logger: silentLogger,
     onOnline: (user) => events.push(`online ${user}`),
     onOffline: (user) => events.push(`offline ${user}`),
+    ...options,
   });
 }
 
@@ -93,15 +99,7 @@ describe('ConnectionTracker against the registry', () => {
   });
   it('ends its streams when a heartbeat finds its entry reaped (it was late, not dead), and is routable again', async () => {
     let livenessLost = 0;
-    const a = new ConnectionTracker({
-      registry,
-      directory: new ReplicaDirectory({ registry, cacheMs: 1 }),
-      replicaId: 'tr',
-      heartbeatMs: 100,
-      ttlMs: 60_000,
-      logger: silentLogger,
-      onLivenessLost: () => livenessLost++,
-    });
+    const a = tracker('tr', [], { heartbeatMs: 100, onLivenessLost: () => livenessLost++ });
     await a.start('http://queue/r');
     await new Promise((r) => setTimeout(r, 350));
     expect(livenessLost).toBe(0); // heartbeats on time
@@ -131,14 +129,7 @@ describe('ConnectionTracker against the registry', () => {
         inFlight--;
       }
     };
-    const a = new ConnectionTracker({
-      registry: slow,
-      directory: new ReplicaDirectory({ registry: slow, cacheMs: 1 }),
-      replicaId: 'ts',
-      heartbeatMs: 20,
-      ttlMs: 60_000,
-      logger: silentLogger,
-    });
+    const a = tracker('ts', [], { registry: slow, heartbeatMs: 20 });
     await a.start('http://queue/s');
     await new Promise((r) => setTimeout(r, 700));
     await a.stop();
@@ -149,14 +140,7 @@ describe('ConnectionTracker against the registry', () => {
   it('starts before its table exists, stays unroutable, and announces itself as soon as the table is made', async () => {
     const lateTable = uniqueName('tracker-late');
     const lateRegistry = new ConnectionRegistry({ ddb: doc, table: lateTable });
-    const a = new ConnectionTracker({
-      registry: lateRegistry,
-      directory: new ReplicaDirectory({ registry: lateRegistry, cacheMs: 1 }),
-      replicaId: 'tl',
-      heartbeatMs: 60_000,
-      ttlMs: 120_000,
-      logger: silentLogger,
-    });
+    const a = tracker('tl', [], { registry: lateRegistry });
     await a.start('http://queue/late');
     expect(() => a.assertRoutable()).toThrow(/not announced/);
 

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -112,7 +112,8 @@ describe('fault injection', () => {
       for (const name of SERVICES) {
         const service = system.services[name]!;
         await inject(`kill -9 ${name}`, async () => {
-          if (name === 'stream-consumer') await groupFanOutUnderway(load, group, service.url);
+          if (name === 'stream-consumer')
+            await groupFanOutUnderway(load, group, service.url, join(dataDir, 'services.log'));
           await service.kill9();
           await service.start();
         });
@@ -244,7 +245,12 @@ describe('fault injection', () => {
  * Returns once a group message has been accepted and the stream consumer has begun writing inbox rows after it
  * (its write units rising): a kill then lands while that message's 51 rows are being written.
  */
-async function groupFanOutUnderway(load: MessageLoad, group: string, consumerUrl: string): Promise<void> {
+async function groupFanOutUnderway(
+  load: MessageLoad,
+  group: string,
+  consumerUrl: string,
+  logFile: string,
+): Promise<void> {
   const toGroup = () => load.accepted.filter((m) => m.message_group_uuid === group).length;
   const sent = toGroup();
   await vi.waitFor(
@@ -253,12 +259,43 @@ async function groupFanOutUnderway(load: MessageLoad, group: string, consumerUrl
     },
     { timeout: 30_000, interval: 5 },
   );
+  const acceptedBefore = load.accepted.length;
   const before = await metricTotal(consumerUrl, 'stream_consumer_inbox_write_units_total');
-  await vi.waitFor(
-    async () => {
-      if ((await metricTotal(consumerUrl, 'stream_consumer_inbox_write_units_total')) <= before)
-        throw new Error('the consumer has not started on it');
-    },
-    { timeout: 30_000, interval: 5 },
-  );
+  await vi
+    .waitFor(
+      async () => {
+        if ((await metricTotal(consumerUrl, 'stream_consumer_inbox_write_units_total')) <= before)
+          throw new Error('the consumer has not started on it');
+      },
+      { timeout: 30_000, interval: 5 },
+    )
+    .catch(async (err: Error) => {
+      // What the consumer was doing, for a failure seen only in CI's output.
+      const progress = await consumerProgress(consumerUrl);
+      const logTail = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('"service":"stream-consumer"'))
+        .slice(-25)
+        .join('\n');
+      throw new Error(
+        `${err.message}: load accepted ${acceptedBefore} then ${load.accepted.length} messages, sent ${load.sent}; ` +
+          `consumer ${progress}\nthe consumer's last log lines:\n${logTail}`,
+      );
+    });
+}
+
+const CONSUMER_PROGRESS = [
+  'stream_consumer_inbox_write_units_total',
+  'stream_consumer_records_total',
+  'stream_consumer_batches_total',
+  'stream_consumer_record_failures_total',
+  'stream_consumer_shard_lag_ms',
+  'stream_consumer_leases_held',
+  'stream_consumer_lease_changes_total',
+];
+
+async function consumerProgress(consumerUrl: string): Promise<string> {
+  const read = async (name: string) =>
+    `${name.replace('stream_consumer_', '')}=${await metricTotal(consumerUrl, name).catch((e: Error) => e.message)}`;
+  return (await Promise.all(CONSUMER_PROGRESS.map(read))).join(' ');
 }

@@ -61,9 +61,12 @@ export async function writeGroup(
   return { group, members, title, stateKey: firstItem.sk };
 }
 
-/** The sum of a counter (every label set) on a running service's /metrics. */
+/**
+ * The sum of a metric (every label set) on a running service's /metrics. Bounded: a service too busy to answer
+ * fails the read instead of holding the caller's wait past its own timeout.
+ */
 export async function metricTotal(serviceUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${serviceUrl}/metrics`)).text();
+  const text = await (await fetch(`${serviceUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
   let total = 0;
   for (const m of text.matchAll(
     new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?)$`, 'gm'),

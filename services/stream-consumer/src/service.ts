@@ -134,8 +134,10 @@ export async function startStreamConsumer(
     },
     onLost: (lease) => {
       const worker = workers.get(lease.key);
+      // The reader of this holding only: a newer holding of the same shard keeps its own.
+      if (worker?.lease !== lease) return;
       workers.delete(lease.key);
-      void worker?.kill();
+      void worker.kill();
     },
   });
 

@@ -31,11 +31,12 @@ const worker = (id: string, alive = true): WorkerItem =>
     leases_held: 0,
   });
 const noRandom = () => 0;
+const ME = { id: 'me', holding: new Set<string>() };
 
 describe('planTakes', () => {
   it('takes every free lease when alone', () => {
     const leases = ['a', 'b', 'c'].map((s) => lease(s, { owner: undefined, expires_at: 0 }));
-    const plan = planTakes(leases, [], 'me', NOW, noRandom);
+    const plan = planTakes(leases, [], ME, NOW, noRandom);
     expect(plan.take.map((l) => l.shard_id).sort()).toEqual(['a', 'b', 'c']);
     expect(plan.steal).toBeUndefined();
   });
@@ -47,7 +48,7 @@ describe('planTakes', () => {
       lease('c', { owner: 'other' }),
       lease('d', { owner: 'other' }),
     ];
-    const plan = planTakes(leases, [worker('other')], 'me', NOW, noRandom);
+    const plan = planTakes(leases, [worker('other')], ME, NOW, noRandom);
     expect(plan.target).toBe(2);
     expect(plan.take.map((l) => l.shard_id).sort()).toEqual(['a', 'b']);
     expect(plan.steal).toBeUndefined();
@@ -55,15 +56,33 @@ describe('planTakes', () => {
 
   it('steals one lease from the busiest worker only when the gap is two or more', () => {
     const six = ['a', 'b', 'c', 'd', 'e', 'f'].map((s) => lease(s, { owner: 'busy' }));
-    expect(planTakes(six, [worker('busy')], 'me', NOW, noRandom).steal?.owner).toBe('busy');
+    expect(planTakes(six, [worker('busy')], ME, NOW, noRandom).steal?.owner).toBe('busy');
     const balanced = [
       ...['a', 'b', 'c'].map((s) => lease(s, { owner: 'x' })),
       ...['d', 'e'].map((s) => lease(s, { owner: 'me' })),
     ];
-    expect(planTakes(balanced, [worker('x')], 'me', NOW, noRandom)).toMatchObject({
+    expect(planTakes(balanced, [worker('x')], ME, NOW, noRandom)).toMatchObject({
       take: [],
       steal: undefined,
     });
+  });
+
+  it('keeps a lease it holds whose renewal is late, and takes its own expired lease it no longer holds', () => {
+    const late = lease('late', { owner: 'me', expires_at: NOW - 1 });
+    const forgotten = lease('forgotten', { owner: 'me', expires_at: NOW - 1 });
+    const plan = planTakes(
+      [late, forgotten],
+      [],
+      { id: 'me', holding: new Set([late.lease_key]) },
+      NOW,
+      noRandom,
+    );
+    expect(plan.take.map((l) => l.shard_id)).toEqual(['forgotten']);
+    // Held in memory, but someone else's in the table: stolen, not ours to keep.
+    const stolen = lease('late', { owner: 'other', expires_at: NOW - 1 });
+    expect(
+      planTakes([stolen], [], { id: 'me', holding: new Set([stolen.lease_key]) }, NOW, noRandom).take,
+    ).toHaveLength(1);
   });
 
   it('counts only live workers in the fleet and ignores finished and waiting shards', () => {
@@ -78,7 +97,7 @@ describe('planTakes', () => {
         .map((l) => l.shard_id)
         .sort(),
     ).toEqual(['busy-parent', 'child']);
-    const plan = planTakes(leases, [worker('x'), worker('gone', false)], 'me', NOW, noRandom);
+    const plan = planTakes(leases, [worker('x'), worker('gone', false)], ME, NOW, noRandom);
     expect(plan.target).toBe(1);
     expect(plan.take.map((l) => l.shard_id)).toEqual(['child']);
   });

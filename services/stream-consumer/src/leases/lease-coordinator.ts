@@ -164,7 +164,12 @@ export class LeaseCoordinator {
     const longDead = Date.now() - 10 * this.options.durationMs;
     for (const worker of snapshot.workers) if (worker.expires_at < longDead) await store.pruneWorker(worker);
     if (!this.running) return;
-    const plan = planTakes(snapshot.leases, snapshot.workers, workerId, Date.now());
+    const plan = planTakes(
+      snapshot.leases,
+      snapshot.workers,
+      { id: workerId, holding: new Set(this.held.keys()) },
+      Date.now(),
+    );
     for (const lease of plan.take) await this.take(lease, 'taken');
     if (plan.steal) await this.take(plan.steal, 'stolen');
   }
@@ -175,6 +180,9 @@ export class LeaseCoordinator {
     if (!taken) return;
     const held = HeldLease.from(taken);
     held.expiresAt = Date.now() + this.options.durationMs;
+    // Its old reader is fenced off by the new counter: stop it now instead of at its next checkpoint.
+    const previous = this.held.get(held.key);
+    if (previous) this.lose(previous, 'taken again');
     this.held.set(held.key, held);
     this.options.metrics.leasesHeld.set(this.held.size);
     this.options.metrics.leaseChanges.inc({ change });
@@ -188,7 +196,8 @@ export class LeaseCoordinator {
   private lose(lease: HeldLease, why: string): void {
     if (lease.lost) return;
     lease.lost = true;
-    this.held.delete(lease.key);
+    // Only this holding of the shard: a newer one of the same key (taken again since) is not lost with it.
+    if (this.held.get(lease.key) === lease) this.held.delete(lease.key);
     this.options.metrics.leasesHeld.set(this.held.size);
     this.options.metrics.leaseChanges.inc({ change: 'lost' });
     this.logger.warn({ lease: lease.key, why }, 'lease lost');

@@ -267,7 +267,8 @@ async function groupFanOutUnderway(
         if ((await metricTotal(consumerUrl, 'stream_consumer_inbox_write_units_total')) <= before)
           throw new Error('the consumer has not started on it');
       },
-      { timeout: 30_000, interval: 5 },
+      // CI runs this beside the rest of the suite on two cores: once it took over 30 s.
+      { timeout: 60_000, interval: 5 },
     )
     .catch(async (err: Error) => {
       // What the consumer was doing, for a failure seen only in CI's output.

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { StartupError } from '@cruddur/local-stack';
 import { machineFacts } from './lib/machine.ts';
 import type { Benchmark } from './lib.ts';
 import { type BenchOutcome, type BenchReport, writeReport } from './report.ts';
@@ -115,6 +116,12 @@ for (const { file, benchmark } of selected) {
   } catch (err) {
     const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
     log(`${benchmark.id} FAILED: ${error.split('\n')[0]}`);
+    // A part that did not come up says what to do, and what it last wrote: CI's output is all there is to read.
+    if (err instanceof StartupError) {
+      log(`${benchmark.id}: ${err.hint}`);
+      for (const line of (err.detail ?? '').trim().split('\n').slice(-20).filter(Boolean))
+        log(`${benchmark.id}:   ${line}`);
+    }
     results.push({
       id: benchmark.id,
       area: benchmark.area,

@@ -2,8 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { SERVICE_NODE_FLAGS, SERVICE_PROCESS_ENV } from '@cruddur/deploy-docker/bundle';
-import { killWithThisProcess, StartupError, stopChild, waitFor } from '@cruddur/local-stack';
+import { killWithThisProcess, lastLine, StartupError, stopChild, waitFor } from '@cruddur/local-stack';
 import { privateKeyFile } from '@cruddur/service-auth';
 import { bundlePath, compileCacheDir } from './bundles.ts';
 import { REPO_ROOT } from './script-env.ts';
@@ -11,7 +12,10 @@ import { REPO_ROOT } from './script-env.ts';
 export const SERVICE_NAMES = ['users', 'messaging', 'stream-consumer', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
+/** Where a service's output goes; 'ignore' keeps only its last chunks in memory, for a failed start's message. */
 export type OutputMode = 'inherit' | 'ignore' | { file: string };
+
+const TAIL_CHUNKS = 50;
 
 /**
  * How a service's code is run: `bundle` is production's way (the esbuild bundle the images run, under the
@@ -48,6 +52,8 @@ export function signingKeyEnv(
 export class ServiceProcess {
   private child: ChildProcess | undefined;
   private log: WriteStream | undefined;
+  /** With output 'ignore': the last chunks the process wrote, so a failed start can still say why. */
+  private tail: Buffer[] = [];
 
   constructor(
     readonly name: ServiceName,
@@ -73,6 +79,7 @@ export class ServiceProcess {
    */
   async start(timeoutMs = 60_000): Promise<void> {
     const toFile = typeof this.output === 'object';
+    const toTail = this.output === 'ignore';
     if (toFile) this.log ??= createWriteStream((this.output as { file: string }).file, { flags: 'a' });
     const child = spawn(process.execPath, serviceCommand(this.name, this.mode), {
       cwd: join(REPO_ROOT, 'services', this.name),
@@ -85,13 +92,22 @@ export class ServiceProcess {
       },
       stdio: [
         'ignore',
-        toFile ? 'pipe' : this.output === 'inherit' ? 'inherit' : 'ignore',
-        toFile ? 'pipe' : this.output === 'inherit' ? 'inherit' : 'ignore',
+        this.output === 'inherit' ? 'inherit' : 'pipe',
+        this.output === 'inherit' ? 'inherit' : 'pipe',
       ],
     });
     if (toFile) {
       child.stdout?.pipe(this.log!, { end: false });
       child.stderr?.pipe(this.log!, { end: false });
+    }
+    if (toTail) {
+      this.tail = [];
+      const keep = (chunk: Buffer) => {
+        this.tail.push(chunk);
+        if (this.tail.length > TAIL_CHUNKS) this.tail.shift();
+      };
+      child.stdout?.on('data', keep);
+      child.stderr?.on('data', keep);
     }
     this.child = child;
     killWithThisProcess(child);
@@ -102,18 +118,24 @@ export class ServiceProcess {
         if (res.status !== 200) throw new Error(`readyz ${res.status}: ${await res.text()}`);
       },
       { timeoutMs, intervalMs: 50, isDead: () => !this.running },
-    ).catch((err: Error) => {
+    ).catch(async (err: Error) => {
+      // A process that exited may still have its last words in the pipe: they come before 'close'.
+      if (toTail && !this.running) await Promise.race([once(child, 'close'), delay(1_000)]);
       const why = this.running
         ? `its /readyz did not answer 200 within ${Math.round(timeoutMs / 1000)} s (${err.message.split(': ').at(-1)})`
         : `it exited${child.exitCode !== null ? ` with code ${child.exitCode}` : ` on ${child.signalCode}`} before it was ready`;
       const output = this.output;
+      const recent = toTail ? this.recentOutput() : undefined;
       const hint =
         typeof output === 'object'
           ? `see its log: ${output.file}`
           : output === 'inherit'
             ? 'its output is above'
-            : 'its output was not kept; run it with scripts/service to see it';
-      throw new StartupError(`the ${this.name} service did not come up: ${why}`, hint, { cause: err });
+            : `its last output: ${lastLine(recent ?? '')}`;
+      throw new StartupError(`the ${this.name} service did not come up: ${why}`, hint, {
+        detail: recent,
+        cause: err,
+      });
     });
   }
 
@@ -128,6 +150,11 @@ export class ServiceProcess {
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
     await exited;
+  }
+
+  /** The end of what the process wrote, when its output is not kept anywhere else ('ignore'). */
+  recentOutput(): string {
+    return Buffer.concat(this.tail).toString('utf8').slice(-4000);
   }
 
   closeLog(): void {

@@ -34,7 +34,10 @@ function run(script: string, args: string[] = [], env: Record<string, string> = 
 
 // Concurrent: each test spawns processes and waits on them; the two share nothing.
 describe.concurrent('db scripts as commands', () => {
-  it('create, migrate, seed, link and drop: each safe to run twice, each saying what it did', async () => {
+  // Ten fresh Node processes compiling TypeScript, one after another: 23 s in a passing CI run, over 30 s in another.
+  it('create, migrate, seed, link and drop: each safe to run twice, each saying what it did', {
+    timeout: 90_000,
+  }, async () => {
     expect(await run('create')).toMatchObject({
       code: 0,
       stdout: expect.stringContaining(`created database ${dbName}`),

@@ -71,7 +71,10 @@ describe('scripts/ops/stream-status', () => {
     childEnv = { ...process.env, ...env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
   });
 
-  it('prints the shard, its lease owner and checkpoint, and the live worker, as a table and as JSON', async () => {
+  // Two script processes compiling TypeScript: 12-17 s in CI runs, near the 30 s default.
+  it('prints the shard, its lease owner and checkpoint, and the live worker, as a table and as JSON', {
+    timeout: 60_000,
+  }, async () => {
     const json = JSON.parse((await run(SCRIPT, ['--json'], { env: childEnv })).stdout);
     expect(json.shards).toEqual([
       expect.objectContaining({

@@ -61,7 +61,8 @@ describe('local stack lifecycle', () => {
     await vi.waitFor(() => expect(pids.filter(alive)).toEqual([]), { timeout: 10_000, interval: 200 });
   });
 
-  it('keeps data on disk between runs with a data dir', async () => {
+  // Each starts the dependencies (Java among them) twice: 15-20 s in CI runs, near the 30 s default.
+  it('keeps data on disk between runs with a data dir', { timeout: 60_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'stack-persist-'));
     dirs.push(dataDir);
     const first = await startLocalStack({ dataDir, only: ['postgres', 'dynamodb', 'sqs'] });
@@ -100,7 +101,9 @@ describe('local stack lifecycle', () => {
     }
   });
 
-  it('brings a crashed dependency back on the same port with its data (disk mode)', async () => {
+  it('brings a crashed dependency back on the same port with its data (disk mode)', {
+    timeout: 60_000,
+  }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'stack-crash-'));
     dirs.push(dataDir);
     const stack = await startLocalStack({ dataDir, only: ['dynamodb'] });

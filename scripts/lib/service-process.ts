@@ -4,7 +4,14 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SERVICE_NODE_FLAGS, SERVICE_PROCESS_ENV } from '@cruddur/deploy-docker/bundle';
-import { killWithThisProcess, lastLine, StartupError, stopChild, waitFor } from '@cruddur/local-stack';
+import {
+  killWithThisProcess,
+  lastLine,
+  OutputTail,
+  StartupError,
+  stopChild,
+  waitFor,
+} from '@cruddur/local-stack';
 import { privateKeyFile } from '@cruddur/service-auth';
 import { bundlePath, compileCacheDir } from './bundles.ts';
 import { REPO_ROOT } from './script-env.ts';
@@ -14,8 +21,6 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Where a service's output goes; 'ignore' keeps only its last chunks in memory, for a failed start's message. */
 export type OutputMode = 'inherit' | 'ignore' | { file: string };
-
-const TAIL_CHUNKS = 50;
 
 /**
  * How a service's code is run: `bundle` is production's way (the esbuild bundle the images run, under the
@@ -53,7 +58,7 @@ export class ServiceProcess {
   private child: ChildProcess | undefined;
   private log: WriteStream | undefined;
   /** With output 'ignore': the last chunks the process wrote, so a failed start can still say why. */
-  private tail: Buffer[] = [];
+  private readonly tail = new OutputTail();
 
   constructor(
     readonly name: ServiceName,
@@ -101,11 +106,8 @@ export class ServiceProcess {
       child.stderr?.pipe(this.log!, { end: false });
     }
     if (toTail) {
-      this.tail = [];
-      const keep = (chunk: Buffer) => {
-        this.tail.push(chunk);
-        if (this.tail.length > TAIL_CHUNKS) this.tail.shift();
-      };
+      this.tail.clear();
+      const keep = (chunk: Buffer) => this.tail.keep(chunk);
       child.stdout?.on('data', keep);
       child.stderr?.on('data', keep);
     }
@@ -125,7 +127,7 @@ export class ServiceProcess {
         ? `its /readyz did not answer 200 within ${Math.round(timeoutMs / 1000)} s (${err.message.split(': ').at(-1)})`
         : `it exited${child.exitCode !== null ? ` with code ${child.exitCode}` : ` on ${child.signalCode}`} before it was ready`;
       const output = this.output;
-      const recent = toTail ? this.recentOutput() : undefined;
+      const recent = toTail ? this.tail.text() : undefined;
       const hint =
         typeof output === 'object'
           ? `see its log: ${output.file}`
@@ -150,11 +152,6 @@ export class ServiceProcess {
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
     await exited;
-  }
-
-  /** The end of what the process wrote, when its output is not kept anywhere else ('ignore'). */
-  recentOutput(): string {
-    return Buffer.concat(this.tail).toString('utf8').slice(-4000);
   }
 
   closeLog(): void {

@@ -5,5 +5,5 @@ export { StartupError } from './errors.ts';
 export { assertJava } from './java.ts';
 export { assertPortsFree, findPortHolder } from './port-holder.ts';
 export { freePort, httpAnswers, waitFor } from './ports.ts';
-export { killWithThisProcess, lastLine, stopChild } from './process.ts';
+export { killWithThisProcess, lastLine, OutputTail, stopChild } from './process.ts';
 export * from './stack.ts';

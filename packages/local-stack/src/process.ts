@@ -55,10 +55,28 @@ export function lastLine(output: string): string {
   );
 }
 
+/** The last chunks a process wrote (50, at most 4,000 characters read back): what a failed start shows. */
+export class OutputTail {
+  private chunks: string[] = [];
+
+  keep(chunk: Buffer | string): void {
+    this.chunks.push(chunk.toString());
+    if (this.chunks.length > 50) this.chunks.shift();
+  }
+
+  clear(): void {
+    this.chunks = [];
+  }
+
+  text(): string {
+    return this.chunks.join('').slice(-4000);
+  }
+}
+
 /** A child process we started and must stop; keeps the tail of its output for error messages. */
 export class ManagedProcess {
   private child: ChildProcess | undefined;
-  private output: string[] = [];
+  private readonly output = new OutputTail();
   private log: WriteStream | undefined;
   private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private spawnError: Error | undefined;
@@ -82,15 +100,14 @@ export class ManagedProcess {
     this.exited = false;
     this.exit = undefined;
     this.spawnError = undefined;
-    this.output = [];
+    this.output.clear();
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     this.child = child;
     killWithThisProcess(child);
     const log = this.openLog();
     log?.write(`--- ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
     const keep = (chunk: Buffer) => {
-      this.output.push(chunk.toString('utf8'));
-      if (this.output.length > 50) this.output.shift();
+      this.output.keep(chunk);
       // Output can still arrive after stop() closed the log; it is dropped rather than crash us.
       if (log && !log.writableEnded) log.write(chunk);
     };
@@ -104,7 +121,7 @@ export class ManagedProcess {
     child.once('error', (err) => {
       this.exited = true;
       this.spawnError = err;
-      this.output.push(String(err));
+      this.output.keep(String(err));
     });
     return child;
   }
@@ -142,7 +159,7 @@ export class ManagedProcess {
   }
 
   recentOutput(): string {
-    return this.output.join('').slice(-4000);
+    return this.output.text();
   }
 
   /** SIGTERM, then SIGKILL if it has not gone within `graceMs`. */
